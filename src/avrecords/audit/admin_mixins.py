@@ -1,0 +1,54 @@
+"""Audit every change made through the Django admin, with before/after snapshots (X1)."""
+
+from __future__ import annotations
+
+from django.forms.models import model_to_dict
+
+from avrecords.audit import services as audit
+
+HIDDEN_FIELDS = {"password"}
+
+
+def snapshot(obj) -> dict:
+    data = model_to_dict(obj)
+    return {
+        k: (str(v) if v is not None else None) for k, v in data.items() if k not in HIDDEN_FIELDS
+    }
+
+
+class AuditedAdminMixin:
+    """Writes one audit entry for each add, change or delete done in the admin."""
+
+    def _ip(self, request) -> str:
+        return request.META.get("REMOTE_ADDR", "")
+
+    def save_model(self, request, obj, form, change):
+        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
+        super().save_model(request, obj, form, change)
+        after = snapshot(obj)
+        changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+        audit.record(
+            "admin.change" if change else "admin.add",
+            actor=request.user,
+            obj=obj,
+            summary=f"{'修改' if change else '新增'} {obj._meta.verbose_name} {obj}",
+            detail={"changed": changed},
+            ip=self._ip(request),
+        )
+
+    def delete_model(self, request, obj):
+        before = snapshot(obj)
+        label = f"{obj._meta.verbose_name} {obj}"
+        audit.record(
+            "admin.delete",
+            actor=request.user,
+            obj=obj,
+            summary=f"删除 {label}",
+            detail={"before": before},
+            ip=self._ip(request),
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

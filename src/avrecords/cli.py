@@ -1,0 +1,87 @@
+"""The `avrecords` command: init, demo, serve, worker, ingest, audit verify, and any manage.py command.
+
+Exit status is 0 on success; otherwise non-zero with a one-line reason on stderr
+(4 for an unexpected internal error, whose traceback goes to AVRECORDS_HOME/logs/cli-errors.log).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """用法: avrecords <命令> [参数]
+
+  init                 创建或升级 AVRECORDS_HOME 中的数据库与存储（可重复执行）
+  demo                 载入演示单位、人员、设备与录像
+  serve [--port 8000]  启动网页服务
+  worker               启动后台处理进程
+  ingest 路径 --station 站点名 [--json] [--erase-after-verify]
+                       从采集站导入记录仪文件
+  audit verify         校验审计日志哈希链
+  其余命令同 Django manage.py（如 createsuperuser、shell）
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "avrecords.settings")
+    if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0
+    try:
+        import django
+
+        django.setup()
+    except Exception as exc:  # configuration errors must be one readable line
+        print(f"avrecords: 配置错误：{exc}", file=sys.stderr)
+        return 2
+    from django.core.management import ManagementUtility
+    from django.core.management.base import CommandError
+
+    command = {"init": "avinit", "demo": "avdemo", "serve": "serve"}.get(argv[1], argv[1])
+    rest = argv[2:]
+    try:
+        utility = ManagementUtility([argv[0], command, *rest])
+        cmd = utility.fetch_command(command)
+        cmd._called_from_command_line = True
+        parser = cmd.create_parser(argv[0], argv[1])
+        options = vars(parser.parse_args(rest))
+        positional = options.pop("args", ())
+        cmd.execute(*positional, **options)
+    except CommandError as exc:
+        print(f"avrecords: {exc}", file=sys.stderr)
+        return getattr(exc, "returncode", 1) or 1
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        print("avrecords: 已中断", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log_path = _log_crash(argv)
+        print(
+            f"avrecords: 内部错误（{type(exc).__name__}: {exc}），详情见 {log_path}",
+            file=sys.stderr,
+        )
+        return 4
+    return 0
+
+
+def _log_crash(argv: list[str]) -> str:
+    """Keep the traceback for the operator's support request; the console gets one line."""
+    import datetime as dt
+    import traceback
+
+    from django.conf import settings
+
+    log_dir = settings.AVRECORDS_HOME / "logs"
+    log_dir.mkdir(exist_ok=True)
+    path = log_dir / "cli-errors.log"
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(
+            f"--- {dt.datetime.now().isoformat()} {' '.join(argv[1:])}\n{traceback.format_exc()}\n"
+        )
+    return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Strict parsing of AVRecords' environment variables (documented in docs/configuration.md)."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """An environment variable holds a value AVRecords cannot use."""
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be a boolean (1/0/true/false), got {raw!r}")
+
+
+def env_list(name: str, default: list[str], sep: str = ",") -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(sep) if item.strip()]
+
+
+def home_dir() -> Path:
+    """The AVRECORDS_HOME directory (database, store, queue); created on demand."""
+    home = Path(env_str("AVRECORDS_HOME", "./var")).expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def secret_key(home: Path) -> str:
+    """AVRECORDS_SECRET_KEY, else a key generated once and kept in AVRECORDS_HOME."""
+    explicit = os.environ.get("AVRECORDS_SECRET_KEY")
+    if explicit:
+        return explicit
+    key_file = home / "secret_key"
+    if not key_file.exists():
+        tmp = key_file.with_suffix(".tmp")
+        tmp.write_text(secrets.token_urlsafe(50))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, key_file)
+    return key_file.read_text().strip()

@@ -1,0 +1,47 @@
+"""`avrecords worker`: the Huey consumer plus the reaper that re-queues jobs of dead workers."""
+
+import logging
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from huey.contrib.djhuey import HUEY
+
+from avrecords.jobs import services
+
+log = logging.getLogger("avrecords.worker")
+
+
+class Command(BaseCommand):
+    help = "启动后台处理进程（缩略图、播放代理等）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--threads", type=int, default=None, help="并行任务数")
+
+    def handle(self, *args, **options):
+        import avrecords.lib.huey_tasks  # noqa: F401  (registers the Huey task)
+
+        stop = threading.Event()
+
+        def reap_forever():
+            while not stop.is_set():
+                try:
+                    close_old_connections()
+                    services.reap()
+                except Exception:
+                    log.exception("reaper pass failed")
+                stop.wait(settings.AVRECORDS_JOB_REAP_SECONDS)
+
+        threading.Thread(target=reap_forever, name="reaper", daemon=True).start()
+        workers = options["threads"] or settings.HUEY["consumer"]["workers"]
+        # SIGTERM (systemd, docker stop) finishes running jobs before exiting; a job cut off
+        # anyway (SIGKILL) is re-run by another worker once its lease expires.
+        consumer = HUEY.create_consumer(
+            workers=workers, worker_type="thread", periodic=False, graceful_signal="TERM"
+        )
+        self.stdout.write(f"后台处理进程已启动（{workers} 个线程）")
+        try:
+            consumer.run()
+        finally:
+            stop.set()

@@ -1,0 +1,245 @@
+"""Local write-once store: content-addressed tree, read-only files, fsync + atomic rename."""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import BinaryIO
+
+from avrecords.lib.hashing import DEFAULT_CHUNK_BYTES, PipelinedHasher, copy_hashing, sha256_file
+from avrecords.lib.storage.base import (
+    AREAS,
+    ObjectStat,
+    OriginalStore,
+    PendingPut,
+    ProgressCallback,
+    PutResult,
+    SourceReadError,
+    StoreError,
+    StoreFullError,
+    object_key,
+)
+
+log = logging.getLogger(__name__)
+READ_ONLY_MODE = 0o444
+TMP_PREFIX = "put-"
+# Start writing each 32 MiB to disk as soon as it is copied (sync_file_range), so the
+# disk works while the next chunks are read and hashed and commit()'s fsync has little
+# left to wait for. Durability still rests on that fsync; this only moves work earlier.
+WRITEBACK_BYTES = 32 * 1024 * 1024
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def _load_sync_file_range():
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).sync_file_range  # Linux only
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_sync_file_range = _load_sync_file_range()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _LocalPendingPut(PendingPut):
+    def __init__(self, store: LocalStore) -> None:
+        self._store = store
+        fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, dir=store.tmp_dir)
+        self._fd = fd
+        self._tmp_path = Path(name)
+        self._hasher = PipelinedHasher()
+        self._size = 0
+        self._writeback_from = 0
+        self._writeback_pool: ThreadPoolExecutor | None = None
+        self._done = False
+
+    def local_path(self) -> str:
+        return str(self._tmp_path)
+
+    def _write_all(self, chunk: bytes | memoryview) -> None:
+        view = memoryview(chunk)
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StoreFullError(f"no space left in {self._store.root}") from exc
+            raise StoreError(f"write failed: {exc}") from exc
+
+    def _start_writeback(self) -> None:
+        """Ask the kernel to start writing what was copied since the last call (no wait)."""
+        pending = self._size - self._writeback_from
+        if pending < WRITEBACK_BYTES or _sync_file_range is None or WRITEBACK_BYTES <= 0:
+            return
+        # On its own thread: submitting the I/O costs CPU the copy loop should not wait on.
+        # A hint only: errors (e.g. ENOSYS, EINVAL on odd filesystems) surface at fsync.
+        if self._writeback_pool is None:
+            self._writeback_pool = ThreadPoolExecutor(1, thread_name_prefix="writeback")
+        self._writeback_pool.submit(
+            _sync_file_range, self._fd, self._writeback_from, pending, _SYNC_FILE_RANGE_WRITE
+        )
+        self._writeback_from = self._size
+
+    def _stop_writeback(self) -> None:
+        """Wait for submitted writeback requests; must run before the fd is closed."""
+        if self._writeback_pool is not None:
+            self._writeback_pool.shutdown(wait=True)
+            self._writeback_pool = None
+
+    def write(self, chunk: bytes | memoryview) -> None:
+        self._hasher.feed(chunk)
+        self._write_all(chunk)
+        self._size += len(chunk)
+        self._start_writeback()
+        # The caller may reuse its buffer once we return; the hash must be done with it.
+        self._hasher.wait()
+
+    def copy_from(self, src: BinaryIO, chunk_bytes: int, progress: ProgressCallback | None) -> None:
+        def write(view: memoryview) -> None:
+            self._write_all(view)
+            self._size += len(view)
+            self._start_writeback()
+
+        try:
+            copy_hashing(src, write, self._hasher, chunk_bytes=chunk_bytes, progress=progress)
+        except (StoreError, KeyboardInterrupt):
+            raise
+        except OSError as exc:
+            raise SourceReadError(f"source read failed: {exc}") from exc
+
+    @property
+    def sha256(self) -> str:
+        return self._hasher.hexdigest()
+
+    @property
+    def size_bytes(self) -> int:
+        return self._size
+
+    def commit(self, area: str) -> PutResult:
+        sha = self.sha256
+        key = object_key(area, sha)
+        final = self._store.path_for(key)
+        try:
+            self._stop_writeback()
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = -1
+            if final.exists():
+                self.abort()
+                return PutResult(key, sha, self._size, already_present=True)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(self._tmp_path, READ_ONLY_MODE)
+            # link() refuses to replace an existing file, unlike rename(): a racing
+            # writer of the same bytes can never overwrite a committed original.
+            try:
+                os.link(self._tmp_path, final)
+            except FileExistsError:
+                self.abort()
+                return PutResult(key, sha, self._size, already_present=True)
+            _fsync_dir(final.parent)
+            os.unlink(self._tmp_path)
+            _fsync_dir(self._store.tmp_dir)
+        except OSError as exc:
+            self.abort()
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StoreFullError(f"no space left in {self._store.root}") from exc
+            raise StoreError(f"commit failed: {exc}") from exc
+        finally:
+            self._hasher.close()
+        self._done = True
+        return PutResult(key, sha, self._size, already_present=False)
+
+    def abort(self) -> None:
+        self._stop_writeback()
+        if self._fd >= 0:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+            self._fd = -1
+        try:
+            os.unlink(self._tmp_path)
+        except FileNotFoundError:
+            pass
+        self._hasher.close()
+
+
+class LocalStore(OriginalStore):
+    """Originals under <root>/<area>/ab/cd/<sha256>, mode 0444, never replaced or removed."""
+
+    def __init__(self, root: Path | str, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> None:
+        self.root = Path(root)
+        self.chunk_bytes = chunk_bytes
+        self.tmp_dir = self.root / "tmp"
+        for sub in (*AREAS, "tmp"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, key: str) -> Path:
+        area, a, b, sha = key.split("/")
+        if object_key(area, sha) != key or (a, b) != (sha[:2], sha[2:4]):
+            raise ValueError(f"malformed key {key!r}")
+        return self.root / key
+
+    def begin_put(self) -> _LocalPendingPut:
+        return _LocalPendingPut(self)
+
+    def copy_into(self, src: BinaryIO, pending: PendingPut, *, progress=None) -> None:
+        assert isinstance(pending, _LocalPendingPut)
+        pending.copy_from(src, self.chunk_bytes, progress)
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self.path_for(key), "rb")
+
+    def stat(self, key: str) -> ObjectStat:
+        st = self.path_for(key).stat()
+        return ObjectStat(key, st.st_size, read_only=not (st.st_mode & 0o222))
+
+    def exists(self, key: str) -> bool:
+        return self.path_for(key).exists()
+
+    def verify(self, key: str, sha256: str) -> bool:
+        try:
+            return sha256_file(str(self.path_for(key)), self.chunk_bytes) == sha256
+        except FileNotFoundError:
+            return False
+
+    def local_path(self, key: str) -> str:
+        return str(self.path_for(key))
+
+    def cleanup_incomplete(self, older_than_seconds: float = 600) -> int:
+        # A live put keeps touching its file; only leftovers of dead processes are old.
+        removed = 0
+        cutoff = time.time() - older_than_seconds
+        for leftover in self.tmp_dir.glob(f"{TMP_PREFIX}*"):
+            try:
+                if leftover.stat().st_mtime <= cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        if removed:
+            log.warning("removed %d incomplete put(s) left by an interrupted import", removed)
+        return removed
+
+    def iter_keys(self, area: str) -> Iterator[str]:
+        base = self.root / area
+        for path in sorted(base.glob("*/*/*")):
+            yield f"{area}/{path.parent.parent.name}/{path.parent.name}/{path.name}"

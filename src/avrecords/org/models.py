@@ -1,0 +1,86 @@
+"""Units as a tree and the people in them (X2)."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models, transaction
+
+
+class Unit(models.Model):
+    """A unit of the agency (局、科室、中队…), placed in a tree by its materialised path."""
+
+    name = models.CharField("名称", max_length=100)
+    code = models.CharField("单位代码", max_length=32, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="上级单位",
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @transaction.atomic
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        prefix = self.parent.path if self.parent_id else ""
+        path = f"{prefix}{self.pk:06d}."
+        if path != self.path:
+            old = self.path
+            Unit.objects.filter(pk=self.pk).update(path=path)
+            self.path = path
+            if old:
+                for child in Unit.objects.filter(path__startswith=old).exclude(pk=self.pk):
+                    Unit.objects.filter(pk=child.pk).update(path=path + child.path[len(old) :])
+
+    @property
+    def depth(self) -> int:
+        return self.path.count(".") - 1
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "执法人员"
+    ADMIN = "admin", "设备及音像资料管理员"
+    UNIT_HEAD = "unit_head", "单位负责人"
+    LEADER = "leader", "分管领导"
+    SUPERVISOR = "supervisor", "监督人员"
+    ARCHIVIST = "archivist", "档案管理员"
+    SYSADMIN = "sysadmin", "系统管理员"
+
+
+class User(AbstractUser):
+    """A person who signs in: officer, administrator, leader… with 执法证号 and unit."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    badge_no = models.CharField("执法证号", max_length=32, unique=True, null=True, blank=True)
+    officer_no = models.CharField(
+        "执法记录编号",
+        max_length=32,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="记录仪文件名中的人员编号（警号/执法编号）",
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, verbose_name="所属单位"
+    )
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.OFFICER)
+    phone = models.CharField("联系电话", max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username

@@ -1,0 +1,234 @@
+"""JSON API for recordings, uploads, import batches and quarantine (M1, M4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.security import django_auth
+
+from avrecords.api import BasicAuth, Error
+from avrecords.org.scope import can_download_original, can_ingest, can_upload
+from avrecords.recordings import services
+from avrecords.recordings.models import IngestBatch, Recording
+from avrecords.recordings.uploads import UploadRejected, ingest_upload
+from avrecords.recordings.views_media import stream_media
+
+router = Router(tags=["音像记录"])
+AUTH_ERRORS = {401: Error, 403: Error, 404: Error}
+
+
+class RecordingOut(Schema):
+    id: int
+    sha256: str
+    size_bytes: int
+    media_kind: str
+    status: str
+    original_name: str
+    device_serial: str
+    officer_no: str
+    officer_id: int | None
+    officer_name: str | None
+    device_id: int | None
+    unit_id: int | None
+    unit_name: str | None
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    duration_seconds: float
+    time_source: str
+    container: str
+    video_codec: str
+    audio_codec: str
+    width: int | None
+    height: int | None
+    frame_rate: float | None
+    needs_proxy: bool
+    needs_assignment: bool
+    assignment_note: str
+    ingested_at: dt.datetime
+
+    @staticmethod
+    def resolve_officer_name(obj: Recording) -> str | None:
+        return obj.officer.display_name if obj.officer else None
+
+    @staticmethod
+    def resolve_unit_name(obj: Recording) -> str | None:
+        return obj.unit.name if obj.unit else None
+
+
+class RecordingPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[RecordingOut]
+
+
+class RecordingQuery(Schema):
+    officer: int | None = None
+    device: str | None = None
+    unit: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    media_kind: str | None = None
+    status: str | None = None
+    needs_assignment: bool | None = None
+    q: str | None = None
+    page: int = 1
+
+
+class FileResultOut(Schema):
+    path: str
+    outcome: str
+    size_bytes: int
+    sha256: str
+    recording_id: int | None
+    reason: str
+    quarantine_id: int | None
+
+
+class BatchSummaryOut(Schema):
+    batch_id: int
+    counts: dict[str, int]
+    bytes: int
+    seconds: float
+    throughput_mb_s: float
+    aborted: str | None
+    files: list[FileResultOut]
+
+
+class BatchOut(Schema):
+    id: int
+    source: str
+    station: str | None
+    operator: str | None
+    state: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    files_total: int
+    imported: int
+    duplicates: int
+    quarantined: int
+    skipped: int
+    failed: int
+    bytes_total: int
+    error: str
+
+    @staticmethod
+    def resolve_station(obj: IngestBatch) -> str | None:
+        return obj.station.name if obj.station else None
+
+    @staticmethod
+    def resolve_operator(obj: IngestBatch) -> str | None:
+        return obj.operator.display_name if obj.operator else None
+
+
+class QuarantineOut(Schema):
+    id: int
+    sha256: str
+    size_bytes: int
+    original_name: str
+    relative_path: str
+    error: str
+    batch_id: int
+    created_at: dt.datetime
+
+
+def _ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _paginate(qs, page: int) -> tuple[int, int, list]:
+    size = settings.AVRECORDS_PAGE_SIZE
+    page = max(page, 1)
+    return qs.count(), size, list(qs[(page - 1) * size : page * size])
+
+
+@router.get("/recordings", response={200: RecordingPage, 401: Error}, summary="检索音像记录")
+def list_recordings(request, filters: Query[RecordingQuery]):
+    data = filters.dict()
+    page = data.pop("page")
+    qs = services.search_recordings(request.user, services.RecordingFilter(**data))
+    count, size, rows = _paginate(qs, page)
+    return {"count": count, "page": page, "page_size": size, "results": rows}
+
+
+@router.get(
+    "/recordings/{int:recording_id}",
+    response={200: RecordingOut, **AUTH_ERRORS},
+    summary="查看音像记录",
+)
+def get_recording(request, recording_id: int):
+    return services.view_recording(request.user, recording_id, ip=_ip(request))
+
+
+@router.get(
+    "/recordings/{int:recording_id}/media",
+    response={200: None, 206: None, 409: Error, 416: None, **AUTH_ERRORS},
+    summary="播放（支持 Range 请求）",
+)
+def play_recording(request, recording_id: int):
+    return stream_media(request, recording_id, download=False)
+
+
+@router.get(
+    "/recordings/{int:recording_id}/original",
+    response={200: None, 206: None, 416: None, **AUTH_ERRORS},
+    summary="下载原始文件",
+)
+def download_original(request, recording_id: int):
+    if not can_download_original(request.user):
+        services.get_visible(request.user, recording_id)
+        return 403, {"detail": "无权下载原始文件"}
+    return stream_media(request, recording_id, download=True)
+
+
+@router.post(
+    "/recordings/uploads",
+    response={201: BatchSummaryOut, 400: Error, 401: Error, 403: Error, 413: Error, 507: Error},
+    summary="上传音像文件（multipart/form-data，可多个文件）",
+    # Basic first: a station script has no session, and the session check would refuse
+    # its POST for want of a CSRF token before Basic was ever tried.
+    auth=[BasicAuth(), django_auth],
+)
+def upload_recordings(request):
+    if not can_upload(request.user):
+        return 403, {"detail": "无权上传文件"}
+    try:
+        summary = ingest_upload(request)
+    except UploadRejected as exc:
+        return exc.status, {"detail": str(exc)}
+    return 201, summary.as_dict()
+
+
+@router.get(
+    "/ingest/batches", response={200: list[BatchOut], 401: Error, 403: Error}, summary="导入批次"
+)
+def list_batches(request, page: int = 1):
+    if not can_ingest(request.user):
+        return 403, {"detail": "无权查看导入批次"}
+    _, _, rows = _paginate(services.visible_batches(request.user), page)
+    return rows
+
+
+@router.get(
+    "/ingest/batches/{batch_id}", response={200: BatchOut, **AUTH_ERRORS}, summary="导入批次详情"
+)
+def get_batch(request, batch_id: int):
+    if not can_ingest(request.user):
+        return 403, {"detail": "无权查看导入批次"}
+    batch = services.visible_batches(request.user).filter(pk=batch_id).first()
+    if batch is None:
+        return 404, {"detail": "批次不存在"}
+    return batch
+
+
+@router.get(
+    "/quarantine", response={200: list[QuarantineOut], 401: Error, 403: Error}, summary="隔离文件"
+)
+def list_quarantine(request, page: int = 1):
+    if not can_ingest(request.user):
+        return 403, {"detail": "无权查看隔离文件"}
+    _, _, rows = _paginate(services.visible_quarantine(request.user), page)
+    return rows

@@ -1,0 +1,451 @@
+"""Ingest: copy files into the write-once store, hashing in the same pass, then record them (M1, M2).
+
+Order of durability: bytes are written, hashed, fsynced and renamed into their content
+address *before* the database rows are committed. A crash between the two leaves a stored
+object without a row; running the import again finds the object by its hash and writes
+the rows, so a re-run always finishes the job and never stores anything twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from avrecords.audit import services as audit
+from avrecords.jobs import services as jobs
+from avrecords.lib.storage import get_store
+from avrecords.lib.storage.base import PendingPut, SourceReadError, StoreFullError
+from avrecords.recordings.binding import bind
+from avrecords.recordings.media.probe import MediaError, probe_file
+from avrecords.recordings.models import (
+    IngestBatch,
+    IngestItem,
+    QuarantinedFile,
+    Recording,
+    RecordingSource,
+    RecordingStatus,
+)
+from avrecords.recordings.naming import extension_of, junk_reason, media_kind_of, parse_name
+
+log = logging.getLogger(__name__)
+Outcome = IngestItem.Outcome
+
+
+class IngestAborted(Exception):
+    """The whole import had to stop (store full, source gone); the message is Chinese."""
+
+
+@dataclass
+class FileResult:
+    """One file's outcome, as printed by `avrecords ingest --json`."""
+
+    path: str
+    outcome: str
+    size_bytes: int = 0
+    sha256: str = ""
+    recording_id: int | None = None
+    reason: str = ""
+    quarantine_id: int | None = None
+
+
+@dataclass
+class BatchSummary:
+    """Counts and per-file results of one import run."""
+
+    batch_id: int
+    files: list[FileResult] = field(default_factory=list)
+    bytes_copied: int = 0
+    seconds: float = 0.0
+    aborted: str = ""
+
+    def counts(self) -> dict[str, int]:
+        counts = {o.value: 0 for o in Outcome}
+        for item in self.files:
+            counts[item.outcome] += 1
+        return counts
+
+    def as_dict(self) -> dict:
+        mbps = self.bytes_copied / self.seconds / 1e6 if self.seconds else 0.0
+        return {
+            "batch_id": self.batch_id,
+            "counts": self.counts(),
+            "bytes": self.bytes_copied,
+            "seconds": round(self.seconds, 3),
+            "throughput_mb_s": round(mbps, 1),
+            "aborted": self.aborted or None,
+            "files": [asdict(f) for f in self.files],
+        }
+
+
+def display_path(relative: str) -> str:
+    """File names from a device may not be UTF-8; keep them readable and storable."""
+    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def walk_files(root: Path) -> Iterator[tuple[Path, str]]:
+    """Every regular file under root, in a stable order, with its path relative to root."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            full = Path(dirpath) / name
+            yield full, full.relative_to(root).as_posix()
+
+
+class Ingestor:
+    """One import batch. Create it, feed it files, then finish()."""
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        operator=None,
+        station=None,
+        unit=None,
+        source_path: str = "",
+        erase_after_verify: bool = False,
+        progress: Callable[[int], None] | None = None,
+        on_file: Callable[[FileResult], None] | None = None,
+    ) -> None:
+        self.store = get_store()
+        self.operator = operator
+        self.erase_after_verify = erase_after_verify
+        self.progress = progress
+        self.on_file = on_file
+        unit = unit or (station.unit if station else None) or getattr(operator, "unit", None)
+        self.batch = IngestBatch.objects.create(
+            source=source,
+            station=station,
+            operator=operator,
+            unit=unit,
+            source_path=source_path[:1000],
+            process=f"{socket.gethostname()}:{os.getpid()}",
+        )
+        self.summary = BatchSummary(batch_id=self.batch.pk)
+        self._started = timezone.now()
+
+    # --- per file -------------------------------------------------------------------
+    def ingest_file(
+        self, path: Path, relative_path: str, *, display_name: str | None = None
+    ) -> FileResult:
+        relative = display_path(relative_path)
+        name = display_name or relative.rsplit("/", 1)[-1]
+        result = self._ingest(path, relative, name)
+        self._record_item(result)
+        self.summary.files.append(result)
+        if self.on_file is not None:
+            self.on_file(result)
+        return result
+
+    def _ingest(self, path: Path, relative: str, name: str) -> FileResult:
+        reason = junk_reason(relative)
+        if reason:
+            return FileResult(relative, Outcome.SKIPPED, reason=f"系统文件，已跳过：{reason}")
+        kind = media_kind_of(name)
+        if kind is None:
+            ext = extension_of(name) or "无扩展名"
+            return FileResult(relative, Outcome.SKIPPED, reason=f"不支持的文件类型（{ext}）")
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            return FileResult(relative, Outcome.FAILED, reason="文件不存在或已被移除")
+        if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+            return FileResult(relative, Outcome.SKIPPED, reason="不是普通文件（链接或设备文件）")
+        mtime = dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC)
+
+        pending = self.store.begin_put()
+        try:
+            copied = self._copy(path, pending, st.st_size)
+        except _SourceChanged as exc:
+            pending.abort()
+            log.warning("ingest %s: source read failed: %s", relative, exc)
+            return FileResult(
+                relative, Outcome.FAILED, reason=f"读取失败，未导入：{exc.user_message}"
+            )
+        except StoreFullError as exc:
+            pending.abort()
+            raise IngestAborted(
+                "存储空间不足，导入已中止；已导入的文件完好，腾出空间后重新导入即可"
+            ) from exc
+        except BaseException:
+            pending.abort()
+            raise
+        self.summary.bytes_copied += copied
+        sha = pending.sha256
+        existing = Recording.objects.filter(sha256=sha).first()
+        if existing is not None:
+            pending.abort()
+            self._add_source(existing, relative, name, mtime)
+            result = FileResult(
+                relative, Outcome.DUPLICATE, copied, sha, existing.pk, "与已入库文件内容相同"
+            )
+            return self._maybe_erase(path, existing.storage_key, result)
+        if copied == 0:
+            return self._quarantine(pending, path, relative, name, "空文件（0 字节）")
+        try:
+            probe = probe_file(pending.local_path() or str(path), kind)
+        except MediaError as exc:
+            return self._quarantine(pending, path, relative, name, str(exc))
+        try:
+            put = pending.commit("originals")
+        except StoreFullError as exc:
+            raise IngestAborted(
+                "存储空间不足，导入已中止；已导入的文件完好，腾出空间后重新导入即可"
+            ) from exc
+        recording, notes = self._create_recording(
+            put.key, sha, copied, kind, name, relative, probe, mtime
+        )
+        result = FileResult(relative, Outcome.IMPORTED, copied, sha, recording.pk, "；".join(notes))
+        return self._maybe_erase(path, put.key, result)
+
+    def _copy(self, path: Path, pending: PendingPut, expected_size: int) -> int:
+        try:
+            with open(path, "rb") as src:
+                self.store.copy_into(src, pending, progress=self.progress)
+                after = os.fstat(src.fileno()).st_size
+        except FileNotFoundError as exc:
+            raise _SourceChanged("文件在导入前已被移除") from exc
+        except SourceReadError as exc:
+            raise _SourceChanged("设备读取出错，文件可能已被拔出或损坏") from exc
+        if pending.size_bytes != expected_size or after != expected_size:
+            raise _SourceChanged("文件在复制过程中发生了变化")
+        if not path.exists():
+            raise _SourceChanged("文件在复制过程中消失")
+        return pending.size_bytes
+
+    def _quarantine(
+        self, pending: PendingPut, path: Path, relative: str, name: str, error: str
+    ) -> FileResult:
+        try:
+            put = pending.commit("quarantine")
+        except StoreFullError as exc:
+            raise IngestAborted("存储空间不足，导入已中止") from exc
+        with transaction.atomic():
+            q = QuarantinedFile.objects.create(
+                sha256=put.sha256,
+                size_bytes=put.size_bytes,
+                storage_key=put.key,
+                original_name=name,
+                relative_path=relative,
+                error=error,
+                batch=self.batch,
+                unit=self.batch.unit,
+            )
+            audit.record(
+                "quarantine.create",
+                actor=self.operator,
+                obj=q,
+                summary=f"{name}: {error}",
+                detail={"sha256": put.sha256, "batch": self.batch.pk},
+            )
+        result = FileResult(
+            relative,
+            Outcome.QUARANTINED,
+            put.size_bytes,
+            put.sha256,
+            None,
+            error,
+            quarantine_id=q.pk,
+        )
+        return self._maybe_erase(path, put.key, result)
+
+    def _create_recording(
+        self, key, sha, size, kind, name, relative, probe, mtime
+    ) -> tuple[Recording, list[str]]:
+        parsed = parse_name(name)
+        binding = bind(
+            parsed, probe, mtime, fallback_unit_id=self.batch.unit_id, uploader=self.operator
+        )
+        with transaction.atomic():
+            recording = Recording.objects.create(
+                sha256=sha,
+                size_bytes=size,
+                storage_key=key,
+                media_kind=kind,
+                original_name=name,
+                extension=extension_of(name),
+                device=binding.device,
+                officer=binding.officer,
+                unit_id=binding.unit_id,
+                device_serial=binding.device_serial,
+                officer_no=binding.officer_no,
+                segment_no=binding.segment_no,
+                needs_assignment=binding.needs_assignment,
+                assignment_note="；".join(binding.notes)[:200],
+                started_at=binding.started_at,
+                ended_at=binding.started_at + dt.timedelta(seconds=probe.duration_seconds),
+                time_source=binding.time_source,
+                duration_seconds=probe.duration_seconds,
+                container=probe.container,
+                video_codec=probe.video_codec,
+                audio_codec=probe.audio_codec,
+                width=probe.width,
+                height=probe.height,
+                frame_rate=probe.frame_rate,
+                audio_channels=probe.audio_channels,
+                sample_rate=probe.sample_rate,
+                needs_proxy=probe.needs_proxy,
+                batch=self.batch,
+                status=RecordingStatus.PROCESSING if probe.needs_proxy else RecordingStatus.READY,
+            )
+            RecordingSource.objects.create(
+                recording=recording,
+                batch=self.batch,
+                original_name=name,
+                relative_path=relative,
+                source_mtime=mtime,
+            )
+            audit.record(
+                "recording.ingest",
+                actor=self.operator,
+                obj=recording,
+                summary=f"导入 {name}",
+                detail={"sha256": sha, "size": size, "batch": self.batch.pk},
+            )
+            if kind != "audio":
+                jobs.enqueue("media.thumbnail", "recording", recording.pk)
+            if probe.needs_proxy:
+                jobs.enqueue("media.proxy", "recording", recording.pk)
+        return recording, binding.notes
+
+    def _add_source(self, recording: Recording, relative: str, name: str, mtime) -> None:
+        with transaction.atomic():
+            RecordingSource.objects.create(
+                recording=recording,
+                batch=self.batch,
+                original_name=name,
+                relative_path=relative,
+                source_mtime=mtime,
+            )
+            audit.record(
+                "recording.duplicate",
+                actor=self.operator,
+                obj=recording,
+                summary=f"重复文件 {name}",
+                detail={"batch": self.batch.pk, "path": relative},
+            )
+
+    def _maybe_erase(self, path: Path, key: str, result: FileResult) -> FileResult:
+        if not self.erase_after_verify:
+            return result
+        if not self.store.verify(key, result.sha256):
+            log.error("erase refused: stored copy %s does not re-hash to %s", key, result.sha256)
+            result.reason = (
+                result.reason + "；" if result.reason else ""
+            ) + "入库副本复核未通过，设备文件保留"
+            return result
+        path.unlink()
+        result.reason = (
+            result.reason + "；" if result.reason else ""
+        ) + "已复核入库副本并从设备删除"
+        return result
+
+    def _record_item(self, result: FileResult) -> None:
+        counter = {
+            Outcome.IMPORTED: "imported",
+            Outcome.DUPLICATE: "duplicates",
+            Outcome.QUARANTINED: "quarantined",
+            Outcome.SKIPPED: "skipped",
+            Outcome.FAILED: "failed",
+        }[result.outcome]
+        with transaction.atomic():
+            IngestItem.objects.create(
+                batch=self.batch,
+                relative_path=result.path,
+                outcome=result.outcome,
+                size_bytes=result.size_bytes,
+                sha256=result.sha256,
+                recording_id=result.recording_id,
+                quarantined_file_id=result.quarantine_id,
+                reason=result.reason[:500],
+            )
+            IngestBatch.objects.filter(pk=self.batch.pk).update(
+                files_total=F("files_total") + 1,
+                bytes_total=F("bytes_total") + result.size_bytes,
+                **{counter: F(counter) + 1},
+            )
+
+    # --- whole batch ------------------------------------------------------------------
+    def finish(self, error: str = "") -> BatchSummary:
+        now = timezone.now()
+        self.summary.seconds = (now - self._started).total_seconds()
+        self.summary.aborted = error
+        state = IngestBatch.State.FAILED if error else IngestBatch.State.DONE
+        with transaction.atomic():
+            IngestBatch.objects.filter(pk=self.batch.pk).update(
+                state=state, finished_at=now, error=error
+            )
+            self.batch.refresh_from_db()
+            audit.record(
+                "ingest.batch",
+                actor=self.operator,
+                obj=self.batch,
+                summary=f"导入批次完成：{self.summary.counts()}",
+                detail={"counts": self.summary.counts()},
+            )
+        return self.summary
+
+
+class _SourceChanged(Exception):
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+INTERRUPTED_MESSAGE = (
+    "导入进程意外中止（被强制结束或断电）；已完整入库的文件不受影响，重新导入即可补齐"
+)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_interrupted_batches() -> int:
+    """Mark batches whose import process on this host is gone as interrupted."""
+    host = socket.gethostname()
+    closed = 0
+    for batch in IngestBatch.objects.filter(
+        state=IngestBatch.State.RUNNING, process__startswith=f"{host}:"
+    ):
+        pid = int(batch.process.rsplit(":", 1)[1])
+        if pid != os.getpid() and not _pid_alive(pid):
+            closed += IngestBatch.objects.filter(
+                pk=batch.pk, state=IngestBatch.State.RUNNING
+            ).update(
+                state=IngestBatch.State.FAILED,
+                error=INTERRUPTED_MESSAGE,
+                finished_at=timezone.now(),
+            )
+    return closed
+
+
+def ingest_directory(root: Path, **kwargs) -> BatchSummary:
+    """Import every file under root as one batch (what `avrecords ingest` runs)."""
+    get_store().cleanup_incomplete()
+    close_interrupted_batches()
+    ingestor = Ingestor(source_path=str(root), **kwargs)
+    try:
+        for path, relative in walk_files(root):
+            ingestor.ingest_file(path, relative)
+    except IngestAborted as exc:
+        return ingestor.finish(error=str(exc))
+    except BaseException as exc:
+        ingestor.finish(error=f"导入意外中止：{type(exc).__name__}")
+        raise
+    return ingestor.finish()

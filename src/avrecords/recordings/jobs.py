@@ -1,0 +1,66 @@
+"""Background media jobs for each new original: thumbnail and, when needed, a browser proxy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from avrecords.jobs.models import Job
+from avrecords.jobs.services import handler
+from avrecords.lib.storage import get_store
+from avrecords.recordings.media import derive
+from avrecords.recordings.models import Derivative, MediaKind, Recording, RecordingStatus
+
+
+def derived_path(recording: Recording, filename: str) -> Path:
+    return (
+        Path(settings.AVRECORDS_DERIVED_PATH)
+        / f"{recording.pk // 1000:04d}"
+        / str(recording.pk)
+        / filename
+    )
+
+
+def _save(recording: Recording, kind: str, dest: Path, mime: str) -> None:
+    relative = dest.relative_to(settings.AVRECORDS_DERIVED_PATH).as_posix()
+    Derivative.objects.update_or_create(
+        recording=recording,
+        kind=kind,
+        defaults={"relative_path": relative, "mime_type": mime, "size_bytes": dest.stat().st_size},
+    )
+
+
+@handler("media.thumbnail")
+def make_thumbnail(job: Job) -> None:
+    recording = Recording.objects.get(pk=job.subject_id)
+    src = get_store().local_path(recording.storage_key)
+    dest = derived_path(recording, "thumbnail.jpg")
+    if recording.media_kind == MediaKind.PHOTO:
+        derive.make_photo_thumbnail(src, dest)
+    else:
+        derive.make_video_thumbnail(src, dest, recording.duration_seconds)
+    _save(recording, Derivative.Kind.THUMBNAIL, dest, "image/jpeg")
+
+
+@handler("media.proxy")
+def make_proxy(job: Job) -> None:
+    recording = Recording.objects.get(pk=job.subject_id)
+    src = get_store().local_path(recording.storage_key)
+    try:
+        if recording.media_kind == MediaKind.VIDEO:
+            dest = derived_path(recording, "proxy.mp4")
+            derive.make_video_proxy(src, dest, settings.AVRECORDS_PROXY_MAX_HEIGHT)
+            mime = "video/mp4"
+        else:
+            dest = derived_path(recording, "proxy.m4a")
+            derive.make_audio_proxy(src, dest)
+            mime = "audio/mp4"
+    except Exception:
+        if job.attempts >= job.max_attempts:
+            Recording.objects.filter(pk=recording.pk).update(status=RecordingStatus.FAILED)
+        raise
+    with transaction.atomic():
+        _save(recording, Derivative.Kind.PROXY, dest, mime)
+        Recording.objects.filter(pk=recording.pk).update(status=RecordingStatus.READY)

@@ -1,0 +1,110 @@
+"""Derived copies: thumbnails and browser-playable proxies (never the evidence; M2).
+
+Every output is written to a temporary name and renamed into place, so a worker killed
+mid-encode leaves nothing that looks finished, and the re-run simply starts over.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+from PIL import Image, ImageOps
+
+THUMBNAIL_PX = 320
+PROXY_CRF = "26"
+
+
+def _tmp(dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    return dest.with_name(f".{dest.name}.{os.getpid()}.part")
+
+
+def _finish(tmp: Path, dest: Path) -> None:
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, dest)
+
+
+def make_photo_thumbnail(src: str, dest: Path) -> None:
+    tmp = _tmp(dest)
+    with Image.open(src) as img:
+        img = ImageOps.exif_transpose(img).convert("RGB")
+        img.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+        img.save(tmp, "JPEG", quality=85)
+    _finish(tmp, dest)
+
+
+def make_video_thumbnail(src: str, dest: Path, duration_seconds: float) -> None:
+    """A frame a tenth of the way in (the first frames are often the officer's chest)."""
+    tmp = _tmp(dest)
+    with av.open(src) as container:
+        stream = container.streams.video[0]
+        at = duration_seconds * 0.1
+        if at > 0.5 and stream.time_base:
+            container.seek(int(at / stream.time_base), stream=stream)
+        frame = next(container.decode(stream))
+        img = frame.to_image()
+    img.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+    img.save(tmp, "JPEG", quality=85)
+    _finish(tmp, dest)
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+def make_video_proxy(src: str, dest: Path, max_height: int) -> None:
+    """H.264/AAC MP4 with the index at the front, scaled down to max_height, same timeline."""
+    tmp = _tmp(dest)
+    with (
+        av.open(src) as inp,
+        av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
+    ):
+        vin = inp.streams.video[0]
+        ain = inp.streams.audio[0] if inp.streams.audio else None
+        height = min(vin.codec_context.height, max_height)
+        width = _even(vin.codec_context.width * height / vin.codec_context.height)
+        height = _even(height)
+        rate = vin.average_rate or vin.guessed_rate or Fraction(25)
+        vout = out.add_stream("libx264", rate=rate)
+        vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
+        vout.options = {"crf": PROXY_CRF, "preset": "veryfast"}
+        vout.codec_context.time_base = vin.time_base
+        aout = None
+        if ain is not None:
+            aout = out.add_stream("aac", rate=ain.codec_context.sample_rate or 48000)
+            aout.layout = "stereo" if (ain.codec_context.channels or 1) > 1 else "mono"
+        streams = [vin] + ([ain] if ain is not None else [])
+        for packet in inp.demux(*streams):
+            for frame in packet.decode():
+                if packet.stream is vin:
+                    scaled = frame.reformat(width=width, height=height, format="yuv420p")
+                    scaled.pts, scaled.time_base = frame.pts, frame.time_base
+                    out.mux(vout.encode(scaled))
+                else:
+                    frame.pts = None
+                    out.mux(aout.encode(frame))
+        out.mux(vout.encode(None))
+        if aout is not None:
+            out.mux(aout.encode(None))
+    _finish(tmp, dest)
+
+
+def make_audio_proxy(src: str, dest: Path) -> None:
+    """AAC in an M4A container, for formats browsers cannot play (AMR, some WAVs)."""
+    tmp = _tmp(dest)
+    with (
+        av.open(src) as inp,
+        av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
+    ):
+        ain = inp.streams.audio[0]
+        aout = out.add_stream("aac", rate=max(ain.codec_context.sample_rate or 16000, 16000))
+        aout.layout = "mono" if (ain.codec_context.channels or 1) == 1 else "stereo"
+        for frame in inp.decode(ain):
+            frame.pts = None
+            out.mux(aout.encode(frame))
+        out.mux(aout.encode(None))
+    _finish(tmp, dest)

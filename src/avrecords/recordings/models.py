@@ -1,0 +1,240 @@
+"""Recordings (M1, M2, M4): originals, where they came from, derived copies, quarantine, import batches."""
+
+from django.conf import settings
+from django.db import models
+
+from avrecords.equipment.models import Device, Station
+from avrecords.org.models import Unit
+
+
+class MediaKind(models.TextChoices):
+    VIDEO = "video", "视频"
+    PHOTO = "photo", "照片"
+    AUDIO = "audio", "音频"
+
+
+class RecordingStatus(models.TextChoices):
+    PROCESSING = "processing", "处理中"
+    READY = "ready", "可播放"
+    FAILED = "failed", "处理失败"
+
+
+class TimeSource(models.TextChoices):
+    FILENAME = "filename", "文件名"
+    CONTAINER = "container", "媒体元数据"
+    FILE_MTIME = "mtime", "文件修改时间"
+
+
+class IngestSource(models.TextChoices):
+    STATION = "station", "采集站导入"
+    UPLOAD = "upload", "网页/接口上传"
+    DEMO = "demo", "演示数据"
+
+
+class IngestBatch(models.Model):
+    """One import run: a camera dump at a station, or one upload request."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "导入中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "已中止"
+
+    source = models.CharField("来源", max_length=16, choices=IngestSource.choices)
+    station = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.PROTECT, verbose_name="采集站"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, verbose_name="单位"
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="操作人",
+    )
+    source_path = models.CharField("源路径", max_length=1000, blank=True)
+    process = models.CharField("导入进程", max_length=100, blank=True, help_text="host:pid")
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField("开始时间", auto_now_add=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    files_total = models.PositiveIntegerField("文件数", default=0)
+    imported = models.PositiveIntegerField("新导入", default=0)
+    duplicates = models.PositiveIntegerField("重复", default=0)
+    quarantined = models.PositiveIntegerField("隔离", default=0)
+    skipped = models.PositiveIntegerField("跳过", default=0)
+    failed = models.PositiveIntegerField("失败", default=0)
+    bytes_total = models.BigIntegerField("字节数", default=0)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = "导入批次"
+        verbose_name_plural = "导入批次"
+
+    def __str__(self) -> str:
+        return f"导入批次 #{self.pk}"
+
+
+class Recording(models.Model):
+    """One original audio/video/photo file, stored once by its SHA-256, bound to device and officer."""
+
+    sha256 = models.CharField("SHA-256", max_length=64, unique=True)
+    size_bytes = models.BigIntegerField("大小（字节）")
+    storage_key = models.CharField(max_length=200)
+    media_kind = models.CharField("类型", max_length=8, choices=MediaKind.choices)
+    status = models.CharField(
+        "状态", max_length=16, choices=RecordingStatus.choices, default=RecordingStatus.PROCESSING
+    )
+    original_name = models.CharField("原始文件名", max_length=255)
+    extension = models.CharField(max_length=16)
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.PROTECT, verbose_name="设备"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="执法人员",
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, verbose_name="单位"
+    )
+    device_serial = models.CharField("设备序号（文件）", max_length=64, blank=True)
+    officer_no = models.CharField("人员编号（文件）", max_length=64, blank=True)
+    segment_no = models.CharField("分段号", max_length=16, blank=True)
+    needs_assignment = models.BooleanField("待指派", default=False)
+    assignment_note = models.CharField("待指派原因", max_length=200, blank=True)
+    started_at = models.DateTimeField("开始时间", db_index=True)
+    ended_at = models.DateTimeField("结束时间")
+    time_source = models.CharField("时间来源", max_length=16, choices=TimeSource.choices)
+    duration_seconds = models.FloatField("时长（秒）", default=0)
+    container = models.CharField("封装格式", max_length=64, blank=True)
+    video_codec = models.CharField("视频编码", max_length=32, blank=True)
+    audio_codec = models.CharField("音频编码", max_length=32, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    frame_rate = models.FloatField(null=True, blank=True)
+    audio_channels = models.PositiveSmallIntegerField(null=True, blank=True)
+    sample_rate = models.PositiveIntegerField(null=True, blank=True)
+    needs_proxy = models.BooleanField("需转码播放", default=False)
+    batch = models.ForeignKey(IngestBatch, on_delete=models.PROTECT, verbose_name="首次导入批次")
+    ingested_at = models.DateTimeField("入库时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = "音像记录"
+        verbose_name_plural = "音像记录"
+        indexes = [
+            models.Index(fields=["officer", "started_at"]),
+            models.Index(fields=["device", "started_at"]),
+            models.Index(fields=["unit", "started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def resolution(self) -> str:
+        return f"{self.width}×{self.height}" if self.width and self.height else ""
+
+
+class RecordingSource(models.Model):
+    """One occurrence of an original: the file name and place it was found (duplicates add rows)."""
+
+    recording = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="sources")
+    batch = models.ForeignKey(IngestBatch, on_delete=models.PROTECT)
+    original_name = models.CharField("文件名", max_length=255)
+    relative_path = models.CharField("相对路径", max_length=1000)
+    source_mtime = models.DateTimeField("文件时间", null=True, blank=True)
+    seen_at = models.DateTimeField("导入时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["seen_at"]
+        verbose_name = "文件来源"
+        verbose_name_plural = "文件来源"
+
+    def __str__(self) -> str:
+        return self.relative_path
+
+
+class QuarantinedFile(models.Model):
+    """Bytes that could not be read as media (empty, truncated, corrupt), kept for an administrator."""
+
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField("大小（字节）")
+    storage_key = models.CharField(max_length=200)
+    original_name = models.CharField("文件名", max_length=255)
+    relative_path = models.CharField("相对路径", max_length=1000)
+    error = models.TextField("原因")
+    batch = models.ForeignKey(IngestBatch, on_delete=models.PROTECT, verbose_name="导入批次")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, verbose_name="单位"
+    )
+    created_at = models.DateTimeField("隔离时间", auto_now_add=True)
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolution = models.CharField("处理说明", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "隔离文件"
+        verbose_name_plural = "隔离文件"
+
+    def __str__(self) -> str:
+        return self.relative_path
+
+
+class IngestItem(models.Model):
+    """The outcome for one file of a batch, as reported to the station and shown on the web."""
+
+    class Outcome(models.TextChoices):
+        IMPORTED = "imported", "已导入"
+        DUPLICATE = "duplicate", "重复"
+        QUARANTINED = "quarantined", "已隔离"
+        SKIPPED = "skipped", "已跳过"
+        FAILED = "failed", "失败"
+
+    batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="items")
+    relative_path = models.CharField("相对路径", max_length=1000)
+    outcome = models.CharField("结果", max_length=16, choices=Outcome.choices)
+    size_bytes = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    recording = models.ForeignKey(Recording, null=True, blank=True, on_delete=models.PROTECT)
+    quarantined_file = models.ForeignKey(
+        QuarantinedFile, null=True, blank=True, on_delete=models.PROTECT
+    )
+    reason = models.CharField("说明", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "导入明细"
+        verbose_name_plural = "导入明细"
+
+    def __str__(self) -> str:
+        return f"{self.relative_path}: {self.outcome}"
+
+
+class Derivative(models.Model):
+    """A derived copy (thumbnail, browser proxy); never the evidence, may be regenerated."""
+
+    class Kind(models.TextChoices):
+        THUMBNAIL = "thumbnail", "缩略图"
+        PROXY = "proxy", "播放代理"
+
+    recording = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="derivatives")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    relative_path = models.CharField(max_length=300)
+    mime_type = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recording", "kind"], name="one_derivative_per_kind")
+        ]
+        verbose_name = "派生文件"
+        verbose_name_plural = "派生文件"
+
+    def __str__(self) -> str:
+        return f"{self.recording_id}/{self.kind}"

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from avrecords.recordings import views
+
+app_name = "recordings"
+urlpatterns = [
+    path("recordings/", views.recording_list, name="list"),
+    path("recordings/<int:recording_id>/", views.recording_detail, name="detail"),
+    path("recordings/<int:recording_id>/media", views.recording_media, name="media"),
+    path("recordings/<int:recording_id>/original", views.recording_original, name="original"),
+    path("recordings/<int:recording_id>/thumbnail", views.recording_thumbnail, name="thumbnail"),
+    path("upload/", views.upload_page, name="upload"),
+    path("ingest/", views.batch_list, name="batches"),
+    path("ingest/<int:batch_id>/", views.batch_detail, name="batch"),
+    path("quarantine/", views.quarantine_list, name="quarantine"),
+]

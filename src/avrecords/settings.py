@@ -1,0 +1,142 @@
+"""Django settings; every knob is an environment variable listed in docs/configuration.md."""
+
+from pathlib import Path
+
+import dj_database_url
+
+from avrecords.config import env_bool, env_int, env_list, env_str, home_dir, secret_key
+
+BASE_DIR = Path(__file__).resolve().parent
+AVRECORDS_HOME = home_dir()
+
+SECRET_KEY = secret_key(AVRECORDS_HOME)
+DEBUG = env_bool("AVRECORDS_DEBUG", False)
+ALLOWED_HOSTS = env_list("AVRECORDS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("AVRECORDS_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django_tasks",
+    "huey.contrib.djhuey",
+    "avrecords.audit",
+    "avrecords.org",
+    "avrecords.equipment",
+    "avrecords.jobs",
+    "avrecords.recordings",
+    "avrecords.web",
+    "avrecords.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "avrecords.recordings.uploads.UploadStreamingMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "avrecords.urls"
+WSGI_APPLICATION = "avrecords.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "avrecords.web.context.roles",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{AVRECORDS_HOME / 'avrecords.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions serialise writers up front, so the audit chain head
+    # is never read by two writers at once; WAL lets readers run beside them.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "org.User"
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = env_str("AVRECORDS_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = AVRECORDS_HOME / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Uploads are streamed to disk by our own handler; nothing large is held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = str(AVRECORDS_HOME / "tmp")
+for _dir in (AVRECORDS_HOME / "tmp", STATIC_ROOT):
+    _dir.mkdir(exist_ok=True)
+
+# --- AVRecords ---------------------------------------------------------------
+AVRECORDS_STORE_PATH = Path(env_str("AVRECORDS_STORE_PATH", str(AVRECORDS_HOME / "store")))
+AVRECORDS_DERIVED_PATH = Path(env_str("AVRECORDS_DERIVED_PATH", str(AVRECORDS_HOME / "derived")))
+AVRECORDS_UPLOAD_MAX_BYTES = env_int("AVRECORDS_UPLOAD_MAX_BYTES", 8 * 1024**3, minimum=1)
+AVRECORDS_COPY_CHUNK_BYTES = env_int("AVRECORDS_COPY_CHUNK_BYTES", 4 * 1024**2, minimum=65536)
+AVRECORDS_FILENAME_PATTERNS = env_list("AVRECORDS_FILENAME_PATTERNS", [], sep="\n")
+AVRECORDS_JOB_LEASE_SECONDS = env_int("AVRECORDS_JOB_LEASE_SECONDS", 120, minimum=2)
+AVRECORDS_JOB_MAX_ATTEMPTS = env_int("AVRECORDS_JOB_MAX_ATTEMPTS", 5, minimum=1)
+AVRECORDS_JOB_REAP_SECONDS = env_int("AVRECORDS_JOB_REAP_SECONDS", 30, minimum=1)
+AVRECORDS_PROXY_MAX_HEIGHT = env_int("AVRECORDS_PROXY_MAX_HEIGHT", 720, minimum=144)
+AVRECORDS_PAGE_SIZE = env_int("AVRECORDS_PAGE_SIZE", 50, minimum=1)
+
+_queue_url = env_str("AVRECORDS_QUEUE_URL", f"sqlite:///{AVRECORDS_HOME / 'queue.sqlite3'}")
+HUEY = {
+    "name": "avrecords",
+    "immediate": env_bool("AVRECORDS_QUEUE_IMMEDIATE", False),
+    "consumer": {
+        "workers": env_int("AVRECORDS_WORKER_THREADS", 2, minimum=1),
+        "worker_type": "thread",
+    },
+}
+if _queue_url.startswith("redis://"):
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": _queue_url})
+elif _queue_url.startswith("sqlite:///"):
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": _queue_url[len("sqlite:///") :]})
+else:
+    from avrecords.config import ConfigError
+
+    raise ConfigError("AVRECORDS_QUEUE_URL must start with sqlite:/// or redis://")
+
+TASKS = {"default": {"BACKEND": "avrecords.lib.huey_tasks.HueyTaskBackend"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "avrecords": {"handlers": ["console"], "level": env_str("AVRECORDS_LOG_LEVEL", "INFO")},
+        "huey": {"handlers": ["console"], "level": "WARNING"},
+    },
+}

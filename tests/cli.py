@@ -1,0 +1,64 @@
+"""Drive the real `avrecords` command in its own AVRECORDS_HOME, as a station or operator would."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+AVRECORDS = [sys.executable, "-m", "avrecords.cli"]
+SETUP_STATION = """
+from avrecords.org.models import Unit, User, Role
+from avrecords.equipment.models import Device, Station
+from avrecords.equipment.services import issue_device
+import datetime as dt
+unit = Unit.objects.create(name="执法一中队", code="C01")
+officer = User.objects.create(username="zhangwei", full_name="张伟", officer_no="350211", unit=unit, role=Role.OFFICER)
+camera = Device.objects.create(serial="3501001", unit=unit)
+issue_device(camera, officer, when=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+Station.objects.create(name="一中队采集站", unit=unit)
+"""
+
+
+class CliHome:
+    """A fresh AVRECORDS_HOME with one squad, one officer holding camera 3501001, one station."""
+
+    def __init__(self, home: Path, **env: str) -> None:
+        self.home = home
+        self.env = {
+            **os.environ,
+            "AVRECORDS_HOME": str(home),
+            "DJANGO_SETTINGS_MODULE": "avrecords.settings",
+            **env,
+        }
+        self.env.pop("DATABASE_URL", None)
+        self.run("init", check=True)
+        self.run("shell", "-c", SETUP_STATION, check=True)
+
+    def run(
+        self, *args: str, check: bool = False, timeout: float = 120
+    ) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [*AVRECORDS, *args], env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"avrecords {args[0]} failed: {result.stderr[-2000:]}")
+        return result
+
+    def popen(self, *args: str, **kwargs) -> subprocess.Popen:
+        return subprocess.Popen([*AVRECORDS, *args], env=self.env, **kwargs)
+
+    def ingest(self, path: Path, *extra: str) -> tuple[int, dict]:
+        result = self.run("ingest", str(path), "--station", "一中队采集站", "--json", *extra)
+        return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with sqlite3.connect(self.home / "avrecords.sqlite3", timeout=30) as db:
+            return db.execute(sql, params).fetchall()
+
+    @property
+    def store(self) -> Path:
+        return self.home / "store"

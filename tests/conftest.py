@@ -1,0 +1,117 @@
+"""Shared fixtures: an isolated store per test, generated media, and stock users per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from avrecords.equipment.models import Device, Station
+from avrecords.equipment.services import issue_device
+from avrecords.lib.storage import get_store
+from avrecords.org.models import Role, Unit, User
+from tests.media import build_library
+
+PASSWORD = "test-password-1"
+
+
+@pytest.fixture(autouse=True)
+def isolated_store(settings, tmp_path):
+    """Every test gets its own store of originals and derived copies."""
+    settings.AVRECORDS_STORE_PATH = tmp_path / "store"
+    settings.AVRECORDS_DERIVED_PATH = tmp_path / "derived"
+    get_store.cache_clear()
+    yield settings.AVRECORDS_STORE_PATH
+    get_store.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def audit_triggers(request):
+    """Append-only triggers in force for every test; lifted only so a transactional test's
+    end-of-test flush can empty the tables (which is exactly what they exist to refuse)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    if not (transactional or marker or "db" in request.fixturenames):
+        yield
+        return
+    from django.db import connection
+
+    from avrecords.audit import triggers
+
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    triggers.install(connection)
+    yield
+    if transactional:
+        triggers.remove(connection)
+
+
+@pytest.fixture(scope="session")
+def library(tmp_path_factory):
+    return build_library(tmp_path_factory.mktemp("library"))
+
+
+class Org:
+    """A bureau with two squads; users of every role; two cameras and a station per squad."""
+
+    def __init__(self) -> None:
+        self.bureau = Unit.objects.create(name="某市市场监督管理局", code="T350200")
+        self.squad1 = Unit.objects.create(name="执法一中队", code="T350200-01", parent=self.bureau)
+        self.squad2 = Unit.objects.create(name="执法二中队", code="T350200-02", parent=self.bureau)
+        self.officer = self._user(
+            "zhangwei",
+            "张伟",
+            Role.OFFICER,
+            self.squad1,
+            badge_no="35020019001",
+            officer_no="350211",
+        )
+        self.officer2 = self._user(
+            "wangfang",
+            "王芳",
+            Role.OFFICER,
+            self.squad1,
+            badge_no="35020019002",
+            officer_no="350212",
+        )
+        self.other_officer = self._user(
+            "yangjun",
+            "杨军",
+            Role.OFFICER,
+            self.squad2,
+            badge_no="35020019006",
+            officer_no="350221",
+        )
+        self.admin = self._user("guanli", "林海", Role.ADMIN, self.squad1)
+        self.other_admin = self._user("guanli2", "周敏", Role.ADMIN, self.squad2)
+        self.bureau_admin = self._user("juguanli", "郑华", Role.ADMIN, self.bureau)
+        self.leader = self._user("lingdao", "郑国华", Role.LEADER, self.bureau)
+        self.head2 = self._user("zhongdui2", "孙立", Role.UNIT_HEAD, self.squad2)
+        self.sysadmin = self._user("xitong", "系统管理员", Role.SYSADMIN, None)
+        self.camera = Device.objects.create(serial="3501001", unit=self.squad1)
+        self.camera2 = Device.objects.create(serial="3501004", unit=self.squad2)
+        issue_device(self.camera, self.officer, when=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        issue_device(self.camera2, self.other_officer, when=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        self.station = Station.objects.create(name="一中队采集站", unit=self.squad1)
+        self.station2 = Station.objects.create(name="二中队采集站", unit=self.squad2)
+
+    @staticmethod
+    def _user(username, full_name, role, unit, **extra) -> User:
+        user = User(username=username, full_name=full_name, role=role, unit=unit, **extra)
+        user.set_password(PASSWORD)
+        user.save()
+        return user
+
+
+@pytest.fixture
+def org(db) -> Org:
+    return Org()
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client

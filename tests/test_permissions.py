@@ -1,0 +1,460 @@
+"""X2 (first cut): who may open which page or call which endpoint, and what they may see.
+
+One table row per endpoint; every stock user is tried against every row. A user's answer
+follows from three facts kept in the tables below: which recordings and batches are in
+their scope, which permission the endpoint needs, and whether it is an act on a recording
+that the audit trail must record.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from avrecords.api import api
+from avrecords.audit.models import AuditEntry
+from avrecords.jobs import services as jobs
+from avrecords.org.models import Role, User
+from avrecords.recordings.models import Recording
+from tests import media as m
+from tests.conftest import PASSWORD, client_for
+
+# --- the data: one recording, one batch and one quarantined file per squad ----------------
+
+SQUAD1_NAME = m.H264  # camera 3501001, issued to 张伟 (执法一中队)
+SQUAD2_NAME = "3501004_350221_20261120093000_0001.MP4"  # camera 3501004, issued to 杨军 (二中队)
+SQUAD1_BROKEN = "3501001_350211_20261120100000_0009.MP4"
+SQUAD2_BROKEN = "3501004_350221_20261120100000_0009.MP4"
+NO_SUCH_ID = 999_999
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    recording: dict[str, int]  # squad → recording id
+    batch: dict[str, int]  # squad → ingest batch id
+    photo: bytes  # something to upload
+
+    def ids(self, squad: str = "squad1") -> dict[str, int]:
+        return {"rec": self.recording[squad], "batch": self.batch[squad]}
+
+
+def _ingest(tmp_path: Path, station: str, files: dict[str, bytes]) -> dict:
+    media_dir = tmp_path / station / "DCIM" / "100MEDIA"
+    media_dir.mkdir(parents=True)
+    for name, data in files.items():
+        (media_dir / name).write_bytes(data)
+    out = io.StringIO()
+    call_command("ingest", str(tmp_path / station), "--station", station, "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["counts"]["imported"] == 1 and report["counts"]["quarantined"] == 1, report
+    return report
+
+
+@pytest.fixture
+def world(org, library, tmp_path) -> World:
+    users = {
+        "officer": org.officer,  # 张伟, 一中队: the squad-1 recording is his
+        "officer2": org.officer2,  # 王芳, 一中队: same squad, not her recording
+        "other_officer": org.other_officer,  # 杨军, 二中队
+        "admin": org.admin,  # 一中队
+        "other_admin": org.other_admin,  # 二中队
+        "bureau_admin": org.bureau_admin,  # the whole bureau
+        "leader": org.leader,  # the whole bureau
+        "head2": org.head2,  # unit head of 二中队
+        "supervisor": org._user("jiandu", "监督员", Role.SUPERVISOR, org.squad1),
+        "archivist": org._user("dangan", "档案员", Role.ARCHIVIST, org.bureau),
+        "sysadmin": org.sysadmin,
+        "superuser": User.objects.create_superuser("root", password=PASSWORD),
+    }
+    one = _ingest(
+        tmp_path,
+        "一中队采集站",
+        {SQUAD1_NAME: (library / m.H264).read_bytes(), SQUAD1_BROKEN: b"not media (squad 1)"},
+    )
+    two = _ingest(
+        tmp_path,
+        "二中队采集站",
+        {SQUAD2_NAME: (library / m.H264_B).read_bytes(), SQUAD2_BROKEN: b"not media (squad 2)"},
+    )
+    jobs.run_pending()  # thumbnails
+    recording = {
+        squad: next(f["recording_id"] for f in report["files"] if f["outcome"] == "imported")
+        for squad, report in (("squad1", one), ("squad2", two))
+    }
+    assert Recording.objects.get(pk=recording["squad1"]).officer == org.officer
+    assert Recording.objects.get(pk=recording["squad2"]).officer == org.other_officer
+    return World(
+        users,
+        recording,
+        {"squad1": one["batch_id"], "squad2": two["batch_id"]},
+        (library / m.PHOTO).read_bytes(),
+    )
+
+
+# --- the rules --------------------------------------------------------------------------
+
+EVERYONE = frozenset(
+    [
+        "officer",
+        "officer2",
+        "other_officer",
+        "admin",
+        "other_admin",
+        "bureau_admin",
+        "leader",
+        "head2",
+        "supervisor",
+        "archivist",
+        "sysadmin",
+        "superuser",
+    ]
+)
+ADMINS = frozenset(["admin", "other_admin", "bureau_admin", "sysadmin", "superuser"])
+UPLOADERS = ADMINS | {"officer", "officer2", "other_officer"}
+
+# Unit roles see their unit's subtree, system administrators everything.
+UNIT_SCOPE = {
+    "squad1": frozenset(
+        ["admin", "bureau_admin", "leader", "supervisor", "archivist", "sysadmin", "superuser"]
+    ),
+    "squad2": frozenset(
+        ["other_admin", "bureau_admin", "leader", "head2", "archivist", "sysadmin", "superuser"]
+    ),
+}
+# …and an officer sees only the recordings that are his own.
+RECORDING_SCOPE = {
+    "squad1": UNIT_SCOPE["squad1"] | {"officer"},
+    "squad2": UNIT_SCOPE["squad2"] | {"other_officer"},
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    path: str  # {rec} and {batch} are the squad-1 recording and batch
+    allowed: frozenset[str]  # who holds the permission it needs
+    target: str | None = None  # "recording" or "batch" for object URLs
+    audit: str | None = None  # the audit action an allowed request records
+    method: str = "GET"
+    ok: int = 200
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+REC, BATCH = "recording", "batch"
+ENDPOINTS = [
+    Endpoint("page-list", "/recordings/", EVERYONE),
+    Endpoint("page-detail", "/recordings/{rec}/", EVERYONE, REC, "recording.view"),
+    Endpoint("page-media", "/recordings/{rec}/media", EVERYONE, REC, "recording.play"),
+    Endpoint("page-original", "/recordings/{rec}/original", ADMINS, REC, "recording.download"),
+    Endpoint("page-thumbnail", "/recordings/{rec}/thumbnail", EVERYONE, REC),
+    Endpoint("page-upload", "/upload/", UPLOADERS),
+    Endpoint("page-batches", "/ingest/", ADMINS),
+    Endpoint("page-batch", "/ingest/{batch}/", ADMINS, BATCH),
+    Endpoint("page-quarantine", "/quarantine/", ADMINS),
+    Endpoint("api-list", "/api/v1/recordings", EVERYONE),
+    Endpoint("api-detail", "/api/v1/recordings/{rec}", EVERYONE, REC, "recording.view"),
+    Endpoint("api-media", "/api/v1/recordings/{rec}/media", EVERYONE, REC, "recording.play"),
+    Endpoint(
+        "api-original", "/api/v1/recordings/{rec}/original", ADMINS, REC, "recording.download"
+    ),
+    Endpoint("api-upload", "/api/v1/recordings/uploads", UPLOADERS, method="POST", ok=201),
+    Endpoint("api-batches", "/api/v1/ingest/batches", ADMINS),
+    Endpoint("api-batch", "/api/v1/ingest/batches/{batch}", ADMINS, BATCH),
+    Endpoint("api-quarantine", "/api/v1/quarantine", ADMINS),
+]
+PAGES = [e for e in ENDPOINTS if not e.api]
+APIS = [e for e in ENDPOINTS if e.api]
+
+
+def expected_status(endpoint: Endpoint, who: str) -> int:
+    """A recording outside one's scope does not exist, even for those who could not act on it;
+    a batch page needs the permission before anything about the batch is looked up."""
+    if endpoint.target == REC and who not in RECORDING_SCOPE["squad1"]:
+        return 404
+    if who not in endpoint.allowed:
+        return 403
+    if endpoint.target == BATCH and who not in UNIT_SCOPE["squad1"]:
+        return 404
+    return endpoint.ok
+
+
+ALLOWED = [
+    pytest.param(e, who, id=f"{e}-{who}")
+    for e in ENDPOINTS
+    for who in sorted(EVERYONE)
+    if expected_status(e, who) == e.ok
+]
+FORBIDDEN = [
+    pytest.param(e, who, id=f"{e}-{who}")
+    for e in ENDPOINTS
+    for who in sorted(EVERYONE)
+    if expected_status(e, who) == 403
+]
+HIDDEN = [
+    pytest.param(e, who, id=f"{e}-{who}")
+    for e in ENDPOINTS
+    for who in sorted(EVERYONE)
+    if expected_status(e, who) == 404
+]
+AUDITED_ALLOWED = [p for p in ALLOWED if p.values[0].audit]
+AUDITED_REFUSED = [p for p in FORBIDDEN + HIDDEN if p.values[0].audit]
+
+
+def send(client: Client, endpoint: Endpoint, world: World, squad: str = "squad1", **extra):
+    url = endpoint.path.format(**world.ids(squad))
+    if endpoint.method == "POST":
+        upload = SimpleUploadedFile("现场照片.jpg", world.photo, content_type="image/jpeg")
+        response = client.post(url, {"files": upload}, **extra)
+    else:
+        response = client.get(url, **extra)
+    if response.streaming:
+        response.body = b"".join(response.streaming_content)  # closes it, too
+    else:
+        response.body = response.content
+    return response
+
+
+# --- the matrix -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("endpoint", "who"), ALLOWED)
+def test_it_lets_a_permitted_user_act_within_their_scope(world, endpoint, who):
+    response = send(client_for(world.users[who]), endpoint, world)
+    assert response.status_code == endpoint.ok
+    assert response.body
+
+
+@pytest.mark.parametrize(("endpoint", "who"), FORBIDDEN)
+def test_it_refuses_a_user_without_the_permission_with_403(world, endpoint, who):
+    response = send(client_for(world.users[who]), endpoint, world)
+    assert response.status_code == 403
+    if endpoint.api:
+        assert response.json()["detail"].startswith("无权")
+    else:
+        assert "无权访问" in response.body.decode()
+
+
+@pytest.mark.parametrize(("endpoint", "who"), HIDDEN)
+def test_it_answers_404_for_an_object_outside_the_users_scope(world, endpoint, who):
+    response = send(client_for(world.users[who]), endpoint, world)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("endpoint", "who"), AUDITED_ALLOWED)
+def test_it_records_each_view_play_and_download_once_in_the_audit_trail(world, endpoint, who):
+    before = AuditEntry.objects.count()
+    send(client_for(world.users[who]), endpoint, world)
+    new = list(AuditEntry.objects.filter(seq__gt=before))
+    assert [(e.action, e.actor_id, e.object_type, e.object_id) for e in new] == [
+        (
+            endpoint.audit,
+            world.users[who].pk,
+            "recordings.recording",
+            str(world.recording["squad1"]),
+        )
+    ]
+
+
+@pytest.mark.parametrize(("endpoint", "who"), AUDITED_REFUSED)
+def test_it_never_records_a_refused_act_as_done(world, endpoint, who):
+    before = AuditEntry.objects.count()
+    response = send(client_for(world.users[who]), endpoint, world)
+    assert response.status_code in (403, 404)
+    assert not AuditEntry.objects.filter(seq__gt=before, action__startswith="recording.").exists()
+
+
+@pytest.mark.parametrize("endpoint", [e for e in APIS if e.target == REC], ids=str)
+def test_it_answers_out_of_scope_exactly_as_if_the_recording_did_not_exist(world, endpoint):
+    client = client_for(world.users["other_officer"])
+    hidden = client.get(endpoint.path.format(rec=world.recording["squad1"]))
+    missing = client.get(endpoint.path.format(rec=NO_SUCH_ID))
+    assert hidden.status_code == 404
+    assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
+
+
+@pytest.mark.parametrize("endpoint", [e for e in PAGES if e.target == REC], ids=str)
+def test_it_shows_the_same_not_found_page_for_hidden_and_missing_recordings(world, endpoint):
+    client = client_for(world.users["other_officer"])
+    hidden = client.get(endpoint.path.format(rec=world.recording["squad1"]))
+    missing = client.get(endpoint.path.format(rec=NO_SUCH_ID))
+    assert hidden.status_code == missing.status_code == 404
+    assert "不在您的查看范围内" in hidden.content.decode()
+    assert "不在您的查看范围内" in missing.content.decode()
+
+
+# --- anonymous visitors -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", PAGES, ids=str)
+def test_it_sends_an_anonymous_visitor_to_the_login_page(world, endpoint):
+    url = endpoint.path.format(**world.ids())
+    response = send(Client(), endpoint, world)
+    assert response.status_code == 302
+    assert response["Location"] == f"/login/?next={quote(url)}"
+
+
+@pytest.mark.parametrize("endpoint", APIS, ids=str)
+def test_it_answers_401_to_an_anonymous_api_call(world, endpoint):
+    before = (Recording.objects.count(), AuditEntry.objects.count())
+    response = send(Client(), endpoint, world)
+    assert response.status_code == 401
+    assert (Recording.objects.count(), AuditEntry.objects.count()) == before
+
+
+# --- what lists show ----------------------------------------------------------------------
+
+
+def _page_rows(world: World, html: str, kind: str) -> set[str]:
+    markers = {
+        "recordings": {"squad1": SQUAD1_NAME, "squad2": SQUAD2_NAME},
+        "batches": {s: f'href="/ingest/{world.batch[s]}/"' for s in ("squad1", "squad2")},
+        "quarantine": {"squad1": SQUAD1_BROKEN, "squad2": SQUAD2_BROKEN},
+    }[kind]
+    return {squad for squad, marker in markers.items() if marker in html}
+
+
+def _api_rows(world: World, body, kind: str) -> set[str]:
+    if kind == "recordings":
+        by_id = {v: k for k, v in world.recording.items()}
+        return {by_id[row["id"]] for row in body["results"]}
+    if kind == "batches":
+        by_id = {v: k for k, v in world.batch.items()}
+        return {by_id[row["id"]] for row in body}
+    by_batch = {v: k for k, v in world.batch.items()}
+    return {by_batch[row["batch_id"]] for row in body}
+
+
+LISTS = [
+    ("/recordings/", "recordings", RECORDING_SCOPE),
+    ("/api/v1/recordings", "recordings", RECORDING_SCOPE),
+    ("/ingest/", "batches", UNIT_SCOPE),
+    ("/api/v1/ingest/batches", "batches", UNIT_SCOPE),
+    ("/quarantine/", "quarantine", UNIT_SCOPE),
+    ("/api/v1/quarantine", "quarantine", UNIT_SCOPE),
+]
+LIST_CASES = [
+    pytest.param(path, kind, scope, who, id=f"{path}-{who}")
+    for path, kind, scope in LISTS
+    for who in sorted(EVERYONE)
+    if kind == "recordings" or who in ADMINS
+]
+
+
+@pytest.mark.parametrize(("path", "kind", "scope", "who"), LIST_CASES)
+def test_it_lists_exactly_the_rows_in_the_users_scope(world, path, kind, scope, who):
+    response = client_for(world.users[who]).get(path)
+    assert response.status_code == 200
+    seen = (
+        _api_rows(world, response.json(), kind)
+        if path.startswith("/api/")
+        else _page_rows(world, response.content.decode(), kind)
+    )
+    assert seen == {squad for squad in ("squad1", "squad2") if who in scope[squad]}
+
+
+# --- the matrix is complete ---------------------------------------------------------------
+
+
+def _page_routes() -> set[str]:
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace in ("admin", "api"):
+                    continue
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern) and p.name not in ("login", "logout", None):
+                yield "/" + prefix + str(p.pattern)
+
+    names = {"<int:recording_id>": "{rec}", "<int:batch_id>": "{batch}"}
+    routes = set()
+    for route in walk(get_resolver().url_patterns):
+        for old, new in names.items():
+            route = route.replace(old, new)
+        routes.add(route)
+    return routes
+
+
+def _api_routes() -> set[tuple[str, str]]:
+    names = {"{recording_id}": "{rec}", "{batch_id}": "{batch}"}
+    routes = set()
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        for old, new in names.items():
+            path = path.replace(old, new)
+        routes |= {(method.upper(), path) for method in operations}
+    return routes
+
+
+def test_it_has_a_row_for_every_page():
+    assert _page_routes() == {e.path for e in PAGES}
+
+
+def test_it_has_a_row_for_every_api_endpoint():
+    assert _api_routes() == {(e.method, e.path) for e in APIS}
+
+
+# --- station scripts: HTTP Basic ----------------------------------------------------------
+
+
+def _basic(username: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"HTTP_AUTHORIZATION": f"Basic {token}"}
+
+
+def test_it_lets_a_station_script_list_recordings_with_http_basic_auth(world):
+    script = Client(enforce_csrf_checks=True)
+    response = script.get("/api/v1/recordings", **_basic("guanli", PASSWORD))
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [world.recording["squad1"]]
+
+
+def test_it_lets_a_station_script_upload_with_http_basic_auth_and_no_csrf_token(world, library):
+    script = Client(enforce_csrf_checks=True)
+    upload = SimpleUploadedFile(m.WAV, (library / m.WAV).read_bytes())
+    response = script.post(
+        "/api/v1/recordings/uploads", {"files": upload}, **_basic("guanli", PASSWORD)
+    )
+    assert response.status_code == 201
+    assert response.json()["files"][0]["outcome"] == "imported"
+
+
+def test_it_answers_401_to_a_wrong_password(world):
+    response = Client().get("/api/v1/recordings", **_basic("guanli", PASSWORD + "x"))
+    assert response.status_code == 401
+    assert "results" not in response.json()
+
+
+def test_it_answers_401_to_a_deactivated_account(world):
+    User.objects.filter(username="guanli").update(is_active=False)
+    response = Client().get("/api/v1/recordings", **_basic("guanli", PASSWORD))
+    assert response.status_code == 401
+
+
+def test_it_does_not_let_basic_auth_open_web_pages(world):
+    response = Client().get("/recordings/", **_basic("guanli", PASSWORD))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_it_still_demands_a_csrf_token_for_an_upload_from_a_browser_session(world, library):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.users["admin"])
+    upload = SimpleUploadedFile(m.WAV, (library / m.WAV).read_bytes())
+    response = browser.post("/api/v1/recordings/uploads", {"files": upload})
+    assert response.status_code == 403
+    assert not Recording.objects.filter(original_name=m.WAV).exists()
