@@ -50,4 +50,6 @@ def test_bad_arguments_exit_2_with_one_line(cli, tmp_path, args, message):
     result = cli.run("ingest", *[a.format(tmp=tmp_path) for a in args])
     assert result.returncode == 2
     assert message in result.stderr and result.stderr.strip().count("\n") == 0
-    assert cli.query("SELECT COUNT(*) FROM recordings_ingestbatch WHERE source_path = ?", (str(tmp_path),)) == [(0,)]
+    assert cli.query(
+        "SELECT COUNT(*) FROM recordings_ingestbatch WHERE source_path = ?", (str(tmp_path),)
+    ) == [(0,)]

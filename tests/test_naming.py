@@ -16,7 +16,11 @@ from avrecords.recordings.naming import (
 
 def test_it_reads_device_officer_and_local_time_from_a_gat947_name():
     fields = parse_name("3501007_350211_20261120093000_0001.MP4")
-    assert (fields.device_serial, fields.officer_no, fields.segment_no) == ("3501007", "350211", "0001")
+    assert (fields.device_serial, fields.officer_no, fields.segment_no) == (
+        "3501007",
+        "350211",
+        "0001",
+    )
     assert fields.started_at.isoformat() == "2026-11-20T09:30:00+08:00"
 
 
@@ -51,7 +55,13 @@ def test_a_pattern_without_the_needed_groups_is_refused(settings):
 
 @pytest.mark.parametrize(
     "path",
-    ["DCIM/._clip.MP4", "Thumbs.db", "DEVICE.LOG", "FIRMWARE.BIN", "System Volume Information/x.mp4"],
+    [
+        "DCIM/._clip.MP4",
+        "Thumbs.db",
+        "DEVICE.LOG",
+        "FIRMWARE.BIN",
+        "System Volume Information/x.mp4",
+    ],
 )
 def test_system_junk_is_recognised(path):
     assert junk_reason(path)
@@ -82,4 +92,6 @@ def test_unsafe_upload_names_are_refused_with_a_chinese_reason(name, message):
 
 
 def test_chinese_upload_names_are_kept():
-    assert check_upload_name("现场检查_张三食品店_20261120.mp4") == "现场检查_张三食品店_20261120.mp4"
+    assert (
+        check_upload_name("现场检查_张三食品店_20261120.mp4") == "现场检查_张三食品店_20261120.mp4"
+    )

@@ -50,7 +50,9 @@ def test_open_ended_and_suffix_ranges_work(recs, org, library):
     assert suffix.status_code == 206 and b"".join(suffix.streaming_content) == data[-500:]
 
 
-def test_a_request_without_range_gets_the_whole_file_and_learns_ranges_are_supported(recs, org, library):
+def test_a_request_without_range_gets_the_whole_file_and_learns_ranges_are_supported(
+    recs, org, library
+):
     rec = recs[m.H264]
     resp = client_for(org.officer).get(f"/recordings/{rec.pk}/media")
     assert resp.status_code == 200 and resp["Accept-Ranges"] == "bytes"
@@ -60,7 +62,9 @@ def test_a_request_without_range_gets_the_whole_file_and_learns_ranges_are_suppo
 
 def test_an_unsatisfiable_range_is_refused_with_416(recs, org):
     rec = recs[m.H264]
-    resp = client_for(org.officer).get(f"/recordings/{rec.pk}/media", HTTP_RANGE=f"bytes={rec.size_bytes}-")
+    resp = client_for(org.officer).get(
+        f"/recordings/{rec.pk}/media", HTTP_RANGE=f"bytes={rec.size_bytes}-"
+    )
     assert resp.status_code == 416 and resp["Content-Range"] == f"bytes */{rec.size_bytes}"
 
 
@@ -103,7 +107,10 @@ def test_amr_audio_plays_through_an_aac_proxy(recs, org):
 def test_photos_display_and_have_thumbnails(recs, org, library):
     rec = recs[m.PHOTO]
     client = client_for(org.officer)
-    assert b"".join(client.get(f"/recordings/{rec.pk}/media").streaming_content) == (library / m.PHOTO).read_bytes()
+    assert (
+        b"".join(client.get(f"/recordings/{rec.pk}/media").streaming_content)
+        == (library / m.PHOTO).read_bytes()
+    )
     assert client.get(f"/recordings/{rec.pk}/thumbnail").status_code == 404
     jobs.run_pending()
     thumb = client.get(f"/recordings/{rec.pk}/thumbnail")
@@ -117,11 +124,18 @@ def test_downloading_the_original_gives_its_exact_bytes_and_is_audited(recs, org
     assert resp.status_code == 200
     assert "attachment" in resp["Content-Disposition"]
     assert b"".join(resp.streaming_content) == (library / m.HEVC).read_bytes()
-    assert AuditEntry.objects.filter(action="recording.download", object_id=str(rec.pk), actor=org.admin).count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action="recording.download", object_id=str(rec.pk), actor=org.admin
+        ).count()
+        == 1
+    )
 
 
 def test_the_api_streams_the_same_media(recs, org, library):
     rec = recs[m.H264]
-    resp = client_for(org.officer).get(f"/api/v1/recordings/{rec.pk}/media", HTTP_RANGE="bytes=0-99")
+    resp = client_for(org.officer).get(
+        f"/api/v1/recordings/{rec.pk}/media", HTTP_RANGE="bytes=0-99"
+    )
     assert resp.status_code == 206
     assert b"".join(resp.streaming_content) == (library / m.H264).read_bytes()[:100]

@@ -42,30 +42,44 @@ class Browser:
     def login(self, username: str, password: str) -> None:
         self.get("/login/")
         token = next(c.value for c in self.jar if c.name == "csrftoken")
-        body = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
-        req = urllib.request.Request(self.base + "/login/", data=body.encode(), headers={"Referer": self.base + "/login/"})
+        body = urllib.parse.urlencode(
+            {"username": username, "password": password, "csrfmiddlewaretoken": token}
+        )
+        req = urllib.request.Request(
+            self.base + "/login/", data=body.encode(), headers={"Referer": self.base + "/login/"}
+        )
         self.opener.open(req, timeout=30)
 
 
 @pytest.fixture
 def running_site(tmp_path):
-    env = {**os.environ, "AVRECORDS_HOME": str(tmp_path / "home"), "DJANGO_SETTINGS_MODULE": "avrecords.settings",
-           "AVRECORDS_JOB_REAP_SECONDS": "1"}
+    env = {
+        **os.environ,
+        "AVRECORDS_HOME": str(tmp_path / "home"),
+        "DJANGO_SETTINGS_MODULE": "avrecords.settings",
+        "AVRECORDS_JOB_REAP_SECONDS": "1",
+    }
     env.pop("DATABASE_URL", None)
 
     def run(*args):
-        return subprocess.run([*AVRECORDS, *args], env=env, capture_output=True, text=True, timeout=180)
+        return subprocess.run(
+            [*AVRECORDS, *args], env=env, capture_output=True, text=True, timeout=180
+        )
 
     assert run("init").returncode == 0
     assert run("init").returncode == 0  # idempotent
     first = run("demo")
-    assert first.returncode == 0 and "演示数据已载入" in first.stdout and DEMO_PASSWORD in first.stdout
+    assert (
+        first.returncode == 0 and "演示数据已载入" in first.stdout and DEMO_PASSWORD in first.stdout
+    )
     again = run("demo")
     assert again.returncode == 0 and "已存在" in again.stdout
     port = _free_port()
     logs = open(tmp_path / "server.log", "w")
     procs = [
-        subprocess.Popen([*AVRECORDS, "serve", "--port", str(port)], env=env, stdout=logs, stderr=logs),
+        subprocess.Popen(
+            [*AVRECORDS, "serve", "--port", str(port)], env=env, stdout=logs, stderr=logs
+        ),
         subprocess.Popen([*AVRECORDS, "worker"], env=env, stdout=logs, stderr=logs),
     ]
     base = f"http://127.0.0.1:{port}"
@@ -103,7 +117,9 @@ def test_a_new_user_logs_in_finds_recordings_and_plays_one(running_site):
     assert ranged.headers["Content-Range"].startswith("bytes 0-1023/")
 
     # The demo's H.265 clip becomes playable once the worker has made its proxy.
-    hevc_id = next(i for i in set(ids) if "hevc" in browser.get(f"/recordings/{i}/").read().decode())
+    hevc_id = next(
+        i for i in set(ids) if "hevc" in browser.get(f"/recordings/{i}/").read().decode()
+    )
     deadline = time.monotonic() + 90
     status = None
     while time.monotonic() < deadline:
@@ -118,11 +134,17 @@ def test_a_new_user_logs_in_finds_recordings_and_plays_one(running_site):
 
 
 def test_a_broken_chain_makes_audit_verify_exit_nonzero(tmp_path):
-    env = {**os.environ, "AVRECORDS_HOME": str(tmp_path / "home"), "DJANGO_SETTINGS_MODULE": "avrecords.settings"}
+    env = {
+        **os.environ,
+        "AVRECORDS_HOME": str(tmp_path / "home"),
+        "DJANGO_SETTINGS_MODULE": "avrecords.settings",
+    }
     env.pop("DATABASE_URL", None)
 
     def run(*args):
-        return subprocess.run([*AVRECORDS, *args], env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [*AVRECORDS, *args], env=env, capture_output=True, text=True, timeout=120
+        )
 
     assert run("init").returncode == 0
     script = (
@@ -138,7 +160,13 @@ def test_a_broken_chain_makes_audit_verify_exit_nonzero(tmp_path):
 
 
 def test_an_unknown_command_and_a_bad_setting_fail_with_one_line(tmp_path):
-    env = {**os.environ, "AVRECORDS_HOME": str(tmp_path / "home"), "AVRECORDS_UPLOAD_MAX_BYTES": "lots"}
-    result = subprocess.run([*AVRECORDS, "init"], env=env, capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "AVRECORDS_HOME": str(tmp_path / "home"),
+        "AVRECORDS_UPLOAD_MAX_BYTES": "lots",
+    }
+    result = subprocess.run(
+        [*AVRECORDS, "init"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2 and "AVRECORDS_UPLOAD_MAX_BYTES" in result.stderr
     assert result.stderr.strip().count("\n") == 0

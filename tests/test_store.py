@@ -63,7 +63,11 @@ def test_verify_reports_a_missing_object(store):
 
 
 def test_keys_that_are_not_content_addresses_are_refused(store):
-    for bad in ["originals/../../etc/passwd", "originals/aa/bb/" + "a" * 64, "other/aa/aa/" + "a" * 64]:
+    for bad in [
+        "originals/../../etc/passwd",
+        "originals/aa/bb/" + "a" * 64,
+        "other/aa/aa/" + "a" * 64,
+    ]:
         with pytest.raises(ValueError):
             store.path_for(bad)
 
