@@ -246,6 +246,36 @@ def test_it_offers_the_download_button_only_to_those_who_may_download(org, recs)
     assert "下载原始文件" not in client_for(org.officer).get(url).content.decode()
 
 
+def test_it_shows_each_role_only_the_menu_entries_it_may_open(org):
+    def menu(user) -> set[str]:
+        nav = re.search(
+            r"<nav>(.*?)</nav>", client_for(user).get("/recordings/").content.decode(), re.S
+        )
+        return set(re.findall(r">([^<>]+)</a>", nav[1]))
+
+    assert {"上传", "导入批次", "隔离文件"} <= menu(org.admin)
+    assert "上传" in menu(org.officer) and "导入批次" not in menu(org.officer)
+    assert not {"上传", "导入批次", "隔离文件"} & menu(org.leader)
+
+
+# --- API errors -----------------------------------------------------------------------
+
+
+def test_it_explains_api_errors_in_chinese(org, recs):
+    anonymous = Client().get("/api/v1/recordings")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["detail"] == "未登录或用户名、密码错误"
+    assert anonymous["WWW-Authenticate"].startswith("Basic")
+
+    hidden = client_for(org.other_officer).get(f"/api/v1/recordings/{recs[m.H264].pk}")
+    assert hidden.status_code == 404
+    assert hidden.json()["detail"] == "记录不存在或不在您的权限范围内"
+
+    invalid = client_for(org.admin).get("/api/v1/recordings?date_from=昨天")
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"] == "参数无效：date_from"
+
+
 # --- signing in -----------------------------------------------------------------------
 
 
@@ -299,7 +329,7 @@ def test_it_refuses_a_login_without_a_csrf_token(org):
 # --- OpenAPI schema -------------------------------------------------------------------
 
 DECLARED = [
-    ("get", "/api/v1/recordings", {"200", "401"}),
+    ("get", "/api/v1/recordings", {"200", "401", "422"}),
     ("get", "/api/v1/recordings/{recording_id}", {"200", "401", "404"}),
     ("get", "/api/v1/recordings/{recording_id}/media", {"200", "206", "401", "404", "409", "416"}),
     (
@@ -308,9 +338,9 @@ DECLARED = [
         {"200", "206", "401", "403", "404", "416"},
     ),
     ("post", "/api/v1/recordings/uploads", {"201", "400", "401", "403", "413", "507"}),
-    ("get", "/api/v1/ingest/batches", {"200", "401", "403"}),
+    ("get", "/api/v1/ingest/batches", {"200", "401", "403", "422"}),
     ("get", "/api/v1/ingest/batches/{batch_id}", {"200", "401", "403", "404"}),
-    ("get", "/api/v1/quarantine", {"200", "401", "403"}),
+    ("get", "/api/v1/quarantine", {"200", "401", "403", "422"}),
 ]
 
 
@@ -339,8 +369,10 @@ def test_it_describes_each_error_as_a_detail_message(schema, method, path, statu
     responses = schema["paths"][path][method]["responses"]
     for status in sorted(s for s in statuses if s >= "400" and s != "416"):
         ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
-        assert ref == "#/components/schemas/Error", (status, ref)
+        expected = "Invalid" if status == "422" else "Error"
+        assert ref == f"#/components/schemas/{expected}", (status, ref)
     assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    assert schema["components"]["schemas"]["Invalid"]["required"] == ["detail", "errors"]
 
 
 def test_it_declares_both_session_and_http_basic_authentication(schema):

@@ -1,7 +1,9 @@
 """The /api/v1/ root: authentication, error shapes, and each app's router."""
 
 from django.contrib.auth import authenticate
+from django.http import Http404
 from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBasicAuth, django_auth
 
 
@@ -22,6 +24,13 @@ class Error(Schema):
     detail: str
 
 
+class Invalid(Schema):
+    """422: which parameters were wrong (Chinese summary plus pydantic's details)."""
+
+    detail: str
+    errors: list[dict]
+
+
 api = NinjaAPI(
     title="AVRecords 行政执法音像记录管理平台 API",
     version="1",
@@ -30,13 +39,26 @@ api = NinjaAPI(
 )
 
 
-@api.exception_handler(Exception)
-def _unexpected(request, exc):
-    from django.http import Http404
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    # Outside scope and nonexistent look the same (X2): no hint that a record exists.
+    return api.create_response(request, {"detail": "记录不存在或不在您的权限范围内"}, status=404)
 
-    if isinstance(exc, Http404):
-        return api.create_response(request, {"detail": "记录不存在"}, status=404)
-    raise exc
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    response = api.create_response(request, {"detail": "未登录或用户名、密码错误"}, status=401)
+    response["WWW-Authenticate"] = 'Basic realm="AVRecords", charset="UTF-8"'
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    fields = [".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors]
+    named = "、".join(f for f in fields if f) or "请求内容"
+    return api.create_response(
+        request, {"detail": f"参数无效：{named}", "errors": exc.errors}, status=422
+    )
 
 
 def _register():

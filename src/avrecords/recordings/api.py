@@ -6,10 +6,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.security import django_auth
 
-from avrecords.api import BasicAuth, Error
+from avrecords.api import BasicAuth, Error, Invalid
 from avrecords.org.scope import can_download_original, can_ingest, can_upload
 from avrecords.recordings import services
 from avrecords.recordings.models import IngestBatch, Recording
@@ -145,7 +145,9 @@ def _paginate(qs, page: int) -> tuple[int, int, list]:
     return qs.count(), size, list(qs[(page - 1) * size : page * size])
 
 
-@router.get("/recordings", response={200: RecordingPage, 401: Error}, summary="检索音像记录")
+@router.get(
+    "/recordings", response={200: RecordingPage, 401: Error, 422: Invalid}, summary="检索音像记录"
+)
 def list_recordings(request, filters: Query[RecordingQuery]):
     data = filters.dict()
     page = data.pop("page")
@@ -180,7 +182,7 @@ def play_recording(request, recording_id: int):
 def download_original(request, recording_id: int):
     if not can_download_original(request.user):
         services.get_visible(request.user, recording_id)
-        return 403, {"detail": "无权下载原始文件"}
+        return Status(403, {"detail": "无权下载原始文件"})
     return stream_media(request, recording_id, download=True)
 
 
@@ -194,20 +196,22 @@ def download_original(request, recording_id: int):
 )
 def upload_recordings(request):
     if not can_upload(request.user):
-        return 403, {"detail": "无权上传文件"}
+        return Status(403, {"detail": "无权上传文件"})
     try:
         summary = ingest_upload(request)
     except UploadRejected as exc:
-        return exc.status, {"detail": str(exc)}
-    return 201, summary.as_dict()
+        return Status(exc.status, {"detail": str(exc)})
+    return Status(201, summary.as_dict())
 
 
 @router.get(
-    "/ingest/batches", response={200: list[BatchOut], 401: Error, 403: Error}, summary="导入批次"
+    "/ingest/batches",
+    response={200: list[BatchOut], 401: Error, 403: Error, 422: Invalid},
+    summary="导入批次",
 )
 def list_batches(request, page: int = 1):
     if not can_ingest(request.user):
-        return 403, {"detail": "无权查看导入批次"}
+        return Status(403, {"detail": "无权查看导入批次"})
     _, _, rows = _paginate(services.visible_batches(request.user), page)
     return rows
 
@@ -217,18 +221,20 @@ def list_batches(request, page: int = 1):
 )
 def get_batch(request, batch_id: int):
     if not can_ingest(request.user):
-        return 403, {"detail": "无权查看导入批次"}
+        return Status(403, {"detail": "无权查看导入批次"})
     batch = services.visible_batches(request.user).filter(pk=batch_id).first()
     if batch is None:
-        return 404, {"detail": "批次不存在"}
+        return Status(404, {"detail": "批次不存在"})
     return batch
 
 
 @router.get(
-    "/quarantine", response={200: list[QuarantineOut], 401: Error, 403: Error}, summary="隔离文件"
+    "/quarantine",
+    response={200: list[QuarantineOut], 401: Error, 403: Error, 422: Invalid},
+    summary="隔离文件",
 )
 def list_quarantine(request, page: int = 1):
     if not can_ingest(request.user):
-        return 403, {"detail": "无权查看隔离文件"}
+        return Status(403, {"detail": "无权查看隔离文件"})
     _, _, rows = _paginate(services.visible_quarantine(request.user), page)
     return rows

@@ -1,8 +1,12 @@
-"""Template context shared by every page."""
+"""Template context shared by every page: which menu entries the user may see (X2)."""
 
-from avrecords.org.scope import can_ingest
+from avrecords.org.scope import can_ingest, can_upload
 
 
 def roles(request):
     user = getattr(request, "user", None)
-    return {"can_ingest": bool(user and user.is_authenticated and can_ingest(user))}
+    signed_in = bool(user and user.is_authenticated)
+    return {
+        "can_ingest": signed_in and can_ingest(user),
+        "can_upload": signed_in and can_upload(user),
+    }
