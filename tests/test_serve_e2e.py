@@ -170,3 +170,25 @@ def test_an_unknown_command_and_a_bad_setting_fail_with_one_line(tmp_path):
     )
     assert result.returncode == 2 and "AVRECORDS_UPLOAD_MAX_BYTES" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"^(?P<serial>\w+)_(?P<ts>\d{14})$", r"^(?P<serial>[A-Z+_(?P<officer>\d+)_(?P<ts>\d{14})$"],
+    ids=["missing-officer-group", "not-a-regex"],
+)
+def test_a_bad_filename_pattern_is_refused_before_anything_runs(tmp_path, pattern):
+    env = {
+        **os.environ,
+        "AVRECORDS_HOME": str(tmp_path / "home"),
+        "AVRECORDS_FILENAME_PATTERNS": pattern,
+    }
+    result = subprocess.run(
+        [*AVRECORDS, "ingest", str(tmp_path), "--station", "x"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "AVRECORDS_FILENAME_PATTERNS" in result.stderr
+    assert result.stderr.strip().count("\n") == 0

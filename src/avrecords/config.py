@@ -10,7 +10,9 @@ class ConfigError(Exception):
 
 
 def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+    """An empty value counts as unset (as for every AVRECORDS_* variable)."""
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else raw
 
 
 def env_int(name: str, default: int, *, minimum: int = 0) -> int:
@@ -43,6 +45,22 @@ def env_list(name: str, default: list[str], sep: str = ",") -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(sep) if item.strip()]
+
+
+def env_patterns(name: str, required_groups: set[str]) -> list[str]:
+    """Regular expressions, one per line, each with the named groups the caller needs."""
+    import re
+
+    patterns = env_list(name, [], sep="\n")
+    for pattern in patterns:
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{name}: {pattern!r} is not a regular expression: {exc}") from exc
+        missing = required_groups - set(regex.groupindex)
+        if missing:
+            raise ConfigError(f"{name}: {pattern!r} lacks the groups {sorted(missing)}")
+    return patterns
 
 
 def home_dir() -> Path:

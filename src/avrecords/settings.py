@@ -4,7 +4,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from avrecords.config import env_bool, env_int, env_list, env_str, home_dir, secret_key
+from avrecords.config import (
+    env_bool,
+    env_int,
+    env_list,
+    env_patterns,
+    env_str,
+    home_dir,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 AVRECORDS_HOME = home_dir()
@@ -103,7 +111,9 @@ AVRECORDS_STORE_PATH = Path(env_str("AVRECORDS_STORE_PATH", str(AVRECORDS_HOME /
 AVRECORDS_DERIVED_PATH = Path(env_str("AVRECORDS_DERIVED_PATH", str(AVRECORDS_HOME / "derived")))
 AVRECORDS_UPLOAD_MAX_BYTES = env_int("AVRECORDS_UPLOAD_MAX_BYTES", 8 * 1024**3, minimum=1)
 AVRECORDS_COPY_CHUNK_BYTES = env_int("AVRECORDS_COPY_CHUNK_BYTES", 4 * 1024**2, minimum=65536)
-AVRECORDS_FILENAME_PATTERNS = env_list("AVRECORDS_FILENAME_PATTERNS", [], sep="\n")
+AVRECORDS_FILENAME_PATTERNS = env_patterns(
+    "AVRECORDS_FILENAME_PATTERNS", {"serial", "officer", "ts"}
+)
 AVRECORDS_JOB_LEASE_SECONDS = env_int("AVRECORDS_JOB_LEASE_SECONDS", 120, minimum=2)
 AVRECORDS_JOB_MAX_ATTEMPTS = env_int("AVRECORDS_JOB_MAX_ATTEMPTS", 5, minimum=1)
 AVRECORDS_JOB_REAP_SECONDS = env_int("AVRECORDS_JOB_REAP_SECONDS", 30, minimum=1)

@@ -58,6 +58,21 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _mkdirs_durable(path: Path) -> None:
+    """Create the fan-out directories and fsync each new one's parent, so a power cut
+    after commit cannot lose the directory entry that leads to a committed original."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir()
+        except FileExistsError:
+            pass
+        _fsync_dir(directory.parent)
+
+
 class _LocalPendingPut(PendingPut):
     def __init__(self, store: LocalStore) -> None:
         self._store = store
@@ -145,7 +160,7 @@ class _LocalPendingPut(PendingPut):
             if final.exists():
                 self.abort()
                 return PutResult(key, sha, self._size, already_present=True)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            _mkdirs_durable(final.parent)
             os.chmod(self._tmp_path, READ_ONLY_MODE)
             # link() refuses to replace an existing file, unlike rename(): a racing
             # writer of the same bytes can never overwrite a committed original.

@@ -9,6 +9,7 @@ from django.db import close_old_connections
 from huey.contrib.djhuey import HUEY
 
 from avrecords.jobs import services
+from avrecords.lib import leftovers
 
 log = logging.getLogger("avrecords.worker")
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
                 try:
                     close_old_connections()
                     services.reap()
+                    leftovers.clean()
                 except Exception:
                     log.exception("reaper pass failed")
                 stop.wait(settings.AVRECORDS_JOB_REAP_SECONDS)

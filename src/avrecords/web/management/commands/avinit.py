@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from avrecords.lib import leftovers
 from avrecords.lib.storage import get_store
 
 
@@ -16,4 +17,5 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         store = get_store()
         store.cleanup_incomplete()
+        leftovers.clean()
         self.stdout.write(f"已就绪：{settings.AVRECORDS_HOME}")
