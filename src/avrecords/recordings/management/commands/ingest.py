@@ -28,6 +28,9 @@ OUTCOME_LABELS = {
 
 class Command(BaseCommand):
     help = "从采集站导入记录仪文件（记录仪以 U 盘模式挂载的目录）"
+    # Station scripts run this once per camera; Django's system checks (URL resolver and
+    # all) cost ~0.5 s of every run and are already run by init, serve, worker and CI.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="记录仪存储目录，如 /media/CAMERA")
