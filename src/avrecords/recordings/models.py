@@ -82,6 +82,10 @@ class Recording(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64, unique=True)
     size_bytes = models.BigIntegerField("大小（字节）")
     storage_key = models.CharField(max_length=200)
+    # The store's own version of the object (S3 VersionId); reads pin it (M2).
+    storage_version = models.CharField(max_length=200, blank=True)
+    # Store-level lock (S3 COMPLIANCE retain-until); the retention issue (M5) computes it.
+    retain_until = models.DateTimeField("存储锁定至", null=True, blank=True)
     media_kind = models.CharField("类型", max_length=8, choices=MediaKind.choices)
     status = models.CharField(
         "状态", max_length=16, choices=RecordingStatus.choices, default=RecordingStatus.PROCESSING
@@ -119,6 +123,10 @@ class Recording(models.Model):
     audio_channels = models.PositiveSmallIntegerField(null=True, blank=True)
     sample_rate = models.PositiveIntegerField(null=True, blank=True)
     needs_proxy = models.BooleanField("需转码播放", default=False)
+    # What the recording is about (M4 search); filled by hand now, from activities (U1) later.
+    case_number = models.CharField("案件编号", max_length=64, blank=True)
+    party = models.CharField("当事人", max_length=200, blank=True)
+    place = models.CharField("地点", max_length=200, blank=True)
     batch = models.ForeignKey(IngestBatch, on_delete=models.PROTECT, verbose_name="首次导入批次")
     ingested_at = models.DateTimeField("入库时间", auto_now_add=True, db_index=True)
 
@@ -165,6 +173,7 @@ class QuarantinedFile(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
     size_bytes = models.BigIntegerField("大小（字节）")
     storage_key = models.CharField(max_length=200)
+    storage_version = models.CharField(max_length=200, blank=True)
     original_name = models.CharField("文件名", max_length=255)
     relative_path = models.CharField("相对路径", max_length=1000)
     error = models.TextField("原因")

@@ -36,6 +36,8 @@ class PutResult:
     sha256: str
     size_bytes: int
     already_present: bool
+    # The store's version of the object (S3 VersionId); "" where the store has none.
+    version: str = ""
 
 
 @dataclass(frozen=True)
