@@ -18,6 +18,8 @@ USAGE = """用法: avrecords <命令> [参数]
   ingest 路径 --station 站点名 [--json] [--erase-after-verify]
                        从采集站导入记录仪文件
   audit verify         校验审计日志哈希链
+  transfer_install --from 旧目录
+                       把单机安装（SQLite + 本地存储）迁入当前配置的数据库与存储
   其余命令同 Django manage.py（如 createsuperuser、shell）
 """
 

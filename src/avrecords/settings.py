@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "avrecords.jobs",
     "avrecords.recordings",
     "avrecords.web",
+    "avrecords.upgrade",
     "avrecords.demo",
 ]
 
