@@ -24,10 +24,15 @@ Station.objects.create(name="一中队采集站", unit=unit)
 
 
 class CliHome:
-    """A fresh AVRECORDS_HOME with one squad, one officer holding camera 3501001, one station."""
+    """A fresh AVRECORDS_HOME with one squad, one officer holding camera 3501001, one station.
 
-    def __init__(self, home: Path, **env: str) -> None:
+    Its database is the embedded SQLite file unless `database_url` names another (e.g. a
+    fresh PostgreSQL database from tests.backends.fresh_database).
+    """
+
+    def __init__(self, home: Path, database_url: str | None = None, **env: str) -> None:
         self.home = home
+        self.database_url = database_url
         self.env = {
             **os.environ,
             "AVRECORDS_HOME": str(home),
@@ -35,6 +40,8 @@ class CliHome:
             **env,
         }
         self.env.pop("DATABASE_URL", None)
+        if database_url:
+            self.env["DATABASE_URL"] = database_url
         self.run("init", check=True)
         self.run("shell", "-c", SETUP_STATION, check=True)
 
@@ -56,6 +63,10 @@ class CliHome:
         return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        if self.database_url:
+            from tests import backends
+
+            return backends.query(self.database_url, sql, params)
         with sqlite3.connect(self.home / "avrecords.sqlite3", timeout=30) as db:
             return db.execute(sql, params).fetchall()
 

@@ -14,6 +14,16 @@ from avrecords.org.models import Role, Unit, User
 from tests.media import build_library
 
 PASSWORD = "test-password-1"
+pytest_plugins = ["tests.s3server"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_databases_dropped():
+    """PostgreSQL databases made for subprocess tests go when the run ends (tests/backends.py)."""
+    yield
+    from tests import backends
+
+    backends.drop_fresh_databases()
 
 
 @pytest.fixture(autouse=True)

@@ -239,7 +239,7 @@ def test_erase_after_verify_removes_only_verified_files(org, library, tmp_path):
 def test_erase_is_refused_if_the_stored_copy_does_not_rehash(org, library, tmp_path, monkeypatch):
     from avrecords.lib.storage.local import LocalStore
 
-    monkeypatch.setattr(LocalStore, "verify", lambda self, key, sha: False)
+    monkeypatch.setattr(LocalStore, "verify", lambda self, key, sha, version="": False)
     dump = make_dump(library, tmp_path / "CAMERA", [m.H264])
     report = run_ingest(dump, "--erase-after-verify")
     assert (dump / "DCIM" / "100MEDIA" / m.H264).exists()

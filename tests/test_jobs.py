@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import signal
+import threading
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from avrecords.demo import media
 from avrecords.jobs import services as jobs
 from avrecords.jobs.models import Job, JobState
 from avrecords.recordings.models import Recording, RecordingStatus
+from tests import backends
 from tests import media as m
 from tests.cli import CliHome
 from tests.media import make_dump
@@ -114,7 +116,10 @@ def test_the_heartbeat_extends_the_lease_while_a_job_runs(hevc_recording, settin
 @pytest.mark.slow
 def test_a_worker_killed_mid_job_has_its_job_rerun_by_another(tmp_path):
     cli = CliHome(
-        tmp_path / "home", AVRECORDS_JOB_LEASE_SECONDS="3", AVRECORDS_JOB_REAP_SECONDS="1"
+        tmp_path / "home",
+        database_url=backends.same_engine_database("sigkill"),
+        AVRECORDS_JOB_LEASE_SECONDS="3",
+        AVRECORDS_JOB_REAP_SECONDS="1",
     )
     camera = tmp_path / "CAMERA"
     camera.mkdir()
@@ -164,3 +169,53 @@ def test_a_worker_killed_mid_job_has_its_job_rerun_by_another(tmp_path):
     with av.open(str(proxies[0])) as c:
         assert c.streams.video[0].codec_context.name == "h264"
         assert c.duration / 1e6 == pytest.approx(40, abs=1)
+
+
+def test_a_worker_whose_clock_runs_ahead_cannot_take_a_live_lease(hevc_recording, monkeypatch):
+    job = _proxy_job(hevc_recording)
+    assert jobs.claim(job.pk, "host-a:1:1")
+    ahead = timezone.now() + dt.timedelta(hours=1)
+    monkeypatch.setattr(timezone, "now", lambda: ahead)  # host B's clock is an hour fast
+    assert not jobs.claim(job.pk, "host-b:2:1")  # leases are judged by the database's clock
+    assert jobs.reap() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_of_one_job_have_exactly_one_winner(org):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    rows = [
+        Job.objects.create(kind="media.thumbnail", subject_type="t", subject_id=i)
+        for i in range(10)
+    ]
+    barrier = threading.Barrier(4)
+
+    def claim_all(n: int) -> list[int]:
+        try:
+            barrier.wait()
+            return [row.pk for row in rows if jobs.claim(row.pk, f"host-{n}:1:1")]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        won = [pk for result in pool.map(claim_all, range(4)) for pk in result]
+    assert sorted(won) == sorted(row.pk for row in rows)  # each job once, none lost
+    assert set(Job.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_message_that_cannot_be_sent_is_left_to_the_reaper(
+    hevc_recording, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from avrecords.lib import huey_tasks
+
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(huey_tasks, "run_django_task", queue_down)  # the Huey enqueue
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.enqueue("media.thumbnail", "recordings.recording", hevc_recording.pk)
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED and job.sent_at is not None  # re-sent after one lease
+    assert f"job {job.pk}: queue unavailable (ConnectionError" in caplog.text

@@ -18,11 +18,15 @@ from urllib.parse import quote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from avrecords.api import api
 from avrecords.audit.models import AuditEntry
+from avrecords.fixity.models import Outcome
+from avrecords.fixity.services import record_check
+from avrecords.fixity.sweep import ReadResult
 from avrecords.jobs import services as jobs
 from avrecords.org.models import Role, User
 from avrecords.recordings.models import Recording
@@ -43,10 +47,15 @@ class World:
     users: dict[str, User]
     recording: dict[str, int]  # squad → recording id
     batch: dict[str, int]  # squad → ingest batch id
+    alarm: dict[str, int]  # squad → open fixity alarm on that squad's recording
     photo: bytes  # something to upload
 
     def ids(self, squad: str = "squad1") -> dict[str, int]:
-        return {"rec": self.recording[squad], "batch": self.batch[squad]}
+        return {
+            "rec": self.recording[squad],
+            "batch": self.batch[squad],
+            "alarm": self.alarm[squad],
+        }
 
 
 def _ingest(tmp_path: Path, station: str, files: dict[str, bytes]) -> dict:
@@ -94,10 +103,19 @@ def world(org, library, tmp_path) -> World:
     }
     assert Recording.objects.get(pk=recording["squad1"]).officer == org.officer
     assert Recording.objects.get(pk=recording["squad2"]).officer == org.other_officer
+    # A fixity alarm per squad, recorded as a sweep would (tests/test_fixity.py damages real
+    # stored objects; here only the alarm rows matter).
+    alarm = {
+        squad: record_check(
+            Recording.objects.get(pk=rec_id), ReadResult(Outcome.MISSING, error="gone")
+        ).pk
+        for squad, rec_id in recording.items()
+    }
     return World(
         users,
         recording,
         {"squad1": one["batch_id"], "squad2": two["batch_id"]},
+        alarm,
         (library / m.PHOTO).read_bytes(),
     )
 
@@ -122,6 +140,13 @@ EVERYONE = frozenset(
 )
 ADMINS = frozenset(["admin", "other_admin", "bureau_admin", "sysadmin", "superuser"])
 UPLOADERS = ADMINS | {"officer", "officer2", "other_officer"}
+CASE_EDITORS = UPLOADERS  # administrators, and officers on their own recordings (M4)
+CASE_INFO = {
+    "case_number": "桐市监罚〔2026〕1号",
+    "party": "桐城市华兴贸易有限公司",
+    "place": "湖滨路8号",
+}
+FIXITY_VIEWERS = ADMINS | {"leader", "head2"}  # administrators, unit heads, leaders
 
 # Unit roles see their unit's subtree, system administrators everything.
 UNIT_SCOPE = {
@@ -144,7 +169,7 @@ class Endpoint:
     name: str
     path: str  # {rec} and {batch} are the squad-1 recording and batch
     allowed: frozenset[str]  # who holds the permission it needs
-    target: str | None = None  # "recording" or "batch" for object URLs
+    target: str | None = None  # "recording", "batch" or "alarm" for object URLs
     audit: str | None = None  # the audit action an allowed request records
     method: str = "GET"
     ok: int = 200
@@ -157,17 +182,36 @@ class Endpoint:
         return self.name
 
 
-REC, BATCH = "recording", "batch"
+REC, BATCH, ALARM = "recording", "batch", "alarm"
 ENDPOINTS = [
     Endpoint("page-list", "/recordings/", EVERYONE),
     Endpoint("page-detail", "/recordings/{rec}/", EVERYONE, REC, "recording.view"),
     Endpoint("page-media", "/recordings/{rec}/media", EVERYONE, REC, "recording.play"),
     Endpoint("page-original", "/recordings/{rec}/original", ADMINS, REC, "recording.download"),
     Endpoint("page-thumbnail", "/recordings/{rec}/thumbnail", EVERYONE, REC),
+    Endpoint(
+        "page-case-info",
+        "/recordings/{rec}/case-info",
+        CASE_EDITORS,
+        REC,
+        "recording.edit",
+        method="POST",
+        ok=302,
+    ),
     Endpoint("page-upload", "/upload/", UPLOADERS),
     Endpoint("page-batches", "/ingest/", ADMINS),
     Endpoint("page-batch", "/ingest/{batch}/", ADMINS, BATCH),
     Endpoint("page-quarantine", "/quarantine/", ADMINS),
+    Endpoint("page-fixity", "/fixity/", FIXITY_VIEWERS),
+    Endpoint(
+        "page-fixity-acknowledge",
+        "/fixity/alarms/{alarm}/acknowledge",
+        ADMINS,
+        ALARM,
+        "fixity.acknowledge",
+        method="POST",
+        ok=302,
+    ),
     Endpoint("api-list", "/api/v1/recordings", EVERYONE),
     Endpoint("api-detail", "/api/v1/recordings/{rec}", EVERYONE, REC, "recording.view"),
     Endpoint("api-media", "/api/v1/recordings/{rec}/media", EVERYONE, REC, "recording.play"),
@@ -178,6 +222,7 @@ ENDPOINTS = [
     Endpoint("api-batches", "/api/v1/ingest/batches", ADMINS),
     Endpoint("api-batch", "/api/v1/ingest/batches/{batch}", ADMINS, BATCH),
     Endpoint("api-quarantine", "/api/v1/quarantine", ADMINS),
+    Endpoint("api-fixity-alarms", "/api/v1/fixity/alarms", FIXITY_VIEWERS),
 ]
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
@@ -185,12 +230,12 @@ APIS = [e for e in ENDPOINTS if e.api]
 
 def expected_status(endpoint: Endpoint, who: str) -> int:
     """A recording outside one's scope does not exist, even for those who could not act on it;
-    a batch page needs the permission before anything about the batch is looked up."""
+    a batch or alarm needs the permission before anything about it is looked up."""
     if endpoint.target == REC and who not in RECORDING_SCOPE["squad1"]:
         return 404
     if who not in endpoint.allowed:
         return 403
-    if endpoint.target == BATCH and who not in UNIT_SCOPE["squad1"]:
+    if endpoint.target in (BATCH, ALARM) and who not in UNIT_SCOPE["squad1"]:
         return 404
     return endpoint.ok
 
@@ -219,7 +264,11 @@ AUDITED_REFUSED = [p for p in FORBIDDEN + HIDDEN if p.values[0].audit]
 
 def send(client: Client, endpoint: Endpoint, world: World, squad: str = "squad1", **extra):
     url = endpoint.path.format(**world.ids(squad))
-    if endpoint.method == "POST":
+    if endpoint.method == "POST" and endpoint.target == ALARM:
+        response = client.post(url, {"note": "已核实"}, **extra)
+    elif endpoint.method == "POST" and endpoint.target == REC:
+        response = client.post(url, CASE_INFO, **extra)
+    elif endpoint.method == "POST":
         upload = SimpleUploadedFile("现场照片.jpg", world.photo, content_type="image/jpeg")
         response = client.post(url, {"files": upload}, **extra)
     else:
@@ -238,7 +287,7 @@ def send(client: Client, endpoint: Endpoint, world: World, squad: str = "squad1"
 def test_it_lets_a_permitted_user_act_within_their_scope(world, endpoint, who):
     response = send(client_for(world.users[who]), endpoint, world)
     assert response.status_code == endpoint.ok
-    assert response.body
+    assert response.body or response.status_code == 302
 
 
 @pytest.mark.parametrize(("endpoint", "who"), FORBIDDEN)
@@ -277,7 +326,10 @@ def test_it_never_records_a_refused_act_as_done(world, endpoint, who):
     before = AuditEntry.objects.count()
     response = send(client_for(world.users[who]), endpoint, world)
     assert response.status_code in (403, 404)
-    assert not AuditEntry.objects.filter(seq__gt=before, action__startswith="recording.").exists()
+    refused = AuditEntry.objects.filter(seq__gt=before)
+    assert not refused.filter(
+        Q(action__startswith="recording.") | Q(action=endpoint.audit)
+    ).exists()
 
 
 @pytest.mark.parametrize("endpoint", [e for e in APIS if e.target == REC], ids=str)
@@ -382,7 +434,11 @@ def _page_routes() -> set[str]:
             elif isinstance(p, URLPattern) and p.name not in ("login", "logout", None):
                 yield "/" + prefix + str(p.pattern)
 
-    names = {"<int:recording_id>": "{rec}", "<int:batch_id>": "{batch}"}
+    names = {
+        "<int:recording_id>": "{rec}",
+        "<int:batch_id>": "{batch}",
+        "<int:check_id>": "{alarm}",
+    }
     routes = set()
     for route in walk(get_resolver().url_patterns):
         for old, new in names.items():

@@ -94,3 +94,14 @@ def test_cleanup_removes_only_stale_partial_copies(store):
     live.write_bytes(b"in progress")
     assert store.cleanup_incomplete() == 1
     assert not stale.exists() and live.exists()
+
+
+def test_the_local_store_locks_by_file_mode_only(store):
+    from avrecords.lib.storage.base import UnsupportedByStore
+
+    result = store.put(io.BytesIO(b"z" * 1000))
+    assert result.version == "" and result.retain_until is None and not store.locks_objects
+    assert store.presigned_url(result.key, expires_seconds=60) is None
+    store.verify_ready()
+    with pytest.raises(UnsupportedByStore):
+        store.set_legal_hold(result.key, version="", on=True)

@@ -62,9 +62,11 @@ def _invalid(request, exc):
 
 
 def _register():
+    from avrecords.fixity.api import router as fixity_router
     from avrecords.recordings.api import router as recordings_router
 
     api.add_router("/", recordings_router)
+    api.add_router("/", fixity_router)
 
 
 _register()

@@ -1,4 +1,4 @@
-"""The `avrecords` command: init, demo, serve, worker, ingest, audit verify, and any manage.py command.
+"""The `avrecords` command: init, demo, serve, worker, ingest, audit verify, fixity, and any manage.py command.
 
 Exit status is 0 on success; otherwise non-zero with a one-line reason on stderr
 (4 for an unexpected internal error, whose traceback goes to AVRECORDS_HOME/logs/cli-errors.log).
@@ -18,6 +18,10 @@ USAGE = """用法: avrecords <命令> [参数]
   ingest 路径 --station 站点名 [--json] [--erase-after-verify]
                        从采集站导入记录仪文件
   audit verify         校验审计日志哈希链
+  fixity sweep [--max-gb N] [--rate-mb-s N]
+                       立即重新校验原始文件的哈希值
+  fixity report [--json]
+                       完整性校验覆盖情况与未确认告警（有告警时退出码为 1）
   transfer_install --from 旧目录
                        把单机安装（SQLite + 本地存储）迁入当前配置的数据库与存储
   其余命令同 Django manage.py（如 createsuperuser、shell）
@@ -49,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         parser = cmd.create_parser(argv[0], argv[1])
         options = vars(parser.parse_args(rest))
         positional = options.pop("args", ())
+        if command in STORE_CHECKED_COMMANDS:
+            _require_store_ready()
         cmd.execute(*positional, **options)
     except CommandError as exc:
         print(f"avrecords: {exc}", file=sys.stderr)
@@ -66,6 +72,30 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 4
     return 0
+
+
+# Processes that write or serve originals refuse to start on a store that cannot keep them
+# write-once (M2): wrong S3 credentials, a missing bucket, a bucket without Object Lock.
+STORE_CHECKED_COMMANDS = {"avinit", "serve", "worker", "ingest", "avdemo", "transfer_install"}
+
+
+def _require_store_ready() -> None:
+    import logging
+
+    from django.core.management.base import CommandError
+
+    from avrecords.lib.storage import get_store
+    from avrecords.lib.storage.base import StoreNotReady
+
+    try:
+        store = get_store()
+    except ValueError as exc:  # e.g. botocore's "Invalid endpoint"
+        raise CommandError(f"配置错误：{exc}", returncode=2) from exc
+    try:
+        store.verify_ready()
+    except StoreNotReady as exc:
+        logging.getLogger("avrecords.storage").error("store not ready: %s", exc)
+        raise CommandError(exc.user_message, returncode=exc.returncode) from exc
 
 
 def _log_crash(argv: list[str]) -> str:

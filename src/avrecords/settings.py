@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "avrecords.equipment",
     "avrecords.jobs",
     "avrecords.recordings",
+    "avrecords.fixity",
     "avrecords.web",
     "avrecords.upgrade",
     "avrecords.demo",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "avrecords.web.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,6 +85,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server must fail fast (web answers 503, workers back off) rather than
+    # hang on the operating system's TCP timeout. A connect_timeout in the URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("AVRECORDS_DB_CONNECT_TIMEOUT_SECONDS", 10, minimum=1)
+    )
+AVRECORDS_DB_RETRY_MAX_SECONDS = env_int("AVRECORDS_DB_RETRY_MAX_SECONDS", 30, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 
@@ -120,10 +129,41 @@ AVRECORDS_JOB_MAX_ATTEMPTS = env_int("AVRECORDS_JOB_MAX_ATTEMPTS", 5, minimum=1)
 AVRECORDS_JOB_REAP_SECONDS = env_int("AVRECORDS_JOB_REAP_SECONDS", 30, minimum=1)
 AVRECORDS_PROXY_MAX_HEIGHT = env_int("AVRECORDS_PROXY_MAX_HEIGHT", 720, minimum=144)
 AVRECORDS_PAGE_SIZE = env_int("AVRECORDS_PAGE_SIZE", 50, minimum=1)
+# Lists count matching rows up to this many, then say "more than" (M4 search at scale).
+AVRECORDS_SEARCH_COUNT_CAP = env_int("AVRECORDS_SEARCH_COUNT_CAP", 10000, minimum=1)
+
+# --- S3 store of originals with Object Lock (M2); see docs/configuration.md ------------
+AVRECORDS_STORE = env_str("AVRECORDS_STORE", "local")
+AVRECORDS_S3_ENDPOINT = env_str("AVRECORDS_S3_ENDPOINT", "")
+AVRECORDS_S3_BUCKET = env_str("AVRECORDS_S3_BUCKET", "")
+AVRECORDS_S3_ACCESS_KEY = env_str("AVRECORDS_S3_ACCESS_KEY", "")
+AVRECORDS_S3_SECRET_KEY = env_str("AVRECORDS_S3_SECRET_KEY", "")
+AVRECORDS_S3_REGION = env_str("AVRECORDS_S3_REGION", "us-east-1")
+AVRECORDS_S3_RETAIN_DAYS = env_int("AVRECORDS_S3_RETAIN_DAYS", 730, minimum=1)
+AVRECORDS_S3_PART_BYTES = env_int("AVRECORDS_S3_PART_BYTES", 16 * 1024**2, minimum=5 * 1024**2)
+AVRECORDS_S3_UPLOAD_THREADS = env_int("AVRECORDS_S3_UPLOAD_THREADS", 4, minimum=1)
+AVRECORDS_S3_URL_SECONDS = env_int("AVRECORDS_S3_URL_SECONDS", 60, minimum=0)
+AVRECORDS_S3_ATTEMPTS = env_int("AVRECORDS_S3_ATTEMPTS", 5, minimum=1)
+AVRECORDS_S3_BACKOFF_MS = env_int("AVRECORDS_S3_BACKOFF_MS", 500, minimum=0)
+AVRECORDS_S3_TIMEOUT_SECONDS = env_int("AVRECORDS_S3_TIMEOUT_SECONDS", 120, minimum=1)
+AVRECORDS_S3_COPY_CHECKSUM = env_bool("AVRECORDS_S3_COPY_CHECKSUM", True)
+if AVRECORDS_STORE not in {"local", "s3"}:
+    from avrecords.config import ConfigError
+
+    raise ConfigError(f"AVRECORDS_STORE must be local or s3, got {AVRECORDS_STORE!r}")
+if AVRECORDS_STORE == "s3" and not AVRECORDS_S3_BUCKET:
+    from avrecords.config import ConfigError
+
+    raise ConfigError("AVRECORDS_S3_BUCKET must be set when AVRECORDS_STORE=s3")
+# --- end of S3 block ---------------------------------------------------------------------
 
 _queue_url = env_str("AVRECORDS_QUEUE_URL", f"sqlite:///{AVRECORDS_HOME / 'queue.sqlite3'}")
 HUEY = {
-    "name": "avrecords",
+    # The name prefixes every Redis key, so installations (or test runs) can share one server.
+    "name": env_str("AVRECORDS_QUEUE_NAME", "avrecords"),
+    # Nobody reads task results (job rows hold the outcome); storing them would only grow
+    # the queue's result store without bound.
+    "results": False,
     "immediate": env_bool("AVRECORDS_QUEUE_IMMEDIATE", False),
     "consumer": {
         "workers": env_int("AVRECORDS_WORKER_THREADS", 2, minimum=1),
@@ -134,10 +174,22 @@ if _queue_url.startswith("redis://"):
     HUEY.update({"huey_class": "huey.RedisHuey", "url": _queue_url})
 elif _queue_url.startswith("sqlite:///"):
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": _queue_url[len("sqlite:///") :]})
+elif _queue_url.startswith(("postgresql://", "postgres://")):
+    # Huey's own PostgreSQL storage: SKIP LOCKED dequeue, LISTEN/NOTIFY wake-ups. Its tables
+    # are created by `avrecords init` and `avrecords worker` (avrecords.jobs.queue), not at
+    # import, so a process whose database is down still starts (and answers 503).
+    HUEY.update(
+        {
+            "huey_class": "huey.PostgresHuey",
+            "dsn": _queue_url,
+            "create_tables": False,
+            "connect_timeout": env_int("AVRECORDS_DB_CONNECT_TIMEOUT_SECONDS", 10, minimum=1),
+        }
+    )
 else:
     from avrecords.config import ConfigError
 
-    raise ConfigError("AVRECORDS_QUEUE_URL must start with sqlite:/// or redis://")
+    raise ConfigError("AVRECORDS_QUEUE_URL must start with sqlite:///, redis:// or postgresql://")
 
 TASKS = {"default": {"BACKEND": "avrecords.lib.huey_tasks.HueyTaskBackend"}}
 

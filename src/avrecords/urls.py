@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("avrecords.recordings.urls")),
+    path("", include("avrecords.fixity.urls")),
 ]

@@ -4,6 +4,11 @@ A worker claims a job with one conditional UPDATE (queued, or running with an ex
 lease), so several workers on several hosts can be pointed at the same queue and each
 job runs once at a time. While it runs, a heartbeat thread extends the lease; a worker
 killed mid-job stops heart-beating, its lease expires, and the reaper queues the job again.
+
+Leases are stamped and compared with the database's clock (`Now()`), not the worker's, so
+workers on hosts whose clocks disagree never steal each other's live jobs (issue 3 §3). If the
+database is unreachable, the bookkeeping steps back off and retry (`dbwait`) instead of
+losing the job or crashing the worker.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
+from avrecords.jobs import queue
+from avrecords.jobs.dbwait import DB_UNAVAILABLE, call_with_retry, describe
 from avrecords.jobs.models import Job, JobState
 
 log = logging.getLogger(__name__)
@@ -44,11 +52,14 @@ def lease_seconds() -> int:
     return settings.AVRECORDS_JOB_LEASE_SECONDS
 
 
-def _send(job_id: int) -> None:
-    from avrecords.jobs.tasks import run_job
+def _lease_end():
+    """The end of a lease that starts now, by the database's clock."""
+    return Now() + timedelta(seconds=lease_seconds())
 
-    Job.objects.filter(pk=job_id).update(sent_at=timezone.now())
-    run_job.enqueue(job_id)
+
+def _send(job_id: int) -> None:
+    Job.objects.filter(pk=job_id).update(sent_at=Now())
+    queue.send(job_id)
 
 
 def enqueue(kind: str, subject_type: str, subject_id, payload: dict | None = None) -> Job:
@@ -67,8 +78,8 @@ def enqueue(kind: str, subject_type: str, subject_id, payload: dict | None = Non
 
 
 def claim(job_id: int, me: str) -> bool:
-    now = timezone.now()
-    claimable = Q(state=JobState.QUEUED) | Q(state=JobState.RUNNING, lease_until__lt=now)
+    """One conditional UPDATE: of any number of workers trying at once, exactly one wins."""
+    claimable = Q(state=JobState.QUEUED) | Q(state=JobState.RUNNING, lease_until__lt=Now())
     updated = (
         Job.objects.filter(pk=job_id, attempts__lt=F("max_attempts"))
         .filter(claimable)
@@ -76,9 +87,9 @@ def claim(job_id: int, me: str) -> bool:
             state=JobState.RUNNING,
             worker=me,
             attempts=F("attempts") + 1,
-            started_at=now,
-            heartbeat_at=now,
-            lease_until=now + timedelta(seconds=lease_seconds()),
+            started_at=Now(),
+            heartbeat_at=Now(),
+            lease_until=_lease_end(),
         )
     )
     return updated == 1
@@ -94,20 +105,42 @@ class _Heartbeat(threading.Thread):
         interval = max(lease_seconds() / 3, 0.5)
         try:
             while not self.stop_event.wait(interval):
-                now = timezone.now()
-                Job.objects.filter(pk=self.job_id, worker=self.me, state=JobState.RUNNING).update(
-                    heartbeat_at=now, lease_until=now + timedelta(seconds=lease_seconds())
-                )
+                self.beat()
         finally:
             connection.close()
+
+    def beat(self) -> None:
+        # A missed beat is not fatal: the next one may get through before the lease ends.
+        # A heartbeat thread that died on the first blip would let the reaper hand a live
+        # job to a second worker.
+        try:
+            Job.objects.filter(pk=self.job_id, worker=self.me, state=JobState.RUNNING).update(
+                heartbeat_at=Now(), lease_until=_lease_end()
+            )
+        except DB_UNAVAILABLE as exc:
+            log.warning("job %s: heartbeat failed (%s); will retry", self.job_id, describe(exc))
+            connection.close()
+
+
+def _load(job_id: int) -> Job:
+    return Job.objects.get(pk=job_id)
+
+
+def _settle(job_id: int, me: str, **fields) -> None:
+    """Record the outcome of this worker's attempt (no-op if the job was taken over)."""
+
+    def settle() -> None:
+        Job.objects.filter(pk=job_id, worker=me).update(**fields)
+
+    call_with_retry(settle)
 
 
 def run(job_id: int) -> str:
     """Claim and run one job; returns the state it ended in (or 'skipped' if not claimable)."""
     me = worker_id()
-    if not claim(job_id, me):
+    if not call_with_retry(claim, job_id, me):
         return "skipped"
-    job = Job.objects.get(pk=job_id)
+    job = call_with_retry(_load, job_id)
     func = _HANDLERS.get(job.kind)
     beat = _Heartbeat(job_id, me)
     beat.start()
@@ -118,46 +151,45 @@ def run(job_id: int) -> str:
     except Exception as exc:  # the job failed; record why and decide on a retry
         log.exception("job %s (%s) failed on attempt %s", job.pk, job.kind, job.attempts)
         final = job.attempts >= job.max_attempts
-        Job.objects.filter(pk=job_id, worker=me).update(
+        _settle(
+            job_id,
+            me,
             state=JobState.FAILED if final else JobState.QUEUED,
             error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
             lease_until=None,
             finished_at=timezone.now() if final else None,
         )
         if not final:
-            transaction.on_commit(lambda: _send(job_id))
+            transaction.on_commit(lambda: call_with_retry(_send, job_id))
         return JobState.FAILED if final else JobState.QUEUED
     finally:
         beat.stop_event.set()
         beat.join()
-    Job.objects.filter(pk=job_id, worker=me).update(
-        state=JobState.DONE, finished_at=timezone.now(), lease_until=None, error=""
-    )
+    _settle(job_id, me, state=JobState.DONE, finished_at=timezone.now(), lease_until=None, error="")
     return JobState.DONE
 
 
 def reap() -> int:
     """Queue again jobs whose worker died (lease expired) or whose message was lost."""
-    now = timezone.now()
     lease = timedelta(seconds=lease_seconds())
     resent = 0
-    expired = Job.objects.filter(state=JobState.RUNNING, lease_until__lt=now)
-    for job in expired:
+    expired = Q(state=JobState.RUNNING, lease_until__lt=Now())
+    for job in Job.objects.filter(expired):
         if job.attempts >= job.max_attempts:
-            Job.objects.filter(pk=job.pk, state=JobState.RUNNING, lease_until__lt=now).update(
+            Job.objects.filter(expired, pk=job.pk).update(
                 state=JobState.FAILED,
-                finished_at=now,
+                finished_at=Now(),
                 error=f"worker {job.worker} stopped responding on the last attempt",
             )
             continue
-        if Job.objects.filter(pk=job.pk, state=JobState.RUNNING, lease_until__lt=now).update(
+        if Job.objects.filter(expired, pk=job.pk).update(
             state=JobState.QUEUED, error=f"worker {job.worker} stopped responding; re-queued"
         ):
             log.warning("job %s: lease of worker %s expired, re-queued", job.pk, job.worker)
             _send(job.pk)
             resent += 1
     lost = Job.objects.filter(state=JobState.QUEUED).filter(
-        Q(sent_at__isnull=True, created_at__lt=now - lease) | Q(sent_at__lt=now - lease)
+        Q(sent_at__isnull=True, created_at__lt=Now() - lease) | Q(sent_at__lt=Now() - lease)
     )
     for job_id in lost.values_list("pk", flat=True):
         _send(job_id)

@@ -11,7 +11,7 @@ from ninja.security import django_auth
 
 from avrecords.api import BasicAuth, Error, Invalid
 from avrecords.org.scope import can_download_original, can_ingest, can_upload
-from avrecords.recordings import services
+from avrecords.recordings import listing, services
 from avrecords.recordings.models import IngestBatch, Recording
 from avrecords.recordings.uploads import UploadRejected, ingest_upload
 from avrecords.recordings.views_media import stream_media
@@ -47,6 +47,9 @@ class RecordingOut(Schema):
     needs_proxy: bool
     needs_assignment: bool
     assignment_note: str
+    case_number: str
+    party: str
+    place: str
     ingested_at: dt.datetime
 
     @staticmethod
@@ -59,7 +62,8 @@ class RecordingOut(Schema):
 
 
 class RecordingPage(Schema):
-    count: int
+    count: int  # at most AVRECORDS_SEARCH_COUNT_CAP …
+    count_capped: bool  # … and true if more rows match (they are not counted, nor paged to)
     page: int
     page_size: int
     results: list[RecordingOut]
@@ -67,6 +71,7 @@ class RecordingPage(Schema):
 
 class RecordingQuery(Schema):
     officer: int | None = None
+    officer_q: str | None = None
     device: str | None = None
     unit: int | None = None
     date_from: dt.date | None = None
@@ -74,6 +79,9 @@ class RecordingQuery(Schema):
     media_kind: str | None = None
     status: str | None = None
     needs_assignment: bool | None = None
+    party: str | None = None
+    place: str | None = None
+    case_number: str | None = None
     q: str | None = None
     page: int = 1
 
@@ -152,8 +160,18 @@ def list_recordings(request, filters: Query[RecordingQuery]):
     data = filters.dict()
     page = data.pop("page")
     qs = services.search_recordings(request.user, services.RecordingFilter(**data))
-    count, size, rows = _paginate(qs, page)
-    return {"count": count, "page": page, "page_size": size, "results": rows}
+    size = settings.AVRECORDS_PAGE_SIZE
+    start = (max(page, 1) - 1) * size
+    with listing.planned_for_lists():
+        count, capped = listing.capped_count(qs)
+        rows = list(qs.order_by("-started_at", "-id")[start : min(start + size, count)])
+    return {
+        "count": count,
+        "count_capped": capped,
+        "page": page,
+        "page_size": size,
+        "results": rows,
+    }
 
 
 @router.get(
@@ -167,7 +185,7 @@ def get_recording(request, recording_id: int):
 
 @router.get(
     "/recordings/{int:recording_id}/media",
-    response={200: None, 206: None, 409: Error, 416: None, **AUTH_ERRORS},
+    response={200: None, 206: None, 409: Error, 416: None, 503: Error, **AUTH_ERRORS},
     summary="播放（支持 Range 请求）",
 )
 def play_recording(request, recording_id: int):
@@ -176,7 +194,8 @@ def play_recording(request, recording_id: int):
 
 @router.get(
     "/recordings/{int:recording_id}/original",
-    response={200: None, 206: None, 416: None, **AUTH_ERRORS},
+    # 302: on S3, a presigned URL of the pinned version valid AVRECORDS_S3_URL_SECONDS.
+    response={200: None, 206: None, 302: None, 416: None, 503: Error, **AUTH_ERRORS},
     summary="下载原始文件",
 )
 def download_original(request, recording_id: int):
@@ -188,7 +207,15 @@ def download_original(request, recording_id: int):
 
 @router.post(
     "/recordings/uploads",
-    response={201: BatchSummaryOut, 400: Error, 401: Error, 403: Error, 413: Error, 507: Error},
+    response={
+        201: BatchSummaryOut,
+        400: Error,
+        401: Error,
+        403: Error,
+        413: Error,
+        503: Error,
+        507: Error,
+    },
     summary="上传音像文件（multipart/form-data，可多个文件）",
     # Basic first: a station script has no session, and the session check would refuse
     # its POST for want of a CSRF token before Basic was ever tried.

@@ -3,7 +3,9 @@
 Order of durability: bytes are written, hashed, fsynced and renamed into their content
 address *before* the database rows are committed. A crash between the two leaves a stored
 object without a row; running the import again finds the object by its hash and writes
-the rows, so a re-run always finishes the job and never stores anything twice.
+the rows, so a re-run always finishes the job and never stores anything twice. On S3 an
+object is committed once its version is locked (COMPLIANCE) at its content address; the
+version id is recorded with the rows and every later read is pinned to it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from django.utils import timezone
 from avrecords.audit import services as audit
 from avrecords.jobs import services as jobs
 from avrecords.lib.storage import get_store
-from avrecords.lib.storage.base import PendingPut, SourceReadError, StoreFullError
+from avrecords.lib.storage.base import (
+    PendingPut,
+    PutResult,
+    SourceReadError,
+    StoreError,
+    StoreFullError,
+)
 from avrecords.recordings.binding import bind
 from avrecords.recordings.media.probe import MediaError, probe_file
 from avrecords.recordings.models import (
@@ -42,7 +50,20 @@ Outcome = IngestItem.Outcome
 
 
 class IngestAborted(Exception):
-    """The whole import had to stop (store full, source gone); the message is Chinese."""
+    """The whole import had to stop (store full or down); the message is Chinese."""
+
+    def __init__(self, message: str, http_status: int = 507) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+STORE_FULL_MESSAGE = "存储空间不足，导入已中止；已导入的文件完好，腾出空间后重新导入即可"
+# S3 down or too slow after every retry (M2): the file stays on the device, nothing is
+# recorded for it, and the rest of the import stops rather than wait on each file in turn.
+STORE_DOWN_REASON = "存储服务不可用，稍后重新导入"
+STORE_DOWN_MESSAGE = (
+    "存储服务不可用，导入已中止；已导入的文件完好，设备上的文件未改动，存储恢复后重新导入即可"
+)
 
 
 @dataclass
@@ -139,7 +160,15 @@ class Ingestor:
     ) -> FileResult:
         relative = display_path(relative_path)
         name = display_name or relative.rsplit("/", 1)[-1]
-        result = self._ingest(path, relative, name)
+        try:
+            result = self._ingest(path, relative, name)
+        except _StoreDown as down:
+            log.error("ingest %s: store failed, import stopped: %s", relative, down)
+            self._report(down.result)
+            raise IngestAborted(STORE_DOWN_MESSAGE, http_status=503) from down.__cause__
+        return self._report(result)
+
+    def _report(self, result: FileResult) -> FileResult:
         self._record_item(result)
         self.summary.files.append(result)
         if self.on_file is not None:
@@ -173,9 +202,10 @@ class Ingestor:
             )
         except StoreFullError as exc:
             pending.abort()
-            raise IngestAborted(
-                "存储空间不足，导入已中止；已导入的文件完好，腾出空间后重新导入即可"
-            ) from exc
+            raise IngestAborted(STORE_FULL_MESSAGE) from exc
+        except StoreError as exc:
+            pending.abort()
+            raise _StoreDown(relative, exc) from exc
         except BaseException:
             pending.abort()
             raise
@@ -188,24 +218,26 @@ class Ingestor:
             result = FileResult(
                 relative, Outcome.DUPLICATE, copied, sha, existing.pk, "与已入库文件内容相同"
             )
-            return self._maybe_erase(path, existing.storage_key, result)
+            return self._maybe_erase(path, existing.storage_key, existing.storage_version, result)
         if copied == 0:
             return self._quarantine(pending, path, relative, name, "空文件（0 字节）")
         try:
             probe = probe_file(pending.local_path() or str(path), kind)
         except MediaError as exc:
             return self._quarantine(pending, path, relative, name, str(exc))
-        try:
-            put = pending.commit("originals")
-        except StoreFullError as exc:
-            raise IngestAborted(
-                "存储空间不足，导入已中止；已导入的文件完好，腾出空间后重新导入即可"
-            ) from exc
-        recording, notes = self._create_recording(
-            put.key, sha, copied, kind, name, relative, probe, mtime
-        )
+        put = self._commit(pending, "originals", relative)
+        recording, notes = self._create_recording(put, kind, name, relative, probe, mtime)
         result = FileResult(relative, Outcome.IMPORTED, copied, sha, recording.pk, "；".join(notes))
-        return self._maybe_erase(path, put.key, result)
+        return self._maybe_erase(path, put.key, put.version, result)
+
+    def _commit(self, pending: PendingPut, area: str, relative: str) -> PutResult:
+        """Commit, or stop the import: store full (507) or store down (503, file failed)."""
+        try:
+            return pending.commit(area)
+        except StoreFullError as exc:
+            raise IngestAborted(STORE_FULL_MESSAGE) from exc
+        except StoreError as exc:
+            raise _StoreDown(relative, exc) from exc
 
     def _copy(self, path: Path, pending: PendingPut, expected_size: int) -> int:
         try:
@@ -225,15 +257,13 @@ class Ingestor:
     def _quarantine(
         self, pending: PendingPut, path: Path, relative: str, name: str, error: str
     ) -> FileResult:
-        try:
-            put = pending.commit("quarantine")
-        except StoreFullError as exc:
-            raise IngestAborted("存储空间不足，导入已中止") from exc
+        put = self._commit(pending, "quarantine", relative)
         with transaction.atomic():
             q = QuarantinedFile.objects.create(
                 sha256=put.sha256,
                 size_bytes=put.size_bytes,
                 storage_key=put.key,
+                storage_version=put.version,
                 original_name=name,
                 relative_path=relative,
                 error=error,
@@ -256,11 +286,12 @@ class Ingestor:
             error,
             quarantine_id=q.pk,
         )
-        return self._maybe_erase(path, put.key, result)
+        return self._maybe_erase(path, put.key, put.version, result)
 
     def _create_recording(
-        self, key, sha, size, kind, name, relative, probe, mtime
+        self, put: PutResult, kind, name, relative, probe, mtime
     ) -> tuple[Recording, list[str]]:
+        sha, size = put.sha256, put.size_bytes
         parsed = parse_name(name)
         binding = bind(
             parsed, probe, mtime, fallback_unit_id=self.batch.unit_id, uploader=self.operator
@@ -269,7 +300,9 @@ class Ingestor:
             recording = Recording.objects.create(
                 sha256=sha,
                 size_bytes=size,
-                storage_key=key,
+                storage_key=put.key,
+                storage_version=put.version,
+                retain_until=put.retain_until,
                 media_kind=kind,
                 original_name=name,
                 extension=extension_of(name),
@@ -334,10 +367,15 @@ class Ingestor:
                 detail={"batch": self.batch.pk, "path": relative},
             )
 
-    def _maybe_erase(self, path: Path, key: str, result: FileResult) -> FileResult:
+    def _maybe_erase(self, path: Path, key: str, version: str, result: FileResult) -> FileResult:
         if not self.erase_after_verify:
             return result
-        if not self.store.verify(key, result.sha256):
+        try:
+            verified = self.store.verify(key, result.sha256, version=version)
+        except StoreError as exc:  # store down: cannot prove the copy, so the device keeps it
+            log.error("erase refused: stored copy %s could not be re-read: %s", key, exc)
+            verified = False
+        if not verified:
             log.error("erase refused: stored copy %s does not re-hash to %s", key, result.sha256)
             result.reason = (
                 result.reason + "；" if result.reason else ""
@@ -393,6 +431,14 @@ class Ingestor:
                 detail={"counts": self.summary.counts()},
             )
         return self.summary
+
+
+class _StoreDown(Exception):
+    """The store failed this file after every retry; it is reported failed, then the import stops."""
+
+    def __init__(self, relative: str, cause: StoreError) -> None:
+        super().__init__(str(cause))
+        self.result = FileResult(relative, Outcome.FAILED, reason=STORE_DOWN_REASON)
 
 
 class _SourceChanged(Exception):

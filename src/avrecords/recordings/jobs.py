@@ -1,8 +1,15 @@
-"""Background media jobs for each new original: thumbnail and, when needed, a browser proxy."""
+"""Background media jobs for each new original: thumbnail and, when needed, a browser proxy.
+
+Media tools read the original from the store (M2): a path on the local store, else a
+seekable reader of the pinned S3 version, so a thumbnail fetches only the ranges it needs.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -32,31 +39,43 @@ def _save(recording: Recording, kind: str, dest: Path, mime: str) -> None:
     )
 
 
+@contextmanager
+def original_for_tools(recording: Recording) -> Iterator[str | BinaryIO]:
+    """The original as PyAV and Pillow take it: a local path, or a seekable reader."""
+    store = get_store()
+    path = store.local_path(recording.storage_key, version=recording.storage_version)
+    if path is not None:
+        yield path
+        return
+    with store.open(recording.storage_key, version=recording.storage_version) as reader:
+        yield reader
+
+
 @handler("media.thumbnail")
 def make_thumbnail(job: Job) -> None:
     recording = Recording.objects.get(pk=job.subject_id)
-    src = get_store().local_path(recording.storage_key)
     dest = derived_path(recording, "thumbnail.jpg")
-    if recording.media_kind == MediaKind.PHOTO:
-        derive.make_photo_thumbnail(src, dest)
-    else:
-        derive.make_video_thumbnail(src, dest, recording.duration_seconds)
+    with original_for_tools(recording) as src:
+        if recording.media_kind == MediaKind.PHOTO:
+            derive.make_photo_thumbnail(src, dest)
+        else:
+            derive.make_video_thumbnail(src, dest, recording.duration_seconds)
     _save(recording, Derivative.Kind.THUMBNAIL, dest, "image/jpeg")
 
 
 @handler("media.proxy")
 def make_proxy(job: Job) -> None:
     recording = Recording.objects.get(pk=job.subject_id)
-    src = get_store().local_path(recording.storage_key)
     try:
-        if recording.media_kind == MediaKind.VIDEO:
-            dest = derived_path(recording, "proxy.mp4")
-            derive.make_video_proxy(src, dest, settings.AVRECORDS_PROXY_MAX_HEIGHT)
-            mime = "video/mp4"
-        else:
-            dest = derived_path(recording, "proxy.m4a")
-            derive.make_audio_proxy(src, dest)
-            mime = "audio/mp4"
+        with original_for_tools(recording) as src:
+            if recording.media_kind == MediaKind.VIDEO:
+                dest = derived_path(recording, "proxy.mp4")
+                derive.make_video_proxy(src, dest, settings.AVRECORDS_PROXY_MAX_HEIGHT)
+                mime = "video/mp4"
+            else:
+                dest = derived_path(recording, "proxy.m4a")
+                derive.make_audio_proxy(src, dest)
+                mime = "audio/mp4"
     except Exception:
         if job.attempts >= job.max_attempts:
             Recording.objects.filter(pk=recording.pk).update(status=RecordingStatus.FAILED)

@@ -2,9 +2,12 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
 
 from avrecords.equipment.models import Device, Station
 from avrecords.org.models import Unit
+from avrecords.recordings.textsearch import InterleavedText
 
 
 class MediaKind(models.TextChoices):
@@ -92,8 +95,14 @@ class Recording(models.Model):
     )
     original_name = models.CharField("原始文件名", max_length=255)
     extension = models.CharField(max_length=16)
+    # No single-column indexes: the (officer|device|unit, started_at) ones below serve too.
     device = models.ForeignKey(
-        Device, null=True, blank=True, on_delete=models.PROTECT, verbose_name="设备"
+        Device,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="设备",
+        db_index=False,
     )
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -101,16 +110,22 @@ class Recording(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         verbose_name="执法人员",
+        db_index=False,
     )
     unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, verbose_name="单位"
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="单位",
+        db_index=False,
     )
     device_serial = models.CharField("设备序号（文件）", max_length=64, blank=True)
     officer_no = models.CharField("人员编号（文件）", max_length=64, blank=True)
     segment_no = models.CharField("分段号", max_length=16, blank=True)
     needs_assignment = models.BooleanField("待指派", default=False)
     assignment_note = models.CharField("待指派原因", max_length=200, blank=True)
-    started_at = models.DateTimeField("开始时间", db_index=True)
+    started_at = models.DateTimeField("开始时间")
     ended_at = models.DateTimeField("结束时间")
     time_source = models.CharField("时间来源", max_length=16, choices=TimeSource.choices)
     duration_seconds = models.FloatField("时长（秒）", default=0)
@@ -127,6 +142,11 @@ class Recording(models.Model):
     case_number = models.CharField("案件编号", max_length=64, blank=True)
     party = models.CharField("当事人", max_length=200, blank=True)
     place = models.CharField("地点", max_length=200, blank=True)
+    # Party, place and case number as the trigram index wants them (textsearch.py): computed
+    # by PostgreSQL on every write; empty on SQLite, where searches read the fields.
+    search_text = models.GeneratedField(
+        expression=InterleavedText(), output_field=models.TextField(), db_persist=True
+    )
     batch = models.ForeignKey(IngestBatch, on_delete=models.PROTECT, verbose_name="首次导入批次")
     ingested_at = models.DateTimeField("入库时间", auto_now_add=True, db_index=True)
 
@@ -135,9 +155,32 @@ class Recording(models.Model):
         verbose_name = "音像记录"
         verbose_name_plural = "音像记录"
         indexes = [
-            models.Index(fields=["officer", "started_at"]),
+            # Newest first, per scope (M4). The trailing columns are what the list's counts
+            # and facets read (listing.py), so those come from the index alone. (Key columns,
+            # not INCLUDE, which SQLite lacks.)
+            models.Index(
+                fields=["started_at", "unit", "media_kind", "status"], name="recording_time"
+            ),
+            models.Index(
+                fields=["unit", "started_at", "media_kind", "status"], name="recording_unit_time"
+            ),
+            models.Index(
+                fields=["officer", "started_at", "unit", "media_kind", "status"],
+                name="recording_officer_time",
+            ),
             models.Index(fields=["device", "started_at"]),
-            models.Index(fields=["unit", "started_at"]),
+            # Unbound recordings by the serial / officer number read from the file name (M4);
+            # the trigram index is PostgreSQL-only SQL (migration 0004).
+            models.Index(
+                Upper("device_serial"),
+                condition=Q(device__isnull=True),
+                name="recording_unbound_serial",
+            ),
+            models.Index(
+                Upper("officer_no"),
+                condition=Q(officer__isnull=True),
+                name="recording_unbound_officer_no",
+            ),
         ]
 
     def __str__(self) -> str:

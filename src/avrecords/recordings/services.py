@@ -2,68 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 
 from avrecords.audit import services as audit
 from avrecords.lib.storage import get_store
-from avrecords.org.scope import can_ingest, scope_q
+from avrecords.org.scope import can_edit_case_info, can_ingest, scope_q
 from avrecords.recordings.models import Derivative, IngestBatch, QuarantinedFile, Recording
-
-
-@dataclass
-class RecordingFilter:
-    """The list filters a user can set (all optional)."""
-
-    officer: int | None = None
-    device: str | None = None
-    unit: int | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    media_kind: str | None = None
-    status: str | None = None
-    needs_assignment: bool | None = None
-    q: str | None = None
+from avrecords.recordings.search import RecordingFilter, search_recordings  # noqa: F401 (M4)
 
 
 def visible_recordings(user) -> QuerySet[Recording]:
     return Recording.objects.filter(scope_q(user)).select_related("officer", "device", "unit")
-
-
-def search_recordings(user, f: RecordingFilter) -> QuerySet[Recording]:
-    qs = visible_recordings(user)
-    if f.officer:
-        qs = qs.filter(officer_id=f.officer)
-    if f.device:
-        qs = qs.filter(Q(device__serial__iexact=f.device) | Q(device_serial__iexact=f.device))
-    if f.unit:
-        from avrecords.org.models import Unit
-
-        unit = Unit.objects.filter(pk=f.unit).first()
-        qs = qs.filter(unit__path__startswith=unit.path) if unit else qs.none()
-    if f.date_from:
-        qs = qs.filter(started_at__date__gte=f.date_from)
-    if f.date_to:
-        qs = qs.filter(started_at__date__lte=f.date_to)
-    if f.media_kind:
-        qs = qs.filter(media_kind=f.media_kind)
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.needs_assignment is not None:
-        qs = qs.filter(needs_assignment=f.needs_assignment)
-    if f.q:
-        qs = qs.filter(
-            Q(original_name__icontains=f.q)
-            | Q(officer__full_name__icontains=f.q)
-            | Q(device_serial__icontains=f.q)
-            | Q(sha256__startswith=f.q.lower())
-        )
-    return qs
 
 
 def get_visible(user, recording_id: int) -> Recording:
@@ -95,6 +51,7 @@ class MediaSource:
     size_bytes: int
     mime_type: str
     filename: str
+    version: str = ""  # the store's version of an original (S3 VersionId); reads are pinned
 
 
 ORIGINAL_MIME = {
@@ -133,7 +90,12 @@ def playback_source(recording: Recording) -> MediaSource | None:
 def original_source(recording: Recording) -> MediaSource:
     mime = ORIGINAL_MIME.get(recording.extension, "application/octet-stream")
     return MediaSource(
-        recording.storage_key, None, recording.size_bytes, mime, recording.original_name
+        recording.storage_key,
+        None,
+        recording.size_bytes,
+        mime,
+        recording.original_name,
+        recording.storage_version,
     )
 
 
@@ -149,7 +111,26 @@ def record_playback(user, recording: Recording, *, download: bool, ip: str = "")
 
 
 def open_media(source: MediaSource):
-    return get_store().open(source.key) if source.key else open(source.path, "rb")
+    if source.key:
+        return get_store().open(source.key, version=source.version)
+    return open(source.path, "rb")
+
+
+def original_url(source: MediaSource) -> str | None:
+    """A presigned URL of the pinned original, valid AVRECORDS_S3_URL_SECONDS; None to stream.
+
+    Short on purpose: a URL handed out now must not outlast the user's permission (M3).
+    """
+    seconds = settings.AVRECORDS_S3_URL_SECONDS
+    if not source.key or seconds <= 0:
+        return None
+    return get_store().presigned_url(
+        source.key,
+        version=source.version,
+        expires_seconds=seconds,
+        filename=source.filename,
+        content_type=source.mime_type,
+    )
 
 
 def visible_batches(user) -> QuerySet[IngestBatch]:
@@ -172,3 +153,31 @@ def visible_quarantine(user) -> QuerySet[QuarantinedFile]:
     if sees_everything(user):
         return qs
     return qs.filter(unit__path__startswith=user.unit.path) if user.unit_id else qs.none()
+
+
+def update_case_info(
+    user, recording_id: int, *, case_number: str, party: str, place: str, ip: str = ""
+) -> bool:
+    """Set 案件编号, 当事人 and 地点 (M4); audited with the values before and after (X1).
+
+    Returns False, writing nothing, when nothing changes. Scope first (404), then the
+    permission (403); the view checks the same, in the same order."""
+    recording = get_visible(user, recording_id)
+    if not can_edit_case_info(user):
+        raise PermissionDenied
+    wanted = {"case_number": case_number, "party": party, "place": place}
+    changed = {f: v for f, v in wanted.items() if getattr(recording, f) != v}
+    if not changed:
+        return False
+    before = {f: getattr(recording, f) for f in changed}
+    with transaction.atomic():
+        Recording.objects.filter(pk=recording.pk).update(**changed)
+        audit.record(
+            "recording.edit",
+            actor=user,
+            obj=recording,
+            summary=f"修改案件信息 {recording.original_name}",
+            detail={"before": before, "after": changed},
+            ip=ip,
+        )
+    return True

@@ -214,5 +214,5 @@ def ingest_upload(request) -> BatchSummary:
             ingestor.ingest_file(item.path, item.name, display_name=item.name)
     except IngestAborted as exc:
         ingestor.finish(error=str(exc))
-        raise UploadRejected(str(exc), status=507) from exc
+        raise UploadRejected(str(exc), status=exc.http_status) from exc
     return ingestor.finish()

@@ -5,24 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
 
 from avrecords.audit.models import AuditEntry
-from avrecords.equipment.models import Device
 from avrecords.jobs.models import Job
-from avrecords.org.models import User
 from avrecords.org.scope import (
     can_download_original,
+    can_edit_case_info,
     can_ingest,
     can_upload,
-    scope_q,
     visible_units,
 )
-from avrecords.recordings import services
+from avrecords.recordings import listing, services
+from avrecords.recordings.forms import CASE_FIELDS, CaseInfoForm
 from avrecords.recordings.models import MediaKind, RecordingStatus
 from avrecords.recordings.views_media import stream_media
 
@@ -41,11 +41,10 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-@login_required
-def recording_list(request):
-    g = request.GET
-    flt = services.RecordingFilter(
+def _filter(g) -> services.RecordingFilter:
+    return services.RecordingFilter(
         officer=_int(g.get("officer")),
+        officer_q=g.get("officer_q") or None,
         device=g.get("device") or None,
         unit=_int(g.get("unit")),
         date_from=_date(g.get("date_from")),
@@ -53,25 +52,48 @@ def recording_list(request):
         media_kind=g.get("media_kind") or None,
         status=g.get("status") or None,
         needs_assignment=True if g.get("needs_assignment") == "1" else None,
+        party=g.get("party") or None,
+        place=g.get("place") or None,
+        case_number=g.get("case_number") or None,
         q=g.get("q") or None,
     )
-    page = Paginator(
-        services.search_recordings(request.user, flt), settings.AVRECORDS_PAGE_SIZE
-    ).get_page(g.get("page"))
+
+
+FACET_TITLES = {"media_kind": "类型", "status": "状态", "unit": "单位", "month": "月份"}
+
+
+def _facet_links(summary: listing.Summary, params) -> list[tuple[str, str, list[dict]]]:
+    """Each facet value with the query string that narrows to it (or, if chosen, widens back)."""
+    links = []
+    for name, title in FACET_TITLES.items():
+        links.append((name, title, []))
+        for value in summary.facets.get(name, []):
+            chosen = all(params.get(k) == v for k, v in value.params.items())
+            query = params.copy()
+            for key, v in value.params.items():
+                if chosen:
+                    query.pop(key, None)
+                else:
+                    query[key] = v
+            links[-1][2].append({"value": value, "chosen": chosen, "query": query.urlencode()})
+    return links
+
+
+@login_required
+def recording_list(request):
+    g = request.GET
+    qs = services.search_recordings(request.user, _filter(g))
+    page = listing.search_page(qs, g.get("page"))
     params = g.copy()
     params.pop("page", None)
     context = {
         "nav": "recordings",
         "page": page,
+        "summary": page.summary,
+        "facets": _facet_links(page.summary, params),
         "filters": g,
         "query": params.urlencode(),
-        "officers": User.objects.filter(
-            scope_q(request.user, unit_field="unit", officer_field="pk")
-        )
-        .exclude(officer_no=None)
-        .order_by("officer_no"),
         "units": visible_units(request.user),
-        "devices": Device.objects.filter(unit__in=visible_units(request.user)),
         "kinds": MediaKind.choices,
         "statuses": RecordingStatus.choices,
     }
@@ -81,11 +103,7 @@ def recording_list(request):
     return render(request, template, context)
 
 
-@login_required
-def recording_detail(request, recording_id: int):
-    recording = services.view_recording(
-        request.user, recording_id, ip=request.META.get("REMOTE_ADDR", "")
-    )
+def _detail(request, recording, form=None, status=200):
     context = {
         "nav": "recordings",
         "r": recording,
@@ -97,8 +115,37 @@ def recording_detail(request, recording_id: int):
             object_type="recordings.recording", object_id=str(recording.pk)
         ).order_by("-seq")[:50],
         "can_download": can_download_original(request.user),
+        "can_edit": can_edit_case_info(request.user),
+        "form": form or CaseInfoForm(initial={f: getattr(recording, f) for f in CASE_FIELDS}),
     }
-    return render(request, "recordings/detail.html", context)
+    return render(request, "recordings/detail.html", context, status=status)
+
+
+@login_required
+def recording_detail(request, recording_id: int):
+    recording = services.view_recording(
+        request.user, recording_id, ip=request.META.get("REMOTE_ADDR", "")
+    )
+    return _detail(request, recording)
+
+
+@login_required
+def recording_case_info(request, recording_id: int):
+    """Save 案件编号, 当事人 and 地点 (M4): scope first (404, even for a GET: existence is not
+    revealed), then the method (405) and the permission (403)."""
+    recording = services.get_visible(request.user, recording_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not can_edit_case_info(request.user):
+        raise PermissionDenied
+    form = CaseInfoForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, recording, form, status=400)
+    changed = services.update_case_info(
+        request.user, recording_id, **form.cleaned_data, ip=request.META.get("REMOTE_ADDR", "")
+    )
+    messages.success(request, "案件信息已保存。" if changed else "案件信息没有变化。")
+    return redirect("recordings:detail", recording_id=recording_id)
 
 
 @login_required

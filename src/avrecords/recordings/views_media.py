@@ -1,9 +1,19 @@
-"""Streaming media with range requests, shared by the pages and the API (playback audited once)."""
+"""Streaming media with range requests, shared by the pages and the API (M2, M3, X1).
 
-from django.http import HttpResponse, JsonResponse
+Playback is audited once per start; each download is audited. Originals on S3 are read
+at the version recorded at ingest. A download of an S3 original may instead redirect to a
+presigned URL of that version that expires after AVRECORDS_S3_URL_SECONDS.
+"""
+
+import logging
+
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 
 from avrecords.lib.ranges import ranged_response
+from avrecords.lib.storage.base import StoreError
 from avrecords.recordings import services
+
+log = logging.getLogger(__name__)
 
 
 def _starts_playback(range_header: str | None) -> bool:
@@ -20,15 +30,29 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
     if source is None:
         return JsonResponse({"detail": "播放代理正在生成，请稍后再试"}, status=409)
     range_header = request.META.get("HTTP_RANGE")
+    # Reach the store before auditing: an act the store cannot serve is not recorded.
+    try:
+        url = services.original_url(source) if download else None
+        opened = None if url else services.open_media(source)
+    except StoreError as exc:
+        log.error("recording %s: store unavailable: %s", recording.pk, exc)
+        return JsonResponse({"detail": "存储服务暂不可用，请稍后再试"}, status=503)
     if download or _starts_playback(range_header):
         services.record_playback(
             request.user, recording, download=download, ip=request.META.get("REMOTE_ADDR", "")
         )
-    return ranged_response(
-        lambda: services.open_media(source),
+    if url:
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    response = ranged_response(
+        lambda: opened,
         source.size_bytes,
         source.mime_type,
         range_header,
         filename=source.filename,
         attachment=download,
     )
+    if not isinstance(response, StreamingHttpResponse) or not source.size_bytes:
+        opened.close()  # 416 or empty: the body never reads it
+    return response

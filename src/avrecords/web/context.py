@@ -1,5 +1,6 @@
 """Template context shared by every page: which menu entries the user may see (X2)."""
 
+from avrecords.fixity.services import menu_context as fixity_menu
 from avrecords.org.scope import can_ingest, can_upload
 
 
@@ -9,4 +10,5 @@ def roles(request):
     return {
         "can_ingest": signed_in and can_ingest(user),
         "can_upload": signed_in and can_upload(user),
+        "fixity": fixity_menu(user) if signed_in else {},
     }

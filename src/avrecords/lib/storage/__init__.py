@@ -1,4 +1,4 @@
-"""Store of originals: get_store() returns the configured backend (local for now)."""
+"""Store of originals: get_store() returns the backend chosen by AVRECORDS_STORE (M2)."""
 
 from functools import lru_cache
 
@@ -9,6 +9,10 @@ from avrecords.lib.storage.base import OriginalStore
 
 @lru_cache(maxsize=1)
 def get_store() -> OriginalStore:
+    if settings.AVRECORDS_STORE == "s3":
+        from avrecords.lib.storage.s3 import S3Store
+
+        return S3Store.from_settings(settings)
     from avrecords.lib.storage.local import LocalStore
 
     return LocalStore(

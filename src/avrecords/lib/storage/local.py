@@ -148,7 +148,8 @@ class _LocalPendingPut(PendingPut):
     def size_bytes(self) -> int:
         return self._size
 
-    def commit(self, area: str) -> PutResult:
+    def commit(self, area: str, *, retain_until=None) -> PutResult:
+        # File modes are the local lock; a retain-until date is an S3 notion (M2).
         sha = self.sha256
         key = object_key(area, sha)
         final = self._store.path_for(key)
@@ -198,7 +199,10 @@ class _LocalPendingPut(PendingPut):
 
 
 class LocalStore(OriginalStore):
-    """Originals under <root>/<area>/ab/cd/<sha256>, mode 0444, never replaced or removed."""
+    """Originals under <root>/<area>/ab/cd/<sha256>, mode 0444, never replaced or removed.
+
+    A local file has one version, so the ``version`` arguments are accepted and ignored.
+    """
 
     def __init__(self, root: Path | str, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> None:
         self.root = Path(root)
@@ -220,23 +224,23 @@ class LocalStore(OriginalStore):
         assert isinstance(pending, _LocalPendingPut)
         pending.copy_from(src, self.chunk_bytes, progress)
 
-    def open(self, key: str) -> BinaryIO:
+    def open(self, key: str, *, version: str = "") -> BinaryIO:
         return open(self.path_for(key), "rb")
 
-    def stat(self, key: str) -> ObjectStat:
+    def stat(self, key: str, *, version: str = "") -> ObjectStat:
         st = self.path_for(key).stat()
         return ObjectStat(key, st.st_size, read_only=not (st.st_mode & 0o222))
 
-    def exists(self, key: str) -> bool:
+    def exists(self, key: str, *, version: str = "") -> bool:
         return self.path_for(key).exists()
 
-    def verify(self, key: str, sha256: str) -> bool:
+    def verify(self, key: str, sha256: str, *, version: str = "") -> bool:
         try:
             return sha256_file(str(self.path_for(key)), self.chunk_bytes) == sha256
         except FileNotFoundError:
             return False
 
-    def local_path(self, key: str) -> str:
+    def local_path(self, key: str, *, version: str = "") -> str:
         return str(self.path_for(key))
 
     def cleanup_incomplete(self, older_than_seconds: float = 600) -> int:

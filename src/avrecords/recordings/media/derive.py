@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 from PIL import Image, ImageOps
@@ -28,7 +29,7 @@ def _finish(tmp: Path, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
-def make_photo_thumbnail(src: str, dest: Path) -> None:
+def make_photo_thumbnail(src: str | BinaryIO, dest: Path) -> None:
     tmp = _tmp(dest)
     with Image.open(src) as img:
         img = ImageOps.exif_transpose(img).convert("RGB")
@@ -37,7 +38,7 @@ def make_photo_thumbnail(src: str, dest: Path) -> None:
     _finish(tmp, dest)
 
 
-def make_video_thumbnail(src: str, dest: Path, duration_seconds: float) -> None:
+def make_video_thumbnail(src: str | BinaryIO, dest: Path, duration_seconds: float) -> None:
     """A frame a tenth of the way in (the first frames are often the officer's chest)."""
     tmp = _tmp(dest)
     with av.open(src) as container:
@@ -56,7 +57,7 @@ def _even(value: float) -> int:
     return max(2, int(round(value / 2)) * 2)
 
 
-def make_video_proxy(src: str, dest: Path, max_height: int) -> None:
+def make_video_proxy(src: str | BinaryIO, dest: Path, max_height: int) -> None:
     """H.264/AAC MP4 with the index at the front, scaled down to max_height, same timeline."""
     tmp = _tmp(dest)
     with (
@@ -93,7 +94,7 @@ def make_video_proxy(src: str, dest: Path, max_height: int) -> None:
     _finish(tmp, dest)
 
 
-def make_audio_proxy(src: str, dest: Path) -> None:
+def make_audio_proxy(src: str | BinaryIO, dest: Path) -> None:
     """AAC in an M4A container, for formats browsers cannot play (AMR, some WAVs)."""
     tmp = _tmp(dest)
     with (

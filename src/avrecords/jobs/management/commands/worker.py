@@ -1,4 +1,8 @@
-"""`avrecords worker`: the Huey consumer plus the reaper that re-queues jobs of dead workers."""
+"""`avrecords worker`: the Huey consumer plus the reaper that re-queues jobs of dead workers.
+
+If the database is unreachable the worker stays up: the reaper and every job step back off
+(exponentially, capped, logged) and carry on when it returns (issue 3, "Database down").
+"""
 
 import logging
 import threading
@@ -8,7 +12,8 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from huey.contrib.djhuey import HUEY
 
-from avrecords.jobs import services
+from avrecords.fixity.schedule import enqueue_due_sweep
+from avrecords.jobs import dbwait, queue, services
 from avrecords.lib import leftovers
 
 log = logging.getLogger("avrecords.worker")
@@ -24,6 +29,7 @@ class Command(BaseCommand):
         import avrecords.lib.huey_tasks  # noqa: F401  (registers the Huey task)
 
         stop = threading.Event()
+        dbwait.call_with_retry(queue.prepare, errors=queue.QUEUE_UNAVAILABLE)
 
         def reap_forever():
             while not stop.is_set():
@@ -31,6 +37,12 @@ class Command(BaseCommand):
                     close_old_connections()
                     services.reap()
                     leftovers.clean()
+                    enqueue_due_sweep()  # fixity (M2): once per interval across all workers
+                except dbwait.DB_UNAVAILABLE as exc:
+                    log.warning(
+                        "reaper pass failed, database unavailable (%s)", dbwait.describe(exc)
+                    )
+                    dbwait.wait_for_database(stop)
                 except Exception:
                     log.exception("reaper pass failed")
                 stop.wait(settings.AVRECORDS_JOB_REAP_SECONDS)
@@ -42,6 +54,8 @@ class Command(BaseCommand):
         consumer = HUEY.create_consumer(
             workers=workers, worker_type="thread", periodic=False, graceful_signal="TERM"
         )
+        # A job waiting for the database must not hold up a graceful stop.
+        dbwait.stop_waiting_when(consumer.stop_flag)
         self.stdout.write(f"后台处理进程已启动（{workers} 个线程）")
         try:
             consumer.run()

@@ -1,7 +1,8 @@
 """`avrecords ingest PATH --station NAME`: import a camera dump at a collection station (M1).
 
 Exit status: 0 all files accounted for; 1 some files failed to read (nothing partial kept);
-2 bad arguments (no such path, unknown station or operator); 3 import aborted (store full).
+2 bad arguments (no such path, unknown station or operator); 3 import aborted (store full,
+or the S3 store unavailable: that file is failed, the rest waits for a re-run).
 """
 
 import itertools

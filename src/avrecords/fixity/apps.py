@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class FixityConfig(AppConfig):
+    name = "avrecords.fixity"
+    verbose_name = "完整性校验"
+
+    def ready(self):
+        from avrecords.fixity import conf, jobs  # noqa: F401  (checks settings, registers the job)

@@ -1,0 +1,510 @@
+"""S3 store of originals with Object Lock in COMPLIANCE mode (M2), for any S3-compatible service.
+
+One bucket, created with Object Lock enabled (hence versioned):
+
+    originals/ab/cd/<sha256>   committed originals, COMPLIANCE-locked until their retain-until date
+    quarantine/ab/cd/<sha256>  committed quarantined files, locked the same way
+    incoming/<uuid>            multipart uploads in progress (staging, never locked)
+
+Write path, one pass over the source:
+
+- Bytes are hashed (SHA-256) as they are read; up to one part (``part_bytes``) is held in memory.
+- A file that fits in one part is sent at commit as one PUT to its content address, with the
+  lock, its retain-until date and its SHA-256 checksum, which the server checks.
+- A larger file streams as a multipart upload to ``incoming/<uuid>``, parts sent in parallel,
+  each with its own SHA-256 checksum (checked by the server). The content address is known
+  only at the end and S3 has no rename, so commit copies the staging object server-side
+  (UploadPartCopy) into a multipart upload created at the content address with the lock. The
+  server computes the SHA-256 of the copied part, which must equal ours: the locked object is
+  proven to hold the bytes read from the device. The staging object is then deleted.
+
+Every read names the VersionId recorded at ingest (``Recording.storage_version``): a later PUT
+to the same key (a new version) or a delete marker never changes what is read, and no locked
+version can be deleted or shortened by anyone, this product included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+from collections.abc import Iterator
+from typing import BinaryIO
+from urllib.parse import quote
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from avrecords.lib.hashing import DEFAULT_CHUNK_BYTES, PipelinedHasher, copy_hashing
+from avrecords.lib.storage.base import (
+    AREAS,
+    SHA256_RE,
+    ObjectStat,
+    OriginalStore,
+    PendingPut,
+    RetentionError,
+    StoreError,
+    StoreIntegrityError,
+    StoreNotReady,
+    StoreUnavailableError,
+    object_key,
+)
+from avrecords.lib.storage.s3_io import Retrier, S3Reader, error_code, is_missing, make_client
+from avrecords.lib.storage.s3_put import STAGING_PREFIX, S3PendingPut, aware, b64
+
+log = logging.getLogger(__name__)
+
+LOCK_MODE = "COMPLIANCE"
+META_SHA256 = "sha256"
+READ_BUFFER_BYTES = 256 * 1024
+CREDENTIAL_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"}
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class S3Store(OriginalStore):
+    """Originals in one Object Lock bucket, each locked (COMPLIANCE) from the moment it exists."""
+
+    locks_objects = True
+    # S3's largest UploadPartCopy range; a file up to this size is copied as one part, whose
+    # server-computed SHA-256 is then the whole object's.
+    copy_part_bytes = 5 * 1024**3
+
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        endpoint: str = "",
+        region: str = "us-east-1",
+        access_key: str = "",
+        secret_key: str = "",
+        retain_days: int = 730,
+        part_bytes: int = 16 * 1024**2,
+        upload_threads: int = 4,
+        attempts: int = 5,
+        backoff_seconds: float = 0.5,
+        timeout_seconds: int = 120,
+        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+        copy_checksum: bool = True,
+    ) -> None:
+        self.bucket = bucket
+        self.endpoint = endpoint
+        self.retain_days = retain_days
+        self.part_bytes = part_bytes
+        self.upload_threads = upload_threads
+        self.chunk_bytes = chunk_bytes
+        # The server computes the SHA-256 of each server-side copy, compared with ours: proof
+        # that the locked object holds the bytes read. On SeaweedFS it doubles the copy's cost.
+        self.copy_checksum = copy_checksum
+        self.retrier = Retrier(attempts, backoff_seconds)
+        self.client = make_client(
+            endpoint=endpoint,
+            region=region,
+            access_key=access_key,
+            secret_key=secret_key,
+            timeout_seconds=timeout_seconds,
+            pool_size=max(10, upload_threads * 2 + 8),
+        )
+
+    @classmethod
+    def from_settings(cls, settings) -> S3Store:
+        return cls(
+            bucket=settings.AVRECORDS_S3_BUCKET,
+            endpoint=settings.AVRECORDS_S3_ENDPOINT,
+            region=settings.AVRECORDS_S3_REGION,
+            access_key=settings.AVRECORDS_S3_ACCESS_KEY,
+            secret_key=settings.AVRECORDS_S3_SECRET_KEY,
+            retain_days=settings.AVRECORDS_S3_RETAIN_DAYS,
+            part_bytes=settings.AVRECORDS_S3_PART_BYTES,
+            upload_threads=settings.AVRECORDS_S3_UPLOAD_THREADS,
+            attempts=settings.AVRECORDS_S3_ATTEMPTS,
+            backoff_seconds=settings.AVRECORDS_S3_BACKOFF_MS / 1000,
+            timeout_seconds=settings.AVRECORDS_S3_TIMEOUT_SECONDS,
+            chunk_bytes=settings.AVRECORDS_COPY_CHUNK_BYTES,
+            copy_checksum=settings.AVRECORDS_S3_COPY_CHECKSUM,
+        )
+
+    # --- requests ----------------------------------------------------------------------
+    def _raw(self, what: str, operation: str, **kwargs):
+        """One request, retried while the store is unreachable; ClientError passes through."""
+        return self.retrier.call(
+            what, getattr(self.client, operation), Bucket=self.bucket, **kwargs
+        )
+
+    def _request(self, what: str, operation: str, **kwargs):
+        try:
+            return self._raw(what, operation, **kwargs)
+        except ClientError as exc:
+            if is_missing(exc):
+                raise FileNotFoundError(f"{what}: {error_code(exc)}") from exc
+            raise StoreError(f"{what}: {error_code(exc)}: {exc}") from exc
+
+    def _best_effort(self, what: str, operation: str, **kwargs) -> None:
+        """Housekeeping that may fail (store down): one try; leftovers go at the next cleanup."""
+        try:
+            getattr(self.client, operation)(Bucket=self.bucket, **kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("%s failed (%s); left for cleanup_incomplete", what, error_code(exc))
+
+    def _head(self, key: str, version: str) -> dict:
+        return self._request(
+            f"HEAD {key}?versionId={version}",
+            "head_object",
+            Key=key,
+            VersionId=version,
+            ChecksumMode="ENABLED",
+        )
+
+    # --- start-up check -------------------------------------------------------------------
+    def verify_ready(self) -> None:
+        """Refuse to run on wrong credentials, a missing bucket or one without Object Lock."""
+        bucket = self.bucket
+        no_lock = (
+            f"S3 存储桶 {bucket} 未启用对象锁定（Object Lock），拒绝启动："
+            "原始文件必须以合规模式锁定，请使用创建时即启用对象锁定的存储桶"
+        )
+        try:
+            config = self._raw("check bucket", "get_object_lock_configuration")
+        except StoreUnavailableError as exc:
+            raise StoreNotReady(
+                str(exc),
+                f"无法连接 S3 存储服务（{self.endpoint or '默认地址'}），拒绝启动；"
+                "请检查 AVRECORDS_S3_ENDPOINT 与网络",
+                returncode=3,
+            ) from exc
+        except ClientError as exc:
+            code = error_code(exc)
+            if code == "ObjectLockConfigurationNotFoundError":
+                raise StoreNotReady(f"bucket {bucket} has no Object Lock", no_lock) from exc
+            if code == "NoSuchBucket":
+                raise StoreNotReady(
+                    f"bucket {bucket} does not exist", f"S3 存储桶 {bucket} 不存在，拒绝启动"
+                ) from exc
+            if code in CREDENTIAL_CODES:
+                raise StoreNotReady(
+                    f"S3 refused the credentials for bucket {bucket}: {code}",
+                    "S3 存储拒绝了访问密钥（AVRECORDS_S3_ACCESS_KEY / AVRECORDS_S3_SECRET_KEY）"
+                    "或其权限不足，拒绝启动",
+                ) from exc
+            raise StoreNotReady(
+                f"bucket {bucket} unusable: {code}: {exc}",
+                f"S3 存储桶 {bucket} 无法使用（{code}），拒绝启动",
+            ) from exc
+        except BotoCoreError as exc:  # no credentials at all, malformed endpoint, …
+            raise StoreNotReady(
+                f"S3 client error: {exc}", f"S3 存储配置错误（{type(exc).__name__}），拒绝启动"
+            ) from exc
+        lock = config.get("ObjectLockConfiguration", {})
+        if lock.get("ObjectLockEnabled") != "Enabled":
+            raise StoreNotReady(f"bucket {bucket} has Object Lock disabled", no_lock)
+        if lock.get("Rule"):
+            log.warning(
+                "bucket %s has a default retention rule: staging objects under %s get locked "
+                "too and cannot be removed after an upload fails",
+                bucket,
+                STAGING_PREFIX,
+            )
+
+    # --- writing ------------------------------------------------------------------------
+    def default_retain_until(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + dt.timedelta(days=self.retain_days)
+
+    def begin_put(self) -> S3PendingPut:
+        return S3PendingPut(self)
+
+    def copy_into(self, src: BinaryIO, pending: PendingPut, *, progress=None) -> None:
+        assert isinstance(pending, S3PendingPut)
+        pending.copy_from(src, self.chunk_bytes, progress)
+
+    def _put_small(self, key: str, body: bytearray, sha: str, until: dt.datetime) -> str:
+        response = self._request(
+            f"PUT {key}",
+            "put_object",
+            Key=key,
+            Body=body,
+            ChecksumSHA256=b64(bytes.fromhex(sha)),
+            ObjectLockMode=LOCK_MODE,
+            ObjectLockRetainUntilDate=until,
+            Metadata={META_SHA256: sha},
+        )
+        return self._version_of(response, key)
+
+    def _copy_into_place(
+        self, src_key: str, src_version: str, key: str, sha: str, size: int, until: dt.datetime
+    ) -> str:
+        """Server-side copy of a staged upload to its content address, locked from creation."""
+        checksum = {"ChecksumAlgorithm": "SHA256"} if self.copy_checksum else {}
+        upload_id = self._request(
+            f"start copy to {key}",
+            "create_multipart_upload",
+            Key=key,
+            **checksum,
+            ObjectLockMode=LOCK_MODE,
+            ObjectLockRetainUntilDate=until,
+            Metadata={META_SHA256: sha},
+        )["UploadId"]
+        source = {"Bucket": self.bucket, "Key": src_key, "VersionId": src_version}
+        try:
+            parts = []
+            for number, start in enumerate(range(0, size, self.copy_part_bytes), 1):
+                end = min(size, start + self.copy_part_bytes) - 1
+                copied = self._request(
+                    f"copy part {number} to {key}",
+                    "upload_part_copy",
+                    Key=key,
+                    UploadId=upload_id,
+                    PartNumber=number,
+                    CopySource=source,
+                    CopySourceRange=f"bytes={start}-{end}",
+                )["CopyPartResult"]
+                part = {"PartNumber": number, "ETag": copied["ETag"]}
+                if copied.get("ChecksumSHA256"):
+                    part["ChecksumSHA256"] = copied["ChecksumSHA256"]
+                parts.append(part)
+            server_sha = parts[0].get("ChecksumSHA256") if len(parts) == 1 else None
+            if server_sha and server_sha != b64(bytes.fromhex(sha)):
+                raise StoreIntegrityError(
+                    f"server-side copy of {src_key} to {key} has SHA-256 {server_sha}, not {sha}"
+                )
+            response = self._request(
+                f"complete copy to {key}",
+                "complete_multipart_upload",
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except BaseException:
+            self._best_effort(
+                f"abort copy to {key}", "abort_multipart_upload", Key=key, UploadId=upload_id
+            )
+            raise
+        return self._version_of(response, key)
+
+    def _version_of(self, response: dict, key: str) -> str:
+        version = response.get("VersionId") or ""
+        if not version:
+            raise StoreError(
+                f"S3 returned no VersionId for {key}: bucket {self.bucket} unversioned"
+            )
+        return version
+
+    def _confirm_locked(self, key: str, version: str, until: dt.datetime) -> None:
+        """Never report a commit the server has not locked; lock it if the write did not."""
+        head = self._head(key, version)
+        held = head.get("ObjectLockRetainUntilDate") or _EPOCH
+        if head.get("ObjectLockMode") == LOCK_MODE and held >= until - dt.timedelta(seconds=1):
+            return
+        log.warning("S3 did not lock %s@%s on write; locking it now", key, version)
+        self._request(
+            f"lock {key}",
+            "put_object_retention",
+            Key=key,
+            VersionId=version,
+            Retention={"Mode": LOCK_MODE, "RetainUntilDate": until},
+        )
+        if self._head(key, version).get("ObjectLockMode") != LOCK_MODE:
+            raise StoreError(f"S3 refused to lock {key}@{version}")
+
+    # --- finding committed versions -----------------------------------------------------
+    def _versions(self, prefix: str) -> Iterator[dict]:
+        paginator = self.client.get_paginator("list_object_versions")
+        pages = self.retrier.call(
+            f"list versions {prefix}",
+            lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=prefix)),
+        )
+        for page in pages:
+            yield from page.get("Versions", [])
+
+    def _locked_versions(self, key: str) -> Iterator[tuple[str, dict]]:
+        """(version id, head) of every COMPLIANCE-locked version of key, oldest first."""
+        try:
+            versions = [v for v in self._versions(key) if v["Key"] == key]
+        except ClientError as exc:
+            raise StoreError(f"list versions of {key}: {error_code(exc)}") from exc
+        for entry in sorted(versions, key=lambda v: v["LastModified"]):
+            try:
+                head = self._head(key, entry["VersionId"])
+            except FileNotFoundError:
+                continue
+            if head.get("ObjectLockMode") == LOCK_MODE:
+                yield entry["VersionId"], head
+
+    def _pinned(self, key: str, version: str) -> str:
+        """The version to read: the recorded one, else the oldest locked one (never the latest)."""
+        if version:
+            return version
+        for found, _head in self._locked_versions(key):
+            return found
+        raise FileNotFoundError(f"no locked version of {key}")
+
+    def find_locked(self, key: str, sha: str, size: int) -> tuple[str, dt.datetime | None] | None:
+        """A locked version of key holding exactly these bytes: (version, retain-until)."""
+        digest = bytes.fromhex(sha)
+        proofs = {b64(digest), b64(hashlib.sha256(digest).digest()) + "-1"}
+        for version, head in self._locked_versions(key):
+            if head.get("ContentLength") != size:
+                continue
+            if head.get("Metadata", {}).get(META_SHA256) != sha:
+                continue
+            # The server's own checksum proves the content; without one, re-read it.
+            if head.get("ChecksumSHA256") in proofs or self.verify(key, sha, version=version):
+                return version, head.get("ObjectLockRetainUntilDate")
+        return None
+
+    # --- reading ------------------------------------------------------------------------
+    def open(self, key: str, *, version: str = "") -> BinaryIO:
+        version = self._pinned(key, version)
+        size = self._head(key, version)["ContentLength"]
+        raw = S3Reader(self.client, self.retrier, self.bucket, key, version, size)
+        return io.BufferedReader(raw, buffer_size=READ_BUFFER_BYTES)
+
+    def stat(self, key: str, *, version: str = "") -> ObjectStat:
+        version = self._pinned(key, version)
+        head = self._head(key, version)
+        until = head.get("ObjectLockRetainUntilDate")
+        locked = (
+            head.get("ObjectLockMode") == LOCK_MODE and until and until > dt.datetime.now(dt.UTC)
+        )
+        hold = head.get("ObjectLockLegalHoldStatus") == "ON"
+        return ObjectStat(
+            key,
+            head["ContentLength"],
+            read_only=bool(locked or hold),
+            version=version,
+            retain_until=until,
+            legal_hold=hold,
+        )
+
+    def exists(self, key: str, *, version: str = "") -> bool:
+        try:
+            self._head(key, self._pinned(key, version))
+        except FileNotFoundError:
+            return False
+        return True
+
+    def verify(self, key: str, sha256: str, *, version: str = "") -> bool:
+        """Stream the pinned version through SHA-256; False if missing, corrupt or different."""
+        hasher = PipelinedHasher()
+        try:
+            with self.open(key, version=version) as src:
+                copy_hashing(src, lambda _view: None, hasher, chunk_bytes=self.chunk_bytes)
+            return hasher.hexdigest() == sha256
+        except FileNotFoundError:
+            log.error("verify %s@%s: object missing", key, version)
+            return False
+        except StoreIntegrityError as exc:
+            log.error("verify %s@%s: %s", key, version, exc)
+            return False
+        finally:
+            hasher.close()
+
+    def local_path(self, key: str, *, version: str = "") -> None:
+        return None
+
+    def presigned_url(
+        self,
+        key: str,
+        *,
+        version: str = "",
+        expires_seconds: int,
+        filename: str = "",
+        content_type: str = "",
+    ) -> str:
+        """A GET URL for exactly the pinned version, signed for ``expires_seconds`` (SigV4)."""
+        params = {"Bucket": self.bucket, "Key": key, "VersionId": self._pinned(key, version)}
+        if filename:
+            params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        if content_type:
+            params["ResponseContentType"] = content_type
+        return self.client.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=expires_seconds
+        )
+
+    # --- locks ----------------------------------------------------------------------------
+    def set_legal_hold(self, key: str, *, version: str, on: bool) -> None:
+        version = self._pinned(key, version)
+        self._request(
+            f"legal hold {key}",
+            "put_object_legal_hold",
+            Key=key,
+            VersionId=version,
+            LegalHold={"Status": "ON" if on else "OFF"},
+        )
+        log.info("legal hold %s on %s@%s", "set" if on else "released", key, version)
+
+    def extend_retention(self, key: str, *, version: str, until: dt.datetime) -> dt.datetime:
+        """Move the COMPLIANCE retain-until date later; an earlier date is refused here first."""
+        until = aware(until)
+        version = self._pinned(key, version)
+        held = self._head(key, version).get("ObjectLockRetainUntilDate")
+        if held is not None and until < held:
+            raise RetentionError(
+                f"refusing to shorten the lock of {key}@{version}: {held} > {until}"
+            )
+        if held is not None and until == held:
+            return held
+        self._request(
+            f"extend lock of {key}",
+            "put_object_retention",
+            Key=key,
+            VersionId=version,
+            Retention={"Mode": LOCK_MODE, "RetainUntilDate": until},
+        )
+        return until
+
+    # --- housekeeping ---------------------------------------------------------------------
+    def cleanup_incomplete(self, older_than_seconds: float = 600) -> int:
+        """Abort multipart uploads idle for that long and delete stale staging objects.
+
+        Best effort: with the store down it logs and returns, the next run tries again.
+        """
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than_seconds)
+        removed = 0
+        try:
+            for prefix in (STAGING_PREFIX, *(f"{area}/" for area in AREAS)):
+                removed += self._abort_stale_uploads(prefix, cutoff)
+            for entry in self._versions(STAGING_PREFIX):
+                if entry["LastModified"] <= cutoff:
+                    self._request(
+                        "delete staging",
+                        "delete_object",
+                        Key=entry["Key"],
+                        VersionId=entry["VersionId"],
+                    )
+                    removed += 1
+        except (StoreError, ClientError, OSError) as exc:
+            log.warning("cleanup of incomplete S3 uploads stopped: %s", exc)
+        if removed:
+            log.warning("removed %d incomplete S3 upload(s) left by an interrupted import", removed)
+        return removed
+
+    def _abort_stale_uploads(self, prefix: str, cutoff: dt.datetime) -> int:
+        aborted = 0
+        response = self._request("list uploads", "list_multipart_uploads", Prefix=prefix)
+        for upload in response.get("Uploads", []):
+            if upload["Initiated"] > cutoff:
+                continue
+            # A live upload keeps adding parts; only uploads idle since the cutoff are dead.
+            parts = self._request(
+                "list parts", "list_parts", Key=upload["Key"], UploadId=upload["UploadId"]
+            ).get("Parts", [])
+            if any(part["LastModified"] > cutoff for part in parts):
+                continue
+            self._request(
+                "abort upload",
+                "abort_multipart_upload",
+                Key=upload["Key"],
+                UploadId=upload["UploadId"],
+            )
+            aborted += 1
+        return aborted
+
+    def iter_keys(self, area: str) -> Iterator[str]:
+        if area not in AREAS:
+            raise ValueError(f"unknown area {area!r}")
+        seen = None
+        for entry in self._versions(f"{area}/"):
+            key = entry["Key"]
+            sha = key.rsplit("/", 1)[-1]
+            if key != seen and SHA256_RE.match(sha) and key == object_key(area, sha):
+                seen = key
+                yield key

@@ -1,0 +1,106 @@
+"""PostgreSQL and Redis for tests that need the real shared backends (issue 3 §1, §3).
+
+In the PostgreSQL pass, subprocess installations get fresh databases on the pass's server,
+named after this run's own (uniquely suffixed) test database so two runs never collide;
+conftest drops them when the session ends. A test that needs Redis calls `require_redis()`:
+skipped with the reason when it is unreachable, except under `CI=true`, where that fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+from urllib.parse import quote, urlunsplit
+
+import pytest
+
+REDIS_URL = os.environ.get("AVRECORDS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+_created: list[str] = []
+_numbers = itertools.count(1)
+
+
+def run_engine() -> str:
+    """'postgresql' or 'sqlite': the engine this pytest run uses (DATABASE_URL)."""
+    from django.db import connection
+
+    return connection.vendor
+
+
+def server_url(dbname: str = "postgres") -> str:
+    """A URL for database `dbname` on the PostgreSQL server of this (PostgreSQL) pass."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    auth = quote(db.get("USER") or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    netloc = f"{auth + '@' if auth else ''}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
+    return urlunsplit(("postgresql", netloc, "/" + dbname, "", ""))
+
+
+def _unavailable(reason: str, what: str) -> None:
+    message = f"{what} unreachable ({reason})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; CI=true requires it", pytrace=False)
+    pytest.skip(message)
+
+
+def require_redis() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        _unavailable(str(exc), f"Redis at {REDIS_URL}")
+
+
+def fresh_database(label: str) -> str:
+    """Create an empty UTF-8 database for a subprocess (PostgreSQL pass only); returns its URL."""
+    import psycopg
+    from django.conf import settings
+
+    assert run_engine() == "postgresql", "fresh databases exist in the PostgreSQL pass only"
+    run_name = settings.DATABASES["default"]["TEST"]["NAME"]  # test_avrecords_<suffix>
+    name = f"{run_name}_{label}_{next(_numbers)}"
+    with psycopg.connect(server_url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
+    _created.append(name)
+    return server_url(name)
+
+
+def same_engine_database(label: str) -> str | None:
+    """For a subprocess installation: a fresh PostgreSQL database in the PostgreSQL pass,
+    None (its own SQLite file) in the SQLite pass."""
+    return fresh_database(label) if run_engine() == "postgresql" else None
+
+
+def drop_fresh_databases() -> None:
+    if not _created:
+        return
+    import psycopg
+
+    with psycopg.connect(server_url(), autocommit=True) as conn:
+        while _created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{_created.pop()}" WITH (FORCE)')
+
+
+def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
+    """Run one statement on the database at `url` (qmark placeholders, as for sqlite3)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        cursor = conn.execute(sql.replace("?", "%s"), params)
+        return cursor.fetchall() if cursor.description else []
+
+
+@contextlib.contextmanager
+def database_down(error: type[Exception] | None = None):
+    """Every query of this thread's connection fails as on a dropped server connection."""
+    from django.db import OperationalError, connection
+
+    def refuse(execute, sql, params, many, context):
+        raise (error or OperationalError)("server closed the connection unexpectedly")
+
+    with connection.execute_wrapper(refuse):
+        yield

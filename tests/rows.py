@@ -1,0 +1,41 @@
+"""Recording rows without media, for tests of searching and describing recordings (M4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+from zoneinfo import ZoneInfo
+
+from avrecords.recordings.models import IngestBatch, Recording
+from avrecords.recordings.textsearch import tidy
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+_seq = itertools.count(1)
+
+
+def make(org, name: str, *, officer=None, unit=None, at=(2026, 11, 20, 10, 0), **fields):
+    """One recording row; `name` is its file name and is what the pages list."""
+    n = next(_seq)
+    started = dt.datetime(*at, tzinfo=BEIJING)
+    batch = IngestBatch.objects.get_or_create(source="upload", source_path="test_search")[0]
+    officer = org.officer if officer is None else officer
+    values = {
+        "sha256": hashlib.sha256(f"test_search:{n}".encode()).hexdigest(),
+        "size_bytes": 1000,
+        "storage_key": f"originals/test/{n}",
+        "media_kind": "video",
+        "status": "ready",
+        "original_name": name,
+        "extension": name.rsplit(".", 1)[-1].lower(),
+        "officer": officer or None,
+        "unit": unit or (officer.unit if officer else org.squad1),
+        "started_at": started,
+        "ended_at": started + dt.timedelta(minutes=5),
+        "time_source": "filename",
+        "batch": batch,
+    }
+    values.update(fields)
+    for field in ("party", "place", "case_number"):  # stored tidied, as the form stores them
+        values[field] = tidy(values.get(field, ""))
+    return Recording.objects.create(**values)
