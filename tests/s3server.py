@@ -142,7 +142,7 @@ class SeaweedServer:
                     raise
                 time.sleep(0.1)
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
         """Stop the server (SIGTERM, SIGKILL after timeout); the data directory stays."""
         if self.proc is None:
             return
@@ -164,8 +164,8 @@ class SeaweedServer:
                 except OSError:
                     pass
 
-    def destroy(self) -> None:
-        self.stop()
+    def destroy(self, sig: int = signal.SIGTERM) -> None:
+        self.stop(sig)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def make_bucket(self, lock: bool = True) -> str:

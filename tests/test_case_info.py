@@ -81,8 +81,10 @@ def test_it_lets_an_officer_describe_his_own_recording(org, rec):
     assert edits(rec)[0].actor_id == org.officer.pk
 
 
-@pytest.mark.parametrize(("who", "status"), [("officer2", 404), ("other_admin", 404),
-                                             ("other_officer", 404), ("leader", 403)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("officer2", 404), ("other_admin", 404), ("other_officer", 404), ("leader", 403)],
+)
 def test_it_refuses_others_and_changes_nothing(org, rec, who, status):
     assert post(getattr(org, who), rec).status_code == status
     rec.refresh_from_db()

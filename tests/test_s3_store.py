@@ -541,4 +541,4 @@ def test_an_s3_outage_mid_upload_fails_that_file_cleanly_and_a_rerun_imports_it(
         assert store.cleanup_incomplete(older_than_seconds=0) >= 1  # the cut-off upload
         assert _leftovers(server.client(), bucket) == ([], [])
     finally:
-        server.destroy()
+        server.destroy(signal.SIGKILL)  # its data is thrown away: no need to wait for SIGTERM

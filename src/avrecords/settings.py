@@ -129,8 +129,8 @@ AVRECORDS_JOB_MAX_ATTEMPTS = env_int("AVRECORDS_JOB_MAX_ATTEMPTS", 5, minimum=1)
 AVRECORDS_JOB_REAP_SECONDS = env_int("AVRECORDS_JOB_REAP_SECONDS", 30, minimum=1)
 AVRECORDS_PROXY_MAX_HEIGHT = env_int("AVRECORDS_PROXY_MAX_HEIGHT", 720, minimum=144)
 AVRECORDS_PAGE_SIZE = env_int("AVRECORDS_PAGE_SIZE", 50, minimum=1)
-# Lists count matching rows up to this many, then say "more than" (M4 search at scale).
-AVRECORDS_SEARCH_COUNT_CAP = env_int("AVRECORDS_SEARCH_COUNT_CAP", 10000, minimum=1)
+# Lists count matching rows exactly up to this many, then estimate (M4 search at scale).
+AVRECORDS_SEARCH_COUNT_CAP = env_int("AVRECORDS_SEARCH_COUNT_CAP", 2000, minimum=1)
 
 # --- S3 store of originals with Object Lock (M2); see docs/configuration.md ------------
 AVRECORDS_STORE = env_str("AVRECORDS_STORE", "local")

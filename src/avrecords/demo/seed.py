@@ -124,7 +124,7 @@ def _create_organisation(rng: np.random.Generator, vocab: Vocabulary) -> None:
                 full_name=names.pop(),
                 role=Role.ADMIN,
                 unit=unit,
-            )  # fmt: skip
+            )
         )
         staff.append(
             User(
@@ -132,7 +132,7 @@ def _create_organisation(rng: np.random.Generator, vocab: Vocabulary) -> None:
                 full_name=names.pop(),
                 role=Role.UNIT_HEAD,
                 unit=unit,
-            )  # fmt: skip
+            )
         )
     leaves = [(u, _leaf_weight(u.code)) for u in units.values()]
     leaves = [(u, weight) for u, weight in leaves if weight]
@@ -150,7 +150,7 @@ def _create_organisation(rng: np.random.Generator, vocab: Vocabulary) -> None:
                     unit=unit,
                     badge_no=f"3502{2019 + n % 7}{n:05d}",
                     officer_no=f"{360000 + n}",
-                )  # fmt: skip
+                )
             )
     for user in staff + officers:
         user.password = password
@@ -163,7 +163,7 @@ def _create_organisation(rng: np.random.Generator, vocab: Vocabulary) -> None:
             unit=officer.unit,
             asset_no=f"ZC-{n:05d}",
             brand_model="执法记录仪 DSJ-X8",
-        )  # fmt: skip
+        )
         for n, officer in enumerate(officers, start=1)
     ]
     spares = [
@@ -173,7 +173,7 @@ def _create_organisation(rng: np.random.Generator, vocab: Vocabulary) -> None:
             unit=leaves[n % len(leaves)][0],
             asset_no=f"ZC-{n:05d}",
             brand_model="执法记录仪 DSJ-X8",
-        )  # fmt: skip
+        )
         for n in range(len(officers) + 1, len(officers) + 1 + SPARE_CAMERAS)
     ]
     Device.objects.bulk_create(cameras + spares)
@@ -191,14 +191,17 @@ def _create_organisation(rng: np.random.Generator, vocab: Vocabulary) -> None:
 def _officer_rows() -> list[OfficerRow]:
     prefixes = {UNIT_PREFIX + s: prefix for s, _, _, prefix in seed_words.UNITS}
     holders = dict(
-        Custody.objects.filter(ended_at=None, holder__username__startswith=USER_PREFIX)
-        .values_list("holder_id", "device_id")
-    )  # fmt: skip
+        Custody.objects.filter(ended_at=None, holder__username__startswith=USER_PREFIX).values_list(
+            "holder_id", "device_id"
+        )
+    )
     serials = dict(Device.objects.filter(pk__in=holders.values()).values_list("pk", "serial"))
     rows = []
-    for officer in User.objects.filter(
-        username__startswith=f"{USER_PREFIX}o", role=Role.OFFICER
-    ).select_related("unit").order_by("pk"):  # fmt: skip
+    for officer in (
+        User.objects.filter(username__startswith=f"{USER_PREFIX}o", role=Role.OFFICER)
+        .select_related("unit")
+        .order_by("pk")
+    ):
         device = holders[officer.pk]
         suffix = officer.unit.code[len(UNIT_PREFIX) :]
         district = int(suffix[1:3]) - 1 if suffix[1:3].isdigit() else -1
@@ -211,7 +214,7 @@ def _officer_rows() -> list[OfficerRow]:
                 serials[device],
                 prefixes[officer.unit.code],
                 district,
-            )  # fmt: skip
+            )
         )
     return rows
 
@@ -219,8 +222,13 @@ def _officer_rows() -> list[OfficerRow]:
 # --- the run ------------------------------------------------------------------------------
 
 
-def seed(count: int, *, seed: int = 1, force: bool = False,
-         progress: Callable[[int], None] = lambda rows: None) -> SeedReport:  # fmt: skip
+def seed(
+    count: int,
+    *,
+    seed: int = 1,
+    force: bool = False,
+    progress: Callable[[int], None] = lambda rows: None,
+) -> SeedReport:
     """Add `count` seeded recordings (creating the organisation on first use)."""
     if count < 1:
         raise ValueError("count must be >= 1")
@@ -251,9 +259,15 @@ def seed(count: int, *, seed: int = 1, force: bool = False,
             process="seed_recordings",
         )
         generator = RowGenerator(
-            rng, plan, vocab, seed=seed, first_ordinal=existing, batch_pk=batch.pk,
-            time_zone=settings.TIME_ZONE, now=now,
-        )  # fmt: skip
+            rng,
+            plan,
+            vocab,
+            seed=seed,
+            first_ordinal=existing,
+            batch_pk=batch.pk,
+            time_zone=settings.TIME_ZONE,
+            now=now,
+        )
         times = seed_load.load(generator.chunks(), rebuild_indexes=rebuild, progress=progress)
     started = time.monotonic()
     seed_load.vacuum_analyze()
@@ -270,7 +284,11 @@ def seed(count: int, *, seed: int = 1, force: bool = False,
     )
     log.info(
         "seeded %d recordings (%d in all) in %.1f s: rows %.1f s, indexes %.1f s, vacuum %.1f s",
-        report.rows, report.total_seeded, report.seconds, report.rows_seconds,
-        report.index_seconds, report.vacuum_seconds,
-    )  # fmt: skip
+        report.rows,
+        report.total_seeded,
+        report.seconds,
+        report.rows_seconds,
+        report.index_seconds,
+        report.vacuum_seconds,
+    )
     return report

@@ -45,8 +45,9 @@ def _fill(chunk: dict[str, list], fields: list, rows: int) -> list[list]:
     return out
 
 
-def load(chunks: Iterable[dict[str, list]], *, rebuild_indexes: bool,
-         progress: Callable[[int], None]) -> LoadTimes:  # fmt: skip
+def load(
+    chunks: Iterable[dict[str, list]], *, rebuild_indexes: bool, progress: Callable[[int], None]
+) -> LoadTimes:
     writer = _load_postgresql if connection.vendor == "postgresql" else _load_sqlite
     with transaction.atomic():
         return writer(chunks, rebuild_indexes, progress)
@@ -107,8 +108,9 @@ def _load_postgresql(chunks, rebuild_indexes, progress) -> LoadTimes:
         with cursor.cursor.copy(f'COPY "{TABLE}" ({names}) FROM STDIN') as copy:
             for chunk in chunks:
                 rows = len(chunk["sha256"])
-                cols = [_pg_text(v, f) for v, f in zip(_fill(chunk, fields, rows), fields,
-                                                       strict=True)]  # fmt: skip
+                cols = [
+                    _pg_text(v, f) for v, f in zip(_fill(chunk, fields, rows), fields, strict=True)
+                ]
                 copy.write(
                     "".join(
                         f"{line}\n" for line in map("\t".join, zip(*cols, strict=True))

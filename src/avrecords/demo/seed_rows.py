@@ -179,8 +179,18 @@ def make_plan(rng: np.random.Generator, count: int, officers: list[OfficerRow], 
 class RowGenerator:
     """Yields chunks of rows (column name → list of values) in start-time order."""
 
-    def __init__(self, rng, plan: Plan, vocab: Vocabulary, *, seed: int, first_ordinal: int,
-                 batch_pk: int, time_zone: str, now: dt.datetime) -> None:  # fmt: skip
+    def __init__(
+        self,
+        rng,
+        plan: Plan,
+        vocab: Vocabulary,
+        *,
+        seed: int,
+        first_ordinal: int,
+        batch_pk: int,
+        time_zone: str,
+        now: dt.datetime,
+    ) -> None:
         self.rng, self.plan, self.vocab = rng, plan, vocab
         self.seed, self.ordinal, self.batch_pk = seed, first_ordinal, batch_pk
         self.zone = ZoneInfo(time_zone)
@@ -244,8 +254,9 @@ class RowGenerator:
         act, seg_no, kind, duration, start = (
             a[order] for a in (act, seg_no, kind, duration, start)
         )
-        return self._columns(rows, act, seg_no, kind, duration, start, officer, unassigned,
-                             party, place, case)  # fmt: skip
+        return self._columns(
+            rows, act, seg_no, kind, duration, start, officer, unassigned, party, place, case
+        )
 
     def _utc_midnight(self, day: int) -> int:
         local = dt.datetime.combine(self.plan.first_day + dt.timedelta(days=day), dt.time(12))
@@ -289,8 +300,9 @@ class RowGenerator:
             case[i] = f"{key[0]}〔{year}〕{seq}号"
         return case
 
-    def _columns(self, rows, act, seg_no, kind, duration, start, officer, unassigned, party,
-                 place, case) -> dict[str, list]:  # fmt: skip
+    def _columns(
+        self, rows, act, seg_no, kind, duration, start, officer, unassigned, party, place, case
+    ) -> dict[str, list]:
         rng, oa = self.rng, self.officer_arrays
         row_officer = officer[act]
         lost = unassigned[act]
@@ -330,9 +342,15 @@ class RowGenerator:
         officer_no = oa["officer_no"][row_officer].tolist()
         names = [
             f"{s}_{o}_{t[0:4]}{t[5:7]}{t[8:10]}{t[11:13]}{t[14:16]}{t[17:19]}_{n:04d}.{e.upper()}"
-            for s, o, t, n, e in zip(serial.tolist(), officer_no, local.tolist(),
-                                     seg_no.tolist(), ext.tolist(), strict=True)
-        ]  # fmt: skip
+            for s, o, t, n, e in zip(
+                serial.tolist(),
+                officer_no,
+                local.tolist(),
+                seg_no.tolist(),
+                ext.tolist(),
+                strict=True,
+            )
+        ]
         video = kind == 0
         return {
             "sha256": sha,
@@ -352,7 +370,7 @@ class RowGenerator:
             "assignment_note": [
                 f"未登记的设备 {s}" if x else ""
                 for s, x in zip(serial.tolist(), lost.tolist(), strict=True)
-            ],  # fmt: skip
+            ],
             "started_at": _db_times(started),
             "ended_at": _db_times(ended),
             "time_source": ["filename"] * rows,

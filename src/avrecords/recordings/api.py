@@ -164,7 +164,7 @@ def list_recordings(request, filters: Query[RecordingQuery]):
     start = (max(page, 1) - 1) * size
     with listing.planned_for_lists():
         count, capped = listing.capped_count(qs)
-        rows = list(qs.order_by("-started_at", "-id")[start : min(start + size, count)])
+        rows = listing.page_rows(qs, start, min(start + size, count))
     return {
         "count": count,
         "count_capped": capped,

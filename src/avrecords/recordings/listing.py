@@ -1,16 +1,23 @@
 """One page of a recordings search with its counts and facets, fast at ten million rows (M4).
 
-`COUNT(*)` over millions of matching rows takes seconds, so a list never counts more than
-`AVRECORDS_SEARCH_COUNT_CAP` rows (default 10,000). One query reads the newest cap + 1
-matching rows through the best index and aggregates them in the database:
+Counting every match of a broad search (`COUNT(*)` over millions of rows) takes seconds, and
+so does reading every match of a text search, whose condition needs the table itself. So:
 
-- up to the cap, the total and every facet are exact;
-- past it, the page says "超过 10000 条", offers only the first cap rows page by page, and the
-  facets (media kind, status, unit, month) describe the newest cap matching rows, which the
-  page says in words. Clicking a facet narrows the search, usually back under the cap.
+1. **Exact up to a cap.** One query takes any `AVRECORDS_SEARCH_COUNT_CAP` + 1 matching rows
+   (default 2,000), in whatever order the planner finds cheapest, and groups them by every
+   facet at once: media kind, status, unit, month. Up to the cap, total and facets are exact.
+2. **Estimated past it** (PostgreSQL). The same conditions run over a fixed block sample of
+   the table (`TABLESAMPLE SYSTEM`, SAMPLE_PAGES pages, the same pages every time so figures
+   do not flicker), scaled up: the page shows "超过 2000 条（估计约 N 条）" and the facets as
+   约 N. Too few sampled matches to estimate from: the facets describe the cap + 1 rows of
+   step 1, and the page says so. SQLite, which cannot sample, counts the facets of the newest
+   cap matching rows.
 
-A second query reads the page's rows. Facets only ever narrow: they are computed from, and
-link back to, the same scoped search, so they never show or reach anything outside it (X2).
+The cost is thus bounded whatever the search matches: cap + 1 rows, one sample, one page.
+Pages are read newest first up to PAGE_LIMIT_ROWS deep (ids first, through the narrow
+indexes; then the page's rows with officer, device and unit). Facets only ever narrow: they
+are computed from, and link back to, the same scoped search, so they never show or reach
+anything outside it (X2).
 """
 
 from __future__ import annotations
@@ -22,13 +29,16 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, DateField, QuerySet
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models import QuerySet
+from django.db.models.functions import TruncMonth
 
 from avrecords.org.models import Unit
 from avrecords.recordings.models import MediaKind, Recording, RecordingStatus
 
 TOP_UNITS = 10
+SAMPLE_PAGES = 1000  # ~8 MB of the table, ~12,000 rows at ten million
+MIN_SAMPLE_HITS = 20  # fewer sampled matches than this estimate nothing worth showing
+PAGE_LIMIT_ROWS = 10_000  # how deep a list can be paged (narrow the search to go further)
 
 
 @dataclass
@@ -38,32 +48,30 @@ class FacetValue:
     params: dict[str, str]
     label: str
     count: int
-    active: bool = False
 
 
 @dataclass
 class Summary:
-    """How many rows match (exactly, or 'more than the cap') and how they divide up."""
+    """How many rows match and how they divide up: exact up to the cap, else estimated."""
 
-    total: int
+    total: int  # exact up to cap; past it the estimate, or cap + 1 if there is none
     capped: bool
     cap: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
-
-    @property
-    def counted(self) -> int:
-        """The rows the facets describe: all matches, or the newest `cap` of them."""
-        return min(self.total, self.cap)
+    estimated: bool = False  # past the cap: total and facets scaled up from a sample
+    newest: bool = False  # past the cap, no estimate: facets of the newest `cap` rows
+    # (neither: facets of the cap + 1 rows the count read, in no particular order)
 
 
 @dataclass
 class SearchPage:
-    """A page of rows, with what a pager needs (the shape of Django's Page, capped)."""
+    """A page of rows, with what a pager needs (the shape of Django's Page)."""
 
     rows: list[Recording]
     number: int
     size: int
     summary: Summary
+    has_next: bool
 
     def __iter__(self):
         return iter(self.rows)
@@ -73,11 +81,8 @@ class SearchPage:
 
     @property
     def num_pages(self) -> int:
-        return max(1, math.ceil(self.summary.counted / self.size))
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
+        """Known only up to the cap."""
+        return max(1, math.ceil(self.summary.total / self.size))
 
     @property
     def has_previous(self) -> bool:
@@ -118,51 +123,91 @@ def capped_count(qs: QuerySet[Recording], *, cap: int | None = None) -> tuple[in
 
 
 def summarise(qs: QuerySet[Recording], *, cap: int | None = None) -> Summary:
-    """Total (capped) and facet counts over the newest `cap` rows of a search, in one query."""
+    """Total and facet counts: exact up to `cap`, estimated (or partial) past it."""
     cap = count_cap() if cap is None else cap
-    month = Cast(TruncMonth("started_at", output_field=DateField()), CharField())
-    window = (
-        qs.order_by("-started_at")
-        .annotate(month=month)
-        .values("media_kind", "status", "unit_id", "month")[: cap + 1]
+    counts, total = _grouped(qs.order_by()[: cap + 1])
+    if total <= cap:
+        return Summary(total=total, capped=False, cap=cap, facets=_facets(counts))
+    if connection.vendor != "postgresql":
+        newest, _ = _grouped(qs.order_by("-started_at")[:cap])
+        return Summary(cap + 1, True, cap, _facets(newest), newest=True)
+    sampled, hits, scale = _sampled(qs)
+    if hits >= MIN_SAMPLE_HITS:
+        scaled = {
+            f: {v: max(1, round(n * scale)) for v, n in b.items()} for f, b in sampled.items()
+        }
+        estimate = max(cap + 1, round(hits * scale))
+        return Summary(estimate, True, cap, _facets(scaled), estimated=True)
+    return Summary(cap + 1, True, cap, _facets(counts))
+
+
+def _facet_sql(qs: QuerySet[Recording]) -> tuple[str, list]:
+    window = qs.annotate(month=TruncMonth("started_at")).values(
+        "media_kind", "status", "unit_id", "month"
     )
     sql, params = window.query.sql_with_params()
-    unit = "CAST(unit_id AS VARCHAR(20))"
-    query = (
-        f"WITH w AS MATERIALIZED ({sql}), f AS MATERIALIZED (SELECT * FROM w LIMIT {cap}) "
-        "SELECT 'total', '', COUNT(*) FROM w "
-        "UNION ALL SELECT 'media_kind', media_kind, COUNT(*) FROM f GROUP BY media_kind "
-        "UNION ALL SELECT 'status', status, COUNT(*) FROM f GROUP BY status "
-        f"UNION ALL SELECT 'unit', {unit}, COUNT(*) FROM f GROUP BY unit_id "
-        "UNION ALL SELECT 'month', month, COUNT(*) FROM f GROUP BY month"
+    return (
+        "SELECT media_kind, status, unit_id, month, COUNT(*) "
+        f"FROM ({sql}) w GROUP BY media_kind, status, unit_id, month",
+        list(params),
     )
+
+
+def _count(sql: str, params: list) -> tuple[dict[str, dict[str, int]], int]:
     counts: dict[str, dict[str, int]] = {}
+    total = 0
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        for facet, value, n in cursor.fetchall():
-            counts.setdefault(facet, {})[value or ""] = n
-    total = counts.pop("total", {}).get("", 0)
-    summary = Summary(total=min(total, cap + 1), capped=total > cap, cap=cap)
-    summary.facets = _facets(counts)
-    return summary
+        cursor.execute(sql, params)
+        for kind, status, unit_id, month, n in cursor.fetchall():
+            total += n
+            for facet, value in (
+                ("media_kind", kind),
+                ("status", status),
+                ("unit", str(unit_id or "")),
+                ("month", str(month)[:7]),
+            ):
+                bucket = counts.setdefault(facet, {})
+                bucket[value] = bucket.get(value, 0) + n
+    return counts, total
+
+
+def _grouped(window: QuerySet[Recording]) -> tuple[dict[str, dict[str, int]], int]:
+    """Facet counts and total of a (sliced) search, grouped in the database."""
+    return _count(*_facet_sql(window))
+
+
+def _sampled(qs: QuerySet[Recording]) -> tuple[dict[str, dict[str, int]], int, float]:
+    """PostgreSQL: facet counts and hits in a repeatable block sample, and the scale factor."""
+    table = Recording._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpages FROM pg_class WHERE oid = %s::regclass", [table])
+        pages = cursor.fetchone()[0] or 0
+    percent = 100.0 if pages <= SAMPLE_PAGES else 100.0 * SAMPLE_PAGES / pages
+    sql, params = _facet_sql(qs.order_by())
+    source = f'FROM "{table}"'
+    if sql.count(source) != 1:  # a join: sampling would not be of this table alone
+        return {}, 0, 1.0
+    sampled = f"{source} TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (1)"
+    counts, hits = _count(sql.replace(source, sampled), params)
+    return counts, hits, 100.0 / percent
 
 
 def _facets(counts: dict[str, dict[str, int]]) -> dict[str, list[FacetValue]]:
     kinds = dict(MediaKind.choices)
     statuses = dict(RecordingStatus.choices)
-    by_count = sorted
+
+    def most_first(facet: str):
+        return sorted(counts.get(facet, {}).items(), key=lambda item: -item[1])
+
     facets = {
         "media_kind": [
-            FacetValue({"media_kind": v}, kinds.get(v, v), n)
-            for v, n in by_count(counts.get("media_kind", {}).items(), key=lambda i: -i[1])
+            FacetValue({"media_kind": v}, kinds.get(v, v), n) for v, n in most_first("media_kind")
         ],
         "status": [
-            FacetValue({"status": v}, statuses.get(v, v), n)
-            for v, n in by_count(counts.get("status", {}).items(), key=lambda i: -i[1])
+            FacetValue({"status": v}, statuses.get(v, v), n) for v, n in most_first("status")
         ],
     }
-    units = counts.get("unit", {})
-    top = sorted(((int(v), n) for v, n in units.items() if v), key=lambda i: -i[1])[:TOP_UNITS]
+    top = [(int(v), n) for v, n in most_first("unit") if v][:TOP_UNITS]
     names = dict(Unit.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "name"))
     facets["unit"] = [FacetValue({"unit": str(pk)}, names.get(pk, "?"), n) for pk, n in top]
     facets["month"] = []
@@ -174,23 +219,40 @@ def _facets(counts: dict[str, dict[str, int]]) -> dict[str, list[FacetValue]]:
     return facets
 
 
-def page_number(raw: str | int | None, num_pages: int) -> int:
+def page_rows(qs: QuerySet[Recording], start: int, end: int) -> list[Recording]:
+    """Rows start..end, newest first. The ids come first, through the narrow indexes; joining
+    officer, device and unit before the LIMIT would sort whole wide rows."""
+    if end <= start:
+        return []
+    ids = list(qs.order_by("-started_at", "-id").values_list("pk", flat=True)[start:end])
+    rows = qs.model.objects.select_related("officer", "device", "unit").in_bulk(ids)
+    return [rows[pk] for pk in ids]
+
+
+def page_number(raw: str | int | None, last: int) -> int:
     """Like Paginator.get_page: not a number → 1, past the end → the last page."""
     try:
         number = int(raw) if raw else 1
     except (TypeError, ValueError):
         number = 1
-    return min(max(number, 1), num_pages)
+    return min(max(number, 1), last)
 
 
-def search_page(qs: QuerySet[Recording], raw_page=None, *, size: int | None = None,
-                cap: int | None = None) -> SearchPage:  # fmt: skip
-    """The page asked for (clamped to the capped page count), with the search's summary."""
+def search_page(
+    qs: QuerySet[Recording], raw_page=None, *, size: int | None = None, cap: int | None = None
+) -> SearchPage:
+    """The page asked for, with the search's summary. Up to the cap pages are counted (past
+    the last → the last); past it they go PAGE_LIMIT_ROWS deep."""
     size = size or settings.AVRECORDS_PAGE_SIZE
     with planned_for_lists():
         summary = summarise(qs, cap=cap)
-        number = page_number(raw_page, max(1, math.ceil(summary.counted / size)))
+        if summary.capped:
+            last = max(1, PAGE_LIMIT_ROWS // size)
+        else:
+            last = max(1, math.ceil(summary.total / size))
+        number = page_number(raw_page, last)
         start = (number - 1) * size
-        end = min(start + size, summary.counted)  # never past the cap
-        rows = list(qs.order_by("-started_at", "-id")[start:end]) if end > start else []
-    return SearchPage(rows, number, size, summary)
+        end = min(start + size, summary.total if not summary.capped else PAGE_LIMIT_ROWS)
+        rows = page_rows(qs, start, end + 1 if summary.capped else end)
+    has_next = number < last and (len(rows) > end - start if summary.capped else True)
+    return SearchPage(rows[: max(0, end - start)], number, size, summary, has_next)

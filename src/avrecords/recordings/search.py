@@ -76,14 +76,14 @@ def text_q(term: str, field: str | None = None) -> Q:
     return q
 
 
-def matching_officers(term: str, *, by_name: bool = True) -> list[int]:
+def matching_officers(term: str) -> list[int]:
     """People whose 姓名 contains the term (starts with it, for one character), or whose
-    执法证号 or 执法记录编号 is the term."""
+    执法证号 or 执法记录编号 is the term. People are few: a scan of the User table is cheap,
+    and matching recordings by officer id needs no copy of names in the recordings."""
     if not term:
         return []
     q = Q(badge_no__iexact=term) | Q(officer_no__iexact=term)
-    if by_name:
-        q |= Q(full_name__istartswith=term) if len(term) == 1 else Q(full_name__icontains=term)
+    q |= Q(full_name__istartswith=term) if len(term) == 1 else Q(full_name__icontains=term)
     return list(User.objects.filter(q).values_list("pk", flat=True))
 
 
@@ -127,7 +127,7 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=timezone.get_current_timezone())
 
 
-def visible_recordings(user) -> QuerySet[Recording]:
+def scoped_recordings(user) -> QuerySet[Recording]:
     """The user's scope, with the unit subtree as a list of ids (an index-friendly IN)."""
     return Recording.objects.filter(scope_q(user, resolve_units=True)).select_related(
         "officer", "device", "unit"
@@ -136,7 +136,7 @@ def visible_recordings(user) -> QuerySet[Recording]:
 
 def search_recordings(user, f: RecordingFilter) -> QuerySet[Recording]:
     """Recordings in the user's scope matching every filter that is set, newest first."""
-    qs = visible_recordings(user)
+    qs = scoped_recordings(user)
     if f.officer:
         qs = qs.filter(officer_id=f.officer)
     if f.officer_q and (term := normalise(f.officer_q)):

@@ -90,6 +90,7 @@ def recording_list(request):
         "nav": "recordings",
         "page": page,
         "summary": page.summary,
+        "page_limit": listing.PAGE_LIMIT_ROWS,
         "facets": _facet_links(page.summary, params),
         "filters": g,
         "query": params.urlencode(),
