@@ -5,17 +5,16 @@ for the same generated MP4 files, in the same run, alternately:
 
   (a) ingest    wall time of the real CLI `avrecords ingest DIR --station NAME --json` with
                 AVRECORDS_STORE=s3 (one pass: SHA-256 of the file and of each part, parts
-                sent with their checksums, server-side copy to the content address with the
-                COMPLIANCE lock, probe, database rows), fresh AVRECORDS_HOME and bucket per run;
+                sent with their checksums to a COMPLIANCE-locked upload, the server's checksum
+                of the whole upload compared, a locked pointer at the content address, probe,
+                database rows), fresh AVRECORDS_HOME and bucket per run;
   (b) baseline  boto3 `upload_fileobj` of each file (TransferConfig: same part size, boto3's
                 default 10 threads), no checksums, no lock, into an Object Lock bucket;
-  (c) ratio     best ingest MB/s / best baseline MB/s (target >= 0.85);
-  (d) the same ingest with AVRECORDS_S3_COPY_CHECKSUM=false (no server SHA-256 of the copy).
+  (c) ratio     best ingest MB/s / best baseline MB/s (target >= 0.85).
 
-It then splits one in-process ingest of the same files into its two halves, to show what
-the server-side copy costs: upload (read, hash, send parts) and commit (complete, copy with
-the server's SHA-256, lock check). Source files are read once before every phase (warm page
-cache on both sides).
+It then splits one in-process put of each file into its two halves, to show where the time
+goes: upload (read, hash, send parts) and commit (complete, compare checksums, lock check,
+pointer). Source files are read once before every phase (warm page cache on both sides).
 
     .venv/bin/python bench/s3_bench.py [--size-mb 128] [--files 6] [--runs 2] [--keep]
 
@@ -63,19 +62,13 @@ def warm(files: list[Path]) -> None:
                 pass
 
 
-def cli_env(
-    home: Path, server: SeaweedServer, bucket: str, part_bytes: int, copy_checksum: bool
-) -> dict[str, str]:
+def cli_env(home: Path, server: SeaweedServer, bucket: str, part_bytes: int) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("AVRECORDS_") and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
     }
-    extra = {
-        "AVRECORDS_S3_PART_BYTES": str(part_bytes),
-        "AVRECORDS_S3_COPY_CHECKSUM": "true" if copy_checksum else "false",
-    }
-    env.update(server.store_env(bucket, **extra))
+    env.update(server.store_env(bucket, AVRECORDS_S3_PART_BYTES=str(part_bytes)))
     env["AVRECORDS_HOME"] = str(home)
     return env
 
@@ -88,11 +81,9 @@ def avrecords(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return proc
 
 
-def run_ingest(
-    src: Path, work: Path, server: SeaweedServer, part_bytes: int, copy_checksum: bool
-) -> float:
+def run_ingest(src: Path, work: Path, server: SeaweedServer, part_bytes: int) -> float:
     home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
-    env = cli_env(home, server, server.make_bucket(), part_bytes, copy_checksum)
+    env = cli_env(home, server, server.make_bucket(), part_bytes)
     avrecords(env, "init")
     avrecords(env, "shell", "-c", SETUP_STATION)
     warm(sorted(src.iterdir()))
@@ -121,7 +112,7 @@ def run_baseline(files: list[Path], server: SeaweedServer, part_bytes: int) -> f
 
 
 def split_ingest(files: list[Path], server: SeaweedServer, part_bytes: int) -> tuple[float, float]:
-    """Seconds spent uploading (one pass) and committing (copy into place), in-process."""
+    """Seconds spent uploading (one pass) and committing, in-process."""
     from tests.s3server import ACCESS_KEY, SECRET_KEY
 
     from avrecords.lib.storage.s3 import S3Store
@@ -189,17 +180,14 @@ def bench(args, work: Path, server: SeaweedServer) -> int:
     part_bytes = args.part_mib * MIB
     log(f"{len(files)} files, {total / MB:.0f} MB, parts of {args.part_mib} MiB, weed mini")
     log(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    rate = {"plain": [], "ingest": [], "ingest-nocopysum": []}
+    rate = {"plain": [], "ingest": []}
     for n in range(args.runs):
         rate["plain"].append(total / MB / run_baseline(files, server, part_bytes))
-        rate["ingest"].append(total / MB / run_ingest(src, work, server, part_bytes, True))
-        rate["ingest-nocopysum"].append(
-            total / MB / run_ingest(src, work, server, part_bytes, False)
-        )
+        rate["ingest"].append(total / MB / run_ingest(src, work, server, part_bytes))
         log(
             f"  run {n + 1}: boto3 upload_fileobj {rate['plain'][-1]:6.1f} MB/s   "
             f"avrecords ingest {rate['ingest'][-1]:6.1f} MB/s   "
-            f"(AVRECORDS_S3_COPY_CHECKSUM=false {rate['ingest-nocopysum'][-1]:6.1f} MB/s)"
+            f"(ratio {rate['ingest'][-1] / rate['plain'][-1]:.2f})"
         )
     upload, commit = split_ingest(files, server, part_bytes)
     log(f"load average at end: {os.getloadavg()[0]:.1f}")
@@ -211,13 +199,9 @@ def bench(args, work: Path, server: SeaweedServer) -> int:
     verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
     log(f"ratio ingest / plain: {ratio:.2f} ({verdict} the {TARGET_RATIO} target)")
     log(
-        f"ratio with AVRECORDS_S3_COPY_CHECKSUM=false: "
-        f"{best['ingest-nocopysum'] / best['plain']:.2f}"
-    )
-    log(
         f"in-process split of one put per file: upload (read, hash, parts) "
         f"{total / MB / upload:6.1f} MB/s ({total / MB / upload / best['plain']:.2f} x plain), "
-        f"commit (server-side copy + its SHA-256 + lock check) {total / MB / commit:6.1f} MB/s; "
+        f"commit (complete, checksums, lock check, pointer) {total / MB / commit:6.1f} MB/s; "
         f"the commit is {commit / (upload + commit):.0%} of the put time"
     )
     return 0

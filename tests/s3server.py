@@ -181,6 +181,14 @@ class SeaweedServer:
         with urllib.request.urlopen(urllib.request.Request(url, data=data, method="PUT")) as r:
             return r.status
 
+    def tamper_delete(self, bucket: str, key: str, version: str) -> int:
+        """Remove a stored version behind S3's back (as a disk loss would), through the filer."""
+        import urllib.request
+
+        url = f"{self.filer_url}/buckets/{bucket}/{key}.versions/v_{version}"
+        with urllib.request.urlopen(urllib.request.Request(url, method="DELETE")) as r:
+            return r.status
+
     def tamper_chunk(self, bucket: str, key: str, version: str, data: bytes) -> int:
         """Rewrite a small object's bytes on the volume server, under the same file id.
 

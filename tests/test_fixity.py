@@ -3,8 +3,8 @@
 Store-independent tests take `originals`, which is parametrized by `backend`: one entry of
 BACKENDS per store. A backend configures the store before anything is ingested and damages
 stored objects behind the product's back with the store's own means (the local one with
-chmod and a write to the file). An S3 entry (altering or removing the object through the
-server's own API) is added with the S3 backend. Tests that wrap LocalStore to simulate
+chmod and a write to the file; the S3 one through the SeaweedFS filer's own HTTP API, under
+the Object Lock the S3 interface enforces). Tests that wrap LocalStore to simulate
 read failures take `local_originals`.
 """
 
@@ -71,12 +71,45 @@ class LocalBackend:
         self._path(recording).unlink()
 
 
-BACKENDS = {"local": LocalBackend}
+class S3Backend:
+    """An S3 Object Lock bucket on the test SeaweedFS server; damages stored versions through
+    the server's own filer API, which the S3 interface (and its locks) never sees."""
+
+    def __init__(self, settings, request) -> None:
+        from tests.s3server import configure_store
+
+        self.server = request.getfixturevalue("s3_server")
+        self.bucket = self.server.make_bucket()
+        configure_store(settings, self.server, self.bucket)
+        request.addfinalizer(get_store.cache_clear)
+        self.store = get_store()
+
+    def _current(self, recording: Recording) -> bytes:
+        with self.store.open(recording.storage_key, version=recording.storage_version) as fh:
+            return fh.read()
+
+    def flip_byte(self, recording: Recording, offset: int | None = None) -> None:
+        data = bytearray(self._current(recording))
+        at = recording.size_bytes // 2 if offset is None else offset
+        data[at] ^= 0x01
+        version = recording.storage_version
+        assert version, "an S3 original is pinned to its version"
+        status = self.server.tamper_replace(self.bucket, recording.storage_key, version, data)
+        assert status in (200, 201, 204)
+
+    def remove(self, recording: Recording) -> None:
+        key, version = recording.storage_key, recording.storage_version
+        assert self.server.tamper_delete(self.bucket, key, version) in (200, 202, 204)
+
+
+BACKENDS = {"local": LocalBackend, "s3": S3Backend}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request, isolated_store, settings):
-    return BACKENDS[request.param](settings)
+    if request.param == "local":
+        return LocalBackend(settings)
+    return S3Backend(settings, request)
 
 
 def ingest(library: Path, dest: Path, names: list[str]) -> list[Recording]:

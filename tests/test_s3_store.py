@@ -63,9 +63,18 @@ def _tree(root: Path) -> dict[str, str]:
 
 
 def _leftovers(client, bucket: str) -> tuple[list, list]:
-    staging = client.list_object_versions(Bucket=bucket, Prefix="incoming/").get("Versions", [])
+    """Objects that are not COMPLIANCE-locked, and unfinished multipart uploads."""
+    versions = client.list_object_versions(Bucket=bucket).get("Versions", [])
+    unlocked = [
+        (v["Key"], v["VersionId"])
+        for v in versions
+        if client.head_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"]).get(
+            "ObjectLockMode"
+        )
+        != "COMPLIANCE"
+    ]
     uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
-    return staging, uploads
+    return unlocked, uploads
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +105,21 @@ def test_put_hashes_in_one_pass_and_locks_the_bytes_under_their_hash(store, s3_s
     before = dt.datetime.now(dt.UTC)
     result = store.put(io.BytesIO(data))
     assert result.sha256 == hashlib.sha256(data).hexdigest() and result.size_bytes == size
-    assert result.key == f"originals/{result.sha256[:2]}/{result.sha256[2:4]}/{result.sha256}"
+    address = f"originals/{result.sha256[:2]}/{result.sha256[2:4]}/{result.sha256}"
+    s3 = s3_server.client()
+    if size < store.part_bytes:  # one PUT to the content address
+        assert result.key == address
+    else:  # one upload to its own key, and a locked pointer at the content address
+        assert result.key.startswith("objects/")
+        [pointer] = s3.list_object_versions(Bucket=store.bucket, Prefix=address)["Versions"]
+        meta = s3.head_object(Bucket=store.bucket, Key=address, VersionId=pointer["VersionId"])
+        assert meta["ObjectLockMode"] == "COMPLIANCE" and meta["ContentLength"] == 0
+        assert (meta["Metadata"]["target"], meta["Metadata"]["target-version"]) == (
+            result.key,
+            result.version,
+        )
     assert result.version and not result.already_present
-    head = s3_server.client().head_object(
-        Bucket=store.bucket, Key=result.key, VersionId=result.version
-    )
+    head = s3.head_object(Bucket=store.bucket, Key=result.key, VersionId=result.version)
     assert head["ObjectLockMode"] == "COMPLIANCE" and head["ContentLength"] == size
     expected_until = before + dt.timedelta(days=730)
     assert abs((head["ObjectLockRetainUntilDate"] - expected_until).total_seconds()) < 60
@@ -121,27 +140,52 @@ def test_the_same_bytes_are_stored_once(store, s3_server):
     assert _leftovers(s3_server.client(), store.bucket) == ([], [])
 
 
-def test_a_big_file_is_copied_into_place_in_several_ranges(store, s3_server, monkeypatch):
-    monkeypatch.setattr(S3Store, "copy_part_bytes", 5 * MiB)
+def test_a_big_quarantined_file_is_found_again_through_its_pointer(store, s3_server):
     data = os.urandom(11 * MiB)
     result = store.put(io.BytesIO(data), area="quarantine")
-    assert result.key.startswith("quarantine/") and store.verify(
-        result.key, result.sha256, version=result.version
-    )
+    assert store.verify(result.key, result.sha256, version=result.version)
     assert list(store.iter_keys("quarantine")) == [result.key]
-    again = store.put(io.BytesIO(data), area="quarantine")  # no one-part proof: re-read
-    assert again.already_present and again.version == result.version
+    assert list(store.iter_keys("originals")) == []
+    again = store.put(io.BytesIO(data), area="quarantine")
+    assert again.already_present and (again.key, again.version) == (result.key, result.version)
+    # The second upload was aborted before completion: no second object, nothing to unlock.
+    objects = s3_server.client().list_object_versions(Bucket=store.bucket, Prefix="objects/")
+    assert len(objects["Versions"]) == 1
+    assert _leftovers(s3_server.client(), store.bucket) == ([], [])
 
 
-def test_without_the_copy_checksum_the_object_is_still_locked_and_found_again(store, s3_server):
-    store.copy_checksum = False
+def test_a_pointer_to_other_bytes_is_not_adopted(store, s3_server):
+    """Someone with credentials writes a pointer at a content address naming another object."""
+    decoy = store.put(io.BytesIO(os.urandom(6 * MiB)))
     data = os.urandom(6 * MiB)
-    result = store.put(io.BytesIO(data))
-    head = s3_server.client().head_object(
-        Bucket=store.bucket, Key=result.key, VersionId=result.version
+    sha = hashlib.sha256(data).hexdigest()
+    address = f"originals/{sha[:2]}/{sha[2:4]}/{sha}"
+    s3_server.client().put_object(
+        Bucket=store.bucket,
+        Key=address,
+        Body=b"",
+        ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+        Metadata={"sha256": sha, "target": decoy.key, "target-version": decoy.version},
     )
-    assert head["ObjectLockMode"] == "COMPLIANCE"
-    assert store.put(io.BytesIO(data)).version == result.version
+    result = store.put(io.BytesIO(data))
+    assert not result.already_present and result.key != decoy.key
+    with store.open(result.key, version=result.version) as fh:
+        assert fh.read() == data
+
+
+def test_a_server_checksum_that_disagrees_with_the_parts_fails_the_commit(store, monkeypatch):
+    from avrecords.lib.storage import s3_put
+
+    monkeypatch.setattr(s3_put, "composite_checksum", lambda parts: b64_of(b"other"))
+    with pytest.raises(StoreIntegrityError):
+        store.put(io.BytesIO(os.urandom(6 * MiB)))
+
+
+def b64_of(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
 def test_range_reads_and_seeks_return_exactly_those_bytes(store):
@@ -275,16 +319,15 @@ def test_a_presigned_url_serves_the_pinned_version_and_then_expires(store):
 # --- leftovers, faults, start-up checks --------------------------------------------------------
 
 
-def test_an_aborted_put_and_stale_staging_leave_nothing_behind(store, s3_server):
+def test_an_aborted_put_and_a_stale_upload_leave_nothing_behind(store, s3_server):
     pending = store.begin_put()
-    pending.write(os.urandom(6 * MiB))  # one part sent: the staging upload exists
+    pending.write(os.urandom(6 * MiB))  # one part sent: the upload exists
     pending.abort()
     s3 = s3_server.client()
     assert _leftovers(s3, store.bucket) == ([], [])
-    dead = s3.create_multipart_upload(Bucket=store.bucket, Key="incoming/dead")
-    s3.put_object(Bucket=store.bucket, Key="incoming/orphan", Body=b"half")
-    assert store.cleanup_incomplete() == 0  # both are younger than 10 minutes
-    assert store.cleanup_incomplete(older_than_seconds=0) == 2
+    dead = s3.create_multipart_upload(Bucket=store.bucket, Key="objects/dead")
+    assert store.cleanup_incomplete() == 0  # younger than 10 minutes
+    assert store.cleanup_incomplete(older_than_seconds=0) == 1
     assert _leftovers(s3, store.bucket) == ([], [])
     assert dead["UploadId"]
 

@@ -2,21 +2,24 @@
 
 One bucket, created with Object Lock enabled (hence versioned):
 
-    originals/ab/cd/<sha256>   committed originals, COMPLIANCE-locked until their retain-until date
-    quarantine/ab/cd/<sha256>  committed quarantined files, locked the same way
-    incoming/<uuid>            multipart uploads in progress (staging, never locked)
+    originals/ab/cd/<sha256>   content address: a committed original that fitted in one part,
+                               or a zero-byte pointer to the large one holding those bytes
+    quarantine/ab/cd/<sha256>  the same for quarantined files
+    objects/<uuid>             large files, one multipart upload each
 
-Write path, one pass over the source:
+Every object is COMPLIANCE-locked from the moment it exists. Write path, one pass:
 
 - Bytes are hashed (SHA-256) as they are read; up to one part (``part_bytes``) is held in memory.
 - A file that fits in one part is sent at commit as one PUT to its content address, with the
   lock, its retain-until date and its SHA-256 checksum, which the server checks.
-- A larger file streams as a multipart upload to ``incoming/<uuid>``, parts sent in parallel,
-  each with its own SHA-256 checksum (checked by the server). The content address is known
-  only at the end and S3 has no rename, so commit copies the staging object server-side
-  (UploadPartCopy) into a multipart upload created at the content address with the lock. The
-  server computes the SHA-256 of the copied part, which must equal ours: the locked object is
-  proven to hold the bytes read from the device. The staging object is then deleted.
+- A larger file streams as a multipart upload to ``objects/<uuid>``, created with the lock,
+  parts sent in parallel, each with its own SHA-256 checksum (checked by the server). The
+  content address is known only at the end and S3 has no rename, so the object keeps its
+  upload key. Commit first looks for the content already stored (then the upload is aborted
+  unfinished and no object ever exists); else it completes the upload, compares the server's
+  checksum of the whole upload with the one of the parts sent, and writes a locked zero-byte
+  pointer at the content address naming the object and version, so the next copy of the same
+  bytes finds it. No byte is sent twice, no object is copied, nothing is ever unlocked.
 
 Every read names the VersionId recorded at ingest (``Recording.storage_version``): a later PUT
 to the same key (a new version) or a delete marker never changes what is read, and no locked
@@ -50,12 +53,13 @@ from avrecords.lib.storage.base import (
     object_key,
 )
 from avrecords.lib.storage.s3_io import Retrier, S3Reader, error_code, is_missing, make_client
-from avrecords.lib.storage.s3_put import STAGING_PREFIX, S3PendingPut, aware, b64
+from avrecords.lib.storage.s3_put import LOCK_MODE, UPLOAD_PREFIX, S3PendingPut, aware, b64
 
 log = logging.getLogger(__name__)
 
-LOCK_MODE = "COMPLIANCE"
 META_SHA256 = "sha256"
+# A pointer at a content address names the object holding the bytes (large files).
+META_TARGET, META_TARGET_VERSION, META_TARGET_CHECKSUM = "target", "target-version", "target-sha256"
 READ_BUFFER_BYTES = 256 * 1024
 CREDENTIAL_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"}
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -65,9 +69,6 @@ class S3Store(OriginalStore):
     """Originals in one Object Lock bucket, each locked (COMPLIANCE) from the moment it exists."""
 
     locks_objects = True
-    # S3's largest UploadPartCopy range; a file up to this size is copied as one part, whose
-    # server-computed SHA-256 is then the whole object's.
-    copy_part_bytes = 5 * 1024**3
 
     def __init__(
         self,
@@ -84,7 +85,6 @@ class S3Store(OriginalStore):
         backoff_seconds: float = 0.5,
         timeout_seconds: int = 120,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-        copy_checksum: bool = True,
     ) -> None:
         self.bucket = bucket
         self.endpoint = endpoint
@@ -92,9 +92,6 @@ class S3Store(OriginalStore):
         self.part_bytes = part_bytes
         self.upload_threads = upload_threads
         self.chunk_bytes = chunk_bytes
-        # The server computes the SHA-256 of each server-side copy, compared with ours: proof
-        # that the locked object holds the bytes read. On SeaweedFS it doubles the copy's cost.
-        self.copy_checksum = copy_checksum
         self.retrier = Retrier(attempts, backoff_seconds)
         self.client = make_client(
             endpoint=endpoint,
@@ -120,7 +117,6 @@ class S3Store(OriginalStore):
             backoff_seconds=settings.AVRECORDS_S3_BACKOFF_MS / 1000,
             timeout_seconds=settings.AVRECORDS_S3_TIMEOUT_SECONDS,
             chunk_bytes=settings.AVRECORDS_COPY_CHUNK_BYTES,
-            copy_checksum=settings.AVRECORDS_S3_COPY_CHECKSUM,
         )
 
     # --- requests ----------------------------------------------------------------------
@@ -196,13 +192,7 @@ class S3Store(OriginalStore):
         lock = config.get("ObjectLockConfiguration", {})
         if lock.get("ObjectLockEnabled") != "Enabled":
             raise StoreNotReady(f"bucket {bucket} has Object Lock disabled", no_lock)
-        if lock.get("Rule"):
-            log.warning(
-                "bucket %s has a default retention rule: staging objects under %s get locked "
-                "too and cannot be removed after an upload fails",
-                bucket,
-                STAGING_PREFIX,
-            )
+        # A default retention rule on the bucket changes nothing: every write names its lock.
 
     # --- writing ------------------------------------------------------------------------
     def default_retain_until(self) -> dt.datetime:
@@ -228,56 +218,26 @@ class S3Store(OriginalStore):
         )
         return self._version_of(response, key)
 
-    def _copy_into_place(
-        self, src_key: str, src_version: str, key: str, sha: str, size: int, until: dt.datetime
-    ) -> str:
-        """Server-side copy of a staged upload to its content address, locked from creation."""
-        checksum = {"ChecksumAlgorithm": "SHA256"} if self.copy_checksum else {}
-        upload_id = self._request(
-            f"start copy to {key}",
-            "create_multipart_upload",
-            Key=key,
-            **checksum,
+    def _put_pointer(
+        self, address: str, sha: str, size: int, key: str, version: str, checksum: str, until
+    ) -> None:
+        """A locked zero-byte object at the content address naming where the bytes are."""
+        response = self._request(
+            f"PUT pointer {address}",
+            "put_object",
+            Key=address,
+            Body=b"",
             ObjectLockMode=LOCK_MODE,
             ObjectLockRetainUntilDate=until,
-            Metadata={META_SHA256: sha},
-        )["UploadId"]
-        source = {"Bucket": self.bucket, "Key": src_key, "VersionId": src_version}
-        try:
-            parts = []
-            for number, start in enumerate(range(0, size, self.copy_part_bytes), 1):
-                end = min(size, start + self.copy_part_bytes) - 1
-                copied = self._request(
-                    f"copy part {number} to {key}",
-                    "upload_part_copy",
-                    Key=key,
-                    UploadId=upload_id,
-                    PartNumber=number,
-                    CopySource=source,
-                    CopySourceRange=f"bytes={start}-{end}",
-                )["CopyPartResult"]
-                part = {"PartNumber": number, "ETag": copied["ETag"]}
-                if copied.get("ChecksumSHA256"):
-                    part["ChecksumSHA256"] = copied["ChecksumSHA256"]
-                parts.append(part)
-            server_sha = parts[0].get("ChecksumSHA256") if len(parts) == 1 else None
-            if server_sha and server_sha != b64(bytes.fromhex(sha)):
-                raise StoreIntegrityError(
-                    f"server-side copy of {src_key} to {key} has SHA-256 {server_sha}, not {sha}"
-                )
-            response = self._request(
-                f"complete copy to {key}",
-                "complete_multipart_upload",
-                Key=key,
-                UploadId=upload_id,
-                MultipartUpload={"Parts": parts},
-            )
-        except BaseException:
-            self._best_effort(
-                f"abort copy to {key}", "abort_multipart_upload", Key=key, UploadId=upload_id
-            )
-            raise
-        return self._version_of(response, key)
+            Metadata={
+                META_SHA256: sha,
+                "size": str(size),
+                META_TARGET: key,
+                META_TARGET_VERSION: version,
+                META_TARGET_CHECKSUM: checksum,
+            },
+        )
+        self._version_of(response, address)
 
     def _version_of(self, response: dict, key: str) -> str:
         version = response.get("VersionId") or ""
@@ -336,18 +296,45 @@ class S3Store(OriginalStore):
             return found
         raise FileNotFoundError(f"no locked version of {key}")
 
-    def find_locked(self, key: str, sha: str, size: int) -> tuple[str, dt.datetime | None] | None:
-        """A locked version of key holding exactly these bytes: (version, retain-until)."""
+    def find_locked(
+        self, address: str, sha: str, size: int
+    ) -> tuple[str, str, dt.datetime | None] | None:
+        """The locked object holding exactly these bytes: (key, version, retain-until).
+
+        Either a version at the content address itself (small files) or the object its
+        pointer names (large ones), whose size and server checksum must match the pointer."""
         digest = bytes.fromhex(sha)
         proofs = {b64(digest), b64(hashlib.sha256(digest).digest()) + "-1"}
-        for version, head in self._locked_versions(key):
+        for version, head in self._locked_versions(address):
+            meta = head.get("Metadata", {})
+            if meta.get(META_SHA256) != sha:
+                continue
+            if meta.get(META_TARGET):
+                found = self._pointed(meta, size)
+                if found is not None:
+                    return found
+                continue
             if head.get("ContentLength") != size:
                 continue
-            if head.get("Metadata", {}).get(META_SHA256) != sha:
-                continue
             # The server's own checksum proves the content; without one, re-read it.
-            if head.get("ChecksumSHA256") in proofs or self.verify(key, sha, version=version):
-                return version, head.get("ObjectLockRetainUntilDate")
+            if head.get("ChecksumSHA256") in proofs or self.verify(address, sha, version=version):
+                return address, version, head.get("ObjectLockRetainUntilDate")
+        return None
+
+    def _pointed(self, meta: dict, size: int) -> tuple[str, str, dt.datetime | None] | None:
+        key, version = meta[META_TARGET], meta.get(META_TARGET_VERSION, "")
+        try:
+            head = self._head(key, version)
+        except FileNotFoundError:
+            log.error("content pointer names %s@%s, which is missing", key, version)
+            return None
+        if (
+            head.get("ObjectLockMode") == LOCK_MODE
+            and head.get("ContentLength") == size
+            and head.get("ChecksumSHA256") == meta.get(META_TARGET_CHECKSUM)
+        ):
+            return key, version, head.get("ObjectLockRetainUntilDate")
+        log.error("content pointer names %s@%s, which does not match it", key, version)
         return None
 
     # --- reading ------------------------------------------------------------------------
@@ -453,24 +440,15 @@ class S3Store(OriginalStore):
 
     # --- housekeeping ---------------------------------------------------------------------
     def cleanup_incomplete(self, older_than_seconds: float = 600) -> int:
-        """Abort multipart uploads idle for that long and delete stale staging objects.
+        """Abort multipart uploads idle for that long (their object never came to exist).
 
         Best effort: with the store down it logs and returns, the next run tries again.
         """
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than_seconds)
         removed = 0
         try:
-            for prefix in (STAGING_PREFIX, *(f"{area}/" for area in AREAS)):
+            for prefix in (UPLOAD_PREFIX, *(f"{area}/" for area in AREAS)):
                 removed += self._abort_stale_uploads(prefix, cutoff)
-            for entry in self._versions(STAGING_PREFIX):
-                if entry["LastModified"] <= cutoff:
-                    self._request(
-                        "delete staging",
-                        "delete_object",
-                        Key=entry["Key"],
-                        VersionId=entry["VersionId"],
-                    )
-                    removed += 1
         except (StoreError, ClientError, OSError) as exc:
             log.warning("cleanup of incomplete S3 uploads stopped: %s", exc)
         if removed:
@@ -507,4 +485,6 @@ class S3Store(OriginalStore):
             sha = key.rsplit("/", 1)[-1]
             if key != seen and SHA256_RE.match(sha) and key == object_key(area, sha):
                 seen = key
-                yield key
+                # A large file's bytes are where its content address points.
+                head = self._head(key, entry["VersionId"])
+                yield head.get("Metadata", {}).get(META_TARGET) or key

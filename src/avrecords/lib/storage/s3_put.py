@@ -21,6 +21,7 @@ from avrecords.lib.storage.base import (
     PutResult,
     SourceReadError,
     StoreError,
+    StoreIntegrityError,
     object_key,
 )
 
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from avrecords.lib.storage.s3 import S3Store
 
 log = logging.getLogger(__name__)
-STAGING_PREFIX = "incoming/"
+LOCK_MODE = "COMPLIANCE"
+UPLOAD_PREFIX = "objects/"
 
 
 def b64(digest: bytes) -> str:
@@ -49,14 +51,17 @@ class S3PendingPut(PendingPut):
         self._hasher = PipelinedHasher()
         self._part = bytearray()
         self._size = 0
-        self._staging_key = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+        self._upload_key = f"{UPLOAD_PREFIX}{uuid.uuid4().hex}"
         self._upload_id = ""
-        self._staging_version = ""
+        self._upload_version = ""
+        self._upload_until: dt.datetime | None = None
         self._futures: list[Future] = []
         self._pool: ThreadPoolExecutor | None = None
         # Parts queued or in flight, each a part_bytes buffer: bounds the memory of one put.
         self._slots = threading.Semaphore(store.upload_threads + 1)
         self._closed = False
+        self._kept = False
+        self._composite = ""
 
     def local_path(self) -> None:
         return None
@@ -99,11 +104,16 @@ class S3PendingPut(PendingPut):
     def _send_part(self, data: bytearray) -> None:
         store = self._store
         if not self._upload_id:
+            # Locked from creation: the object exists only once the upload completes, and then
+            # under COMPLIANCE lock (extended at commit if a later date is asked for).
+            self._upload_until = store.default_retain_until()
             self._upload_id = store._request(
                 "start upload",
                 "create_multipart_upload",
-                Key=self._staging_key,
+                Key=self._upload_key,
                 ChecksumAlgorithm="SHA256",
+                ObjectLockMode=LOCK_MODE,
+                ObjectLockRetainUntilDate=self._upload_until,
             )["UploadId"]
             self._pool = ThreadPoolExecutor(store.upload_threads, thread_name_prefix="s3-part")
         for future in self._futures:
@@ -117,9 +127,9 @@ class S3PendingPut(PendingPut):
     def _upload_part(self, number: int, data: bytearray) -> dict:
         checksum = b64(hashlib.sha256(data).digest())
         response = self._store._request(
-            f"upload part {number} of {self._staging_key}",
+            f"upload part {number} of {self._upload_key}",
             "upload_part",
-            Key=self._staging_key,
+            Key=self._upload_key,
             UploadId=self._upload_id,
             PartNumber=number,
             Body=data,
@@ -128,51 +138,67 @@ class S3PendingPut(PendingPut):
         return {"PartNumber": number, "ETag": response["ETag"], "ChecksumSHA256": checksum}
 
     def finish_upload(self) -> None:
-        """Wait until every byte is in the staging object (commit does it; no-op when small)."""
-        if not self._upload_id or self._staging_version:
+        """Complete the multipart upload: the object now exists, locked (no-op when small).
+
+        The server checked each part's SHA-256 as it arrived; its checksum of the whole upload
+        (SHA-256 over the parts' digests) must equal ours, proof that the object holds exactly
+        the parts hashed here, in order."""
+        if not self._upload_id or self._upload_version:
             return
         if self._part:
             self._send_part(self._part)
             self._part = bytearray()
         parts = [future.result() for future in self._futures]
         response = self._store._request(
-            f"complete {self._staging_key}",
+            f"complete {self._upload_key}",
             "complete_multipart_upload",
-            Key=self._staging_key,
+            Key=self._upload_key,
             UploadId=self._upload_id,
             MultipartUpload={"Parts": parts},
         )
-        self._staging_version = self._store._version_of(response, self._staging_key)
+        self._upload_version = self._store._version_of(response, self._upload_key)
+        expected = composite_checksum(parts)
+        served = response.get("ChecksumSHA256") or ""
+        if served and served.split("-")[0] != expected:
+            raise StoreIntegrityError(
+                f"{self._upload_key}@{self._upload_version}: server checksum {served}, "
+                f"parts sent {expected}"
+            )
+        self._composite = served or f"{expected}-{len(parts)}"
 
     def commit(self, area: str, *, retain_until: dt.datetime | None = None) -> PutResult:
         if self._closed:
             raise StoreError("put already committed or aborted")
         store = self._store
         sha = self.sha256
-        key = object_key(area, sha)
+        address = object_key(area, sha)
         until = aware(retain_until) if retain_until else store.default_retain_until()
         try:
-            found = store.find_locked(key, sha, self._size)
-            if found is not None:  # abort() below drops the staging upload unfinished
-                version, held = found
+            found = store.find_locked(address, sha, self._size)
+            if found is not None:  # abort() below drops the upload unfinished: no object
+                key, version, held = found
                 if retain_until is not None and (held is None or held < until):
                     held = store.extend_retention(key, version=version, until=until)
                 result = PutResult(key, sha, self._size, True, version, held)
+            elif self._upload_id:
+                self.finish_upload()
+                key, version = self._upload_key, self._upload_version
+                self._kept = True  # locked now: it stays whatever happens next
+                if until > self._upload_until:
+                    store.extend_retention(key, version=version, until=until)
+                held = max(until, self._upload_until)
+                store._confirm_locked(key, version, held)
+                store._put_pointer(address, sha, self._size, key, version, self._composite, held)
+                result = PutResult(key, sha, self._size, False, version, held)
             else:
-                if self._upload_id:
-                    self.finish_upload()
-                    version = store._copy_into_place(
-                        self._staging_key, self._staging_version, key, sha, self._size, until
-                    )
-                else:
-                    version = store._put_small(key, self._part, sha, until)
-                store._confirm_locked(key, version, until)
-                result = PutResult(key, sha, self._size, False, version, until)
+                version = store._put_small(address, self._part, sha, until)
+                store._confirm_locked(address, version, until)
+                result = PutResult(address, sha, self._size, False, version, until)
         except BaseException:
             self.abort()
             raise
-        self.abort()  # the committed object stays; the staging upload and buffers go
-        log.debug("committed %s@%s (%d bytes)", key, result.version, self._size)
+        self.abort()  # the committed object stays; an unfinished upload and buffers go
+        log.debug("committed %s@%s (%d bytes)", result.key, result.version, self._size)
         return result
 
     def abort(self) -> None:
@@ -182,19 +208,27 @@ class S3PendingPut(PendingPut):
         store = self._store
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._staging_version:
-            store._best_effort(
-                "delete staging",
-                "delete_object",
-                Key=self._staging_key,
-                VersionId=self._staging_version,
+        if self._upload_version and not self._kept:
+            # Completed but never committed (e.g. the content was already stored): the object
+            # is locked and stays until its date; say so rather than pretend it is gone.
+            log.warning(
+                "uncommitted upload %s@%s stays locked until %s",
+                self._upload_key,
+                self._upload_version,
+                self._upload_until,
             )
-        elif self._upload_id:
+        elif self._upload_id and not self._upload_version:
             store._best_effort(
                 "abort upload",
                 "abort_multipart_upload",
-                Key=self._staging_key,
+                Key=self._upload_key,
                 UploadId=self._upload_id,
             )
         self._part = bytearray()
         self._hasher.close()
+
+
+def composite_checksum(parts: list[dict]) -> str:
+    """S3's checksum of a multipart upload: SHA-256 over the parts' SHA-256 digests."""
+    digests = b"".join(base64.b64decode(part["ChecksumSHA256"]) for part in parts)
+    return b64(hashlib.sha256(digests).digest())
