@@ -40,12 +40,14 @@ $(2) AVRECORDS_HOME=$$home $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; rm -rf $$home; 
 echo "== $(1) pass: $$(( $$(date +%s) - start )) s, exit status $$rc =="; exit $$rc
 endef
 
-# The whole suite on SQLite, then on PostgreSQL; -k runs (and reports) the PostgreSQL pass
-# even if the SQLite pass failed, and the exit status is still non-zero.
+# The whole suite on SQLite and on PostgreSQL, both passes at once (one per core: 8 min
+# instead of 12 on two cores). -O prints each pass's output whole when it ends; -k runs and
+# reports both even if one fails, and the exit status is still non-zero.
 test: $(STAMP) lint
 	AVRECORDS_HOME=$$(mktemp -d) $(BIN)/avrecords check --fail-level WARNING
 	AVRECORDS_HOME=$$(mktemp -d) $(BIN)/avrecords makemigrations --check --dry-run
-	@$(MAKE) --no-print-directory -k test-sqlite test-postgresql
+	@echo "== running the SQLite and PostgreSQL passes in parallel; each prints when it ends =="
+	@$(MAKE) --no-print-directory -j2 -O -k test-sqlite test-postgresql
 
 test-sqlite: $(STAMP)
 	@echo "== test suite on SQLite =="
