@@ -108,7 +108,7 @@ def print_report(results: list[dict]) -> None:
                 line += "  " + ("ok" if s["p95"] < TARGET_P95_MS else "MISSED")
             print(f"{line}   {label}")
         print()
-    print("matches: median rows found per run ('+': counting stopped at the cap, 10,000)")
+    print("matches: median rows found per run ('+': past AVRECORDS_SEARCH_COUNT_CAP, estimated)")
 
 
 def parent(args) -> int:
