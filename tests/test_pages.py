@@ -344,6 +344,12 @@ DECLARED = [
     ("get", "/api/v1/ingest/batches/{batch_id}", {"200", "401", "403", "404"}),
     ("get", "/api/v1/quarantine", {"200", "401", "403", "422"}),
     ("get", "/api/v1/fixity/alarms", {"200", "401", "403", "422"}),
+    ("get", "/api/v1/policies", {"200", "401"}),
+    ("post", "/api/v1/policies", {"201", "401", "403", "422"}),
+    ("get", "/api/v1/policies/{code}", {"200", "401", "404"}),
+    ("put", "/api/v1/policies/{code}", {"200", "401", "403", "404", "422"}),
+    ("get", "/api/v1/policies/{code}/yaml", {"200", "401", "404"}),
+    ("get", "/api/v1/policies/{code}/ingest-due", {"200", "401", "404", "422"}),
 ]
 
 

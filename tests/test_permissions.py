@@ -29,6 +29,8 @@ from avrecords.fixity.services import record_check
 from avrecords.fixity.sweep import ReadResult
 from avrecords.jobs import services as jobs
 from avrecords.org.models import Role, User
+from avrecords.policies import services
+from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
 from tests import media as m
 from tests.conftest import PASSWORD, client_for
@@ -111,6 +113,8 @@ def world(org, library, tmp_path) -> World:
         ).pk
         for squad, rec_id in recording.items()
     }
+    # A profile an administrator made (built-in ones are read-only): the edit and PUT targets.
+    services.save_profile(None, custom_profile_source())
     return World(
         users,
         recording,
@@ -147,6 +151,16 @@ CASE_INFO = {
     "place": "湖滨路8号",
 }
 FIXITY_VIEWERS = ADMINS | {"leader", "head2"}  # administrators, unit heads, leaders
+POLICY_MANAGERS = frozenset(["sysadmin", "superuser"])
+CUSTOM = "xianju"  # the administrator-made profile of the world
+
+
+def custom_profile_source() -> str:
+    source = PolicyProfile.objects.get(code="tongbai").source
+    return source.replace("code: tongbai", f"code: {CUSTOM}").replace(
+        "name: 桐柏县市场监督管理局", "name: 某县局执法策略"
+    )
+
 
 # Unit roles see their unit's subtree, system administrators everything.
 UNIT_SCOPE = {
@@ -212,6 +226,13 @@ ENDPOINTS = [
         method="POST",
         ok=302,
     ),
+    Endpoint("page-policies", "/policies/", EVERYONE),
+    Endpoint("page-policy", f"/policies/{CUSTOM}/", EVERYONE),
+    Endpoint("page-policy-export", f"/policies/{CUSTOM}/export", EVERYONE),
+    Endpoint("page-policy-calendar", "/policies/calendar", EVERYONE),
+    Endpoint("page-policy-new", "/policies/new", POLICY_MANAGERS),
+    Endpoint("page-policy-edit", f"/policies/{CUSTOM}/edit", POLICY_MANAGERS),
+    Endpoint("page-policy-units", "/policies/units", POLICY_MANAGERS),
     Endpoint("api-list", "/api/v1/recordings", EVERYONE),
     Endpoint("api-detail", "/api/v1/recordings/{rec}", EVERYONE, REC, "recording.view"),
     Endpoint("api-media", "/api/v1/recordings/{rec}/media", EVERYONE, REC, "recording.play"),
@@ -223,6 +244,18 @@ ENDPOINTS = [
     Endpoint("api-batch", "/api/v1/ingest/batches/{batch}", ADMINS, BATCH),
     Endpoint("api-quarantine", "/api/v1/quarantine", ADMINS),
     Endpoint("api-fixity-alarms", "/api/v1/fixity/alarms", FIXITY_VIEWERS),
+    Endpoint("api-policies", "/api/v1/policies", EVERYONE),
+    Endpoint("api-policy", f"/api/v1/policies/{CUSTOM}", EVERYONE),
+    Endpoint("api-policy-yaml", f"/api/v1/policies/{CUSTOM}/yaml", EVERYONE),
+    Endpoint(
+        "api-policy-due",
+        f"/api/v1/policies/{CUSTOM}/ingest-due?ended_at=2026-09-30T18:00:00%2B08:00",
+        EVERYONE,
+    ),
+    # The request body is the profile's own YAML: the upload is refused as invalid (422)
+    # once past the permission check; the PUT saves it unchanged (200).
+    Endpoint("api-policy-create", "/api/v1/policies", POLICY_MANAGERS, method="POST", ok=422),
+    Endpoint("api-policy-replace", f"/api/v1/policies/{CUSTOM}", POLICY_MANAGERS, method="PUT"),
 ]
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
@@ -271,6 +304,10 @@ def send(client: Client, endpoint: Endpoint, world: World, squad: str = "squad1"
     elif endpoint.method == "POST":
         upload = SimpleUploadedFile("现场照片.jpg", world.photo, content_type="image/jpeg")
         response = client.post(url, {"files": upload}, **extra)
+    elif endpoint.method == "PUT":
+        response = client.put(
+            url, custom_profile_source(), content_type="application/yaml", **extra
+        )
     else:
         response = client.get(url, **extra)
     if response.streaming:
@@ -438,6 +475,7 @@ def _page_routes() -> set[str]:
         "<int:recording_id>": "{rec}",
         "<int:batch_id>": "{batch}",
         "<int:check_id>": "{alarm}",
+        "<slug:code>": CUSTOM,
     }
     routes = set()
     for route in walk(get_resolver().url_patterns):
@@ -448,7 +486,7 @@ def _page_routes() -> set[str]:
 
 
 def _api_routes() -> set[tuple[str, str]]:
-    names = {"{recording_id}": "{rec}", "{batch_id}": "{batch}"}
+    names = {"{recording_id}": "{rec}", "{batch_id}": "{batch}", "{code}": CUSTOM}
     routes = set()
     for path, operations in api.get_openapi_schema()["paths"].items():
         for old, new in names.items():
@@ -462,7 +500,7 @@ def test_it_has_a_row_for_every_page():
 
 
 def test_it_has_a_row_for_every_api_endpoint():
-    assert _api_routes() == {(e.method, e.path) for e in APIS}
+    assert _api_routes() == {(e.method, e.path.split("?")[0]) for e in APIS}
 
 
 # --- station scripts: HTTP Basic ----------------------------------------------------------

@@ -63,10 +63,12 @@ def _invalid(request, exc):
 
 def _register():
     from avrecords.fixity.api import router as fixity_router
+    from avrecords.policies.api import router as policies_router
     from avrecords.recordings.api import router as recordings_router
 
     api.add_router("/", recordings_router)
     api.add_router("/", fixity_router)
+    api.add_router("/", policies_router)
 
 
 _register()

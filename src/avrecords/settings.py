@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "avrecords.audit",
     "avrecords.org",
+    "avrecords.policies",
     "avrecords.equipment",
     "avrecords.jobs",
     "avrecords.recordings",

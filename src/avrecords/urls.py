@@ -13,4 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("avrecords.recordings.urls")),
     path("", include("avrecords.fixity.urls")),
+    path("", include("avrecords.policies.urls")),
 ]

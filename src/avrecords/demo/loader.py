@@ -160,6 +160,13 @@ def load_demo() -> bool:
     if Unit.objects.filter(code=BUREAU_CODE).exists():
         return False
     squads, _ = _organisation()
+    # A market-supervision bureau: the county market-supervision rules (000) apply.
+    from avrecords.policies import services as policies
+    from avrecords.policies.models import PolicyProfile
+
+    policies.assign(
+        None, Unit.objects.get(code=BUREAU_CODE), PolicyProfile.objects.get(code="tongbai")
+    )
     _recordings(squads)
     return True
 

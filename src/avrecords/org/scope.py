@@ -38,6 +38,11 @@ def can_download_original(user) -> bool:
     return user.is_authenticated and (sees_everything(user) or user.role == Role.ADMIN)
 
 
+def can_manage_policies(user) -> bool:
+    """Create, edit and assign policy profiles; keep the holiday table (X3, M1)."""
+    return user.is_authenticated and sees_everything(user)
+
+
 def can_view_fixity(user) -> bool:
     """See fixity alarms, coverage and checks (M2): administrators, unit heads and leaders."""
     return user.is_authenticated and (sees_everything(user) or user.role in FIXITY_ROLES)

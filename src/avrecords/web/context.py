@@ -1,7 +1,7 @@
 """Template context shared by every page: which menu entries the user may see (X2)."""
 
 from avrecords.fixity.services import menu_context as fixity_menu
-from avrecords.org.scope import can_ingest, can_upload
+from avrecords.org.scope import can_ingest, can_manage_policies, can_upload
 
 
 def roles(request):
@@ -10,5 +10,6 @@ def roles(request):
     return {
         "can_ingest": signed_in and can_ingest(user),
         "can_upload": signed_in and can_upload(user),
+        "can_manage_policies": signed_in and can_manage_policies(user),
         "fixity": fixity_menu(user) if signed_in else {},
     }

@@ -1,0 +1,238 @@
+"""What a policy profile holds (X3): every per-agency number and list, each with its article.
+
+A profile is a YAML document validated by these models. Every value the regulations set
+carries its citation (`cite`, e.g. ``004§17`` = file 004, article 17) next to it; a value
+they leave open (the tolerance of a clock, the sample ratio "按一定比例") says so in
+`note` and has an empty `cite`. The validation message names the field
+(``ingest.deadline.amount: 须大于 0``), so an administrator can fix an imported file.
+
+Sections and the requirement that enforces them: `activities` (U1), `ingest` (M1),
+`continuity` (U2, U6), `interruptions` (U3), `exemptions` (U4), `retention` (M5),
+`staffing` (E3), `approvals` (M3, M8), `supervision` (S2, S5).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CITE_RE = re.compile(r"^\d{3}§\d+(\(\d+\))?(\d+)?$")
+CODE_RE = r"^[a-z][a-z0-9_]*$"
+
+Code = Annotated[str, Field(pattern=CODE_RE, max_length=40)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cited(Strict):
+    """Where a value comes from: an article, or a note saying the regulations leave it open."""
+
+    cite: str = ""
+    note: str = ""
+
+    @field_validator("cite")
+    @classmethod
+    def _cite_format(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            if not CITE_RE.match(part):
+                raise ValueError(f"条款引用“{part}”格式应为 文件号§条 如 004§17 或 004§19(3)1")
+        return value
+
+    @model_validator(mode="after")
+    def _traceable(self):
+        if not self.cite and not self.note:
+            raise ValueError("须注明条款（cite）或说明（note）")
+        return self
+
+
+class Activity(Cited):
+    """One kind of enforcement activity (执法活动) in the agency's catalogue (U1)."""
+
+    code: Code
+    name: Name
+    must_record: bool
+    dispute_prone: bool = False  # 容易引发争议: never granted the extended ingest deadline
+
+
+class DeadlineRule(StrEnum):
+    HOURS = "hours"  # within N hours of the recording's end
+    WORKING_DAYS = "working_days"  # within N working days (official Chinese calendar)
+    SAME_DAY = "same_day"  # by the end of the day the activity ended
+    AFTER_ACTIVITY = "after_activity"  # at once after each activity: N hours grace
+
+
+class Deadline(Cited):
+    rule: DeadlineRule
+    amount: int = Field(0, description="hours or working days; 0 only for same_day")
+
+    @model_validator(mode="after")
+    def _amount(self):
+        if self.amount < 0:
+            raise ValueError("amount 不能为负数")
+        if self.rule != DeadlineRule.SAME_DAY and self.amount == 0:
+            raise ValueError(f"规则 {self.rule.value} 的 amount 须大于 0")
+        return self
+
+
+class Extension(Deadline):
+    """A longer deadline granted case by case (e.g. 004§17: 2 working days, unit head consents)."""
+
+    consent_by: str = "unit_head"
+    # "dispute": a dispute or sudden incident happened at that activity; "dispute_prone": the
+    # activity's type is marked so in the catalogue. Either refuses the extension.
+    not_for: list[Literal["dispute", "dispute_prone"]] = Field(default_factory=list)
+
+
+class FieldTrip(Cited):
+    hours_after_return: int = Field(gt=0)
+
+
+class Ingest(Strict):
+    deadline: Deadline
+    field_trip: FieldTrip | None = None
+    extension: Extension | None = None
+
+
+class Seconds(Cited):
+    seconds: int = Field(ge=0)
+
+
+class Continuity(Strict):
+    gap_tolerance: Seconds  # U2: a gap longer than this between segments is a finding
+    coverage_tolerance: Seconds  # U2: uncovered start/end of an activity's span
+    time_mismatch_tolerance: Seconds  # U6: document vs recording times
+
+
+class Reason(Cited):
+    code: Code
+    name: Name
+
+
+class Interruptions(Cited):
+    reasons: list[Reason] = Field(min_length=1)
+    explain_within_working_days: int = Field(gt=0)
+    acknowledged_by: str = "unit_head"
+
+
+class Exemptions(Cited):
+    grounds: list[Reason] = Field(min_length=1)
+    approved_by: str = "leader"
+
+
+class Keep(StrEnum):
+    YEARS = "years"
+    MONTHS = "months"
+    WITH_CASE = "with_case"  # as long as the case file it is filed with
+    PERMANENT = "permanent"
+
+
+class RetentionCategory(Cited):
+    code: Code
+    name: Name
+    keep: Keep
+    amount: int = 0
+    filed_within_days: int | None = None  # e.g. 004§19(2): with the case within 30 days
+    review_at_expiry: bool = False  # e.g. 003§15: purge what has no value
+
+    @model_validator(mode="after")
+    def _amount(self):
+        if self.keep in (Keep.YEARS, Keep.MONTHS) and self.amount <= 0:
+            raise ValueError(f"保存期限 {self.keep.value} 的 amount 须大于 0")
+        return self
+
+
+class Retention(Strict):
+    default: Code
+    categories: list[RetentionCategory] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_known(self):
+        if self.default not in {c.code for c in self.categories}:
+            raise ValueError(f"default “{self.default}” 不在 categories 中")
+        return self
+
+
+class Staffing(Cited):
+    officers_per_camera: int = Field(gt=0)
+    min_per_unit: int = Field(ge=0)
+    min_per_field_squad: int = Field(0, ge=0)
+
+
+class ApprovalChain(Cited):
+    steps: list[str] = Field(min_length=1, description="roles, in order")
+    executed_by: str = "admin"
+
+
+class Approvals(Strict):
+    view: ApprovalChain
+    copy_: ApprovalChain = Field(alias="copy")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Sampling(Cited):
+    ratio: float = Field(gt=0, le=1)
+    reviews_per_year: int = Field(0, ge=0)
+
+
+class Supervision(Strict):
+    sampling: Sampling
+    checklist: list[Reason] = Field(min_length=1)
+    decisions: list[Reason] = Field(min_length=1)
+
+
+ROLES = {"officer", "admin", "unit_head", "leader", "supervisor", "archivist", "sysadmin"}
+
+
+class Profile(Strict):
+    """One agency's rules. `code` names it in YAML, the database and the UI."""
+
+    code: Code
+    name: Name
+    agency: Name
+    document: Name
+    source_file: str = Field(pattern=r"^\d{3}$")
+    activities: list[Activity] = Field(min_length=1)
+    ingest: Ingest
+    continuity: Continuity
+    interruptions: Interruptions
+    exemptions: Exemptions
+    retention: Retention
+    staffing: Staffing
+    approvals: Approvals
+    supervision: Supervision
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        for label, items in (
+            ("activities", self.activities),
+            ("interruptions.reasons", self.interruptions.reasons),
+            ("exemptions.grounds", self.exemptions.grounds),
+            ("retention.categories", self.retention.categories),
+            ("supervision.checklist", self.supervision.checklist),
+            ("supervision.decisions", self.supervision.decisions),
+        ):
+            codes = [item.code for item in items]
+            if dupes := sorted({c for c in codes if codes.count(c) > 1}):
+                raise ValueError(f"{label} 中代码重复：{', '.join(dupes)}")
+        roles = [
+            *self.approvals.view.steps,
+            *self.approvals.copy_.steps,
+            self.approvals.view.executed_by,
+            self.approvals.copy_.executed_by,
+            self.interruptions.acknowledged_by,
+            self.exemptions.approved_by,
+            *([self.ingest.extension.consent_by] if self.ingest.extension else []),
+        ]
+        if unknown := sorted(set(roles) - ROLES):
+            raise ValueError(f"未知角色：{', '.join(unknown)}（可用：{', '.join(sorted(ROLES))}）")
+        return self
+
+    def activity(self, code: str) -> Activity | None:
+        return next((a for a in self.activities if a.code == code), None)
