@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "avrecords.jobs",
     "avrecords.recordings",
     "avrecords.fixity",
+    "avrecords.compliance",
     "avrecords.web",
     "avrecords.upgrade",
     "avrecords.demo",

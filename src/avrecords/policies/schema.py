@@ -106,7 +106,8 @@ class Seconds(Cited):
 class Continuity(Strict):
     gap_tolerance: Seconds  # U2: a gap longer than this between segments is a finding
     coverage_tolerance: Seconds  # U2: uncovered start/end of an activity's span
-    time_mismatch_tolerance: Seconds  # U6: document vs recording times
+    # U6: document vs recording times; null where the regulation does not ask for the check
+    time_mismatch_tolerance: Seconds | None
 
 
 class Reason(Cited):

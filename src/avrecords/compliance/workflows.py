@@ -1,0 +1,224 @@
+"""People's steps on findings: explaining an interruption (U3), exemptions (U4), escalation.
+
+- The officer explains a gap or an uncovered stretch with a reason from the profile and a
+  written account; the unit head (the profile's `interruptions.acknowledged_by`) acknowledges
+  it and the finding is resolved.
+- The officer submits a written work record for an activity done without recording
+  (reason, legal basis); the profile's `exemptions.approved_by` approves (the missing-
+  recording finding is closed) or rejects it.
+- Unexplained past the profile's window, a finding becomes a violation candidate.
+
+Every step is audited. Who may act is checked here, not only in the views.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from avrecords.audit.services import record
+from avrecords.compliance.activities import visible_activities
+from avrecords.compliance.engine import EXPLAINABLE, evaluate_activity
+from avrecords.compliance.models import (
+    Activity,
+    Decision,
+    Exemption,
+    Explanation,
+    Finding,
+    FindingKind,
+    FindingStatus,
+)
+from avrecords.compliance.violations import from_finding
+from avrecords.org.models import Role
+from avrecords.org.scope import sees_everything
+from avrecords.policies.services import profile_for_unit
+
+ROLE_OF = {"unit_head": Role.UNIT_HEAD, "leader": Role.LEADER, "admin": Role.ADMIN}
+
+
+class StepRefused(ValueError):
+    """A step that cannot be taken now (wrong state, bad input); a Chinese message."""
+
+
+def _in_subtree(user, unit) -> bool:
+    return user.unit_id is not None and unit.path.startswith(user.unit.path)
+
+
+def may_decide(user, unit, role_code: str) -> bool:
+    """The profile names a role (unit_head, leader…): holders of it over the unit decide."""
+    if sees_everything(user):
+        return True
+    return user.role == ROLE_OF.get(role_code, role_code) and _in_subtree(user, unit)
+
+
+@transaction.atomic
+def explain(actor, finding: Finding, reason: str, text: str) -> Explanation:
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    if finding.kind not in (FindingKind.GAP, FindingKind.UNCOVERED):
+        raise StepRefused("只有记录中断或未全程记录的问题需要说明中断原因")
+    if finding.officer_id != actor.pk:
+        raise PermissionDenied
+    if finding.status not in (FindingStatus.OPEN, FindingStatus.ESCALATED):
+        raise StepRefused(f"该问题当前状态为“{finding.get_status_display()}”，不能再次说明")
+    profile = profile_for_unit(finding.unit)
+    choice = next((r for r in profile.interruptions.reasons if r.code == reason), None)
+    if choice is None:
+        raise StepRefused("请选择策略规定的中断原因")
+    if len(text.strip()) < 5:
+        raise StepRefused("请填写书面说明（至少 5 个字）")
+    explanation = Explanation.objects.create(
+        finding=finding,
+        reason=choice.code,
+        reason_name=choice.name,
+        text=text.strip(),
+        explained_by=actor,
+    )
+    if finding.status == FindingStatus.OPEN:
+        Finding.objects.filter(pk=finding.pk).update(status=FindingStatus.EXPLAINED)
+    record(
+        "finding.explain",
+        actor=actor,
+        obj=finding,
+        summary=f"说明中断原因：{choice.name}",
+        detail={
+            "reason": choice.code,
+            "text": text.strip()[:500],
+            "cite": profile.interruptions.cite,
+        },
+    )
+    return explanation
+
+
+@transaction.atomic
+def acknowledge(actor, finding: Finding) -> None:
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    profile = profile_for_unit(finding.unit)
+    if not may_decide(actor, finding.unit, profile.interruptions.acknowledged_by):
+        raise PermissionDenied
+    if finding.status != FindingStatus.EXPLAINED:
+        raise StepRefused("只有已说明的中断可以确认")
+    now = timezone.now()
+    Explanation.objects.filter(finding=finding).update(acknowledged_by=actor, acknowledged_at=now)
+    Finding.objects.filter(pk=finding.pk).update(status=FindingStatus.RESOLVED, closed_at=now)
+    record(
+        "finding.acknowledge", actor=actor, obj=finding, summary=f"确认中断说明：{finding.summary}"
+    )
+
+
+@transaction.atomic
+def submit_exemption(actor, activity: Activity, ground: str, reason: str, basis: str) -> Exemption:
+    if not activity.officers.filter(pk=actor.pk).exists():
+        raise PermissionDenied
+    profile = profile_for_unit(activity.unit)
+    choice = next((g for g in profile.exemptions.grounds if g.code == ground), None)
+    if choice is None:
+        raise StepRefused("请选择策略规定的免予记录情形")
+    if len(reason.strip()) < 5 or not basis.strip():
+        raise StepRefused("请写明无法记录的原因（至少 5 个字）和依据")
+    if activity.exemptions.filter(decision=Decision.PENDING).exists():
+        raise StepRefused("该活动已有待审批的免予记录申请")
+    exemption = Exemption.objects.create(
+        activity=activity,
+        ground=choice.code,
+        ground_name=choice.name,
+        reason=reason.strip(),
+        legal_basis=basis.strip()[:300],
+        submitted_by=actor,
+    )
+    record(
+        "exemption.submit",
+        actor=actor,
+        obj=activity,
+        summary=f"申请免予记录：{choice.name}",
+        detail={"exemption": exemption.pk, "ground": choice.code, "cite": choice.cite},
+    )
+    return exemption
+
+
+@transaction.atomic
+def decide_exemption(actor, exemption: Exemption, approve: bool, note: str = "") -> None:
+    exemption = Exemption.objects.select_for_update().get(pk=exemption.pk)
+    activity = exemption.activity
+    profile = profile_for_unit(activity.unit)
+    if not may_decide(actor, activity.unit, profile.exemptions.approved_by):
+        raise PermissionDenied
+    if actor.pk == exemption.submitted_by_id:
+        raise StepRefused("不能审批本人提交的申请")
+    if exemption.decision != Decision.PENDING:
+        raise StepRefused("该申请已审批")
+    exemption.decision = Decision.APPROVED if approve else Decision.REJECTED
+    exemption.decided_by, exemption.decided_at = actor, timezone.now()
+    exemption.decision_note = note.strip()[:300]
+    exemption.save()
+    record(
+        "exemption.approve" if approve else "exemption.reject",
+        actor=actor,
+        obj=activity,
+        summary=f"{'批准' if approve else '驳回'}免予记录：{exemption.ground_name}",
+        detail={"exemption": exemption.pk, "note": exemption.decision_note},
+    )
+    if approve:
+        Finding.objects.filter(
+            activity=activity, kind=FindingKind.MISSING, status__in=[FindingStatus.OPEN]
+        ).update(status=FindingStatus.EXEMPTED, closed_at=timezone.now())
+    evaluate_activity(activity)
+
+
+def escalate_overdue(now=None) -> int:
+    """Findings nobody explained within the profile's window become violation candidates."""
+    now = now or timezone.now()
+    overdue = Finding.objects.filter(
+        kind__in=EXPLAINABLE, status=FindingStatus.OPEN, respond_by__lt=now
+    )
+    count = 0
+    for finding in overdue.select_related("unit"):
+        if (
+            finding.kind == FindingKind.MISSING
+            and finding.activity.exemptions.filter(decision=Decision.PENDING).exists()
+        ):
+            continue  # waiting for the leader, not for the officer
+        from_finding(finding, escalate=True)
+        count += 1
+    return count
+
+
+def visible_findings(user):
+    """Findings in the user's scope: officers their own, unit roles their subtree."""
+    from avrecords.org.scope import UNIT_SCOPED_ROLES
+
+    qs = Finding.objects.select_related("unit", "officer", "activity", "recording")
+    if sees_everything(user):
+        return qs
+    if user.role in UNIT_SCOPED_ROLES and user.unit_id is not None:
+        return qs.filter(unit__path__startswith=user.unit.path)
+    return qs.filter(officer=user)
+
+
+def todo(user) -> dict[str, list]:
+    """待办: what waits for this person."""
+    mine = list(
+        visible_findings(user).filter(
+            officer=user,
+            kind__in=EXPLAINABLE,
+            status__in=[FindingStatus.OPEN, FindingStatus.ESCALATED],
+            explanation__isnull=True,
+        )
+    )
+    to_ack = [
+        f
+        for f in visible_findings(user).filter(status=FindingStatus.EXPLAINED)
+        if may_decide(user, f.unit, profile_for_unit(f.unit).interruptions.acknowledged_by)
+        and f.officer_id != user.pk
+    ]
+    exemptions = [
+        e
+        for e in Exemption.objects.filter(
+            decision=Decision.PENDING, activity__in=visible_activities(user)
+        ).select_related("activity", "activity__unit", "submitted_by")
+        if may_decide(
+            user, e.activity.unit, profile_for_unit(e.activity.unit).exemptions.approved_by
+        )
+        and e.submitted_by_id != user.pk
+    ]
+    return {"explain": mine, "acknowledge": to_ack, "exemptions": exemptions}
