@@ -9,6 +9,7 @@ that the audit trail must record.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from avrecords.api import api
 from avrecords.audit.models import AuditEntry
+from avrecords.compliance import activities as acts
+from avrecords.compliance import workflows
+from avrecords.compliance.engine import evaluate_activity
 from avrecords.fixity.models import Outcome
 from avrecords.fixity.services import record_check
 from avrecords.fixity.sweep import ReadResult
@@ -51,12 +55,18 @@ class World:
     batch: dict[str, int]  # squad → ingest batch id
     alarm: dict[str, int]  # squad → open fixity alarm on that squad's recording
     photo: bytes  # something to upload
+    activity: int = 0  # the squad-1 officer's activity (nothing recorded: a finding)
+    finding: int = 0  # its missing-recording finding
+    exemption: int = 0  # his pending exemption for it
 
     def ids(self, squad: str = "squad1") -> dict[str, int]:
         return {
             "rec": self.recording[squad],
             "batch": self.batch[squad],
             "alarm": self.alarm[squad],
+            "act": self.activity,
+            "finding": self.finding,
+            "exemption": self.exemption,
         }
 
 
@@ -115,12 +125,31 @@ def world(org, library, tmp_path) -> World:
     }
     # A profile an administrator made (built-in ones are read-only): the edit and PUT targets.
     services.save_profile(None, custom_profile_source())
+    # The squad-1 officer's seizure that nothing recorded, his finding and exemption (U1, U4).
+    services.assign(None, org.bureau, PolicyProfile.objects.get(code="tongbai"))
+    seizure = acts.create_activity(
+        org.admin,
+        acts.ActivityInput(
+            unit=org.squad1,
+            kind="seal_seizure",
+            started_at=dt.datetime(2026, 9, 30, 14, tzinfo=dt.UTC),
+            ended_at=dt.datetime(2026, 9, 30, 15, tzinfo=dt.UTC),
+            officers=[org.officer],
+        ),
+    )
+    [finding] = evaluate_activity(seizure)
+    exemption = workflows.submit_exemption(
+        org.officer, seizure, "device_fault", "设备故障无法开机", "000§13"
+    )
     return World(
         users,
         recording,
         {"squad1": one["batch_id"], "squad2": two["batch_id"]},
         alarm,
         (library / m.PHOTO).read_bytes(),
+        seizure.pk,
+        finding.pk,
+        exemption.pk,
     )
 
 
@@ -152,6 +181,11 @@ CASE_INFO = {
 }
 FIXITY_VIEWERS = ADMINS | {"leader", "head2"}  # administrators, unit heads, leaders
 POLICY_MANAGERS = frozenset(["sysadmin", "superuser"])
+ACTIVITY_RECORDERS = UPLOADERS | {"head2"}  # officers, administrators, unit heads (U1)
+# The profile (tongbai) names the unit head: squad 1 has none in this world, so the bureau
+# leader above it decides; system administrators may too.
+ACKNOWLEDGERS = POLICY_MANAGERS | {"leader"}
+EXEMPTION_DECIDERS = POLICY_MANAGERS | {"leader"}
 CUSTOM = "xianju"  # the administrator-made profile of the world
 
 
@@ -197,6 +231,7 @@ class Endpoint:
 
 
 REC, BATCH, ALARM = "recording", "batch", "alarm"
+ACT, FIND, EXEMPT = "activity", "finding", "exemption"  # scoped like the officer's recordings
 ENDPOINTS = [
     Endpoint("page-list", "/recordings/", EVERYONE),
     Endpoint("page-detail", "/recordings/{rec}/", EVERYONE, REC, "recording.view"),
@@ -233,6 +268,52 @@ ENDPOINTS = [
     Endpoint("page-policy-new", "/policies/new", POLICY_MANAGERS),
     Endpoint("page-policy-edit", f"/policies/{CUSTOM}/edit", POLICY_MANAGERS),
     Endpoint("page-policy-units", "/policies/units", POLICY_MANAGERS),
+    Endpoint("page-activities", "/activities/", EVERYONE),
+    Endpoint("page-activity-new", "/activities/new", ACTIVITY_RECORDERS),
+    Endpoint("page-activity-import", "/activities/import", ADMINS),
+    Endpoint("page-activity", "/activities/{act}/", EVERYONE, ACT),
+    Endpoint(
+        "page-activity-link",
+        "/activities/{act}/link",
+        ACTIVITY_RECORDERS,
+        ACT,
+        method="POST",
+        ok=302,
+    ),
+    Endpoint(
+        "page-activity-exemption",
+        "/activities/{act}/exemption",
+        frozenset(["officer"]),  # only the activity's own officers write its work record
+        ACT,
+        method="POST",
+        ok=302,
+    ),
+    Endpoint("page-findings", "/findings/", EVERYONE),
+    Endpoint(
+        "page-finding-explain",
+        "/findings/{finding}/explain",
+        frozenset(["officer"]),  # only the officer the finding is about
+        FIND,
+        method="POST",
+        ok=302,
+    ),
+    Endpoint(
+        "page-finding-acknowledge",
+        "/findings/{finding}/acknowledge",
+        ACKNOWLEDGERS,
+        FIND,
+        method="POST",
+        ok=302,
+    ),
+    Endpoint(
+        "page-exemption-decide",
+        "/exemptions/{exemption}/decide",
+        EXEMPTION_DECIDERS,
+        EXEMPT,
+        method="POST",
+        ok=302,
+    ),
+    Endpoint("page-todo", "/todo/", EVERYONE),
     Endpoint("api-list", "/api/v1/recordings", EVERYONE),
     Endpoint("api-detail", "/api/v1/recordings/{rec}", EVERYONE, REC, "recording.view"),
     Endpoint("api-media", "/api/v1/recordings/{rec}/media", EVERYONE, REC, "recording.play"),
@@ -264,7 +345,7 @@ APIS = [e for e in ENDPOINTS if e.api]
 def expected_status(endpoint: Endpoint, who: str) -> int:
     """A recording outside one's scope does not exist, even for those who could not act on it;
     a batch or alarm needs the permission before anything about it is looked up."""
-    if endpoint.target == REC and who not in RECORDING_SCOPE["squad1"]:
+    if endpoint.target in (REC, ACT, FIND, EXEMPT) and who not in RECORDING_SCOPE["squad1"]:
         return 404
     if who not in endpoint.allowed:
         return 403
@@ -295,9 +376,23 @@ AUDITED_ALLOWED = [p for p in ALLOWED if p.values[0].audit]
 AUDITED_REFUSED = [p for p in FORBIDDEN + HIDDEN if p.values[0].audit]
 
 
+POST_DATA = {
+    ACT: lambda w: {
+        "recording": w.recording["squad1"],
+        "ground": "device_fault",
+        "reason": "设备故障无法开机",
+        "basis": "000§13",
+    },
+    FIND: lambda w: {"reason": "device_fault", "text": "设备故障，重启后继续"},
+    EXEMPT: lambda w: {"decision": "approve", "note": "同意"},
+}
+
+
 def send(client: Client, endpoint: Endpoint, world: World, squad: str = "squad1", **extra):
     url = endpoint.path.format(**world.ids(squad))
-    if endpoint.method == "POST" and endpoint.target == ALARM:
+    if endpoint.method == "POST" and endpoint.target in POST_DATA:
+        response = client.post(url, POST_DATA[endpoint.target](world), **extra)
+    elif endpoint.method == "POST" and endpoint.target == ALARM:
         response = client.post(url, {"note": "已核实"}, **extra)
     elif endpoint.method == "POST" and endpoint.target == REC:
         response = client.post(url, CASE_INFO, **extra)
@@ -476,6 +571,9 @@ def _page_routes() -> set[str]:
         "<int:batch_id>": "{batch}",
         "<int:check_id>": "{alarm}",
         "<slug:code>": CUSTOM,
+        "activities/<int:pk>": "activities/{act}",
+        "findings/<int:pk>": "findings/{finding}",
+        "exemptions/<int:pk>": "exemptions/{exemption}",
     }
     routes = set()
     for route in walk(get_resolver().url_patterns):

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("avrecords.recordings.urls")),
     path("", include("avrecords.fixity.urls")),
     path("", include("avrecords.policies.urls")),
+    path("", include("avrecords.compliance.urls")),
 ]

@@ -35,6 +35,8 @@ from avrecords.org.scope import sees_everything
 from avrecords.policies.services import profile_for_unit
 
 ROLE_OF = {"unit_head": Role.UNIT_HEAD, "leader": Role.LEADER, "admin": Role.ADMIN}
+# A leader over the unit may decide what its unit head may (分管领导 above 单位负责人).
+RANK = {Role.UNIT_HEAD: 1, Role.LEADER: 2}
 
 
 class StepRefused(ValueError):
@@ -49,16 +51,21 @@ def may_decide(user, unit, role_code: str) -> bool:
     """The profile names a role (unit_head, leader…): holders of it over the unit decide."""
     if sees_everything(user):
         return True
-    return user.role == ROLE_OF.get(role_code, role_code) and _in_subtree(user, unit)
+    needed = ROLE_OF.get(role_code, role_code)
+    if needed in RANK:
+        allowed = RANK.get(user.role, 0) >= RANK[needed]
+    else:
+        allowed = user.role == needed
+    return allowed and _in_subtree(user, unit)
 
 
 @transaction.atomic
 def explain(actor, finding: Finding, reason: str, text: str) -> Explanation:
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
-    if finding.kind not in (FindingKind.GAP, FindingKind.UNCOVERED):
-        raise StepRefused("只有记录中断或未全程记录的问题需要说明中断原因")
     if finding.officer_id != actor.pk:
         raise PermissionDenied
+    if finding.kind not in (FindingKind.GAP, FindingKind.UNCOVERED):
+        raise StepRefused("只有记录中断或未全程记录的问题需要说明中断原因")
     if finding.status not in (FindingStatus.OPEN, FindingStatus.ESCALATED):
         raise StepRefused(f"该问题当前状态为“{finding.get_status_display()}”，不能再次说明")
     profile = profile_for_unit(finding.unit)
@@ -222,3 +229,9 @@ def todo(user) -> dict[str, list]:
         and e.submitted_by_id != user.pk
     ]
     return {"explain": mine, "acknowledge": to_ack, "exemptions": exemptions}
+
+
+def todo_count(user) -> int:
+    """How many things wait for this person (the number beside 待办 in the menu)."""
+    items = todo(user)
+    return sum(len(v) for v in items.values())

@@ -38,6 +38,18 @@ def can_download_original(user) -> bool:
     return user.is_authenticated and (sees_everything(user) or user.role == Role.ADMIN)
 
 
+ACTIVITY_ROLES = {Role.OFFICER, Role.ADMIN, Role.UNIT_HEAD, Role.SYSADMIN}
+
+
+def can_record_activity(user) -> bool:
+    """Enter, import and link enforcement activities (U1)."""
+    return user.is_authenticated and (sees_everything(user) or user.role in ACTIVITY_ROLES)
+
+
+def can_import_activities(user) -> bool:
+    return user.is_authenticated and (sees_everything(user) or user.role in INGEST_ROLES)
+
+
 def can_manage_policies(user) -> bool:
     """Create, edit and assign policy profiles; keep the holiday table (X3, M1)."""
     return user.is_authenticated and sees_everything(user)

@@ -33,6 +33,7 @@ from avrecords.lib.storage.base import (
     StoreError,
     StoreFullError,
 )
+from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.binding import bind
 from avrecords.recordings.media.probe import MediaError, probe_file
 from avrecords.recordings.models import (
@@ -348,6 +349,8 @@ class Ingestor:
                 jobs.enqueue("media.thumbnail", "recording", recording.pk)
             if probe.needs_proxy:
                 jobs.enqueue("media.proxy", "recording", recording.pk)
+            if recording.unit_id is not None and profile_for_unit(recording.unit) is not None:
+                jobs.enqueue("compliance.evaluate", "recording", recording.pk)  # U1, U2, M1
         return recording, binding.notes
 
     def _add_source(self, recording: Recording, relative: str, name: str, mtime) -> None:

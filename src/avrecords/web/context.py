@@ -1,5 +1,6 @@
 """Template context shared by every page: which menu entries the user may see (X2)."""
 
+from avrecords.compliance.workflows import todo_count
 from avrecords.fixity.services import menu_context as fixity_menu
 from avrecords.org.scope import can_ingest, can_manage_policies, can_upload
 
@@ -11,5 +12,6 @@ def roles(request):
         "can_ingest": signed_in and can_ingest(user),
         "can_upload": signed_in and can_upload(user),
         "can_manage_policies": signed_in and can_manage_policies(user),
+        "todo_count": todo_count(user) if signed_in else 0,
         "fixity": fixity_menu(user) if signed_in else {},
     }

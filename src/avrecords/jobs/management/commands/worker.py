@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from huey.contrib.djhuey import HUEY
 
+from avrecords.compliance.workflows import escalate_overdue
 from avrecords.fixity.schedule import enqueue_due_sweep
 from avrecords.jobs import dbwait, queue, services
 from avrecords.lib import leftovers
@@ -38,6 +39,7 @@ class Command(BaseCommand):
                     services.reap()
                     leftovers.clean()
                     enqueue_due_sweep()  # fixity (M2): once per interval across all workers
+                    escalate_overdue()  # U3, U4: unexplained findings become violation candidates
                 except dbwait.DB_UNAVAILABLE as exc:
                     log.warning(
                         "reaper pass failed, database unavailable (%s)", dbwait.describe(exc)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from avrecords.compliance import views
+
+app_name = "compliance"
+urlpatterns = [
+    path("activities/", views.activity_list, name="activities"),
+    path("activities/new", views.activity_new, name="activity_new"),
+    path("activities/import", views.activity_import, name="activity_import"),
+    path("activities/<int:pk>/", views.activity_detail, name="activity"),
+    path("activities/<int:pk>/link", views.activity_link, name="activity_link"),
+    path("activities/<int:pk>/exemption", views.activity_exemption, name="activity_exemption"),
+    path("findings/", views.finding_list, name="findings"),
+    path("findings/<int:pk>/explain", views.finding_explain, name="finding_explain"),
+    path("findings/<int:pk>/acknowledge", views.finding_acknowledge, name="finding_acknowledge"),
+    path("exemptions/<int:pk>/decide", views.exemption_decide, name="exemption_decide"),
+    path("todo/", views.todo, name="todo"),
+]
