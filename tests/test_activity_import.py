@@ -146,8 +146,9 @@ def test_one_bad_row_imports_nothing_and_every_error_is_listed_by_row(org, good_
     ]
     response = upload(client_for(org.admin), "a.xlsx", xlsx(rows))
     body = response.content.decode()
-    assert response.status_code == 422 and "未导入，共 5 处错误" in body
+    assert response.status_code == 422 and "未导入，共 6 处错误" in body
     assert "第 4 行：活动类型：“卡拉OK”不在策略" in body
+    assert "第 4 行：实际结束：结束时间早于开始时间" in body
     assert "第 5 行：单位代码：“NOSUCH”不存在或不在您的管理范围内" in body
     assert "第 5 行：执法人员：“99999”不是已登记的执法证号或姓名" in body
     assert "第 5 行：开始时间：无法识别“昨天下午”" in body

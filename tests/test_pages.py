@@ -350,6 +350,12 @@ DECLARED = [
     ("put", "/api/v1/policies/{code}", {"200", "401", "403", "404", "422"}),
     ("get", "/api/v1/policies/{code}/yaml", {"200", "401", "404"}),
     ("get", "/api/v1/policies/{code}/ingest-due", {"200", "401", "404", "422"}),
+    ("get", "/api/v1/activities", {"200", "401", "422"}),
+    ("post", "/api/v1/activities", {"201", "401", "403", "409", "422"}),
+    ("get", "/api/v1/activities/{activity_id}", {"200", "401", "404"}),
+    ("post", "/api/v1/activities/import", {"200", "401", "403", "422"}),
+    ("get", "/api/v1/findings", {"200", "401", "422"}),
+    ("get", "/api/v1/todo", {"200", "401"}),
 ]
 
 

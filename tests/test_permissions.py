@@ -325,6 +325,15 @@ ENDPOINTS = [
     Endpoint("api-batch", "/api/v1/ingest/batches/{batch}", ADMINS, BATCH),
     Endpoint("api-quarantine", "/api/v1/quarantine", ADMINS),
     Endpoint("api-fixity-alarms", "/api/v1/fixity/alarms", FIXITY_VIEWERS),
+    Endpoint("api-activities", "/api/v1/activities", EVERYONE),
+    Endpoint("api-activity", "/api/v1/activities/{act}", EVERYONE, ACT),
+    # Permission first: the permitted get as far as checking the (empty) body: 422.
+    Endpoint(
+        "api-activity-create", "/api/v1/activities", ACTIVITY_RECORDERS, method="POST", ok=422
+    ),
+    Endpoint("api-activity-import", "/api/v1/activities/import", ADMINS, method="POST", ok=422),
+    Endpoint("api-findings", "/api/v1/findings", EVERYONE),
+    Endpoint("api-todo", "/api/v1/todo", EVERYONE),
     Endpoint("api-policies", "/api/v1/policies", EVERYONE),
     Endpoint("api-policy", f"/api/v1/policies/{CUSTOM}", EVERYONE),
     Endpoint("api-policy-yaml", f"/api/v1/policies/{CUSTOM}/yaml", EVERYONE),
@@ -390,7 +399,19 @@ POST_DATA = {
 
 def send(client: Client, endpoint: Endpoint, world: World, squad: str = "squad1", **extra):
     url = endpoint.path.format(**world.ids(squad))
-    if endpoint.method == "POST" and endpoint.target in POST_DATA:
+    if endpoint.name == "api-activity-create":  # well-formed, naming a unit nobody has
+        body = {
+            "unit": "NOSUCH",
+            "kind": "on_site_inspection",
+            "started_at": "2026-11-20T09:00:00+08:00",
+            "ended_at": "2026-11-20T10:00:00+08:00",
+            "officers": ["35020019001"],
+        }
+        response = client.post(url, body, content_type="application/json", **extra)
+    elif endpoint.name == "api-activity-import":  # a file, but not a table
+        upload = SimpleUploadedFile("现场照片.jpg", world.photo, content_type="image/jpeg")
+        response = client.post(url, {"file": upload}, **extra)
+    elif endpoint.method == "POST" and endpoint.target in POST_DATA:
         response = client.post(url, POST_DATA[endpoint.target](world), **extra)
     elif endpoint.method == "POST" and endpoint.target == ALARM:
         response = client.post(url, {"note": "已核实"}, **extra)
@@ -584,7 +605,12 @@ def _page_routes() -> set[str]:
 
 
 def _api_routes() -> set[tuple[str, str]]:
-    names = {"{recording_id}": "{rec}", "{batch_id}": "{batch}", "{code}": CUSTOM}
+    names = {
+        "{recording_id}": "{rec}",
+        "{batch_id}": "{batch}",
+        "{code}": CUSTOM,
+        "{activity_id}": "{act}",
+    }
     routes = set()
     for path, operations in api.get_openapi_schema()["paths"].items():
         for old, new in names.items():

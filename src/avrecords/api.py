@@ -62,6 +62,7 @@ def _invalid(request, exc):
 
 
 def _register():
+    from avrecords.compliance.api import router as compliance_router
     from avrecords.fixity.api import router as fixity_router
     from avrecords.policies.api import router as policies_router
     from avrecords.recordings.api import router as recordings_router
@@ -69,6 +70,7 @@ def _register():
     api.add_router("/", recordings_router)
     api.add_router("/", fixity_router)
     api.add_router("/", policies_router)
+    api.add_router("/", compliance_router)
 
 
 _register()

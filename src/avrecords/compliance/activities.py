@@ -73,11 +73,11 @@ def check(data: ActivityInput) -> tuple[list[str], object]:
         ("文书记载结束", data.document_ended_at),
         ("返回单位时间", data.returned_at),
     )
-    for label, value in times:
-        if value is not None and value.tzinfo is None:
-            errors.append(f"{label}：须带时区")
-    if errors:
-        return errors, kind
+    naive = [
+        f"{label}：须带时区" for label, value in times if value is not None and value.tzinfo is None
+    ]
+    if naive:
+        return errors + naive, kind
     if data.ended_at < data.started_at:
         errors.append("实际结束：结束时间早于开始时间")
     elif data.ended_at - data.started_at > dt.timedelta(hours=MAX_ACTIVITY_HOURS):

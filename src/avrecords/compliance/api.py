@@ -1,0 +1,225 @@
+"""JSON API for activities (U1), findings and 待办 (U2–U7, M1), scoped like the pages (X2).
+
+Case systems create activities here one by one (`POST /activities`, JSON) or in bulk
+(`POST /activities/import`, the same Excel/CSV file as the page)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from avrecords.api import Error, Invalid
+from avrecords.compliance import activities as acts
+from avrecords.compliance import imports, workflows
+from avrecords.compliance.engine import evaluate_activity
+from avrecords.compliance.models import Activity, ActivitySource, Finding, FindingStatus
+from avrecords.org.scope import can_import_activities, can_record_activity
+
+router = Router(tags=["执法活动与合规"])
+
+
+class ActivityIn(Schema):
+    unit: str  # 单位代码
+    kind: str  # code or name from the unit's profile catalogue
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    officers: list[str]  # 执法证号 (or unique names)
+    case_number: str = ""
+    party: str = ""
+    place: str = ""
+    planned_start: dt.datetime | None = None
+    planned_end: dt.datetime | None = None
+    document_name: str = ""
+    document_started_at: dt.datetime | None = None
+    document_ended_at: dt.datetime | None = None
+    dispute: bool = False
+    returned_at: dt.datetime | None = None
+    external_ref: str = ""
+
+
+class FindingOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    status: str
+    summary: str
+    cite: str
+    officer_id: int | None
+    unit_id: int
+    activity_id: int | None
+    recording_id: int | None
+    respond_by: dt.datetime | None
+    opened_at: dt.datetime
+
+    @staticmethod
+    def resolve_kind_label(obj: Finding) -> str:
+        return obj.get_kind_display()
+
+
+class ActivityOut(Schema):
+    id: int
+    unit_id: int
+    kind: str
+    kind_name: str
+    must_record: bool
+    cite: str
+    case_number: str
+    party: str
+    place: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    document_started_at: dt.datetime | None
+    document_ended_at: dt.datetime | None
+    officer_ids: list[int]
+    recording_ids: list[int]
+    external_ref: str
+    source: str
+
+    @staticmethod
+    def resolve_officer_ids(obj: Activity) -> list[int]:
+        return sorted(obj.officers.values_list("pk", flat=True))
+
+    @staticmethod
+    def resolve_recording_ids(obj: Activity) -> list[int]:
+        return list(acts.linked_recordings(obj).values_list("pk", flat=True))
+
+
+class ImportOut(Schema):
+    imported: list[int]
+    skipped_rows: list[int]
+
+
+class TodoOut(Schema):
+    explain: list[FindingOut]
+    acknowledge: list[FindingOut]
+    exemptions: list[int]
+
+
+def _input_from(request, body: ActivityIn):
+    units, people = imports.lookups(request.user)
+    row = {
+        "单位代码": body.unit,
+        "活动类型": body.kind,
+        "开始时间": body.started_at,
+        "结束时间": body.ended_at,
+        "执法人员": "、".join(body.officers),
+        "案件编号": body.case_number,
+        "当事人": body.party,
+        "地点": body.place,
+        "计划开始": body.planned_start,
+        "计划结束": body.planned_end,
+        "文书名称": body.document_name,
+        "文书记载开始": body.document_started_at,
+        "文书记载结束": body.document_ended_at,
+        "现场纠纷": "是" if body.dispute else "否",
+        "返回单位时间": body.returned_at,
+        "外部编号": body.external_ref,
+    }
+    return imports.row_input(row, units, people)
+
+
+def _invalid(errors: list[str]) -> Status:
+    fields = []
+    for text in errors:
+        field, _, message = text.partition("：")
+        fields.append({"field": field, "message": message} if message else {"message": text})
+    return Status(422, {"detail": "未保存：" + "；".join(errors), "errors": fields})
+
+
+@router.get(
+    "/activities", response={200: list[ActivityOut], 401: Error, 422: Invalid}, summary="执法活动"
+)
+def list_activities(request, page: int = 1, external_ref: str = ""):
+    qs = acts.visible_activities(request.user)
+    if external_ref:
+        qs = qs.filter(external_ref=external_ref)
+    page = max(page, 1)
+    return list(qs[(page - 1) * 50 : page * 50])
+
+
+@router.post(
+    "/activities",
+    response={201: ActivityOut, 401: Error, 403: Error, 409: Error, 422: Invalid},
+    summary="录入一次执法活动",
+)
+def create_activity(request, body: ActivityIn):
+    if not can_record_activity(request.user):
+        return Status(403, {"detail": "无权录入执法活动"})
+    data, errors = _input_from(request, body)
+    if errors:
+        return _invalid(errors)
+    if (
+        data.external_ref
+        and Activity.objects.filter(unit=data.unit, external_ref=data.external_ref).exists()
+    ):
+        return Status(409, {"detail": f"外部编号“{data.external_ref}”已录入"})
+    try:
+        activity = acts.create_activity(request.user, data, ActivitySource.API)
+    except acts.ActivityInvalid as exc:
+        return _invalid(exc.errors)
+    evaluate_activity(activity)
+    return Status(201, activity)
+
+
+@router.get(
+    "/activities/{int:activity_id}",
+    response={200: ActivityOut, 401: Error, 404: Error},
+    summary="一次执法活动",
+)
+def get_activity(request, activity_id: int):
+    return get_object_or_404(acts.visible_activities(request.user), pk=activity_id)
+
+
+@router.post(
+    "/activities/import",
+    response={200: ImportOut, 401: Error, 403: Error, 422: Invalid},
+    summary="批量导入执法活动（.xlsx 或 .csv）",
+)
+def import_activities(request, file: File[UploadedFile]):
+    if not can_import_activities(request.user):
+        return Status(403, {"detail": "无权批量导入执法活动"})
+    try:
+        rows = imports.read_table(file.name or "", file.read(imports.MAX_FILE_BYTES + 1))
+    except imports.ImportRefused as exc:
+        return Status(422, {"detail": f"未导入：{exc}", "errors": []})
+    units, people = imports.lookups(request.user)
+    report = imports.import_rows(request.user, rows, units, people, source_name=file.name or "")
+    if report.errors:
+        return Status(
+            422,
+            {
+                "detail": f"未导入，共 {len(report.errors)} 处错误",
+                "errors": [{"message": e} for e in report.errors],
+            },
+        )
+    for activity in report.imported:
+        evaluate_activity(activity)
+    return {"imported": [a.pk for a in report.imported], "skipped_rows": report.skipped}
+
+
+@router.get(
+    "/findings", response={200: list[FindingOut], 401: Error, 422: Invalid}, summary="合规问题"
+)
+def list_findings(request, status: str = "open", kind: str = "", page: int = 1):
+    qs = workflows.visible_findings(request.user)
+    if status == "open":
+        qs = qs.filter(status__in=[FindingStatus.OPEN, FindingStatus.EXPLAINED])
+    elif status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    page = max(page, 1)
+    return list(qs[(page - 1) * 50 : page * 50])
+
+
+@router.get("/todo", response={200: TodoOut, 401: Error}, summary="待办")
+def todo(request):
+    items = workflows.todo(request.user)
+    return {
+        "explain": items["explain"],
+        "acknowledge": items["acknowledge"],
+        "exemptions": [e.pk for e in items["exemptions"]],
+    }
