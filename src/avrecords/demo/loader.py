@@ -93,11 +93,58 @@ def _organisation() -> tuple[list[Unit], list[User]]:
     return squads, officers
 
 
-def _recordings(squads: list[Unit]) -> None:
+def _base() -> dt.datetime:
+    """Yesterday 09:30, Beijing time: when the demo's field day starts."""
     tz = ZoneInfo("Asia/Shanghai")
-    base = timezone.now().astimezone(tz).replace(
+    return timezone.now().astimezone(tz).replace(
         hour=9, minute=30, second=0, microsecond=0
     ) - dt.timedelta(days=1)
+
+
+def _activities(squads: list[Unit]) -> None:
+    """Yesterday's activities of squad 1, so the compliance pages have something to show: an
+    inspection whose record of inspection ends 10 minutes after the video (000§12), a sampling
+    whose last minutes nobody recorded (000§15), a seizure nobody recorded (000§9)."""
+    from avrecords.compliance import activities as acts
+    from avrecords.compliance.engine import evaluate_activity
+
+    base = _base()
+    minute = dt.timedelta(minutes=1)
+    people = {u.username: u for u in User.objects.filter(unit=squads[0])}
+    plan = [
+        ("on_site_inspection", "zhangwei", -1, 2, "桐柏县华兴食品有限公司", "城关镇新华路8号",
+         ("现场检查笔录", -1, 10)),
+        ("sampling", "wangfang", 44, 50, "桐柏县老街副食店", "城关镇老街12号", None),
+        ("seal_seizure", "liuyang", 300, 330, "桐柏县某小作坊", "月河镇工业园", None),
+    ]  # fmt: skip
+    admin = User.objects.get(username="guanli")
+    for kind, who, start, end, party, place, document in plan:
+        extra = {}
+        if document:
+            name, doc_start, doc_end = document
+            extra = {
+                "document_name": name,
+                "document_started_at": base + doc_start * minute,
+                "document_ended_at": base + doc_end * minute,
+            }
+        activity = acts.create_activity(
+            admin,
+            acts.ActivityInput(
+                unit=squads[0],
+                kind=kind,
+                started_at=base + start * minute,
+                ended_at=base + end * minute,
+                officers=[people[who]],
+                party=party,
+                place=place,
+                **extra,
+            ),
+        )
+        evaluate_activity(activity)
+
+
+def _recordings(squads: list[Unit]) -> None:
+    base = _base()
     plan = [
         # (squad, serial, officer_no, offset minutes, maker, suffix)
         (
@@ -168,6 +215,7 @@ def load_demo() -> bool:
         None, Unit.objects.get(code=BUREAU_CODE), PolicyProfile.objects.get(code="tongbai")
     )
     _recordings(squads)
+    _activities(squads)
     return True
 
 
