@@ -16,6 +16,7 @@ from avrecords.compliance.models import Finding, FindingKind, FindingStatus, Vio
 from avrecords.org.models import Role, User
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
+from avrecords.recordings.models import Recording
 from tests.conftest import client_for
 from tests.rows import make
 
@@ -246,3 +247,73 @@ def test_the_form_shows_errors_and_keeps_what_was_typed(org):
     assert response.status_code == 302 and response["Location"] == f"/activities/{activity.pk}/"
     assert activity.started_at == t("2026-11-20T09:00:00") and activity.must_record
     assert "应记录未记录" in client.get(f"/activities/{activity.pk}/").content.decode()
+
+
+def _fuzhou_day(org, kind: str, dispute: bool = False):
+    """A fuzhou activity on Wed 30 Sep 2026, its clip ingested Thu 8 Oct (after 国庆节)."""
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="fuzhou"))
+    rec = make(
+        org,
+        f"{kind}.mp4",
+        at=(2026, 9, 30, 16, 0, 0),
+        ended_at=t("2026-09-30T16:30:00"),
+        device=org.camera,
+    )
+    Recording.objects.filter(pk=rec.pk).update(ingested_at=t("2026-10-08T09:00:00"))
+    activity = acts.create_activity(
+        org.admin,
+        acts.ActivityInput(
+            unit=org.squad1,
+            kind=kind,
+            started_at=t("2026-09-30T16:00:00"),
+            ended_at=t("2026-09-30T16:30:00"),
+            officers=[org.officer],
+            dispute=dispute,
+        ),
+    )
+    evaluate_activity(activity)
+    return activity, rec
+
+
+def test_fuzhou_unit_head_consent_extends_the_deadline_to_2_working_days(org, head1):
+    """004§17: 24小时内导出；特殊情况经本单位负责人同意可在2个工作日内导出. 30 Sep + 2
+    working days = Fri 9 Oct, so the 8 Oct ingest becomes on time."""
+    activity, rec = _fuzhou_day(org, "on_site_inspection")
+    late = Finding.objects.get(kind=FindingKind.LATE_INGEST, recording=rec)
+    assert late.status == FindingStatus.OPEN
+    response = client_for(head1).post(f"/activities/{activity.pk}/extension")
+    assert response.status_code == 302
+    late.refresh_from_db()
+    assert late.status == FindingStatus.CLEARED
+    assert AuditEntry.objects.filter(action="activity.extension", actor_id=head1.pk).count() == 1
+    # The officer himself cannot consent.
+    assert client_for(org.officer).post(f"/activities/{activity.pk}/extension").status_code == 403
+
+
+def test_fuzhou_never_extends_when_a_dispute_happened(org, head1):
+    """004§17: （现场发生纠纷冲突或突发事件的除外）."""
+    activity, rec = _fuzhou_day(org, "on_site_inspection", dispute=True)
+    with pytest.raises(workflows.StepRefused, match="纠纷"):
+        workflows.grant_extension(head1, activity)
+    seizure, _ = _fuzhou_day(org, "seal_seizure")
+    with pytest.raises(workflows.StepRefused, match="容易引发争议"):
+        workflows.grant_extension(head1, seizure)
+    assert (
+        Finding.objects.filter(kind=FindingKind.LATE_INGEST, status=FindingStatus.OPEN).count() == 2
+    )
+
+
+def test_profiles_without_an_extension_refuse_it(org, head1):
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="tongbai"))
+    activity = acts.create_activity(
+        org.admin,
+        acts.ActivityInput(
+            unit=org.squad1,
+            kind="on_site_inspection",
+            started_at=t("2026-09-30T16:00:00"),
+            ended_at=t("2026-09-30T16:30:00"),
+            officers=[org.officer],
+        ),
+    )
+    with pytest.raises(workflows.StepRefused, match="没有延长"):
+        workflows.grant_extension(head1, activity)

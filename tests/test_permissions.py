@@ -288,6 +288,14 @@ ENDPOINTS = [
         method="POST",
         ok=302,
     ),
+    Endpoint(
+        "page-activity-extension",
+        "/activities/{act}/extension",
+        ACKNOWLEDGERS,  # the unit head (or above); tongbai has no extension: refused politely
+        ACT,
+        method="POST",
+        ok=302,
+    ),
     Endpoint("page-findings", "/findings/", EVERYONE),
     Endpoint(
         "page-finding-explain",

@@ -207,11 +207,15 @@ def recording_findings(recording: Recording, profile: Profile, cal: Calendar) ->
         Activity.objects.filter(links__recording=recording, links__excluded=False).order_by("pk")
     )
     activity = activities[0] if activities else None
+    extended = bool(activity and activity.extension_by_id)
     due = ingest_due(
         profile,
         recording.ended_at,
         cal,
         returned_at=activity.returned_at if activity else None,
+        extended=extended,
+        activity=profile.activity(activity.kind) if extended else None,
+        dispute=bool(activity and activity.dispute),
     )
     if recording.ingested_at > due.at:
         late = (recording.ingested_at - due.at).total_seconds()

@@ -37,6 +37,16 @@ class Activity(models.Model):
     returned_at = models.DateTimeField(
         "返回单位时间", null=True, blank=True, help_text="连续工作、异地执法或偏远地区执法时填写"
     )
+    extension_by = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="同意延期存储",
+        help_text="如福州 004§17：经本单位负责人同意可在2个工作日内导出",
+    )
+    extension_at = models.DateTimeField("同意延期时间", null=True, blank=True)
     external_ref = models.CharField("外部编号", max_length=100, blank=True, db_index=True)
     source = models.CharField("来源", max_length=8, choices=ActivitySource.choices)
     created_by = models.ForeignKey(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("activities/<int:pk>/", views.activity_detail, name="activity"),
     path("activities/<int:pk>/link", views.activity_link, name="activity_link"),
     path("activities/<int:pk>/exemption", views.activity_exemption, name="activity_exemption"),
+    path("activities/<int:pk>/extension", views.activity_extension, name="activity_extension"),
     path("findings/", views.finding_list, name="findings"),
     path("findings/<int:pk>/explain", views.finding_explain, name="finding_explain"),
     path("findings/<int:pk>/acknowledge", views.finding_acknowledge, name="finding_acknowledge"),

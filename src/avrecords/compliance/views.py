@@ -124,6 +124,12 @@ def activity_detail(request, pk: int):
             "grounds": profile.exemptions.grounds if profile else [],
             "can_link": can_record_activity(request.user),
             "can_exempt": is_officer and activity.must_record,
+            "extension": profile.ingest.extension if profile else None,
+            "can_extend": bool(profile and profile.ingest.extension)
+            and not activity.extension_by_id
+            and workflows.may_decide(
+                request.user, activity.unit, profile.ingest.extension.consent_by
+            ),
         },
     )
 
@@ -167,6 +173,19 @@ def activity_exemption(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, "免予记录申请已提交，等待审批")
+    return redirect("compliance:activity", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def activity_extension(request, pk: int):
+    activity = _activity_or_404(request.user, pk)
+    try:
+        workflows.grant_extension(request.user, activity)
+    except workflows.StepRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已同意延期存储")
     return redirect("compliance:activity", pk=activity.pk)
 
 

@@ -32,6 +32,7 @@ from avrecords.compliance.models import (
 from avrecords.compliance.violations import from_finding
 from avrecords.org.models import Role
 from avrecords.org.scope import sees_everything
+from avrecords.policies.services import calendar as official_calendar
 from avrecords.policies.services import profile_for_unit
 
 ROLE_OF = {"unit_head": Role.UNIT_HEAD, "leader": Role.LEADER, "admin": Role.ADMIN}
@@ -169,6 +170,44 @@ def decide_exemption(actor, exemption: Exemption, approve: bool, note: str = "")
         Finding.objects.filter(
             activity=activity, kind=FindingKind.MISSING, status__in=[FindingStatus.OPEN]
         ).update(status=FindingStatus.EXEMPTED, closed_at=timezone.now())
+    evaluate_activity(activity)
+
+
+@transaction.atomic
+def grant_extension(actor, activity: Activity) -> None:
+    """The unit head consents to the longer ingest deadline (fuzhou 004§17), if the profile
+    has one and it applies: never where a dispute or sudden incident happened."""
+    from avrecords.policies.deadlines import ExtensionRefused, ingest_due
+
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    profile = profile_for_unit(activity.unit)
+    extension = profile.ingest.extension if profile else None
+    if not may_decide(actor, activity.unit, extension.consent_by if extension else "unit_head"):
+        raise PermissionDenied
+    if extension is None:
+        raise StepRefused(f"策略“{profile.name if profile else ''}”没有延长存储期限的规定")
+    if activity.extension_by_id:
+        raise StepRefused("已同意过延期存储")
+    try:  # the same checks the deadline makes
+        ingest_due(
+            profile,
+            activity.ended_at,
+            official_calendar(),
+            extended=True,
+            activity=profile.activity(activity.kind),
+            dispute=activity.dispute,
+        )
+    except ExtensionRefused as exc:
+        raise StepRefused(str(exc)) from exc
+    Activity.objects.filter(pk=activity.pk).update(extension_by=actor, extension_at=timezone.now())
+    record(
+        "activity.extension",
+        actor=actor,
+        obj=activity,
+        summary=f"同意延期存储：{activity}",
+        detail={"cite": extension.cite, "rule": extension.rule.value, "amount": extension.amount},
+    )
+    activity.refresh_from_db()
     evaluate_activity(activity)
 
 
