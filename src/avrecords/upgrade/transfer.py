@@ -44,6 +44,8 @@ from django.db import transaction
 from avrecords.audit import services as audit
 from avrecords.lib.storage import get_store
 from avrecords.lib.storage.local import LocalStore
+from avrecords.policies import services as policies
+from avrecords.policies.models import PolicyProfile
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,15 @@ OBJECT_MODELS = {"recordings.recording", "recordings.quarantinedfile"}
 # Rows the target makes for itself, or that mean nothing on another installation.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
 # Models whose rows in the target mean it is not empty: refuse rather than merge.
-MUST_BE_EMPTY = ["org.user", "org.unit", "audit.auditentry", "recordings.recording"]
+MUST_BE_EMPTY = [
+    "org.user",
+    "org.unit",
+    "audit.auditentry",
+    "recordings.recording",
+    "policies.unitpolicy",
+    "policies.holidayoverride",
+    "compliance.activity",
+]
 
 
 class TransferError(Exception):
@@ -92,7 +102,12 @@ def transfer(old_home: Path, *, on_object: Callable[[int], None] | None = None) 
         exact = _ExactDatetimes(scratch_home / "avrecords.sqlite3")
         _copy_objects(LocalStore(old_store_path), dump, loadable, report, on_object, exact)
         with transaction.atomic():
+            # The new database's migrate installed this version's built-in policy profiles;
+            # the old installation's rows (same codes, perhaps older texts, referenced by its
+            # unit assignments) replace them, and are then brought up to this version.
+            PolicyProfile.objects.filter(builtin=True, unitpolicy__isnull=True).delete()
             call_command("loaddata", str(loadable), verbosity=0)
+            policies.sync_builtin()
         _copy_derived(old_home / "derived")
     _check_counts(report)
     result = audit.verify_chain()
