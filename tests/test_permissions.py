@@ -32,12 +32,13 @@ from avrecords.fixity.models import Outcome
 from avrecords.fixity.services import record_check
 from avrecords.fixity.sweep import ReadResult
 from avrecords.jobs import services as jobs
+from avrecords.lib.storage import get_store
 from avrecords.org.models import Role, User
 from avrecords.policies import services
 from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
 from tests import media as m
-from tests.conftest import PASSWORD, client_for
+from tests.conftest import PASSWORD, Org, client_for
 
 # --- the data: one recording, one batch and one quarantined file per squad ----------------
 
@@ -82,8 +83,52 @@ def _ingest(tmp_path: Path, station: str, files: dict[str, bytes]) -> dict:
     return report
 
 
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("permissions-world")
+
+
+@pytest.fixture(autouse=True)
+def isolated_store(settings, world_dir):
+    """Overrides conftest's: the module's one world keeps its originals in one store."""
+    settings.AVRECORDS_STORE_PATH = world_dir / "store"
+    settings.AVRECORDS_DERIVED_PATH = world_dir / "derived"
+    get_store.cache_clear()
+    yield settings.AVRECORDS_STORE_PATH
+    get_store.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker, library, world_dir):
+    """The world, built once for the module inside a transaction rolled back at its end.
+
+    Each test's own transaction (pytest-django's `db`) is then a savepoint inside it, rolled
+    back after the test, as Django's TestCase.setUpTestData does: every test starts from the
+    same world, and building it (real ingests) is paid once instead of 800 times."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    paths = override_settings(
+        AVRECORDS_STORE_PATH=world_dir / "store", AVRECORDS_DERIVED_PATH=world_dir / "derived"
+    )
+    with django_db_blocker.unblock(), paths:
+        get_store.cache_clear()
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world(Org(), library, world_dir / "dumps")
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            get_store.cache_clear()
+
+
 @pytest.fixture
-def world(org, library, tmp_path) -> World:
+def world(module_world, db) -> World:
+    return module_world
+
+
+def build_world(org, library, tmp_path) -> World:
     users = {
         "officer": org.officer,  # 张伟, 一中队: the squad-1 recording is his
         "officer2": org.officer2,  # 王芳, 一中队: same squad, not her recording
