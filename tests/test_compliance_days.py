@@ -201,3 +201,12 @@ def test_tongbai_counts_the_adjusted_working_saturday_for_late_ingest(org):
         org.squad1,
     )
     assert list(candidate.recordings.all()) == [late]
+
+
+def test_a_late_ingest_in_a_year_without_holiday_data_says_the_deadline_is_a_guess(org):
+    """2027's holidays were not published for this release: the deadline counts Monday to
+    Friday, and the finding says so rather than pretending to know (M1)."""
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="tongbai"))
+    rec = clip(org, "2026-12-31T09:00:00", "2026-12-31T10:00:00", "2027-01-06T09:00:00", "f1.mp4")
+    [late] = [f for f in evaluate_recording(rec) if f.kind == FindingKind.LATE_INGEST]
+    assert late.summary.endswith("（2027年的节假日安排尚未录入，暂按周一至周五为工作日计算）")

@@ -224,7 +224,8 @@ def recording_findings(recording: Recording, profile: Profile, cal: Calendar) ->
                 f"late:{recording.pk}",
                 FindingKind.LATE_INGEST,
                 f"应于 {timezone.localtime(due.at):%Y-%m-%d %H:%M} 前存储（{due.rule}），"
-                f"实际 {timezone.localtime(recording.ingested_at):%Y-%m-%d %H:%M} 入库，逾期 {_hours(late)}",
+                f"实际 {timezone.localtime(recording.ingested_at):%Y-%m-%d %H:%M} 入库，逾期 {_hours(late)}"
+                + (f"（{due.warning}）" if due.warning else ""),
                 due.cite,
                 recording.officer_id,
                 recording.pk,
