@@ -126,10 +126,11 @@ def capped_count(qs: QuerySet[Recording], *, cap: int | None = None) -> tuple[in
 def summarise(qs: QuerySet[Recording], *, cap: int | None = None) -> Summary:
     """Total and facet counts: exact up to `cap`, estimated (or partial) past it."""
     cap = count_cap() if cap is None else cap
-    counts, total, ordered = _matches(qs.order_by()[: cap + 1])
+    if _reads_table(qs):
+        counts, total, ordered = _matches(qs.order_by()[: cap + 1])
+    else:
+        (counts, total), ordered = _grouped(qs.order_by()[: cap + 1]), None
     if total <= cap:
-        # Every match was read: the pages come from these ids, with no second index scan
-        # (a rare text term costs one pass over its trigram postings, not two).
         return Summary(total, False, cap, _facets(counts), ordered_ids=ordered)
     if connection.vendor != "postgresql":
         newest, _ = _grouped(qs.order_by("-started_at")[:cap])
@@ -172,6 +173,14 @@ def _count(sql: str, params: list) -> tuple[dict[str, dict[str, int]], int]:
                 bucket = counts.setdefault(facet, {})
                 bucket[value] = bucket.get(value, 0) + n
     return counts, total
+
+
+def _reads_table(qs: QuerySet[Recording]) -> bool:
+    """A text condition (trigram index on PostgreSQL, LIKE on SQLite) reads the table rows
+    anyway: then the count takes the ids too, and the page needs no second scan. Without one
+    the count is answered from a covering index alone, which taking the ids would spoil."""
+    where = str(qs.query).partition(" WHERE ")[2]
+    return "search_text" in where or " LIKE " in where.upper()
 
 
 def _matches(window: QuerySet[Recording]) -> tuple[dict[str, dict[str, int]], int, list[int]]:
