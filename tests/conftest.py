@@ -14,7 +14,7 @@ from avrecords.org.models import Role, Unit, User
 from tests.media import build_library
 
 PASSWORD = "test-password-1"
-pytest_plugins = ["tests.s3server"]
+pytest_plugins = ["tests.s3server", "tests.permissions_world"]
 
 
 @pytest.fixture(scope="session", autouse=True)

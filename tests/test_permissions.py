@@ -9,83 +9,35 @@ that the audit trail must record.
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import io
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from avrecords.api import api
 from avrecords.audit.models import AuditEntry
-from avrecords.compliance import activities as acts
-from avrecords.compliance import workflows
-from avrecords.compliance.engine import evaluate_activity
-from avrecords.fixity.models import Outcome
-from avrecords.fixity.services import record_check
-from avrecords.fixity.sweep import ReadResult
-from avrecords.jobs import services as jobs
 from avrecords.lib.storage import get_store
-from avrecords.org.models import Role, User
-from avrecords.policies import services
-from avrecords.policies.models import PolicyProfile
+from avrecords.org.models import User
 from avrecords.recordings.models import Recording
 from tests import media as m
-from tests.conftest import PASSWORD, Org, client_for
+from tests.conftest import PASSWORD, client_for
+from tests.permissions_world import (
+    CUSTOM,
+    NO_SUCH_ID,
+    SQUAD1_BROKEN,
+    SQUAD1_NAME,
+    SQUAD2_BROKEN,
+    SQUAD2_NAME,
+    World,
+    custom_profile_source,
+)
 
-# --- the data: one recording, one batch and one quarantined file per squad ----------------
-
-SQUAD1_NAME = m.H264  # camera 3501001, issued to 张伟 (执法一中队)
-SQUAD2_NAME = "3501004_350221_20261120093000_0001.MP4"  # camera 3501004, issued to 杨军 (二中队)
-SQUAD1_BROKEN = "3501001_350211_20261120100000_0009.MP4"
-SQUAD2_BROKEN = "3501004_350221_20261120100000_0009.MP4"
-NO_SUCH_ID = 999_999
-
-
-@dataclass
-class World:
-    users: dict[str, User]
-    recording: dict[str, int]  # squad → recording id
-    batch: dict[str, int]  # squad → ingest batch id
-    alarm: dict[str, int]  # squad → open fixity alarm on that squad's recording
-    photo: bytes  # something to upload
-    activity: int = 0  # the squad-1 officer's activity (nothing recorded: a finding)
-    finding: int = 0  # its missing-recording finding
-    exemption: int = 0  # his pending exemption for it
-
-    def ids(self, squad: str = "squad1") -> dict[str, int]:
-        return {
-            "rec": self.recording[squad],
-            "batch": self.batch[squad],
-            "alarm": self.alarm[squad],
-            "act": self.activity,
-            "finding": self.finding,
-            "exemption": self.exemption,
-        }
-
-
-def _ingest(tmp_path: Path, station: str, files: dict[str, bytes]) -> dict:
-    media_dir = tmp_path / station / "DCIM" / "100MEDIA"
-    media_dir.mkdir(parents=True)
-    for name, data in files.items():
-        (media_dir / name).write_bytes(data)
-    out = io.StringIO()
-    call_command("ingest", str(tmp_path / station), "--station", station, "--json", stdout=out)
-    report = json.loads(out.getvalue())
-    assert report["counts"]["imported"] == 1 and report["counts"]["quarantined"] == 1, report
-    return report
-
-
-@pytest.fixture(scope="module")
-def world_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("permissions-world")
+# `world` and its module-scoped build are fixtures of tests/permissions_world.py (a plugin
+# named in conftest); the store override below makes every test use the world's store.
 
 
 @pytest.fixture(autouse=True)
@@ -96,106 +48,6 @@ def isolated_store(settings, world_dir):
     get_store.cache_clear()
     yield settings.AVRECORDS_STORE_PATH
     get_store.cache_clear()
-
-
-@pytest.fixture(scope="module")
-def module_world(django_db_setup, django_db_blocker, library, world_dir):
-    """The world, built once for the module inside a transaction rolled back at its end.
-
-    Each test's own transaction (pytest-django's `db`) is then a savepoint inside it, rolled
-    back after the test, as Django's TestCase.setUpTestData does: every test starts from the
-    same world, and building it (real ingests) is paid once instead of 800 times."""
-    from django.db import transaction
-    from django.test import override_settings
-
-    paths = override_settings(
-        AVRECORDS_STORE_PATH=world_dir / "store", AVRECORDS_DERIVED_PATH=world_dir / "derived"
-    )
-    with django_db_blocker.unblock(), paths:
-        get_store.cache_clear()
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build_world(Org(), library, world_dir / "dumps")
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            get_store.cache_clear()
-
-
-@pytest.fixture
-def world(module_world, db) -> World:
-    return module_world
-
-
-def build_world(org, library, tmp_path) -> World:
-    users = {
-        "officer": org.officer,  # 张伟, 一中队: the squad-1 recording is his
-        "officer2": org.officer2,  # 王芳, 一中队: same squad, not her recording
-        "other_officer": org.other_officer,  # 杨军, 二中队
-        "admin": org.admin,  # 一中队
-        "other_admin": org.other_admin,  # 二中队
-        "bureau_admin": org.bureau_admin,  # the whole bureau
-        "leader": org.leader,  # the whole bureau
-        "head2": org.head2,  # unit head of 二中队
-        "supervisor": org._user("jiandu", "监督员", Role.SUPERVISOR, org.squad1),
-        "archivist": org._user("dangan", "档案员", Role.ARCHIVIST, org.bureau),
-        "sysadmin": org.sysadmin,
-        "superuser": User.objects.create_superuser("root", password=PASSWORD),
-    }
-    one = _ingest(
-        tmp_path,
-        "一中队采集站",
-        {SQUAD1_NAME: (library / m.H264).read_bytes(), SQUAD1_BROKEN: b"not media (squad 1)"},
-    )
-    two = _ingest(
-        tmp_path,
-        "二中队采集站",
-        {SQUAD2_NAME: (library / m.H264_B).read_bytes(), SQUAD2_BROKEN: b"not media (squad 2)"},
-    )
-    jobs.run_pending()  # thumbnails
-    recording = {
-        squad: next(f["recording_id"] for f in report["files"] if f["outcome"] == "imported")
-        for squad, report in (("squad1", one), ("squad2", two))
-    }
-    assert Recording.objects.get(pk=recording["squad1"]).officer == org.officer
-    assert Recording.objects.get(pk=recording["squad2"]).officer == org.other_officer
-    # A fixity alarm per squad, recorded as a sweep would (tests/test_fixity.py damages real
-    # stored objects; here only the alarm rows matter).
-    alarm = {
-        squad: record_check(
-            Recording.objects.get(pk=rec_id), ReadResult(Outcome.MISSING, error="gone")
-        ).pk
-        for squad, rec_id in recording.items()
-    }
-    # A profile an administrator made (built-in ones are read-only): the edit and PUT targets.
-    services.save_profile(None, custom_profile_source())
-    # The squad-1 officer's seizure that nothing recorded, his finding and exemption (U1, U4).
-    services.assign(None, org.bureau, PolicyProfile.objects.get(code="tongbai"))
-    seizure = acts.create_activity(
-        org.admin,
-        acts.ActivityInput(
-            unit=org.squad1,
-            kind="seal_seizure",
-            started_at=dt.datetime(2026, 9, 30, 14, tzinfo=dt.UTC),
-            ended_at=dt.datetime(2026, 9, 30, 15, tzinfo=dt.UTC),
-            officers=[org.officer],
-        ),
-    )
-    [finding] = evaluate_activity(seizure)
-    exemption = workflows.submit_exemption(
-        org.officer, seizure, "device_fault", "设备故障无法开机", "000§13"
-    )
-    return World(
-        users,
-        recording,
-        {"squad1": one["batch_id"], "squad2": two["batch_id"]},
-        alarm,
-        (library / m.PHOTO).read_bytes(),
-        seizure.pk,
-        finding.pk,
-        exemption.pk,
-    )
 
 
 # --- the rules --------------------------------------------------------------------------
@@ -231,16 +83,6 @@ ACTIVITY_RECORDERS = UPLOADERS | {"head2"}  # officers, administrators, unit hea
 # leader above it decides; system administrators may too.
 ACKNOWLEDGERS = POLICY_MANAGERS | {"leader"}
 EXEMPTION_DECIDERS = POLICY_MANAGERS | {"leader"}
-CUSTOM = "xianju"  # the administrator-made profile of the world
-
-
-def custom_profile_source() -> str:
-    source = PolicyProfile.objects.get(code="tongbai").source
-    return source.replace("code: tongbai", f"code: {CUSTOM}").replace(
-        "name: 桐柏县市场监督管理局", "name: 某县局执法策略"
-    )
-
-
 # Unit roles see their unit's subtree, system administrators everything.
 UNIT_SCOPE = {
     "squad1": frozenset(
