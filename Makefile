@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export AVRECORDS_HOME ?= $(CURDIR)/var
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgresql lint bench clean install
+.PHONY: run test test-sqlite test-postgresql lint bench bench-search clean install
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/fixity_bench.py
 	$(BIN)/python bench/s3_bench.py
+
+# Search at 10M rows (PostgreSQL) and 1M (SQLite). The first run seeds them (about 25 min on
+# two cores) into var/bench-search and the database avrecords_bench_search; later runs reuse.
+bench-search: $(STAMP)
+	$(BIN)/python bench/search_bench.py --workdir $(CURDIR)/var/bench-search
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
