@@ -317,3 +317,39 @@ def test_profiles_without_an_extension_refuse_it(org, head1):
     )
     with pytest.raises(workflows.StepRefused, match="没有延长"):
         workflows.grant_extension(head1, activity)
+
+
+def test_giving_a_unit_another_profile_re_evaluates_its_recent_activities(org):
+    """X3: the same break is a gap under fuzhou (60 s tolerance) and stays one under another
+    profile; a document-time mismatch exists only where the rules ask for the check."""
+    from avrecords.jobs import services as jobs
+
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="fuzhou"))
+    now = dt.datetime.now(tz=BEIJING).replace(microsecond=0) - dt.timedelta(days=1)
+    make(
+        org,
+        "r.mp4",
+        at=now.timetuple()[:6],
+        ended_at=now + dt.timedelta(minutes=30),
+        device=org.camera,
+    )
+    activity = acts.create_activity(
+        org.admin,
+        acts.ActivityInput(
+            unit=org.squad1,
+            kind="on_site_inspection",
+            started_at=now,
+            ended_at=now + dt.timedelta(minutes=30),
+            officers=[org.officer],
+            document_name="现场检查笔录",
+            document_started_at=now,
+            document_ended_at=now + dt.timedelta(minutes=45),
+        ),
+    )
+    evaluate_activity(activity)
+    assert not Finding.objects.filter(kind=FindingKind.TIME_MISMATCH).exists()  # fuzhou: no check
+    jobs.run_pending()
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="tongbai"))
+    jobs.run_pending()
+    mismatch = Finding.objects.get(kind=FindingKind.TIME_MISMATCH)
+    assert mismatch.cite == "000§12" and mismatch.status == FindingStatus.OPEN

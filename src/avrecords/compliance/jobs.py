@@ -17,3 +17,30 @@ def run_evaluate(job: Job) -> None:
     recording = Recording.objects.filter(pk=job.subject_id).select_related("unit").first()
     if recording is not None:
         relinked(recording)
+
+
+REEVALUATE_JOB = "compliance.reevaluate_unit"
+REEVALUATE_DAYS = 30  # a new profile applies to the last month's activities, not to history
+
+
+@handler(REEVALUATE_JOB)
+def run_reevaluate(job: Job) -> None:
+    """A unit's profile changed: re-evaluate the recent activities of its subtree (and their
+    recordings) under the profile that now applies."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from avrecords.compliance.engine import evaluate_activity
+    from avrecords.compliance.models import Activity
+    from avrecords.org.models import Unit
+    from avrecords.policies.services import calendar
+
+    unit = Unit.objects.filter(pk=job.subject_id).first()
+    if unit is None:
+        return
+    since = timezone.now() - dt.timedelta(days=REEVALUATE_DAYS)
+    cal = calendar()
+    recent = Activity.objects.filter(unit__path__startswith=unit.path, ended_at__gte=since)
+    for activity in recent.select_related("unit").iterator():
+        evaluate_activity(activity, cal)

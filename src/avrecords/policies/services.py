@@ -18,6 +18,7 @@ from django.db import transaction
 from pydantic import ValidationError
 
 from avrecords.audit.services import record
+from avrecords.jobs import services as jobs
 from avrecords.lib.workdays import Calendar, Override
 from avrecords.org.models import Unit
 from avrecords.policies.models import HolidayOverride, PolicyProfile, UnitPolicy
@@ -234,6 +235,8 @@ def assign(actor, unit: Unit, profile: PolicyProfile | None) -> None:
         current.delete()
     else:
         UnitPolicy.objects.update_or_create(unit=unit, defaults={"profile": profile})
+    # Findings follow the rules that now apply (the compliance app's job; X3 → U1–U7).
+    jobs.enqueue("compliance.reevaluate_unit", "unit", unit.pk)
     record(
         "policy.assign",
         actor=actor,
