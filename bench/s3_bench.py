@@ -36,30 +36,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from ingest_bench import dump_name, encode_clip, remux_to_size  # noqa: E402
+from benchmedia import (  # noqa: E402
+    MB,
+    MIB,
+    SETUP_STATION,
+    STATION,
+    dump_name,
+    encode_clip,
+    log,
+    remux_to_size,
+    warm,
+)
 from tests.s3server import SeaweedServer  # noqa: E402
 
-MB = 1_000_000
-MIB = 1024 * 1024
 TARGET_RATIO = 0.85
-STATION = "基准测试采集站"
-SETUP_STATION = f"""
-from avrecords.org.models import Unit
-from avrecords.equipment.models import Station
-unit = Unit.objects.create(name="基准测试单位", code="BENCH")
-Station.objects.create(name={STATION!r}, unit=unit)
-"""
-
-
-def log(msg: str) -> None:
-    print(msg, flush=True)
-
-
-def warm(files: list[Path]) -> None:
-    for path in files:
-        with open(path, "rb") as fh:
-            while fh.read(8 * MIB):
-                pass
 
 
 def cli_env(home: Path, server: SeaweedServer, bucket: str, part_bytes: int) -> dict[str, str]:

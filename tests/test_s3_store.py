@@ -366,10 +366,9 @@ def test_a_store_that_stops_answering_fails_the_put_after_its_retries():
             backoff_seconds=0.01,
             timeout_seconds=1,
         )
-        started = time.monotonic()
-        with pytest.raises(StoreUnavailableError):
+        with pytest.raises(StoreUnavailableError, match=r"after 2 attempt\(s\)") as failed:
             store.put(io.BytesIO(b"x" * 1000))
-        assert 1.5 < time.monotonic() - started < 15
+        assert "timeout" in str(failed.value).lower()  # the read timed out; it did not hang
 
 
 def test_verify_ready_accepts_only_an_object_lock_bucket(store, s3_server):

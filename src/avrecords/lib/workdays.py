@@ -17,6 +17,7 @@ administrator entering 2027 enters its holidays and its adjusted working weekend
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,16 @@ HOLIDAY_NAMES_ZH = {
     "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
 }
 MAX_DAYS_SCANNED = 400  # no run of non-working days is this long: a guard, not a rule
+
+
+@functools.cache
+def library_knows(year: int) -> bool:
+    """Whether chinese-calendar has the year's schedule (it raises for the others)."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -60,37 +71,26 @@ class Calendar:
         """'override', 'library' or 'weekends' (a guess)."""
         if year in self._override_years:
             return "override"
-        try:
-            chinese_calendar.is_workday(dt.date(year, 6, 1))
-        except NotImplementedError:
-            return "weekends"
-        return "library"
+        return "library" if library_knows(year) else "weekends"
 
     def is_workday(self, day: dt.date) -> bool:
         if (entry := self.overrides.get(day)) is not None:
             return entry.workday
-        if day.year in self._override_years:
-            return day.weekday() < 5
-        try:
+        source = self.source(day.year)
+        if source == "library":
             return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            if day.year not in self.guessed_years:
-                log.warning(
-                    "no holiday data for %d: counting Monday-Friday as working days", day.year
-                )
-                self.guessed_years.add(day.year)
-            return day.weekday() < 5
+        if source == "weekends" and day.year not in self.guessed_years:
+            log.warning("no holiday data for %d: counting Monday-Friday as working days", day.year)
+            self.guessed_years.add(day.year)
+        return day.weekday() < 5
 
     def day_name(self, day: dt.date) -> str:
         """The holiday or adjusted working day's Chinese name, '' for an ordinary day."""
         if (entry := self.overrides.get(day)) is not None:
             return entry.name or ("调休上班" if entry.workday else "休息日")
-        if day.year in self._override_years:
+        if self.source(day.year) != "library":
             return ""
-        try:
-            on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        except NotImplementedError:
-            return ""
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
         if name is None:
             return ""
         zh = HOLIDAY_NAMES_ZH.get(name, name)

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+_PARSED: dict = {}  # (pk, updated_at) → schema.Profile; profiles are frozen models
+
 
 class PolicyProfile(models.Model):
     """One agency's rules as a validated YAML document (schema.Profile), with its articles."""
@@ -32,9 +34,17 @@ class PolicyProfile(models.Model):
 
     @property
     def profile(self):
+        """The validated profile; parsed once per saved version (pages and the compliance
+        engine ask for it many times per request)."""
         from avrecords.policies.schema import Profile
 
-        return Profile.model_validate(self.data)
+        key = (self.pk, self.updated_at)
+        parsed = _PARSED.get(key)
+        if parsed is None:
+            if len(_PARSED) >= 64:
+                _PARSED.clear()
+            parsed = _PARSED[key] = Profile.model_validate(self.data)
+        return parsed
 
 
 class UnitPolicy(models.Model):

@@ -27,6 +27,7 @@ from avrecords.policies.schema import Profile
 log = logging.getLogger(__name__)
 
 MAX_SOURCE_BYTES = 256 * 1024
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 _MESSAGES = {
     "missing": "缺少此项",
     "extra_forbidden": "不认识的字段",
@@ -94,7 +95,7 @@ def parse(text: str) -> Profile:
     if len(text.encode()) > MAX_SOURCE_BYTES:
         raise ProfileInvalid([f"文件过大（上限 {MAX_SOURCE_BYTES // 1024} KB）"])
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "文件"
