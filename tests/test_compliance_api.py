@@ -59,3 +59,22 @@ def test_bad_activities_are_refused_with_the_fields(org):
     assert fields == ["活动类型", "实际结束"]
     assert response.json()["errors"][1]["message"] == "结束时间早于开始时间"
     assert not Activity.objects.exists()
+
+
+def test_a_case_system_posts_with_http_basic_and_no_csrf_token(org):
+    """Case systems are scripts: HTTP Basic, no session, no CSRF token (like station uploads)."""
+    import base64
+
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="fuzhou"))
+    token = base64.b64encode(f"{org.admin.username}:{PASSWORD}".encode()).decode()
+    script = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Basic {token}")
+    made = script.post("/api/v1/activities", body(org), content_type="application/json")
+    assert made.status_code == 201
+    listed = script.get("/api/v1/findings", {"status": "all"}).json()
+    assert [f["kind"] for f in listed] == ["missing"]
+    wrong = script.get("/api/v1/findings", {"status": "everything"})
+    assert wrong.status_code == 422 and "status 应为" in wrong.json()["detail"]

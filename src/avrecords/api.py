@@ -34,7 +34,10 @@ class Invalid(Schema):
 api = NinjaAPI(
     title="AVRecords 行政执法音像记录管理平台 API",
     version="1",
-    auth=[django_auth, BasicAuth()],
+    # Basic first: a station script or case system has no session, and the session check
+    # would refuse its POST for want of a CSRF token before Basic was ever tried. A browser
+    # sends no Authorization header, so it falls through to the session (with CSRF).
+    auth=[BasicAuth(), django_auth],
     urls_namespace="api",
 )
 

@@ -15,7 +15,13 @@ from avrecords.api import Error, Invalid
 from avrecords.compliance import activities as acts
 from avrecords.compliance import imports, workflows
 from avrecords.compliance.engine import evaluate_activity
-from avrecords.compliance.models import Activity, ActivitySource, Finding, FindingStatus
+from avrecords.compliance.models import (
+    Activity,
+    ActivitySource,
+    Finding,
+    FindingKind,
+    FindingStatus,
+)
 from avrecords.org.scope import can_import_activities, can_record_activity
 
 router = Router(tags=["执法活动与合规"])
@@ -204,10 +210,24 @@ def import_activities(request, file: File[UploadedFile]):
     "/findings", response={200: list[FindingOut], 401: Error, 422: Invalid}, summary="合规问题"
 )
 def list_findings(request, status: str = "open", kind: str = "", page: int = 1):
+    if status not in ("open", "all", *FindingStatus.values) or kind not in (
+        "",
+        *FindingKind.values,
+    ):
+        return Status(
+            422,
+            {
+                "detail": "参数无效：status 应为 open、all 或 "
+                + "、".join(FindingStatus.values)
+                + "；kind 应为 "
+                + "、".join(FindingKind.values),
+                "errors": [],
+            },
+        )
     qs = workflows.visible_findings(request.user)
     if status == "open":
         qs = qs.filter(status__in=[FindingStatus.OPEN, FindingStatus.EXPLAINED])
-    elif status:
+    elif status != "all":
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)

@@ -7,9 +7,8 @@ import datetime as dt
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.security import django_auth
 
-from avrecords.api import BasicAuth, Error, Invalid
+from avrecords.api import Error, Invalid
 from avrecords.org.scope import can_download_original, can_ingest, can_upload
 from avrecords.recordings import listing, services
 from avrecords.recordings.models import IngestBatch, Recording
@@ -217,9 +216,6 @@ def download_original(request, recording_id: int):
         507: Error,
     },
     summary="上传音像文件（multipart/form-data，可多个文件）",
-    # Basic first: a station script has no session, and the session check would refuse
-    # its POST for want of a CSRF token before Basic was ever tried.
-    auth=[BasicAuth(), django_auth],
 )
 def upload_recordings(request):
     if not can_upload(request.user):
