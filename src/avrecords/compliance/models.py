@@ -34,6 +34,9 @@ class Activity(models.Model):
     )
     officers = models.ManyToManyField(USER, related_name="activities", verbose_name="执法人员")
     dispute = models.BooleanField("现场发生纠纷或突发事件", default=False)
+    explosive_area = models.BooleanField(
+        "爆炸危险区域", default=False, help_text="须使用防爆音像记录设备（承德 001§6）"
+    )
     returned_at = models.DateTimeField(
         "返回单位时间", null=True, blank=True, help_text="连续工作、异地执法或偏远地区执法时填写"
     )
@@ -143,6 +146,14 @@ class Finding(models.Model):
     recording = models.ForeignKey(
         "recordings.Recording", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    handled_by = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="人员调离后由交接人负责说明（E5）；为空时由 officer 本人负责",
+    )
     summary = models.CharField("说明", max_length=300)
     cite = models.CharField("依据条款", max_length=100, blank=True)
     detail = models.JSONField(default=dict)
@@ -220,6 +231,7 @@ class ViolationStatus(models.TextChoices):
 class ViolationCandidate(models.Model):
     """A possible breach (S4) for supervisors to confirm or dismiss, with its evidence."""
 
+    key = models.CharField(max_length=100, unique=True, null=True, blank=True)  # one per cause
     kind = models.CharField("类型", max_length=32)
     kind_name = models.CharField("类型名称", max_length=100)
     person = models.ForeignKey(
@@ -230,6 +242,9 @@ class ViolationCandidate(models.Model):
         Finding, null=True, blank=True, on_delete=models.PROTECT, related_name="violation"
     )
     activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT)
+    device = models.ForeignKey(
+        "equipment.Device", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recordings = models.ManyToManyField("recordings.Recording", blank=True, related_name="+")
     summary = models.CharField("说明", max_length=300)
     cite = models.CharField("依据条款", max_length=100, blank=True)

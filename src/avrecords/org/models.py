@@ -18,6 +18,9 @@ class Unit(models.Model):
         verbose_name="上级单位",
     )
     path = models.CharField(max_length=255, db_index=True, editable=False)
+    field_squad = models.BooleanField(
+        "现场执法分队", default=False, help_text="配备标准按现场执法分队计（如福州 004§5）"
+    )
 
     class Meta:
         ordering = ["path"]

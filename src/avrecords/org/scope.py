@@ -65,6 +65,21 @@ def can_acknowledge_fixity(user) -> bool:
     return user.is_authenticated and (sees_everything(user) or user.role in INGEST_ROLES)
 
 
+EQUIPMENT_MANAGERS = {Role.ADMIN, Role.SYSADMIN}
+EQUIPMENT_VIEWERS = {Role.ADMIN, Role.UNIT_HEAD, Role.LEADER, Role.SUPERVISOR, Role.SYSADMIN}
+
+
+def can_manage_equipment(user) -> bool:
+    """Keep the equipment ledger (E1–E7): register and import devices, issue and return them,
+    record repairs and losses, run clearances: equipment administrators of their units."""
+    return user.is_authenticated and (sees_everything(user) or user.role in EQUIPMENT_MANAGERS)
+
+
+def can_view_equipment(user) -> bool:
+    """See the units' ledger, staffing report and dashboard (officers see their own devices)."""
+    return user.is_authenticated and (sees_everything(user) or user.role in EQUIPMENT_VIEWERS)
+
+
 def visible_units(user) -> QuerySet[Unit]:
     if not user.is_authenticated:
         return Unit.objects.none()

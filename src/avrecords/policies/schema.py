@@ -8,7 +8,7 @@ they leave open (the tolerance of a clock, the sample ratio "按一定比例") s
 
 Sections and the requirement that enforces them: `activities` (U1), `ingest` (M1),
 `continuity` (U2, U6), `interruptions` (U3), `exemptions` (U4), `retention` (M5),
-`staffing` (E3), `approvals` (M3, M8), `supervision` (S2, S5).
+`staffing` (E3), `equipment` (E4, E5, E7), `approvals` (M3, M8), `supervision` (S2, S5).
 """
 
 from __future__ import annotations
@@ -165,6 +165,61 @@ class Staffing(Cited):
     min_per_field_squad: int = Field(0, ge=0)
 
 
+FEATURES = {
+    "tamper_proof": "文件防删改",
+    "encryption": "文件加密",
+    "wide_angle": "广角镜头",
+    "loop_recording": "循环录像",
+    "night_vision": "红外夜视",
+    "gps": "GPS定位",
+    "wireless_upload": "无线实时上传",
+    "explosion_proof": "防爆",
+}
+Feature = Literal[
+    "tamper_proof",
+    "encryption",
+    "wide_angle",
+    "loop_recording",
+    "night_vision",
+    "gps",
+    "wireless_upload",
+    "explosion_proof",
+]
+
+
+class SpecMinimum(Cited):
+    """The minimum a carried recorder must meet (E4); below it → flagged for replacement."""
+
+    kinds: list[Literal["body_camera", "handheld"]] = Field(
+        default_factory=lambda: ["body_camera", "handheld"], min_length=1
+    )
+    min_resolution: int = Field(gt=0, description="vertical lines, 1080 = 1920×1080")
+    min_battery_hours: float = Field(gt=0)
+    min_storage_gb: int = Field(gt=0)
+    required: list[Feature] = Field(default_factory=list)
+
+
+class ClockCheck(Cited):
+    """E7: how far a device clock may run ahead of the station's, and how long before docking a
+    dump's newest file may end before the clock is suspected of having been reset."""
+
+    tolerance_seconds: int = Field(gt=0)
+    stale_days: int = Field(gt=0)
+
+
+class Clearance(Cited):
+    """E5: days to finish a transfer or departure clearance before a violation candidate."""
+
+    days: int = Field(gt=0)
+
+
+class Equipment(Strict):
+    specs: SpecMinimum
+    clock: ClockCheck
+    clearance: Clearance
+    explosion_proof_activities: Cited | None = None  # 001§6(1): explosive areas
+
+
 class ApprovalChain(Cited):
     steps: list[str] = Field(min_length=1, description="roles, in order")
     executed_by: str = "admin"
@@ -206,6 +261,7 @@ class Profile(Strict):
     exemptions: Exemptions
     retention: Retention
     staffing: Staffing
+    equipment: Equipment
     approvals: Approvals
     supervision: Supervision
 

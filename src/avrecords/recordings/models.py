@@ -120,6 +120,15 @@ class Recording(models.Model):
         verbose_name="单位",
         db_index=False,
     )
+    keeper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kept_recordings",
+        verbose_name="交接保管人",
+        help_text="原记录人员调离后接收其音像资料的人（E5，004§18）",
+    )
     device_serial = models.CharField("设备序号（文件）", max_length=64, blank=True)
     officer_no = models.CharField("人员编号（文件）", max_length=64, blank=True)
     segment_no = models.CharField("分段号", max_length=16, blank=True)

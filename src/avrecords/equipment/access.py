@@ -1,0 +1,51 @@
+"""Which devices and people a user may see in the equipment ledger (X2 applied to E1–E7).
+
+Unit roles see the devices of their unit's subtree; system administrators all; an officer
+the devices he holds now or has held. Anything else is answered 404 by the pages."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from avrecords.equipment.models import Device
+from avrecords.org.models import User
+from avrecords.org.scope import UNIT_SCOPED_ROLES, sees_everything, visible_units
+
+
+def visible_devices(user) -> QuerySet[Device]:
+    if not user.is_authenticated:
+        return Device.objects.none()
+    if sees_everything(user):
+        return Device.objects.all()
+    if user.role in UNIT_SCOPED_ROLES and user.unit_id is not None:
+        return Device.objects.filter(unit__path__startswith=user.unit.path)
+    return Device.objects.filter(custodies__holder=user).distinct()
+
+
+def visible_people(user) -> QuerySet[User]:
+    """People whose custody ledger and clearance the user may see."""
+    if not user.is_authenticated:
+        return User.objects.none()
+    if sees_everything(user):
+        return User.objects.all()
+    if user.role in UNIT_SCOPED_ROLES and user.unit_id is not None:
+        return User.objects.filter(unit__in=visible_units(user))
+    return User.objects.filter(pk=user.pk)
+
+
+def device_in_unit_scope(user, device: Device) -> bool:
+    """The device belongs to a unit the user administers (not merely one he once held)."""
+    if sees_everything(user):
+        return True
+    return (
+        user.role in UNIT_SCOPED_ROLES
+        and user.unit_id is not None
+        and device.unit.path.startswith(user.unit.path)
+    )
+
+
+def held_by(device: Device, user) -> bool:
+    return device.custodies.filter(holder=user, ended_at__isnull=True).exists()
+
+
+__all__ = ["visible_devices", "visible_people", "device_in_unit_scope", "held_by"]
