@@ -13,7 +13,7 @@ AVRECORDS = [sys.executable, "-m", "avrecords.cli"]
 SETUP_STATION = """
 from avrecords.org.models import Unit, User, Role
 from avrecords.equipment.models import Device, Station
-from avrecords.equipment.services import issue_device
+from avrecords.equipment.custody import issue_device
 import datetime as dt
 unit = Unit.objects.create(name="执法一中队", code="C01")
 officer = User.objects.create(username="zhangwei", full_name="张伟", officer_no="350211", unit=unit, role=Role.OFFICER)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from avrecords.demo import media
 from avrecords.equipment.models import Device, DeviceKind, Station
-from avrecords.equipment.services import issue_device
+from avrecords.equipment.custody import issue_device
 from avrecords.org.models import Role, Unit, User
 from avrecords.recordings.ingest import ingest_directory
 from avrecords.recordings.models import IngestSource

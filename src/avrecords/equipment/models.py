@@ -85,11 +85,19 @@ class Custody(models.Model):
     started_at = models.DateTimeField("领用时间")
     ended_at = models.DateTimeField("归还时间", null=True, blank=True)
     issued_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="发放经办人",
     )
     returned_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="归还经办人",
     )
     issue_condition = models.CharField("领用时状况", max_length=200, blank=True)
@@ -150,11 +158,19 @@ class DeviceEvent(models.Model):
     kind = models.CharField("事项", max_length=16, choices=EventKind.choices)
     at = models.DateTimeField("发生时间")
     operator = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="登记人",
     )
     person = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="当事人",
     )
     status_before = models.CharField(max_length=20, blank=True)
@@ -162,7 +178,11 @@ class DeviceEvent(models.Model):
     vendor = models.CharField("维修单位", max_length=100, blank=True)
     note = models.CharField("说明", max_length=500, blank=True)
     acknowledged_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="单位负责人已阅",
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -204,6 +224,9 @@ class PreUseCheck(models.Model):
         verbose_name_plural = "使用前检查"
         indexes = [models.Index(fields=["device", "checked_on"])]
 
+    def __str__(self) -> str:
+        return f"{self.device.serial} {self.checked_on} {'合格' if self.passed else '不合格'}"
+
     @property
     def passed(self) -> bool:
         return self.works and self.battery_ok and self.storage_ok and self.clock_ok
@@ -220,11 +243,17 @@ class ClockFlag(models.Model):
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="clock_flags")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     batch = models.ForeignKey(
-        "recordings.IngestBatch", null=True, blank=True, on_delete=models.PROTECT,
+        "recordings.IngestBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     recording = models.ForeignKey(
-        "recordings.Recording", null=True, blank=True, on_delete=models.PROTECT,
+        "recordings.Recording",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     device_time = models.DateTimeField("设备时间")
@@ -243,6 +272,9 @@ class ClockFlag(models.Model):
         ordering = ["-created_at"]
         verbose_name = "时钟偏差"
         verbose_name_plural = "时钟偏差"
+
+    def __str__(self) -> str:
+        return f"{self.device.serial} {self.get_kind_display()}（{self.offset_seconds} 秒）"
 
 
 class ClearanceKind(models.TextChoices):
@@ -290,3 +322,6 @@ class Clearance(models.Model):
                 fields=["person"], condition=Q(status="open"), name="one_open_clearance"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_kind_display()}交接（{self.get_status_display()}）"

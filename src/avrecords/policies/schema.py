@@ -217,6 +217,7 @@ class Equipment(Strict):
     specs: SpecMinimum
     clock: ClockCheck
     clearance: Clearance
+    loss: Cited  # E6: a lost or stolen device raises a violation candidate under this article
     explosion_proof_activities: Cited | None = None  # 001§6(1): explosive areas
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from avrecords.equipment.models import Device
-from avrecords.equipment.services import holder_at
+from avrecords.equipment.custody import holder_at
 from avrecords.org.models import User
 from avrecords.recordings.media.probe import ProbeResult
 from avrecords.recordings.models import TimeSource
