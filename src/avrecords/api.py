@@ -66,6 +66,7 @@ def _invalid(request, exc):
 
 def _register():
     from avrecords.compliance.api import router as compliance_router
+    from avrecords.equipment.api_checks import router as checks_router
     from avrecords.fixity.api import router as fixity_router
     from avrecords.policies.api import router as policies_router
     from avrecords.recordings.api import router as recordings_router
@@ -74,6 +75,7 @@ def _register():
     api.add_router("/", fixity_router)
     api.add_router("/", policies_router)
     api.add_router("/", compliance_router)
+    api.add_router("/devices", checks_router)
 
 
 _register()

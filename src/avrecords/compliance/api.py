@@ -102,6 +102,7 @@ class TodoOut(Schema):
     explain: list[FindingOut]
     acknowledge: list[FindingOut]
     exemptions: list[int]
+    device_losses: list[int] = []  # loss and theft reports for the unit head (E6)
 
 
 def _input_from(request, body: ActivityIn):
@@ -242,4 +243,5 @@ def todo(request):
         "explain": items["explain"],
         "acknowledge": items["acknowledge"],
         "exemptions": [e.pk for e in items["exemptions"]],
+        "device_losses": [e.pk for e in items["device_losses"]],
     }

@@ -84,8 +84,9 @@ def parse_time(value) -> dt.datetime | None:
     return moment
 
 
-def read_table(name: str, data: bytes) -> list[dict[str, str]]:
-    """Rows (header → cell) of the first sheet of an .xlsx, or of a CSV (UTF-8 or GB18030)."""
+def read_table(name: str, data: bytes, required=REQUIRED) -> list[dict[str, str]]:
+    """Rows (header → cell) of the first sheet of an .xlsx, or of a CSV (UTF-8 or GB18030);
+    refused unless every `required` column is in the header row."""
     if len(data) > MAX_FILE_BYTES:
         raise ImportRefused(f"文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB）")
     if name.lower().endswith(".xlsx"):
@@ -97,7 +98,7 @@ def read_table(name: str, data: bytes) -> list[dict[str, str]]:
     if not rows:
         raise ImportRefused("文件没有内容")
     header = [str(h or "").strip() for h in rows[0]]
-    if missing := [c for c in REQUIRED if c not in header]:
+    if missing := [c for c in required if c not in header]:
         raise ImportRefused(f"缺少列：{'、'.join(missing)}（第一行须为列名）")
     if len(rows) - 1 > MAX_ROWS:
         raise ImportRefused(f"一次最多导入 {MAX_ROWS} 行")

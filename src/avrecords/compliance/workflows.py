@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from avrecords.audit.services import record
@@ -63,7 +64,7 @@ def may_decide(user, unit, role_code: str) -> bool:
 @transaction.atomic
 def explain(actor, finding: Finding, reason: str, text: str) -> Explanation:
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
-    if finding.officer_id != actor.pk:
+    if (finding.handled_by_id or finding.officer_id) != actor.pk:  # E5: a successor answers
         raise PermissionDenied
     if finding.kind not in (FindingKind.GAP, FindingKind.UNCOVERED):
         raise StepRefused("只有记录中断或未全程记录的问题需要说明中断原因")
@@ -238,14 +239,14 @@ def visible_findings(user):
         return qs
     if user.role in UNIT_SCOPED_ROLES and user.unit_id is not None:
         return qs.filter(unit__path__startswith=user.unit.path)
-    return qs.filter(officer=user)
+    return qs.filter(Q(officer=user) | Q(handled_by=user))
 
 
 def todo(user) -> dict[str, list]:
     """待办: what waits for this person."""
     mine = list(
         visible_findings(user).filter(
-            officer=user,
+            Q(officer=user, handled_by__isnull=True) | Q(handled_by=user),
             kind__in=EXPLAINABLE,
             status__in=[FindingStatus.OPEN, FindingStatus.ESCALATED],
             explanation__isnull=True,
@@ -267,7 +268,14 @@ def todo(user) -> dict[str, list]:
         )
         and e.submitted_by_id != user.pk
     ]
-    return {"explain": mine, "acknowledge": to_ack, "exemptions": exemptions}
+    from avrecords.equipment.events import pending_acknowledgements
+
+    return {
+        "explain": mine,
+        "acknowledge": to_ack,
+        "exemptions": exemptions,
+        "device_losses": pending_acknowledgements(user),
+    }
 
 
 def todo_count(user) -> int:

@@ -113,7 +113,12 @@ def visible_checks(user) -> QuerySet[FixityCheck]:
     """Checks of originals in the user's unit scope (X2); nothing for those without the right."""
     if not can_view_fixity(user):
         return FixityCheck.objects.none()
-    scope = scope_q(user, unit_field="recording__unit", officer_field="recording__officer")
+    scope = scope_q(
+        user,
+        unit_field="recording__unit",
+        officer_field="recording__officer",
+        keeper_field="recording__keeper",
+    )
     return FixityCheck.objects.filter(scope).select_related("recording__unit", "acknowledged_by")
 
 
@@ -194,7 +199,7 @@ def coverage(user=None, *, days: int | None = None) -> Coverage:
         originals = Recording.objects.all()
         checks = FixityCheck.objects.all()
     else:
-        originals = Recording.objects.filter(scope_q(user)) if can_view_fixity(user) else None
+        originals = Recording.objects.filter(scope_q(user, keeper_field="keeper")) if can_view_fixity(user) else None
         checks = visible_checks(user)
     if originals is None:
         return Coverage(days)

@@ -96,13 +96,21 @@ def subtree_unit_ids(unit: Unit) -> list[int]:
 
 
 def scope_q(
-    user, *, unit_field: str = "unit", officer_field: str = "officer", resolve_units: bool = False
+    user,
+    *,
+    unit_field: str = "unit",
+    officer_field: str = "officer",
+    keeper_field: str | None = None,
+    resolve_units: bool = False,
 ) -> Q:
     """A filter selecting rows the user may see, for models with a unit and an officer.
 
     With resolve_units the subtree is looked up first and given as a list of unit ids: on a
     large table `unit_id IN (…)` lets the planner use the (unit, started_at) index and its
-    statistics, where a join on the unit path would not (M4 search at scale)."""
+    statistics, where a join on the unit path would not (M4 search at scale).
+
+    keeper_field names a recording's 交接保管人: an officer also sees what a colleague who left
+    handed over to him (E5)."""
     if not user.is_authenticated:
         return Q(pk__in=[])
     if sees_everything(user):
@@ -111,4 +119,5 @@ def scope_q(
         if resolve_units:
             return Q(**{f"{unit_field}__in": subtree_unit_ids(user.unit)})
         return Q(**{f"{unit_field}__path__startswith": user.unit.path})
-    return Q(**{officer_field: user.pk})
+    own = Q(**{officer_field: user.pk})
+    return own | Q(**{keeper_field: user.pk}) if keeper_field else own

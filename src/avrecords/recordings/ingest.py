@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from avrecords.audit import services as audit
+from avrecords.equipment import clock
 from avrecords.jobs import services as jobs
 from avrecords.lib.storage import get_store
 from avrecords.lib.storage.base import (
@@ -351,6 +352,7 @@ class Ingestor:
                 jobs.enqueue("media.proxy", "recording", recording.pk)
             if recording.unit_id is not None and profile_for_unit(recording.unit) is not None:
                 jobs.enqueue("compliance.evaluate", "recording", recording.pk)  # U1, U2, M1
+            clock.check_recording(recording, station_time=timezone.now(), batch=self.batch)  # E7
         return recording, binding.notes
 
     def _add_source(self, recording: Recording, relative: str, name: str, mtime) -> None:
@@ -422,6 +424,7 @@ class Ingestor:
         self.summary.aborted = error
         state = IngestBatch.State.FAILED if error else IngestBatch.State.DONE
         with transaction.atomic():
+            clock.check_batch(self.batch)  # E7: a dump whose newest file is long before docking
             IngestBatch.objects.filter(pk=self.batch.pk).update(
                 state=state, finished_at=now, error=error
             )

@@ -1,0 +1,171 @@
+"""Maintenance, repair, loss, theft and retirement of devices (E6).
+
+Each act is a DeviceEvent with the status before and after; a loss or theft closes the open
+custody (the person no longer holds it), asks the unit head to acknowledge (待办), and raises
+a violation candidate under the article of the unit's profile (001§27(7), 004§23(7)…).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from avrecords.audit import services as audit
+from avrecords.compliance.models import ViolationCandidate
+from avrecords.equipment.custody import CustodyError, _check_when, open_custody
+from avrecords.equipment.models import Custody, Device, DeviceEvent, DeviceStatus, EventKind
+from avrecords.policies.services import profile_for_unit
+
+# kind → (statuses it may start from, status after; None = unchanged)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    EventKind.MAINTENANCE: ((DeviceStatus.IN_SERVICE, DeviceStatus.SPARE), None),
+    EventKind.REPAIR: ((DeviceStatus.IN_SERVICE, DeviceStatus.SPARE), DeviceStatus.REPAIR),
+    EventKind.REPAIRED: ((DeviceStatus.REPAIR,), DeviceStatus.IN_SERVICE),
+    EventKind.LOSS: ((DeviceStatus.IN_SERVICE, DeviceStatus.SPARE), DeviceStatus.LOST),
+    EventKind.THEFT: ((DeviceStatus.IN_SERVICE, DeviceStatus.SPARE), DeviceStatus.LOST),
+    EventKind.FOUND: ((DeviceStatus.LOST,), DeviceStatus.SPARE),
+    EventKind.RETIRE: (
+        (DeviceStatus.IN_SERVICE, DeviceStatus.SPARE, DeviceStatus.REPAIR),
+        DeviceStatus.RETIRED,
+    ),
+}
+NEEDS_RETURN = {EventKind.REPAIR, EventKind.RETIRE}  # the device must be back in store first
+LOSSES = {EventKind.LOSS, EventKind.THEFT}
+
+
+@transaction.atomic
+def record_event(
+    actor,
+    device: Device,
+    kind: str,
+    *,
+    note: str = "",
+    vendor: str = "",
+    when: dt.datetime | None = None,
+    person=None,
+) -> DeviceEvent:
+    """Record one event; refused (CustodyError, nothing changed) when the device's status or
+    custody does not allow it."""
+    if kind not in TRANSITIONS:
+        raise CustodyError("未知的设备事项")
+    when = when or timezone.now()
+    _check_when(when)
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    allowed, after = TRANSITIONS[kind]
+    label = EventKind(kind).label
+    if device.status not in allowed:
+        raise CustodyError(
+            f"设备 {device.serial} 当前状态为“{device.get_status_display()}”，不能登记“{label}”"
+        )
+    custody = open_custody(device)
+    if kind in NEEDS_RETURN and custody is not None:
+        raise CustodyError(
+            f"设备 {device.serial} 正由 {custody.holder.display_name} 领用，须先归还再{label}"
+        )
+    if kind in LOSSES and len(note.strip()) < 5:
+        raise CustodyError("请写明遗失或被盗的经过（不少于5个字）")
+    if kind in LOSSES and person is None and custody is not None:
+        person = custody.holder
+    event = DeviceEvent.objects.create(
+        device=device,
+        kind=kind,
+        at=when,
+        operator=actor,
+        person=person,
+        status_before=device.status,
+        status_after=after or device.status,
+        vendor=vendor.strip()[:100],
+        note=note.strip()[:500],
+    )
+    if after:
+        Device.objects.filter(pk=device.pk).update(status=after)
+    if kind in LOSSES and custody is not None:
+        _close_for_loss(custody, event, actor)
+    audit.record(
+        f"device.{kind}",
+        actor=actor,
+        obj=device,
+        summary=f"{device.serial} {label}" + (f"：{event.note}" if event.note else ""),
+        detail={"event": event.pk, "before": event.status_before, "after": event.status_after},
+    )
+    if kind in LOSSES:
+        _violation(event, device)
+    return event
+
+
+def _close_for_loss(custody: Custody, event: DeviceEvent, actor) -> None:
+    """The holder no longer has the device: the custody ends at the loss, its accessories are
+    written off with it (the loss report, not a return, accounts for them)."""
+    Custody.objects.filter(pk=custody.pk).update(
+        ended_at=event.at,
+        returned_by=actor,
+        return_condition=f"{event.get_kind_display()}（见设备事项 #{event.pk}）",
+        missing_accessories=[],
+    )
+
+
+def _violation(event: DeviceEvent, device: Device) -> ViolationCandidate:
+    """S4/E6: a lost or stolen device is a violation candidate (once per report)."""
+    profile = profile_for_unit(device.unit)
+    cite = profile.equipment.loss.cite if profile else ""
+    who = event.person.display_name if event.person else "（无领用人）"
+    candidate, created = ViolationCandidate.objects.get_or_create(
+        key=f"device-{event.kind}:{event.pk}",
+        defaults={
+            "kind": "equipment_loss",
+            "kind_name": "保管不妥造成设备遗失、被盗",
+            "person": event.person,
+            "unit": device.unit,
+            "device": device,
+            "summary": f"设备 {device.serial} {event.get_kind_display()}（{who}）：{event.note}"[
+                :300
+            ],
+            "cite": cite,
+        },
+    )
+    if created:
+        audit.record(
+            "violation.candidate",
+            obj=candidate,
+            summary=f"违规线索：{candidate.kind_name}（{device.serial}）",
+            detail={"event": event.pk, "person": event.person_id, "device": device.pk},
+        )
+    return candidate
+
+
+def pending_acknowledgements(user):
+    """Loss and theft reports over the user's units that wait for the unit head (待办)."""
+    from avrecords.compliance.workflows import may_decide
+    from avrecords.equipment.access import visible_devices
+
+    reports = DeviceEvent.objects.filter(
+        kind__in=LOSSES, acknowledged_at__isnull=True, device__in=visible_devices(user)
+    ).select_related("device", "device__unit", "person", "operator")
+    return [e for e in reports if may_decide(user, e.device.unit, "unit_head")]
+
+
+@transaction.atomic
+def acknowledge(actor, event: DeviceEvent) -> DeviceEvent:
+    """The unit head has read the loss report (the notification of E6)."""
+    from avrecords.compliance.workflows import may_decide
+
+    event = DeviceEvent.objects.select_for_update().get(pk=event.pk)
+    if event.kind not in LOSSES:
+        raise CustodyError("只有遗失、被盗报告需要单位负责人确认")
+    if event.acknowledged_at is not None:
+        raise CustodyError("该报告已确认")
+    if not may_decide(actor, event.device.unit, "unit_head"):
+        raise CustodyError("只有单位负责人（或上级领导）可以确认遗失报告")
+    event.acknowledged_by = actor
+    event.acknowledged_at = timezone.now()
+    event.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    audit.record(
+        "device.loss_acknowledge",
+        actor=actor,
+        obj=event.device,
+        summary=f"{event.device.serial} {event.get_kind_display()}报告已阅",
+        detail={"event": event.pk},
+    )
+    return event
