@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("avrecords.fixity.urls")),
     path("", include("avrecords.policies.urls")),
     path("", include("avrecords.compliance.urls")),
+    path("", include("avrecords.equipment.urls")),
 ]

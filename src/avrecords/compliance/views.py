@@ -144,7 +144,9 @@ def activity_link(request, pk: int):
         rec_id = int(request.POST.get("recording", ""))
     except ValueError:
         rec_id = 0
-    recording = Recording.objects.filter(scope_q(request.user, keeper_field="keeper"), pk=rec_id).first()
+    recording = Recording.objects.filter(
+        scope_q(request.user, keeper_field="keeper"), pk=rec_id
+    ).first()
     if recording is None:
         messages.error(request, "音像记录不存在或不在您的权限范围内")
     elif request.POST.get("action") == "unlink":

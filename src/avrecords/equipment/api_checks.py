@@ -92,7 +92,10 @@ def create_check(request, serial: str, body: CheckIn):
     except checks.CheckInvalid as exc:
         return Status(
             422,
-            {"detail": "未登记：" + "；".join(exc.errors), "errors": [{"message": e} for e in exc.errors]},
+            {
+                "detail": "未登记：" + "；".join(exc.errors),
+                "errors": [{"message": e} for e in exc.errors],
+            },
         )
     return Status(201, check)
 

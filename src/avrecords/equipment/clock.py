@@ -137,7 +137,9 @@ def check_batch(batch: IngestBatch) -> list[ClockFlag]:
         if rule is None or batch.started_at - row["newest"] <= dt.timedelta(days=rule.stale_days):
             continue
         with transaction.atomic():
-            if ClockFlag.objects.filter(device=device, batch=batch, kind=ClockFlag.Kind.STALE).exists():
+            if ClockFlag.objects.filter(
+                device=device, batch=batch, kind=ClockFlag.Kind.STALE
+            ).exists():
                 continue
             recording = (
                 Recording.objects.filter(batch=batch, device=device).order_by("-ended_at").first()

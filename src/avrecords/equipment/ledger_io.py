@@ -83,9 +83,7 @@ def local_text(moment: dt.datetime | None) -> str:
 def device_row(device: Device) -> list:
     specs = device.specs or {}
     custody = device.open_custodies[0] if device.open_custodies else None
-    features = [
-        "" if code not in specs else ("是" if specs[code] else "否") for code in FEATURES
-    ]
+    features = ["" if code not in specs else ("是" if specs[code] else "否") for code in FEATURES]
     return [
         device.asset_no,
         device.get_kind_display(),
@@ -124,7 +122,9 @@ def workbook_bytes(title: str, header: list[str], rows, *, widths: dict[int, int
                 cell.number_format = "yyyy-mm-dd"
     for index, name in enumerate(header, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = (widths or {}).get(index, max(10, len(name) * 2 + 2))
+        sheet.column_dimensions[letter].width = (widths or {}).get(
+            index, max(10, len(name) * 2 + 2)
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

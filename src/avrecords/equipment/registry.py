@@ -122,7 +122,9 @@ def check(actor, data: DeviceInput, device: Device | None = None, *, units=None)
     if data.unit is None:
         errors.append("所属单位不能为空")
     else:
-        allowed = units if units is not None else set(visible_units(actor).values_list("pk", flat=True))
+        allowed = (
+            units if units is not None else set(visible_units(actor).values_list("pk", flat=True))
+        )
         if data.unit.pk not in allowed:
             errors.append(f"所属单位“{data.unit.name}”不在您的管理范围内")
     errors += _status_errors(data.status, device)

@@ -29,6 +29,10 @@ class Period:
     first: dt.datetime | None = None  # start of the first recording
     last: dt.datetime | None = None  # end of the last recording
 
+    @property
+    def duration(self) -> str:
+        return duration_text(self.seconds)
+
 
 @dataclass
 class DeviceUsage:
@@ -51,13 +55,18 @@ def _window(custody: Custody, now: dt.datetime) -> Q:
 
 def _period(custody: Custody, now: dt.datetime) -> Period:
     totals = Recording.objects.filter(_window(custody, now), device_id=custody.device_id).aggregate(
-        n=Count("id"), seconds=Sum("duration_seconds"), first=Min("started_at"), last=Max("ended_at")
+        n=Count("id"),
+        seconds=Sum("duration_seconds"),
+        first=Min("started_at"),
+        last=Max("ended_at"),
     )
     return Period(custody, totals["n"], totals["seconds"] or 0.0, totals["first"], totals["last"])
 
 
 def _custodies():
-    return Custody.objects.select_related("device", "device__unit", "holder", "issued_by", "returned_by")
+    return Custody.objects.select_related(
+        "device", "device__unit", "holder", "issued_by", "returned_by"
+    )
 
 
 def device_usage(device: Device, *, holder=None, now: dt.datetime | None = None) -> DeviceUsage:
@@ -89,7 +98,9 @@ def person_usage(person, *, now: dt.datetime | None = None) -> list[DeviceUsage]
 def held_now(user) -> list[Custody]:
     """The officer's 我的设备: the devices he holds now, with when and what he received."""
     return list(
-        _custodies().filter(holder=user, ended_at__isnull=True).order_by("device__kind", "device__serial")
+        _custodies()
+        .filter(holder=user, ended_at__isnull=True)
+        .order_by("device__kind", "device__serial")
     )
 
 

@@ -2,7 +2,13 @@
 
 from avrecords.compliance.workflows import todo_count
 from avrecords.fixity.services import menu_context as fixity_menu
-from avrecords.org.scope import can_ingest, can_manage_policies, can_upload
+from avrecords.org.scope import (
+    can_ingest,
+    can_manage_equipment,
+    can_manage_policies,
+    can_upload,
+    can_view_equipment,
+)
 
 
 def roles(request):
@@ -12,6 +18,8 @@ def roles(request):
         "can_ingest": signed_in and can_ingest(user),
         "can_upload": signed_in and can_upload(user),
         "can_manage_policies": signed_in and can_manage_policies(user),
+        "can_view_equipment": signed_in and can_view_equipment(user),
+        "can_manage_equipment": signed_in and can_manage_equipment(user),
         "todo_count": todo_count(user) if signed_in else 0,
         "fixity": fixity_menu(user) if signed_in else {},
     }

@@ -13,6 +13,7 @@ from django.db import close_old_connections
 from huey.contrib.djhuey import HUEY
 
 from avrecords.compliance.workflows import escalate_overdue
+from avrecords.equipment import clearance
 from avrecords.fixity.schedule import enqueue_due_sweep
 from avrecords.jobs import dbwait, queue, services
 from avrecords.lib import leftovers
@@ -40,6 +41,7 @@ class Command(BaseCommand):
                     leftovers.clean()
                     enqueue_due_sweep()  # fixity (M2): once per interval across all workers
                     escalate_overdue()  # U3, U4: unexplained findings become violation candidates
+                    clearance.escalate_overdue()  # E5, 004§23(5): clearances past their date
                 except dbwait.DB_UNAVAILABLE as exc:
                     log.warning(
                         "reaper pass failed, database unavailable (%s)", dbwait.describe(exc)

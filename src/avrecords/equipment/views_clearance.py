@@ -1,0 +1,144 @@
+"""Clearance pages (E5): start a transfer or departure, follow its checklist, hand over the
+recordings, complete it (refused while anything is outstanding) or cancel it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from avrecords.equipment import clearance as svc
+from avrecords.equipment.access import visible_people
+from avrecords.equipment.forms import FormError, people_in_scope, person_in_scope
+from avrecords.equipment.models import Clearance, ClearanceKind, ClearanceStatus
+from avrecords.org.scope import can_manage_equipment, can_view_equipment
+
+
+def _visible(user):
+    return Clearance.objects.filter(person__in=visible_people(user)).select_related(
+        "person", "successor", "unit", "started_by", "completed_by"
+    )
+
+
+@login_required
+def clearance_list(request):
+    if not can_view_equipment(request.user):
+        raise PermissionDenied
+    qs = _visible(request.user)
+    status = request.GET.get("status", ClearanceStatus.OPEN)
+    if status in ClearanceStatus.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "equipment/clearance_list.html",
+        {
+            "nav": "equipment",
+            "items": qs[:200],
+            "status": status,
+            "statuses": ClearanceStatus.choices,
+            "now": timezone.now(),
+            "can_manage": can_manage_equipment(request.user),
+        },
+    )
+
+
+@login_required
+def clearance_new(request):
+    if not can_manage_equipment(request.user):
+        raise PermissionDenied
+    errors, values = [], request.POST if request.method == "POST" else request.GET
+    if request.method == "POST":
+        try:
+            person = person_in_scope(request.user, values.get("person"))
+            successor = person_in_scope(request.user, values.get("successor"))
+            item = svc.start(
+                request.user,
+                person,
+                values.get("kind", ""),
+                successor,
+                reason=values.get("reason", ""),
+            )
+        except (FormError, svc.ClearanceError) as exc:
+            errors.append(str(exc))
+        else:
+            messages.success(request, f"已发起 {person.display_name} 的交接")
+            return redirect("equipment:clearance", pk=item.pk)
+    return render(
+        request,
+        "equipment/clearance_new.html",
+        {
+            "nav": "equipment",
+            "people": people_in_scope(request.user),
+            "kinds": ClearanceKind.choices,
+            "values": values,
+            "errors": errors,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+def clearance_detail(request, pk: int):
+    if not can_view_equipment(request.user):
+        raise PermissionDenied
+    item = get_object_or_404(_visible(request.user), pk=pk)
+    checklist = svc.checklist(item) if item.status == ClearanceStatus.OPEN else []
+    return render(
+        request,
+        "equipment/clearance_detail.html",
+        {
+            "nav": "equipment",
+            "c": item,
+            "checklist": checklist,
+            "blocked": [i for i in checklist if not i.done],
+            "overdue": item.status == ClearanceStatus.OPEN and item.due_at < timezone.now(),
+            "can_manage": can_manage_equipment(request.user),
+        },
+    )
+
+
+def _step(request, pk: int, step) -> Clearance:
+    if not can_manage_equipment(request.user):
+        raise PermissionDenied
+    item = get_object_or_404(_visible(request.user), pk=pk)
+    try:
+        messages.success(request, step(item))
+    except svc.ClearanceError as exc:
+        messages.error(request, str(exc) + ("：" + "；".join(exc.items) if exc.items else ""))
+    return item
+
+
+@login_required
+@require_POST
+def clearance_handover(request, pk: int):
+    def go(item):
+        done = svc.hand_over(request.user, item)
+        return f"已移交 {item.successor.display_name}：{done['recordings']} 条音像记录、{done['findings']} 个待处理问题"
+
+    _step(request, pk, go)
+    return redirect("equipment:clearance", pk=pk)
+
+
+@login_required
+@require_POST
+def clearance_complete(request, pk: int):
+    def go(item):
+        svc.complete(request.user, item)
+        return f"{item.person.display_name} 的交接已办结，账号已停用"
+
+    _step(request, pk, go)
+    return redirect("equipment:clearance", pk=pk)
+
+
+@login_required
+@require_POST
+def clearance_cancel(request, pk: int):
+    def go(item):
+        svc.cancel(request.user, item, request.POST.get("reason", ""))
+        return "交接已撤销"
+
+    _step(request, pk, go)
+    return redirect("equipment:clearance", pk=pk)
