@@ -27,7 +27,9 @@ def clips(tmp_path_factory) -> list[Path]:
     """Three different short clips, encoded once; each test copies them under its own names."""
     root = tmp_path_factory.mktemp("clips")
     return [
-        media.make_video(root / f"clip{i}.mp4", seconds=CLIP_SECONDS, width=160, height=120, variant=i)
+        media.make_video(
+            root / f"clip{i}.mp4", seconds=CLIP_SECONDS, width=160, height=120, variant=i
+        )
         for i in range(3)
     ]
 
@@ -106,7 +108,8 @@ def test_it_raises_one_flag_per_device_and_batch_at_the_largest_offset(
 def test_it_does_not_flag_a_file_within_the_tolerance(org, tongbai, clips, tmp_path):
     now = timezone.now().replace(microsecond=0)
     ingest_at_station(
-        org, dump(tmp_path, clips[:2], [now + dt.timedelta(seconds=60), now - dt.timedelta(hours=1)])
+        org,
+        dump(tmp_path, clips[:2], [now + dt.timedelta(seconds=60), now - dt.timedelta(hours=1)]),
     )
 
     assert Recording.objects.count() == 2
@@ -116,9 +119,7 @@ def test_it_does_not_flag_a_file_within_the_tolerance(org, tongbai, clips, tmp_p
 
 def test_it_flags_a_dump_whose_newest_file_is_forty_days_old(org, tongbai, clips, tmp_path):
     old = timezone.now().replace(microsecond=0) - dt.timedelta(days=40)
-    summary = ingest_at_station(
-        org, dump(tmp_path, clips[:2], [old - dt.timedelta(hours=2), old])
-    )
+    summary = ingest_at_station(org, dump(tmp_path, clips[:2], [old - dt.timedelta(hours=2), old]))
 
     flag = ClockFlag.objects.get()
     assert flag.kind == ClockFlag.Kind.STALE
@@ -239,7 +240,7 @@ def test_the_flag_list_shows_both_times_to_an_admin_in_scope(org, flag):
     text = response.content.decode()
     assert org.camera.serial in text
     assert "快 " in text
-    assert f'/equipment/clock-flags/{flag.pk}/resolve' in text
+    assert f"/equipment/clock-flags/{flag.pk}/resolve" in text
 
 
 def test_the_flag_list_hides_flags_out_of_scope(org, flag):

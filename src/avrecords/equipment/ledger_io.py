@@ -225,13 +225,18 @@ def row_input(row: dict, units: dict[str, Unit]) -> tuple[registry.DeviceInput, 
     return data, errors
 
 
+def with_rules(actor, data, parse_errors: list[str], *, units: dict[str, Unit], device=None):
+    """The parse errors followed by the registry's rules for `data` (register or edit)."""
+    problems = registry.check(actor, data, device, units={u.pk for u in units.values()})
+    if data.unit is None:  # already said by the parse, with the code the user typed
+        problems = [p for p in problems if p != "所属单位不能为空"]
+    return parse_errors + problems
+
+
 def check_row(actor, row: dict, units: dict[str, Unit]):
     """(DeviceInput, every problem with the row): parse errors, then the registry's rules."""
     data, errors = row_input(row, units)
-    problems = registry.check(actor, data, units={u.pk for u in units.values()})
-    if data.unit is None:  # already said above, with the code the user typed
-        problems = [p for p in problems if p != "所属单位不能为空"]
-    return data, errors + problems
+    return data, with_rules(actor, data, errors, units=units)
 
 
 def unit_lookup(actor) -> dict[str, Unit]:

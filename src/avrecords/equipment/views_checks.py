@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from avrecords.equipment import checks, clock
 from avrecords.equipment.access import visible_devices
-from avrecords.equipment.models import ClockFlag
 from avrecords.org.scope import can_view_equipment, visible_units
 
 PAGE_SIZE = 50
@@ -96,10 +95,9 @@ def check_list(request):
         except ValueError:
             error = "日期格式应为 YYYY-MM-DD"
     units = visible_units(request.user) if can_view_equipment(request.user) else []
-    if unit_id.isdigit() and units:
-        unit = units.filter(pk=unit_id).first()
-        if unit is not None:
-            qs = qs.filter(device__unit__path__startswith=unit.path)
+    if unit_id:
+        unit = units.filter(pk=unit_id).first() if unit_id.isdigit() and units else None
+        qs = qs.filter(device__unit__path__startswith=unit.path) if unit else qs.none()
     if failed:
         qs = qs.exclude(works=True, battery_ok=True, storage_ok=True, clock_ok=True)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -134,7 +132,7 @@ def flag_list(request):
     return render(
         request,
         "equipment/clock_flags.html",
-        {"nav": "equipment", "page": page, "state": state, "kinds": ClockFlag.Kind.choices},
+        {"nav": "equipment", "page": page, "state": state},
     )
 
 

@@ -1,0 +1,317 @@
+"""Pages for the device registry (E1) and the usage ledgers (E2): register, edit, import and
+export devices; a device's or a person's 使用台账 as a page, Excel or PDF; an officer's 我的设备.
+The rules live in registry, ledger_io and usage; these parse the request and show the answer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods
+
+from avrecords.audit.services import record
+from avrecords.equipment import ledger_io, registry, usage
+from avrecords.equipment.access import device_in_unit_scope, visible_devices, visible_people
+from avrecords.equipment.models import Device, DeviceKind, DeviceStatus
+from avrecords.lib.pdf import PdfUnavailable, render_pdf
+from avrecords.org.scope import can_manage_equipment, can_view_equipment, visible_units
+from avrecords.policies.schema import FEATURES
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORM_FIELDS = {  # form field → import column (the form is parsed like an import row)
+    "serial": "产品序号",
+    "kind": "设备类型",
+    "unit": "所属单位代码",
+    "asset_no": "资产编号",
+    "brand_model": "品牌型号",
+    "purchase_date": "购置日期",
+    "status": "状态",
+    "resolution": "分辨率",
+    "battery_hours": "续航（小时）",
+    "storage_gb": "存储（GB）",
+    "note": "备注",
+}
+
+
+def _require_manager(user) -> None:
+    if not can_manage_equipment(user):
+        raise PermissionDenied
+
+
+def _managed_device_or_404(user, pk: int) -> Device:
+    _require_manager(user)
+    device = get_object_or_404(Device.objects.select_related("unit"), pk=pk)
+    if not device_in_unit_scope(user, device):
+        raise Http404("设备不存在或不在您的管理范围内")
+    return device
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# ---- register and edit ----------------------------------------------------------------
+
+
+def _form_input(request, device: Device | None = None):
+    """(DeviceInput, every problem): the form is parsed as an import row, then checked."""
+    row = {column: request.POST.get(name, "") for name, column in FORM_FIELDS.items()}
+    for code, name in FEATURES.items():
+        row[name] = "是" if request.POST.get(f"feature_{code}") else "否"
+    if device is not None and device.status not in registry.SETTABLE_STATUSES:
+        row["状态"] = ""  # shown read-only: repairs, losses and retirement are events
+    units = ledger_io.unit_lookup(request.user)
+    data, errors = ledger_io.row_input(row, units)
+    if device is not None and device.status not in registry.SETTABLE_STATUSES:
+        data.status = device.status
+    return data, ledger_io.with_rules(request.user, data, errors, units=units, device=device)
+
+
+def _values(device: Device) -> dict:
+    specs = device.specs or {}
+    values = {
+        "serial": device.serial,
+        "kind": device.kind,
+        "unit": device.unit.code,
+        "asset_no": device.asset_no,
+        "brand_model": device.brand_model,
+        "purchase_date": device.purchase_date.isoformat() if device.purchase_date else "",
+        "status": device.status,
+        "note": device.note,
+        **{key: specs.get(key, "") for key in registry.NUMERIC_SPECS},
+    }
+    values.update({f"feature_{code}": specs.get(code) for code in FEATURES})
+    return values
+
+
+def _form(request, *, device=None, values=None, errors=(), status=200):
+    settable = device is None or device.status in registry.SETTABLE_STATUSES
+    return render(
+        request,
+        "equipment/device_form.html",
+        {
+            "nav": "equipment",
+            "d": device,
+            "values": values if values is not None else {},
+            "errors": list(errors),
+            "units": visible_units(request.user),
+            "kinds": DeviceKind.choices,
+            "statuses": [(s.value, s.label) for s in registry.SETTABLE_STATUSES],
+            "status_settable": settable,
+            "features": [
+                (code, name, bool((values or {}).get(f"feature_{code}")))
+                for code, name in FEATURES.items()
+            ],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def device_new(request):
+    _require_manager(request.user)
+    if request.method == "GET":
+        unit = request.user.unit.code if request.user.unit_id else ""
+        return _form(request, values={"unit": unit, "kind": DeviceKind.BODY_CAMERA})
+    data, errors = _form_input(request)
+    try:
+        if errors:
+            raise registry.DeviceInvalid(errors)
+        device = registry.register_device(request.user, data)
+    except registry.DeviceInvalid as exc:
+        return _form(request, values=request.POST, errors=exc.errors, status=422)
+    messages.success(request, f"已登记设备：{device}")
+    return redirect("equipment:device", pk=device.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def device_edit(request, pk: int):
+    device = _managed_device_or_404(request.user, pk)
+    if request.method == "GET":
+        return _form(request, device=device, values=_values(device))
+    data, errors = _form_input(request, device)
+    try:
+        if errors:
+            raise registry.DeviceInvalid(errors)
+        registry.update_device(request.user, device, data)
+    except registry.DeviceInvalid as exc:
+        device.refresh_from_db()
+        return _form(request, device=device, values=request.POST, errors=exc.errors, status=422)
+    messages.success(request, f"已保存设备：{device}")
+    return redirect("equipment:device", pk=device.pk)
+
+
+# ---- import and export ----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def device_import(request):
+    _require_manager(request.user)
+    report, refused = None, ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            refused = "请选择要导入的文件"
+        else:
+            try:
+                content = upload.read(ledger_io.MAX_FILE_BYTES + 1)
+                report = ledger_io.import_file(request.user, upload.name, content)
+            except ledger_io.ImportRefused as exc:
+                refused = str(exc)
+    status = 422 if refused or (report and report.errors) else 200
+    return render(
+        request,
+        "equipment/device_import.html",
+        {
+            "nav": "equipment",
+            "report": report,
+            "refused": refused,
+            "columns": ledger_io.COLUMNS,
+            "required": ledger_io.REQUIRED,
+            "kinds": DeviceKind.labels,
+            "max_rows": ledger_io.MAX_ROWS,
+        },
+        status=status,
+    )
+
+
+def filtered_devices(user, params):
+    """The device list's filters (unit code, kind, status, q) over the user's devices."""
+    qs = visible_devices(user)
+    if unit := params.get("unit", ""):
+        qs = qs.filter(unit__code=unit)
+    if (kind := params.get("kind")) in DeviceKind.values:
+        qs = qs.filter(kind=kind)
+    if (status := params.get("status")) in DeviceStatus.values:
+        qs = qs.filter(status=status)
+    if q := params.get("q", "").strip():
+        qs = qs.filter(
+            Q(serial__icontains=q)
+            | Q(asset_no__icontains=q)
+            | Q(brand_model__icontains=q)
+            | Q(custodies__holder__full_name__icontains=q, custodies__ended_at__isnull=True)
+        ).distinct()
+    return qs
+
+
+@login_required
+@require_GET
+def device_export(request):
+    if not can_view_equipment(request.user):
+        raise PermissionDenied
+    devices = filtered_devices(request.user, request.GET)
+    content = ledger_io.export_devices(devices)
+    filters = {k: request.GET[k] for k in ("unit", "kind", "status", "q") if request.GET.get(k)}
+    record(
+        "equipment.export",
+        actor=request.user,
+        summary=f"导出设备台账（{devices.count()} 台）",
+        detail={"view": "device_export", "format": "xlsx", "filters": filters},
+    )
+    name = f"设备台账-{timezone.localdate():%Y%m%d}.xlsx"
+    return _download(content, name, XLSX)
+
+
+# ---- usage ledgers ----------------------------------------------------------------------
+
+
+def _ledger_response(request, *, title, subject, usages, filename, audit_obj, detail):
+    fmt = request.GET.get("format", "html")
+    fmt = fmt if fmt in ("xlsx", "pdf") else "html"
+    record(
+        "equipment.export",
+        actor=request.user,
+        obj=audit_obj,
+        summary=f"查看{title}（{fmt.upper() if fmt != 'html' else '页面'}）",
+        detail={**detail, "format": fmt},
+    )
+    context = {
+        "nav": "equipment",
+        "title": title,
+        "subject": subject,
+        "usages": usages,
+        "printed_by": request.user.display_name,
+        "printed_at": timezone.now(),
+    }
+    if fmt == "xlsx":
+        return _download(usage.usage_workbook(usages), f"{filename}.xlsx", XLSX)
+    if fmt == "pdf":
+        try:
+            content = render_pdf("equipment/print/usage.html", context)
+        except PdfUnavailable as exc:
+            messages.error(request, str(exc))
+            return render(request, "equipment/usage.html", context, status=503)
+        return _download(content, f"{filename}.pdf", "application/pdf")
+    return render(request, "equipment/usage.html", context)
+
+
+@login_required
+@require_GET
+def device_usage(request, pk: int):
+    device = get_object_or_404(visible_devices(request.user).select_related("unit"), pk=pk)
+    if can_view_equipment(request.user):
+        holder = None
+    elif device.custodies.filter(holder=request.user).exists():
+        holder = request.user  # an officer sees his own periods of a device he has held
+    else:
+        raise PermissionDenied
+    subject = [
+        ("设备", f"{device.get_kind_display()} {device.serial}"),
+        ("资产编号", device.asset_no or "—"),
+        ("品牌型号", device.brand_model or "—"),
+        ("所属单位", device.unit.name),
+        ("状态", device.get_status_display()),
+    ]
+    if holder is not None:
+        subject.append(("使用人", holder.display_name))
+    return _ledger_response(
+        request,
+        title="设备使用台账",
+        subject=subject,
+        usages=[usage.device_usage(device, holder=holder)],
+        filename=f"使用台账-{device.serial}",
+        audit_obj=device,
+        detail={"view": "device_usage", "device": device.pk, "serial": device.serial},
+    )
+
+
+@login_required
+@require_GET
+def person_usage(request, pk: int):
+    person = get_object_or_404(visible_people(request.user).select_related("unit"), pk=pk)
+    if person.pk != request.user.pk and not can_view_equipment(request.user):
+        raise PermissionDenied
+    subject = [("使用人", person.display_name)]
+    if person.badge_no:
+        subject.append(("执法证号", person.badge_no))
+    if person.unit_id:
+        subject.append(("单位", person.unit.name))
+    return _ledger_response(
+        request,
+        title="个人设备使用台账",
+        subject=subject,
+        usages=usage.person_usage(person),
+        filename=f"使用台账-{person.display_name}",
+        audit_obj=person,
+        detail={"view": "person_usage", "person": person.pk},
+    )
+
+
+@login_required
+@require_GET
+def my_devices(request):
+    return render(
+        request,
+        "equipment/my_devices.html",
+        {"nav": "equipment", "held": usage.held_now(request.user)},
+    )
