@@ -48,6 +48,7 @@ class ActivityInput:
     document_ended_at: dt.datetime | None = None
     document_name: str = ""
     dispute: bool = False
+    explosive_area: bool = False  # 001§6(1): needs explosion-proof recorders
     returned_at: dt.datetime | None = None
     external_ref: str = ""
 
@@ -121,6 +122,7 @@ def create_activity(actor, data: ActivityInput, source: str = ActivitySource.WEB
         document_ended_at=data.document_ended_at,
         document_name=data.document_name.strip(),
         dispute=data.dispute,
+        explosive_area=data.explosive_area,
         returned_at=data.returned_at,
         external_ref=data.external_ref.strip(),
         source=source,

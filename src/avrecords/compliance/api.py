@@ -42,6 +42,7 @@ class ActivityIn(Schema):
     document_started_at: dt.datetime | None = None
     document_ended_at: dt.datetime | None = None
     dispute: bool = False
+    explosive_area: bool = False
     returned_at: dt.datetime | None = None
     external_ref: str = ""
 
@@ -122,6 +123,7 @@ def _input_from(request, body: ActivityIn):
         "文书记载开始": body.document_started_at,
         "文书记载结束": body.document_ended_at,
         "现场纠纷": "是" if body.dispute else "否",
+        "爆炸危险区域": "是" if body.explosive_area else "否",
         "返回单位时间": body.returned_at,
         "外部编号": body.external_ref,
     }

@@ -40,6 +40,7 @@ COLUMNS = {  # header → field; * = required
     "文书记载开始": "document_started_at",
     "文书记载结束": "document_ended_at",
     "现场纠纷": "dispute",
+    "爆炸危险区域": "explosive_area",
     "返回单位时间": "returned_at",
     "外部编号": "external_ref",
 }
@@ -167,6 +168,9 @@ def row_input(row: dict, units: dict[str, Unit], people: dict[str, User]):
     dispute = _text(row.get("现场纠纷")).lower()
     if dispute not in YES | NO:
         errors.append("现场纠纷：应填“是”或“否”")
+    explosive = _text(row.get("爆炸危险区域")).lower()
+    if explosive not in YES | NO:
+        errors.append("爆炸危险区域：应填“是”或“否”")
     if errors or unit is None:
         return None, errors
     kind = _text(row.get("活动类型"))
@@ -188,6 +192,7 @@ def row_input(row: dict, units: dict[str, Unit], people: dict[str, User]):
         document_started_at=times["document_started_at"],
         document_ended_at=times["document_ended_at"],
         dispute=dispute in YES,
+        explosive_area=explosive in YES,
         returned_at=times["returned_at"],
         external_ref=_text(row.get("外部编号")),
     )

@@ -15,6 +15,7 @@ from avrecords.compliance import activities as acts
 from avrecords.compliance import imports, workflows
 from avrecords.compliance.engine import evaluate_activity
 from avrecords.compliance.models import Exemption, Finding, FindingKind, FindingStatus
+from avrecords.equipment.staffing import explosion_check
 from avrecords.org.models import Role, User
 from avrecords.org.scope import can_import_activities, can_record_activity, scope_q
 from avrecords.policies.services import profile_for_unit
@@ -55,6 +56,7 @@ def _form_input(request) -> acts.ActivityInput:
     row = {header: request.POST.get(name, "") for header, name in imports.COLUMNS.items()}
     row["执法人员"] = "、".join(request.POST.getlist("officers"))
     row["现场纠纷"] = "是" if request.POST.get("dispute") else "否"
+    row["爆炸危险区域"] = "是" if request.POST.get("explosive_area") else "否"
     data, errors = imports.row_input(row, units, people)
     if errors:
         raise acts.ActivityInvalid(errors)
@@ -120,6 +122,7 @@ def activity_detail(request, pk: int):
             "a": activity,
             "links": links,
             "findings": activity.findings.order_by("kind", "id"),
+            "device_problems": explosion_check(activity),
             "exemptions": activity.exemptions.select_related("submitted_by", "decided_by"),
             "grounds": profile.exemptions.grounds if profile else [],
             "can_link": can_record_activity(request.user),
