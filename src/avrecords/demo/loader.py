@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from avrecords.demo import media
-from avrecords.equipment.models import Device, DeviceKind, Station
 from avrecords.equipment.custody import issue_device
+from avrecords.equipment.models import Device, DeviceKind, Station
 from avrecords.org.models import Role, Unit, User
 from avrecords.recordings.ingest import ingest_directory
 from avrecords.recordings.models import IngestSource
@@ -206,7 +206,7 @@ def load_demo() -> bool:
     """Load the demo agency; returns False if it was already there (nothing is changed then)."""
     if Unit.objects.filter(code=BUREAU_CODE).exists():
         return False
-    squads, _ = _organisation()
+    squads, officers = _organisation()
     # A market-supervision bureau: the county market-supervision rules (000) apply.
     from avrecords.policies import services as policies
     from avrecords.policies.models import PolicyProfile
@@ -214,6 +214,9 @@ def load_demo() -> bool:
     policies.assign(
         None, Unit.objects.get(code=BUREAU_CODE), PolicyProfile.objects.get(code="tongbai")
     )
+    from avrecords.demo import equipment
+
+    equipment.load(squads, officers)
     _recordings(squads)
     _activities(squads)
     return True
