@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from avrecords.equipment.models import Device, Station
 from avrecords.equipment.custody import issue_device
+from avrecords.equipment.models import Device, Station
 from avrecords.lib.storage import get_store
 from avrecords.org.models import Role, Unit, User
 from tests.media import build_library

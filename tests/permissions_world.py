@@ -19,6 +19,9 @@ from django.core.management import call_command
 from avrecords.compliance import activities as acts
 from avrecords.compliance import workflows
 from avrecords.compliance.engine import evaluate_activity
+from avrecords.equipment import clearance, events
+from avrecords.equipment.custody import issue_device, return_device
+from avrecords.equipment.models import Device, EventKind
 from avrecords.fixity.models import Outcome
 from avrecords.fixity.services import record_check
 from avrecords.fixity.sweep import ReadResult
@@ -60,6 +63,10 @@ class World:
     activity: int = 0  # the squad-1 officer's activity (nothing recorded: a finding)
     finding: int = 0  # its missing-recording finding
     exemption: int = 0  # his pending exemption for it
+    device: int = 0  # squad 1's camera, held by 张伟
+    loss_event: int = 0  # a squad-1 spare reported lost, waiting for acknowledgement
+    custody: int = 0  # its last custody, returned without the charger
+    clearance: int = 0  # 王芳's open departure clearance
 
     def ids(self, squad: str = "squad1") -> dict[str, int]:
         return {
@@ -69,6 +76,10 @@ class World:
             "act": self.activity,
             "finding": self.finding,
             "exemption": self.exemption,
+            "dev": self.device,
+            "evt": self.loss_event,
+            "cust": self.custody,
+            "clr": self.clearance,
         }
 
 
@@ -177,6 +188,11 @@ def build_world(org, library, tmp_path) -> World:
     exemption = workflows.submit_exemption(
         org.officer, seizure, "device_fault", "设备故障无法开机", "000§13"
     )
+    spare = Device.objects.create(serial="350S001", unit=org.squad1, status="spare")
+    issue_device(spare, org.officer2, accessories=["充电器"])
+    custody = return_device(spare, returned_accessories=[])
+    loss = events.record_event(org.admin, spare, EventKind.LOSS, note="库房盘点发现遗失")
+    leaving = clearance.start(org.admin, org.officer2, "leave", org.officer, reason="辞职")
     return World(
         users,
         recording,
@@ -186,4 +202,8 @@ def build_world(org, library, tmp_path) -> World:
         seizure.pk,
         finding.pk,
         exemption.pk,
+        org.camera.pk,
+        loss.pk,
+        custody.pk,
+        leaving.pk,
     )

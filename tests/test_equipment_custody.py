@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from avrecords.audit.models import AuditEntry
-from avrecords.compliance.models import Finding, FindingStatus, ViolationCandidate
+from avrecords.compliance.models import Finding, ViolationCandidate
 from avrecords.compliance.workflows import todo
 from avrecords.equipment import clearance, events
 from avrecords.equipment.custody import (
@@ -129,9 +129,7 @@ def test_an_inactive_person_is_not_issued_a_device(org, spare):
 # --- loss and theft (E6) --------------------------------------------------------------------
 
 
-def test_a_loss_report_changes_status_notifies_the_unit_head_and_raises_a_candidate(
-    org, head1
-):
+def test_a_loss_report_changes_status_notifies_the_unit_head_and_raises_a_candidate(org, head1):
     assign(org.sysadmin, org.bureau, PolicyProfile.objects.get(code="fuzhou"))
     with pytest.raises(CustodyError, match="写明遗失或被盗的经过"):
         events.record_event(org.admin, org.camera, EventKind.LOSS, note="丢了")
@@ -258,7 +256,9 @@ def test_issue_and_return_through_the_device_page(org, spare):
     r = admin.post(f"/equipment/devices/{spare.pk}/return", {"condition": "完好"}, follow=True)
     assert "已归还；未归还配件：充电器" in r.content.decode()
     # out of scope: the other squad's administrator gets 404, an officer 403
-    assert client_for(org.other_admin).post(f"/equipment/devices/{spare.pk}/return").status_code == 404
+    assert (
+        client_for(org.other_admin).post(f"/equipment/devices/{spare.pk}/return").status_code == 404
+    )
     assert client_for(org.officer).post(f"/equipment/devices/{spare.pk}/issue").status_code == 403
 
 

@@ -103,9 +103,16 @@ def test_devices_below_the_profiles_minimum_are_flagged_for_replacement(org):
     Device.objects.create(serial="350B003", unit=org.squad1, kind=DeviceKind.CAMERA, specs=old)
     flagged = dict(staffing.below_spec(Device.objects.all()))
     assert list(flagged) == [weak]  # the photo camera is not held to the recorder minimum
-    assert flagged[weak] == ["分辨率 720P 低于 1080P", "续航 4.5 小时 低于 8 小时", "不具备文件防删改功能"]
+    assert flagged[weak] == [
+        "分辨率 720P 低于 1080P",
+        "续航 4.5 小时 低于 8 小时",
+        "不具备文件防删改功能",
+    ]
     minimum = PolicyProfile.objects.get(code="tongbai").profile.equipment.specs
-    assert staffing.spec_shortfalls(unknown, minimum) == ([], ["分辨率", "续航", "存储", "文件防删改"])
+    assert staffing.spec_shortfalls(unknown, minimum) == (
+        [],
+        ["分辨率", "续航", "存储", "文件防删改"],
+    )
     page = client_for(org.admin).get(f"/equipment/devices/{weak.pk}/").content.decode()
     assert "低于本单位技术标准" in page and "000§6" in page
 

@@ -9,7 +9,6 @@ that the audit trail must record.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
@@ -25,6 +24,34 @@ from avrecords.org.models import User
 from avrecords.recordings.models import Recording
 from tests import media as m
 from tests.conftest import PASSWORD, client_for
+from tests.permission_rules import (
+    ACKNOWLEDGERS,
+    ACT,
+    ACTIVITY_RECORDERS,
+    ADMINS,
+    ALARM,
+    BATCH,
+    CASE_EDITORS,
+    CASE_INFO,
+    CLR,
+    CUST,
+    DEV,
+    DEVICE_POST,
+    EQUIPMENT,
+    EVERYONE,
+    EVT,
+    EXEMPT,
+    EXEMPTION_DECIDERS,
+    FIND,
+    FIXITY_VIEWERS,
+    MDEV,
+    POLICY_MANAGERS,
+    REC,
+    RECORDING_SCOPE,
+    UNIT_SCOPE,
+    UPLOADERS,
+    Endpoint,
+)
 from tests.permissions_world import (
     CUSTOM,
     NO_SUCH_ID,
@@ -52,73 +79,6 @@ def isolated_store(settings, world_dir):
 
 # --- the rules --------------------------------------------------------------------------
 
-EVERYONE = frozenset(
-    [
-        "officer",
-        "officer2",
-        "other_officer",
-        "admin",
-        "other_admin",
-        "bureau_admin",
-        "leader",
-        "head2",
-        "supervisor",
-        "archivist",
-        "sysadmin",
-        "superuser",
-    ]
-)
-ADMINS = frozenset(["admin", "other_admin", "bureau_admin", "sysadmin", "superuser"])
-UPLOADERS = ADMINS | {"officer", "officer2", "other_officer"}
-CASE_EDITORS = UPLOADERS  # administrators, and officers on their own recordings (M4)
-CASE_INFO = {
-    "case_number": "桐市监罚〔2026〕1号",
-    "party": "桐城市华兴贸易有限公司",
-    "place": "湖滨路8号",
-}
-FIXITY_VIEWERS = ADMINS | {"leader", "head2"}  # administrators, unit heads, leaders
-POLICY_MANAGERS = frozenset(["sysadmin", "superuser"])
-ACTIVITY_RECORDERS = UPLOADERS | {"head2"}  # officers, administrators, unit heads (U1)
-# The profile (tongbai) names the unit head: squad 1 has none in this world, so the bureau
-# leader above it decides; system administrators may too.
-ACKNOWLEDGERS = POLICY_MANAGERS | {"leader"}
-EXEMPTION_DECIDERS = POLICY_MANAGERS | {"leader"}
-# Unit roles see their unit's subtree, system administrators everything.
-UNIT_SCOPE = {
-    "squad1": frozenset(
-        ["admin", "bureau_admin", "leader", "supervisor", "archivist", "sysadmin", "superuser"]
-    ),
-    "squad2": frozenset(
-        ["other_admin", "bureau_admin", "leader", "head2", "archivist", "sysadmin", "superuser"]
-    ),
-}
-# …and an officer sees only the recordings that are his own.
-RECORDING_SCOPE = {
-    "squad1": UNIT_SCOPE["squad1"] | {"officer"},
-    "squad2": UNIT_SCOPE["squad2"] | {"other_officer"},
-}
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    path: str  # {rec} and {batch} are the squad-1 recording and batch
-    allowed: frozenset[str]  # who holds the permission it needs
-    target: str | None = None  # "recording", "batch" or "alarm" for object URLs
-    audit: str | None = None  # the audit action an allowed request records
-    method: str = "GET"
-    ok: int = 200
-
-    @property
-    def api(self) -> bool:
-        return self.path.startswith("/api/")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-REC, BATCH, ALARM = "recording", "batch", "alarm"
-ACT, FIND, EXEMPT = "activity", "finding", "exemption"  # scoped like the officer's recordings
 ENDPOINTS = [
     Endpoint("page-list", "/recordings/", EVERYONE),
     Endpoint("page-detail", "/recordings/{rec}/", EVERYONE, REC, "recording.view"),
@@ -242,6 +202,7 @@ ENDPOINTS = [
     Endpoint("api-policy-create", "/api/v1/policies", POLICY_MANAGERS, method="POST", ok=422),
     Endpoint("api-policy-replace", f"/api/v1/policies/{CUSTOM}", POLICY_MANAGERS, method="PUT"),
 ]
+ENDPOINTS += EQUIPMENT
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
 
@@ -249,11 +210,13 @@ APIS = [e for e in ENDPOINTS if e.api]
 def expected_status(endpoint: Endpoint, who: str) -> int:
     """A recording outside one's scope does not exist, even for those who could not act on it;
     a batch or alarm needs the permission before anything about it is looked up."""
-    if endpoint.target in (REC, ACT, FIND, EXEMPT) and who not in RECORDING_SCOPE["squad1"]:
+    if endpoint.target in (REC, ACT, FIND, EXEMPT, DEV) and who not in RECORDING_SCOPE["squad1"]:
+        return 404
+    if endpoint.target == EVT and who not in UNIT_SCOPE["squad1"]:
         return 404
     if who not in endpoint.allowed:
         return 403
-    if endpoint.target in (BATCH, ALARM) and who not in UNIT_SCOPE["squad1"]:
+    if endpoint.target in (BATCH, ALARM, MDEV, CUST, CLR) and who not in UNIT_SCOPE["squad1"]:
         return 404
     return endpoint.ok
 
@@ -306,6 +269,14 @@ def send(client: Client, endpoint: Endpoint, world: World, squad: str = "squad1"
     elif endpoint.name == "api-activity-import":  # a file, but not a table
         upload = SimpleUploadedFile("现场照片.jpg", world.photo, content_type="image/jpeg")
         response = client.post(url, {"file": upload}, **extra)
+    elif endpoint.method == "POST" and endpoint.target == MDEV:
+        response = client.post(url, DEVICE_POST[url.rsplit("/", 1)[1]], **extra)
+    elif endpoint.method == "POST" and endpoint.target == CUST:
+        response = client.post(url, {"names": "充电器"}, **extra)
+    elif endpoint.method == "POST" and endpoint.target == CLR:
+        response = client.post(url, {"reason": "调动取消"}, **extra)
+    elif endpoint.method == "POST" and endpoint.target == EVT:
+        response = client.post(url, **extra)
     elif endpoint.method == "POST" and endpoint.target in POST_DATA:
         response = client.post(url, POST_DATA[endpoint.target](world), **extra)
     elif endpoint.method == "POST" and endpoint.target == ALARM:
@@ -490,6 +461,10 @@ def _page_routes() -> set[str]:
         "activities/<int:pk>": "activities/{act}",
         "findings/<int:pk>": "findings/{finding}",
         "exemptions/<int:pk>": "exemptions/{exemption}",
+        "equipment/devices/<int:pk>": "equipment/devices/{dev}",
+        "equipment/custody/<int:pk>": "equipment/custody/{cust}",
+        "equipment/events/<int:pk>": "equipment/events/{evt}",
+        "equipment/clearances/<int:pk>": "equipment/clearances/{clr}",
     }
     routes = set()
     for route in walk(get_resolver().url_patterns):

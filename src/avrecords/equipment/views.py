@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -280,8 +281,13 @@ def custody_accessories(request, pk: int):
 @require_POST
 def event_acknowledge(request, pk: int):
     event = get_object_or_404(
-        DeviceEvent.objects.filter(device__in=visible_devices(request.user)), pk=pk
+        DeviceEvent.objects.filter(device__in=visible_devices(request.user)).select_related(
+            "device__unit"
+        ),
+        pk=pk,
     )
+    if not device_in_unit_scope(request.user, event.device):  # a former holder: not his to see
+        raise Http404
     try:
         events.acknowledge(request.user, event)
     except CustodyError as exc:
