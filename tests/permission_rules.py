@@ -80,7 +80,11 @@ ACT, FIND, EXEMPT = "activity", "finding", "exemption"  # scoped like the office
 # squad-1 spare reported lost (EVT: the unit head above acknowledges), a custody of it with a
 # missing charger (CUST), and 王芳's open departure clearance (CLR).
 DEV, MDEV, EVT, CUST, CLR = "device", "managed_device", "loss_event", "custody", "clearance"
+FLAG, PERSON = "clock_flag", "person"  # a clock flag on the camera; 张伟 himself
+SERIAL = "3501001"  # the camera, as a station names it in the API
 EQUIPMENT_VIEWERS = ADMINS | {"leader", "head2", "supervisor"}
+CHECKERS = frozenset(["officer", "admin", "bureau_admin", "sysadmin", "superuser"])  # holder
+USAGE_READERS = EQUIPMENT_VIEWERS | {"officer"}  # …and the person himself
 LOSS_ACKNOWLEDGERS = POLICY_MANAGERS | {"leader"}  # squad 1 has no unit head; the leader above
 DEVICE_POST = {
     "issue": {"condition": "完好"},  # no holder chosen: refused with a message, 302
@@ -109,4 +113,25 @@ EQUIPMENT = [
     _post("page-clearance-handover", "/equipment/clearances/{clr}/handover", ADMINS, CLR),
     _post("page-clearance-complete", "/equipment/clearances/{clr}/complete", ADMINS, CLR),
     _post("page-clearance-cancel", "/equipment/clearances/{clr}/cancel", ADMINS, CLR),
+    Endpoint("page-device-check", "/equipment/devices/{dev}/check", CHECKERS, DEV),
+    Endpoint("page-checks", "/equipment/checks", EVERYONE),
+    Endpoint("page-clock-flags", "/equipment/clock-flags", EVERYONE),
+    _post("page-clock-resolve", "/equipment/clock-flags/{flag}/resolve", ADMINS, FLAG),
+    Endpoint("page-device-new", "/equipment/devices/new", ADMINS),
+    Endpoint("page-device-edit", "/equipment/devices/{dev}/edit", ADMINS, MDEV),
+    Endpoint("page-device-usage", "/equipment/devices/{dev}/usage", USAGE_READERS, DEV),
+    Endpoint("page-person-usage", "/equipment/people/{person}/usage", USAGE_READERS, PERSON),
+    Endpoint("page-device-import", "/equipment/import", ADMINS),
+    Endpoint("page-device-export", "/equipment/export.xlsx", EQUIPMENT_VIEWERS),
+    Endpoint("page-my-devices", "/equipment/mine", EVERYONE),
+    Endpoint("api-device-checks", f"/api/v1/devices/{SERIAL}/checks", EVERYONE, DEV),
+    Endpoint(
+        "api-device-check-create",
+        f"/api/v1/devices/{SERIAL}/checks",
+        CHECKERS,
+        DEV,
+        method="POST",
+        ok=201,
+    ),
 ]
+CHECK_BODY = {"works": True, "battery_ok": True, "storage_ok": True, "clock_ok": True}

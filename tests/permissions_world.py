@@ -21,7 +21,7 @@ from avrecords.compliance import workflows
 from avrecords.compliance.engine import evaluate_activity
 from avrecords.equipment import clearance, events
 from avrecords.equipment.custody import issue_device, return_device
-from avrecords.equipment.models import Device, EventKind
+from avrecords.equipment.models import ClockFlag, Device, EventKind
 from avrecords.fixity.models import Outcome
 from avrecords.fixity.services import record_check
 from avrecords.fixity.sweep import ReadResult
@@ -67,6 +67,8 @@ class World:
     loss_event: int = 0  # a squad-1 spare reported lost, waiting for acknowledgement
     custody: int = 0  # its last custody, returned without the charger
     clearance: int = 0  # 王芳's open departure clearance
+    clock_flag: int = 0  # an open clock flag on the camera
+    person: int = 0  # 张伟
 
     def ids(self, squad: str = "squad1") -> dict[str, int]:
         return {
@@ -80,6 +82,8 @@ class World:
             "evt": self.loss_event,
             "cust": self.custody,
             "clr": self.clearance,
+            "flag": self.clock_flag,
+            "person": self.person,
         }
 
 
@@ -193,6 +197,14 @@ def build_world(org, library, tmp_path) -> World:
     custody = return_device(spare, returned_accessories=[])
     loss = events.record_event(org.admin, spare, EventKind.LOSS, note="库房盘点发现遗失")
     leaving = clearance.start(org.admin, org.officer2, "leave", org.officer, reason="辞职")
+    flag = ClockFlag.objects.create(
+        device=org.camera,
+        kind=ClockFlag.Kind.AHEAD,
+        device_time=dt.datetime(2026, 11, 20, 10, 10, tzinfo=dt.UTC),
+        station_time=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+        offset_seconds=600,
+        tolerance_seconds=120,
+    )
     return World(
         users,
         recording,
@@ -206,4 +218,6 @@ def build_world(org, library, tmp_path) -> World:
         loss.pk,
         custody.pk,
         leaving.pk,
+        flag.pk,
+        org.officer.pk,
     )

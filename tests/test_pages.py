@@ -331,6 +331,8 @@ def test_it_refuses_a_login_without_a_csrf_token(org):
 # --- OpenAPI schema -------------------------------------------------------------------
 
 DECLARED = [
+    ("get", "/api/v1/devices/{serial}/checks", {"200", "401", "404"}),
+    ("post", "/api/v1/devices/{serial}/checks", {"201", "401", "403", "404", "422"}),
     ("get", "/api/v1/recordings", {"200", "401", "422"}),
     ("get", "/api/v1/recordings/{recording_id}", {"200", "401", "404"}),
     ("get", "/api/v1/recordings/{recording_id}/media", {"200", "206", "401", "404", "409", "416"}),

@@ -33,6 +33,7 @@ from tests.permission_rules import (
     BATCH,
     CASE_EDITORS,
     CASE_INFO,
+    CHECK_BODY,
     CLR,
     CUST,
     DEV,
@@ -44,10 +45,13 @@ from tests.permission_rules import (
     EXEMPTION_DECIDERS,
     FIND,
     FIXITY_VIEWERS,
+    FLAG,
     MDEV,
+    PERSON,
     POLICY_MANAGERS,
     REC,
     RECORDING_SCOPE,
+    SERIAL,
     UNIT_SCOPE,
     UPLOADERS,
     Endpoint,
@@ -210,7 +214,8 @@ APIS = [e for e in ENDPOINTS if e.api]
 def expected_status(endpoint: Endpoint, who: str) -> int:
     """A recording outside one's scope does not exist, even for those who could not act on it;
     a batch or alarm needs the permission before anything about it is looked up."""
-    if endpoint.target in (REC, ACT, FIND, EXEMPT, DEV) and who not in RECORDING_SCOPE["squad1"]:
+    hidden_unless_seen = (REC, ACT, FIND, EXEMPT, DEV, FLAG, PERSON)
+    if endpoint.target in hidden_unless_seen and who not in RECORDING_SCOPE["squad1"]:
         return 404
     if endpoint.target == EVT and who not in UNIT_SCOPE["squad1"]:
         return 404
@@ -269,6 +274,10 @@ def send(client: Client, endpoint: Endpoint, world: World, squad: str = "squad1"
     elif endpoint.name == "api-activity-import":  # a file, but not a table
         upload = SimpleUploadedFile("现场照片.jpg", world.photo, content_type="image/jpeg")
         response = client.post(url, {"file": upload}, **extra)
+    elif endpoint.name == "api-device-check-create":
+        response = client.post(url, CHECK_BODY, content_type="application/json", **extra)
+    elif endpoint.method == "POST" and endpoint.target == FLAG:
+        response = client.post(url, {"note": "已按北京时间校准"}, **extra)
     elif endpoint.method == "POST" and endpoint.target == MDEV:
         response = client.post(url, DEVICE_POST[url.rsplit("/", 1)[1]], **extra)
     elif endpoint.method == "POST" and endpoint.target == CUST:
@@ -465,6 +474,8 @@ def _page_routes() -> set[str]:
         "equipment/custody/<int:pk>": "equipment/custody/{cust}",
         "equipment/events/<int:pk>": "equipment/events/{evt}",
         "equipment/clearances/<int:pk>": "equipment/clearances/{clr}",
+        "equipment/clock-flags/<int:pk>": "equipment/clock-flags/{flag}",
+        "equipment/people/<int:pk>": "equipment/people/{person}",
     }
     routes = set()
     for route in walk(get_resolver().url_patterns):
@@ -480,6 +491,7 @@ def _api_routes() -> set[tuple[str, str]]:
         "{batch_id}": "{batch}",
         "{code}": CUSTOM,
         "{activity_id}": "{act}",
+        "{serial}": SERIAL,
     }
     routes = set()
     for path, operations in api.get_openapi_schema()["paths"].items():

@@ -118,7 +118,7 @@ def record_check(
 ) -> PreUseCheck:
     """Record one pre-use check, passed or failed, and audit it (`device.check`)."""
     if not may_check(actor, device):
-        raise CheckNotAllowed("只有设备的当前领用人或本单位设备管理员可以登记使用前检查")
+        raise CheckNotAllowed("无权登记使用前检查：只有设备的当前领用人或本单位设备管理员可以登记")
     data = CheckInput(
         bool(works),
         bool(battery_ok),

@@ -225,18 +225,18 @@ def row_input(row: dict, units: dict[str, Unit]) -> tuple[registry.DeviceInput, 
     return data, errors
 
 
-def with_rules(actor, data, parse_errors: list[str], *, units: dict[str, Unit], device=None):
+def with_rules(actor, data, parse_errors: list[str], *, device=None, known=None):
     """The parse errors followed by the registry's rules for `data` (register or edit)."""
-    problems = registry.check(actor, data, device, units={u.pk for u in units.values()})
+    problems = registry.check(actor, data, device, known=known)
     if data.unit is None:  # already said by the parse, with the code the user typed
         problems = [p for p in problems if p != "所属单位不能为空"]
     return parse_errors + problems
 
 
-def check_row(actor, row: dict, units: dict[str, Unit]):
+def check_row(actor, row: dict, units: dict[str, Unit], known: registry.Known):
     """(DeviceInput, every problem with the row): parse errors, then the registry's rules."""
     data, errors = row_input(row, units)
-    return data, with_rules(actor, data, errors, units=units)
+    return data, with_rules(actor, data, errors, known=known)
 
 
 def unit_lookup(actor) -> dict[str, Unit]:
@@ -248,13 +248,14 @@ def import_rows(actor, rows: list[dict], *, source_name: str) -> ImportReport:
     registry.require_manager(actor)
     report = ImportReport()
     units = unit_lookup(actor)
+    known = registry.Known.load(actor)
     ready: list[registry.DeviceInput] = []
     serials: dict[str, int] = {}
     asset_nos: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         if not row:
             continue
-        data, errors = check_row(actor, row, units)
+        data, errors = check_row(actor, row, units, known)
         if data.serial and (first := serials.setdefault(data.serial.upper(), number)) != number:
             errors.append(f"产品序号“{data.serial}”与第 {first} 行重复")
         if data.asset_no and (first := asset_nos.setdefault(data.asset_no, number)) != number:
@@ -266,11 +267,10 @@ def import_rows(actor, rows: list[dict], *, source_name: str) -> ImportReport:
         report.errors.append("文件中没有设备")
     if report.errors:
         return report
-    unit_ids = {u.pk for u in units.values()}
     try:
         with transaction.atomic():
             for data in ready:
-                report.imported.append(registry.register_device(actor, data, units=unit_ids))
+                report.imported.append(registry.register_device(actor, data, known=known))
             record(
                 "device.import",
                 actor=actor,

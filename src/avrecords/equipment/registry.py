@@ -99,20 +99,42 @@ def check_specs(specs) -> list[str]:
     return errors
 
 
-def check(actor, data: DeviceInput, device: Device | None = None, *, units=None) -> list[str]:
-    """Every problem with `data` (registering when `device` is None, else editing it).
+@dataclass
+class Known:
+    """What the checks look up, loaded once for a bulk import rather than queried per row
+    (a case-insensitive serial lookup cannot use the unique index: per row it would scan)."""
 
-    `units`: the ids of units the actor may use, when the caller already has them (import)."""
+    unit_ids: set[int]
+    serials: set[str]  # upper-cased
+    asset_nos: set[str]
+
+    @classmethod
+    def load(cls, actor) -> Known:
+        return cls(
+            unit_ids=set(visible_units(actor).values_list("pk", flat=True)),
+            serials={s.upper() for s in Device.objects.values_list("serial", flat=True)},
+            asset_nos=set(Device.objects.exclude(asset_no="").values_list("asset_no", flat=True)),
+        )
+
+    def add(self, device: Device) -> None:
+        self.serials.add(device.serial.upper())
+        if device.asset_no:
+            self.asset_nos.add(device.asset_no)
+
+
+def check(actor, data: DeviceInput, device: Device | None = None, *, known=None) -> list[str]:
+    """Every problem with `data` (registering when `device` is None, else editing it).
+    `known`: for registering many devices at once (import), see Known."""
     errors: list[str] = []
     if not data.serial:
         errors.append("产品序号不能为空")
     elif data.kind == DeviceKind.BODY_CAMERA and not BODY_CAMERA_SERIAL_RE.match(data.serial):
         errors.append(f"产品序号“{data.serial}”应为7位字母或数字（GA/T 947）")
-    elif _taken("serial__iexact", data.serial, device):
+    elif _serial_taken(data.serial, device, known):
         errors.append(f"产品序号“{data.serial}”已登记")
     if data.kind not in DeviceKind.values:
         errors.append(f"设备类型“{data.kind}”不存在" if data.kind else "设备类型不能为空")
-    if data.asset_no and _taken("asset_no", data.asset_no, device):
+    if data.asset_no and _asset_no_taken(data.asset_no, device, known):
         errors.append(f"资产编号“{data.asset_no}”已被其他设备使用")
     for name, limit in MAX_LENGTHS.items():
         if len(getattr(data, name)) > limit:
@@ -122,21 +144,29 @@ def check(actor, data: DeviceInput, device: Device | None = None, *, units=None)
     if data.unit is None:
         errors.append("所属单位不能为空")
     else:
-        allowed = (
-            units if units is not None else set(visible_units(actor).values_list("pk", flat=True))
-        )
-        if data.unit.pk not in allowed:
+        if known is not None:
+            allowed = data.unit.pk in known.unit_ids
+        else:
+            allowed = visible_units(actor).filter(pk=data.unit.pk).exists()
+        if not allowed:
             errors.append(f"所属单位“{data.unit.name}”不在您的管理范围内")
     errors += _status_errors(data.status, device)
     errors += check_specs(data.specs)
     return errors
 
 
-def _taken(lookup: str, value: str, device: Device | None) -> bool:
-    qs = Device.objects.filter(**{lookup: value})
-    if device is not None:
-        qs = qs.exclude(pk=device.pk)
-    return qs.exists()
+def _serial_taken(serial: str, device: Device | None, known: Known | None) -> bool:
+    if known is not None and device is None:
+        return serial.upper() in known.serials
+    qs = Device.objects.filter(serial__iexact=serial)
+    return (qs.exclude(pk=device.pk) if device is not None else qs).exists()
+
+
+def _asset_no_taken(asset_no: str, device: Device | None, known: Known | None) -> bool:
+    if known is not None and device is None:
+        return asset_no in known.asset_nos
+    qs = Device.objects.filter(asset_no=asset_no)
+    return (qs.exclude(pk=device.pk) if device is not None else qs).exists()
 
 
 def _status_errors(status: str, device: Device | None) -> list[str]:
@@ -170,10 +200,10 @@ def _snapshot(device: Device) -> dict:
     return values
 
 
-def register_device(actor, data: DeviceInput, *, units=None) -> Device:
+def register_device(actor, data: DeviceInput, *, known: Known | None = None) -> Device:
     """Enter a new device in the ledger; raises DeviceInvalid listing every problem."""
     require_manager(actor)
-    if errors := check(actor, data, units=units):
+    if errors := check(actor, data, known=known):
         raise DeviceInvalid(errors)
     try:
         with transaction.atomic():
@@ -187,6 +217,8 @@ def register_device(actor, data: DeviceInput, *, units=None) -> Device:
             )
     except IntegrityError as exc:  # a concurrent registration of the same serial or asset no
         raise DeviceInvalid([f"产品序号“{data.serial}”或资产编号已登记"]) from exc
+    if known is not None:
+        known.add(device)
     return device
 
 

@@ -37,7 +37,7 @@ def _number(raw: str, kind, label: str, errors: list[str]):
 def device_check(request, pk: int):
     device = get_object_or_404(visible_devices(request.user).select_related("unit"), pk=pk)
     if not checks.may_check(request.user, device):
-        raise PermissionDenied("只有设备的当前领用人或本单位设备管理员可以登记使用前检查")
+        raise PermissionDenied("无权登记使用前检查：只有设备的当前领用人或本单位设备管理员可以登记")
     errors: list[str] = []
     values = request.POST if request.method == "POST" else {}
     if request.method == "POST":

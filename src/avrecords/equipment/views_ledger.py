@@ -71,7 +71,7 @@ def _form_input(request, device: Device | None = None):
     data, errors = ledger_io.row_input(row, units)
     if device is not None and device.status not in registry.SETTABLE_STATUSES:
         data.status = device.status
-    return data, ledger_io.with_rules(request.user, data, errors, units=units, device=device)
+    return data, ledger_io.with_rules(request.user, data, errors, device=device)
 
 
 def _values(device: Device) -> dict:

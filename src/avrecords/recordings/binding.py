@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from avrecords.equipment.models import Device
 from avrecords.equipment.custody import holder_at
+from avrecords.equipment.models import Device
 from avrecords.org.models import User
 from avrecords.recordings.media.probe import ProbeResult
 from avrecords.recordings.models import TimeSource
