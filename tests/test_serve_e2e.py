@@ -129,6 +129,15 @@ def test_a_new_user_logs_in_finds_recordings_and_plays_one(running_site):
         time.sleep(0.5)
     assert status == 206
 
+    # The equipment ledger of the demo: the old spare is below the standard, the staffing
+    # report judges both squads against tongbai, and the ledger exports as Excel.
+    ledger = browser.get("/equipment/").read().decode()
+    assert "3509001" in ledger and "分辨率 720P 低于 1080P" in ledger
+    staffing = browser.get("/equipment/staffing").read().decode()
+    assert staffing.count("达标") >= 2 and "000§7" in staffing
+    sheet = browser.get("/equipment/export.xlsx").read()
+    assert sheet[:2] == b"PK"
+
     verify = run("audit", "verify")
     assert verify.returncode == 0 and "审计链完好" in verify.stdout
 

@@ -5,9 +5,9 @@ the devices he holds now or has held. Anything else is answered 404 by the pages
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from avrecords.equipment.models import Device
+from avrecords.equipment.models import Device, DeviceKind, DeviceStatus
 from avrecords.org.models import User
 from avrecords.org.scope import UNIT_SCOPED_ROLES, sees_everything, visible_units
 
@@ -49,3 +49,22 @@ def held_by(device: Device, user) -> bool:
 
 
 __all__ = ["visible_devices", "visible_people", "device_in_unit_scope", "held_by"]
+
+
+def filter_devices(user, params):
+    """The device list's filters (unit code, kind, status, q) over the user's devices."""
+    qs = visible_devices(user)
+    if unit := params.get("unit", ""):
+        qs = qs.filter(unit__code=unit)
+    if (kind := params.get("kind")) in DeviceKind.values:
+        qs = qs.filter(kind=kind)
+    if (status := params.get("status")) in DeviceStatus.values:
+        qs = qs.filter(status=status)
+    if q := params.get("q", "").strip():
+        qs = qs.filter(
+            Q(serial__icontains=q)
+            | Q(asset_no__icontains=q)
+            | Q(brand_model__icontains=q)
+            | Q(custodies__holder__full_name__icontains=q, custodies__ended_at__isnull=True)
+        ).distinct()
+    return qs

@@ -5,6 +5,7 @@ the clearance of people who leave or move."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from avrecords.org.models import Unit
 
@@ -65,7 +66,9 @@ class Device(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["asset_no"], condition=~Q(asset_no=""), name="device_asset_no_unique"
-            )
+            ),
+            # serials are matched case-insensitively (file names, imports): one per spelling
+            models.UniqueConstraint(Upper("serial"), name="device_serial_upper_unique"),
         ]
 
     def __str__(self) -> str:

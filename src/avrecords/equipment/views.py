@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from avrecords.audit import services as audit
 from avrecords.equipment import checks, clock, events, staffing
-from avrecords.equipment.access import device_in_unit_scope, visible_devices
+from avrecords.equipment.access import device_in_unit_scope, filter_devices, visible_devices
 from avrecords.equipment.custody import (
     CustodyError,
     issue_device,
@@ -99,21 +99,7 @@ def index(request):
 
 @login_required
 def device_list(request):
-    qs = visible_devices(request.user).select_related("unit")
-    unit = request.GET.get("unit", "")
-    if unit:
-        qs = qs.filter(unit__code=unit)
-    if (kind := request.GET.get("kind")) in DeviceKind.values:
-        qs = qs.filter(kind=kind)
-    if (status := request.GET.get("status")) in DeviceStatus.values:
-        qs = qs.filter(status=status)
-    if q := request.GET.get("q", "").strip():
-        qs = qs.filter(
-            Q(serial__icontains=q)
-            | Q(asset_no__icontains=q)
-            | Q(brand_model__icontains=q)
-            | Q(custodies__holder__full_name__icontains=q, custodies__ended_at__isnull=True)
-        ).distinct()
+    qs = filter_devices(request.user, request.GET).select_related("unit")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     holders = {
         c.device_id: c

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,8 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from avrecords.audit.services import record
 from avrecords.equipment import ledger_io, registry, usage
-from avrecords.equipment.access import device_in_unit_scope, visible_devices, visible_people
-from avrecords.equipment.models import Device, DeviceKind, DeviceStatus
+from avrecords.equipment.access import (
+    device_in_unit_scope,
+    filter_devices,
+    visible_devices,
+    visible_people,
+)
+from avrecords.equipment.models import Device, DeviceKind
 from avrecords.lib.pdf import PdfUnavailable, render_pdf
 from avrecords.org.scope import can_manage_equipment, can_view_equipment, visible_units
 from avrecords.policies.schema import FEATURES
@@ -185,31 +189,12 @@ def device_import(request):
     )
 
 
-def filtered_devices(user, params):
-    """The device list's filters (unit code, kind, status, q) over the user's devices."""
-    qs = visible_devices(user)
-    if unit := params.get("unit", ""):
-        qs = qs.filter(unit__code=unit)
-    if (kind := params.get("kind")) in DeviceKind.values:
-        qs = qs.filter(kind=kind)
-    if (status := params.get("status")) in DeviceStatus.values:
-        qs = qs.filter(status=status)
-    if q := params.get("q", "").strip():
-        qs = qs.filter(
-            Q(serial__icontains=q)
-            | Q(asset_no__icontains=q)
-            | Q(brand_model__icontains=q)
-            | Q(custodies__holder__full_name__icontains=q, custodies__ended_at__isnull=True)
-        ).distinct()
-    return qs
-
-
 @login_required
 @require_GET
 def device_export(request):
     if not can_view_equipment(request.user):
         raise PermissionDenied
-    devices = filtered_devices(request.user, request.GET)
+    devices = filter_devices(request.user, request.GET)
     content = ledger_io.export_devices(devices)
     filters = {k: request.GET[k] for k in ("unit", "kind", "status", "q") if request.GET.get(k)}
     record(

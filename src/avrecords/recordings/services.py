@@ -19,7 +19,9 @@ from avrecords.recordings.search import RecordingFilter, search_recordings  # no
 
 
 def visible_recordings(user) -> QuerySet[Recording]:
-    return Recording.objects.filter(scope_q(user, keeper_field="keeper")).select_related("officer", "device", "unit")
+    return Recording.objects.filter(scope_q(user, keeper_field="keeper")).select_related(
+        "officer", "device", "unit"
+    )
 
 
 def get_visible(user, recording_id: int) -> Recording:
