@@ -9,7 +9,14 @@ import datetime as dt
 from django.utils import timezone
 
 from avrecords.equipment import events
-from avrecords.equipment.models import Device, DeviceKind, DeviceStatus, EventKind, PreUseCheck
+from avrecords.equipment.models import (
+    Custody,
+    Device,
+    DeviceKind,
+    DeviceStatus,
+    EventKind,
+    PreUseCheck,
+)
 from avrecords.org.models import Role, Unit, User
 
 GOOD = {
@@ -74,11 +81,10 @@ def load(squads: list[Unit], officers: list[User]) -> None:
     )
     Device.objects.filter(pk=terminal.pk).update(status=DeviceStatus.SPARE)
     today = timezone.localdate()
-    for device in Device.objects.filter(custodies__ended_at__isnull=True, unit=squads[0]):
-        holder = device.custodies.get(ended_at__isnull=True).holder
+    for custody in Custody.objects.filter(ended_at__isnull=True, device__unit=squads[0]):
         PreUseCheck.objects.create(
-            device=device,
-            checked_by=holder,
+            device=custody.device,
+            checked_by=custody.holder,
             checked_on=today,
             checked_at=now,
             works=True,

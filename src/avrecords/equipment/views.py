@@ -85,7 +85,7 @@ def index(request):
             "below": staffing.below_spec(devices),
             "short": [r for r in ratio if r.applies and not r.ok],
             "ratio_ok": sum(1 for r in ratio if r.applies and r.ok),
-            "unchecked": checks.unchecked_today(devices.filter(custodies__ended_at__isnull=True)),
+            "unchecked": checks.unchecked_today(devices),
             "clock_flags": ClockFlag.objects.filter(
                 device__in=devices, resolved_at__isnull=True
             ).select_related("device"),
