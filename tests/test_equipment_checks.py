@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from avrecords.audit.models import AuditEntry
@@ -302,3 +303,38 @@ def test_the_api_lists_recent_checks_in_scope(org):
     assert [c["checked_by"] for c in response.json()] == [org.officer.display_name]
     assert client_for(org.other_admin).get("/api/v1/devices/3501001/checks").status_code == 404
     assert client_for(org.admin).get("/api/v1/devices/3501001/checks").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # no credentials at all
+        {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"zhangwei:wrong").decode()},
+        {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"nobody:x").decode()},
+    ],
+    ids=["anonymous", "wrong-password", "unknown-user"],
+)
+def test_a_station_with_bad_credentials_gets_401_in_chinese_not_a_csrf_403(org, headers):
+    station = Client(enforce_csrf_checks=True)  # as a real script: no CSRF exemption
+    response = station.post(
+        f"/api/v1/devices/{org.camera.serial}/checks",
+        {"works": True, "battery_ok": True, "storage_ok": True, "clock_ok": True},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 401
+    assert response.json()["detail"] == "未登录或用户名、密码错误"
+    assert not PreUseCheck.objects.exists()
+
+
+def test_a_body_that_is_not_json_is_refused_in_chinese(org):
+    station = Client(enforce_csrf_checks=True)
+    auth = "Basic " + base64.b64encode(f"zhangwei:{PASSWORD}".encode()).decode()
+    response = station.post(
+        f"/api/v1/devices/{org.camera.serial}/checks",
+        "works=1",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=auth,
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "请求内容无法解析：应为 JSON"

@@ -3,8 +3,9 @@
 from django.contrib.auth import authenticate
 from django.http import Http404
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
-from ninja.security import HttpBasicAuth, django_auth
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBasicAuth
+from ninja.security import SessionAuth as CookieSession
 
 
 class BasicAuth(HttpBasicAuth):
@@ -16,6 +17,16 @@ class BasicAuth(HttpBasicAuth):
             request.user = user
             return user
         return None
+
+
+class SessionAuth(CookieSession):
+    """The browser's session (with its CSRF check). A request carrying credentials of its own,
+    or no signed-in session at all, is not a browser's: it is answered 401, not a CSRF 403."""
+
+    def __call__(self, request):
+        if request.headers.get("Authorization") or not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
 
 
 class Error(Schema):
@@ -37,7 +48,7 @@ api = NinjaAPI(
     # Basic first: a station script or case system has no session, and the session check
     # would refuse its POST for want of a CSRF token before Basic was ever tried. A browser
     # sends no Authorization header, so it falls through to the session (with CSRF).
-    auth=[BasicAuth(), django_auth],
+    auth=[BasicAuth(), SessionAuth()],
     urls_namespace="api",
 )
 
@@ -53,6 +64,17 @@ def _unauthenticated(request, exc):
     response = api.create_response(request, {"detail": "未登录或用户名、密码错误"}, status=401)
     response["WWW-Authenticate"] = 'Basic realm="AVRecords", charset="UTF-8"'
     return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        message = "请求内容无法解析：应为 JSON"
+    elif exc.status_code == 403 and "CSRF" in str(exc):
+        message = "无权提交：页面已过期（CSRF 校验失败），请刷新后重试"
+    else:
+        message = str(exc)
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)
