@@ -284,3 +284,29 @@ def test_dashboard_shows_status_counts_and_a_loss_waiting(org, head1):
     page = client_for(head1).get("/equipment/").content.decode()
     assert "遗失/被盗" in page and "执法途中遗失于公交车上" in page
     assert client_for(org.officer).get("/equipment/").status_code == 403
+
+
+def test_a_loss_cannot_be_dated_before_the_custody_or_the_purchase(org):
+    Device.objects.filter(pk=org.camera.pk).update(purchase_date=dt.date(2025, 3, 1))
+    org.camera.refresh_from_db()
+    with pytest.raises(CustodyError, match="遗失时间早于设备购置日期（2025-03-01）"):
+        events.record_event(
+            org.admin,
+            org.camera,
+            EventKind.LOSS,
+            note="巡查途中遗失设备",
+            when=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        )
+    with pytest.raises(CustodyError, match="遗失时间早于当前领用时间"):
+        events.record_event(
+            org.admin,
+            org.camera,
+            EventKind.LOSS,
+            note="巡查途中遗失设备",
+            when=dt.datetime(2025, 12, 1, tzinfo=dt.UTC),  # issued 2026-01-01
+        )
+    org.camera.refresh_from_db()
+    assert org.camera.status == DeviceStatus.IN_SERVICE and not org.camera.events.exists()
+    spare = Device.objects.create(serial="350A009", unit=org.squad1, purchase_date=dt.date.today())
+    with pytest.raises(CustodyError, match="领用时间早于设备购置日期"):
+        issue_device(spare, org.officer2, when=ago(days=2))

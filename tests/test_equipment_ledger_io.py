@@ -81,7 +81,7 @@ def test_bad_rows_import_nothing_and_each_is_named(org):
         + ["高清", "", "", "有点", "", ""],  # row 4
         ["ZC-001", "执法记录仪", "3501101", "", "昨天", "NOPE", ""] + [""] * 6,  # row 5
         [None] * 13,  # an empty row keeps the numbering
-        ["", "执法记录仪", "3501001", "", "", "", ""] + [""] * 6,  # row 7
+        ["", "执法记录仪", "3501001", "", "", "", ""] + [""] * 6,  # row 7: registered
     ]
     report = import_file(org.admin, "台账.xlsx", xlsx(rows))
     assert report.imported == []
@@ -97,9 +97,8 @@ def test_bad_rows_import_nothing_and_each_is_named(org):
         "第 5 行：购置日期“昨天”无法识别，应为 2024-03-01",
         "第 5 行：产品序号“3501101”与第 2 行重复",
         "第 5 行：资产编号“ZC-001”与第 2 行重复",
-        "第 7 行：所属单位代码不能为空",
-        "第 7 行：产品序号“3501001”已登记",
     ]
+    assert report.skipped == [7]  # already in the ledger: skipped, never checked or updated
     assert not Device.objects.filter(serial="3501101").exists()
     assert not AuditEntry.objects.filter(action__in=["device.import", "device.register"]).exists()
 
@@ -179,3 +178,16 @@ def test_an_export_imports_back_into_a_fresh_unit_unchanged(org):
         for d in Device.objects.filter(unit=fresh)
     }
     assert after == before
+
+
+def test_re_importing_the_unchanged_export_skips_every_row_and_changes_nothing(org):
+    """The export offers itself as the import template: sending it back must be harmless,
+    even with devices lost or retired (statuses an import may not set)."""
+    from avrecords.equipment.ledger_io import export_devices
+
+    Device.objects.filter(pk=org.camera2.pk).update(status="lost")
+    before = list(Device.objects.order_by("pk").values())
+    report = import_file(org.admin, "导出.xlsx", export_devices(Device.objects.all()))
+    assert (report.errors, report.imported) == ([], [])
+    assert len(report.skipped) == 2
+    assert list(Device.objects.order_by("pk").values()) == before

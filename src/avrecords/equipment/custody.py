@@ -57,9 +57,9 @@ def _names(items) -> list[str]:
     return seen
 
 
-def _check_when(when: dt.datetime) -> None:
+def _check_when(when: dt.datetime, what: str = "交接") -> None:
     if when > timezone.now() + CLOCK_SLACK:
-        raise CustodyError("交接时间不能晚于当前时间")
+        raise CustodyError(f"{what}时间不能晚于当前时间")
 
 
 @transaction.atomic
@@ -90,6 +90,8 @@ def issue_device(
     if holder.clearances.filter(status="open").exists():
         raise CustodyError(f"{holder.display_name} 正在办理调离交接，不能领用设备")
     _check_when(when)
+    if device.purchase_date and timezone.localtime(when).date() < device.purchase_date:
+        raise CustodyError(f"领用时间早于设备购置日期（{device.purchase_date:%Y-%m-%d}）")
     last_end = device.custodies.aggregate(m=Max("ended_at"))["m"]
     if last_end is not None and when < last_end:
         raise CustodyError(

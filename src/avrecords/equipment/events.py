@@ -51,7 +51,7 @@ def record_event(
     if kind not in TRANSITIONS:
         raise CustodyError("未知的设备事项")
     when = when or timezone.now()
-    _check_when(when)
+    _check_when(when, "事项")
     device = Device.objects.select_for_update().get(pk=device.pk)
     allowed, after = TRANSITIONS[kind]
     label = EventKind(kind).label
@@ -60,6 +60,7 @@ def record_event(
             f"设备 {device.serial} 当前状态为“{device.get_status_display()}”，不能登记“{label}”"
         )
     custody = open_custody(device)
+    _check_order(device, custody, when, label)
     if kind in NEEDS_RETURN and custody is not None:
         raise CustodyError(
             f"设备 {device.serial} 正由 {custody.holder.display_name} 领用，须先归还再{label}"
@@ -93,6 +94,21 @@ def record_event(
     if kind in LOSSES:
         _violation(event, device)
     return event
+
+
+def _check_order(device: Device, custody, when: dt.datetime, label: str) -> None:
+    """An event cannot predate the device, its current custody or its last recorded event."""
+    local = timezone.localtime(when)
+    if device.purchase_date and local.date() < device.purchase_date:
+        raise CustodyError(f"{label}时间早于设备购置日期（{device.purchase_date:%Y-%m-%d}）")
+    if custody is not None and when < custody.started_at:
+        since = timezone.localtime(custody.started_at)
+        raise CustodyError(f"{label}时间早于当前领用时间（{since:%Y-%m-%d %H:%M}）")
+    last = device.events.order_by("-at").values_list("at", flat=True).first()
+    if last is not None and when < last:
+        raise CustodyError(
+            f"{label}时间早于该设备上一次登记的事项（{timezone.localtime(last):%Y-%m-%d %H:%M}）"
+        )
 
 
 def _close_for_loss(custody: Custody, event: DeviceEvent, actor) -> None:

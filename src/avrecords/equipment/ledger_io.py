@@ -4,8 +4,9 @@ The export is the sheet administrators keep today; the import reads the same col
 (also from CSV, UTF-8 or GBK). Only 产品序号, 设备类型 and 所属单位代码 are required; 所属单位,
 当前使用人 and 领用时间 are informative and ignored on import (custody has its own service).
 All or nothing: every row is checked first, each problem named by its row ("第 4 行：…"),
-and only a file without errors is registered, in one transaction. A serial that is already
-registered is refused, never silently updated.
+and only a file without errors is registered, in one transaction. A row whose serial is
+already registered is skipped and listed (re-importing an export changes nothing); it is never
+silently updated — changes to a registered device are made on its page.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ __all__ = ["COLUMNS", "REQUIRED", "ImportRefused", "ImportReport", "MAX_FILE_BYT
 class ImportReport:
     imported: list[Device] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # rows whose serial is already registered
 
 
 # ---- export ---------------------------------------------------------------------------
@@ -255,6 +257,9 @@ def import_rows(actor, rows: list[dict], *, source_name: str) -> ImportReport:
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         if not row:
             continue
+        if _text(row.get("产品序号")).upper() in known.serials:
+            report.skipped.append(number)
+            continue
         data, errors = check_row(actor, row, units, known)
         if data.serial and (first := serials.setdefault(data.serial.upper(), number)) != number:
             errors.append(f"产品序号“{data.serial}”与第 {first} 行重复")
@@ -263,9 +268,11 @@ def import_rows(actor, rows: list[dict], *, source_name: str) -> ImportReport:
         report.errors += [f"第 {number} 行：{e}" for e in errors]
         if not errors:
             ready.append(data)
-    if not ready and not report.errors:
+    if not ready and not report.errors and not report.skipped:
         report.errors.append("文件中没有设备")
     if report.errors:
+        return report
+    if not ready:
         return report
     try:
         with transaction.atomic():
