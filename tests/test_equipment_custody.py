@@ -310,3 +310,13 @@ def test_a_loss_cannot_be_dated_before_the_custody_or_the_purchase(org):
     spare = Device.objects.create(serial="350A009", unit=org.squad1, purchase_date=dt.date.today())
     with pytest.raises(CustodyError, match="领用时间早于设备购置日期"):
         issue_device(spare, org.officer2, when=ago(days=2))
+
+
+def test_choosing_a_unit_includes_the_units_below_it(org):
+    admin = client_for(org.bureau_admin)
+    page = admin.get("/equipment/devices/", {"unit": org.bureau.code}).content.decode()
+    assert "3501001" in page and "3501004" in page  # both squads' cameras
+    page = admin.get("/equipment/devices/", {"unit": org.squad2.code}).content.decode()
+    assert "3501001" not in page and "3501004" in page
+    board = admin.get("/equipment/", {"unit": org.squad2.code}).content.decode()
+    assert "设备台账：执法二中队" in board

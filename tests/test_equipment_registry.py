@@ -435,3 +435,21 @@ def test_a_missing_font_refuses_the_pdf_with_a_chinese_message_and_logs_why(monk
     finally:
         pdf.font_path.cache_clear()
     assert "PDF font missing" in caplog.text
+
+
+def test_a_serial_cannot_change_once_the_device_has_history(org):
+    """Ingest binds files to devices by the serial in their names: renaming a device that
+    has been issued or has recordings would orphan its next dump."""
+    from avrecords.equipment.registry import DeviceInput, DeviceInvalid, update_device
+
+    data = DeviceInput(
+        serial="3501099",
+        kind=org.camera.kind,
+        unit=org.camera.unit,
+        status=org.camera.status,
+    )
+    with pytest.raises(DeviceInvalid) as refused:
+        update_device(org.admin, org.camera, data)
+    assert "产品序号不能修改" in refused.value.errors[0]
+    org.camera.refresh_from_db()
+    assert org.camera.serial == "3501001"

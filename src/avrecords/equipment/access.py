@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from avrecords.equipment.models import Device, DeviceKind, DeviceStatus
-from avrecords.org.models import User
+from avrecords.org.models import Unit, User
 from avrecords.org.scope import UNIT_SCOPED_ROLES, sees_everything, visible_units
 
 
@@ -51,11 +51,17 @@ def held_by(device: Device, user) -> bool:
 __all__ = ["visible_devices", "visible_people", "device_in_unit_scope", "held_by"]
 
 
+def unit_choices(user) -> list[tuple[str, str]]:
+    """(code, name indented by depth) of the user's units, for filters and selectors."""
+    return [(u.code, "　" * u.depth + u.name) for u in visible_units(user)]
+
+
 def filter_devices(user, params):
     """The device list's filters (unit code, kind, status, q) over the user's devices."""
     qs = visible_devices(user)
-    if unit := params.get("unit", ""):
-        qs = qs.filter(unit__code=unit)
+    if code := params.get("unit", ""):  # the unit and the units below it
+        path = Unit.objects.filter(code=code).values_list("path", flat=True).first()
+        qs = qs.filter(unit__path__startswith=path) if path else qs.none()
     if (kind := params.get("kind")) in DeviceKind.values:
         qs = qs.filter(kind=kind)
     if (status := params.get("status")) in DeviceStatus.values:

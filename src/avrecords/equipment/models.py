@@ -199,6 +199,13 @@ class DeviceEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.device.serial} {self.get_kind_display()}"
 
+    @property
+    def status_change(self) -> str:
+        """“在用 → 遗失/被盗”, or the one status when nothing changed."""
+        before = DeviceStatus(self.status_before).label if self.status_before else ""
+        after = DeviceStatus(self.status_after).label if self.status_after else ""
+        return before if before == after else f"{before} → {after}"
+
 
 class PreUseCheck(models.Model):
     """The pre-use check before field work (E7): works, battery, free storage, clock set."""

@@ -132,6 +132,13 @@ def check(actor, data: DeviceInput, device: Device | None = None, *, known=None)
         errors.append(f"产品序号“{data.serial}”应为7位字母或数字（GA/T 947）")
     elif _serial_taken(data.serial, device, known):
         errors.append(f"产品序号“{data.serial}”已登记")
+    elif (
+        device is not None and data.serial.upper() != device.serial.upper() and _has_history(device)
+    ):
+        errors.append(
+            f"设备 {device.serial} 已有领用记录或音像记录，产品序号不能修改"
+            "（导入时按序号识别设备）；如登记有误，请报废后重新登记"
+        )
     if data.kind not in DeviceKind.values:
         errors.append(f"设备类型“{data.kind}”不存在" if data.kind else "设备类型不能为空")
     if data.asset_no and _asset_no_taken(data.asset_no, device, known):
@@ -153,6 +160,12 @@ def check(actor, data: DeviceInput, device: Device | None = None, *, known=None)
     errors += _status_errors(data.status, device)
     errors += check_specs(data.specs)
     return errors
+
+
+def _has_history(device: Device) -> bool:
+    from avrecords.recordings.models import Recording
+
+    return device.custodies.exists() or Recording.objects.filter(device=device).exists()
 
 
 def _serial_taken(serial: str, device: Device | None, known: Known | None) -> bool:

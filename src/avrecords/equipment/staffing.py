@@ -27,6 +27,7 @@ class RatioRow:
     required: int
     reasons: list[str] = field(default_factory=list)  # why `required`, with the articles
     cite: str = ""
+    profile_name: str = ""
 
     @property
     def applies(self) -> bool:
@@ -93,6 +94,7 @@ def ratio_report(units) -> list[RatioRow]:
                 required,
                 reasons,
                 profile.staffing.cite,
+                profile.name,
             )
         )
     return rows

@@ -12,11 +12,17 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from avrecords.audit import services as audit
 from avrecords.equipment import checks, clock, events, staffing
-from avrecords.equipment.access import device_in_unit_scope, filter_devices, visible_devices
+from avrecords.equipment.access import (
+    device_in_unit_scope,
+    filter_devices,
+    unit_choices,
+    visible_devices,
+)
 from avrecords.equipment.custody import (
     CustodyError,
     issue_device,
@@ -61,13 +67,21 @@ def _managed_device(request, pk: int):
 def index(request):
     """Dashboard per unit: devices by status, custody, overdue, below spec, ratio status."""
     _need(can_view_equipment(request.user))
-    devices = visible_devices(request.user)
+    code = request.GET.get("unit", "")
+    devices = filter_devices(request.user, {"unit": code})
     units = list(visible_units(request.user))
+    chosen = next((u for u in units if u.code == code), None)
+    if chosen is not None:
+        units = [u for u in units if u.path.startswith(chosen.path)]
     by_status = Counter(devices.values_list("status", flat=True))
     out_now = Custody.objects.filter(device__in=devices, ended_at__isnull=True)
     overdue = (
         out_now.filter(
-            Q(holder__is_active=False) | Q(holder__clearances__status=ClearanceStatus.OPEN)
+            Q(holder__is_active=False)
+            | Q(
+                holder__clearances__status=ClearanceStatus.OPEN,
+                holder__clearances__due_at__lt=timezone.now(),
+            )
         )
         .select_related("device", "holder")
         .distinct()
@@ -79,6 +93,12 @@ def index(request):
         {
             "nav": "equipment",
             "statuses": [(s, by_status.get(s.value, 0)) for s in DeviceStatus],
+            "unit_choices": unit_choices(request.user),
+            "chosen": chosen,
+            "owed": Custody.objects.filter(device__in=devices)
+            .exclude(missing_accessories=[])
+            .select_related("device", "holder"),
+            "in_repair": devices.filter(status=DeviceStatus.REPAIR).select_related("unit"),
             "total": sum(by_status.values()),
             "issued": out_now.count(),
             "overdue": overdue,
@@ -117,7 +137,7 @@ def device_list(request):
         {
             "nav": "equipment",
             "page": page,
-            "units": visible_units(request.user),
+            "units": unit_choices(request.user),
             "kinds": DeviceKind.choices,
             "statuses": DeviceStatus.choices,
             "filters": request.GET,
@@ -158,6 +178,7 @@ def device_detail(request, pk: int):
             "below": below,
             "unknown": unknown,
             "minimum": minimum,
+            "required": [FEATURES[f] for f in minimum.required] if minimum else [],
             "manage": manage,
             "people": people_in_scope(request.user) if manage else [],
             "event_kinds": [
