@@ -320,3 +320,17 @@ def test_choosing_a_unit_includes_the_units_below_it(org):
     assert "3501001" not in page and "3501004" in page
     board = admin.get("/equipment/", {"unit": org.squad2.code}).content.decode()
     assert "设备台账：执法二中队" in board
+
+
+def test_an_accessory_really_lost_is_written_off_and_no_longer_blocks_the_clearance(org):
+    Custody.objects.filter(device=org.camera).update(accessories=["肩夹"])
+    custody = return_device(org.camera, operator=org.admin, returned_accessories=[])
+    item = clearance.start(org.admin, org.officer, "leave", org.officer2)
+    r = client_for(org.admin).post(
+        f"/equipment/custody/{custody.pk}/accessories",
+        {"names": "肩夹", "how": "lost"},
+        follow=True,
+    )
+    assert "已登记遗失注销配件：肩夹" in r.content.decode()
+    assert not any("配件" in text for text in clearance.outstanding(item))
+    assert AuditEntry.objects.filter(action="device.accessories", detail__how="lost").exists()

@@ -277,8 +277,9 @@ def custody_accessories(request, pk: int):
 
     def go():
         names = request.POST.getlist("names")
-        settle_accessories(custody, names, operator=request.user)
-        return f"已登记补还配件：{'、'.join(names)}"
+        how = "lost" if request.POST.get("how") == "lost" else "returned"
+        settle_accessories(custody, names, operator=request.user, how=how)
+        return f"已登记{'补还' if how == 'returned' else '遗失注销'}配件：{'、'.join(names)}"
 
     _act(request, custody.device, go)
     return redirect("equipment:device", pk=custody.device_id)
