@@ -53,3 +53,13 @@ def from_finding(finding: Finding, *, escalate: bool) -> ViolationCandidate:
 def from_late_ingest(finding: Finding) -> ViolationCandidate:
     """M1: late ingest is a violation candidate at once; the finding stays for the record."""
     return from_finding(finding, escalate=False)
+
+
+@transaction.atomic
+def raise_once(key: str, *, audit_summary: str, audit_detail: dict, **fields) -> ViolationCandidate:
+    """A candidate not tied to a finding (a lost device, an overdue clearance), made once per
+    `key` and audited when made."""
+    candidate, created = ViolationCandidate.objects.get_or_create(key=key, defaults=fields)
+    if created:
+        record("violation.candidate", obj=candidate, summary=audit_summary, detail=audit_detail)
+    return candidate

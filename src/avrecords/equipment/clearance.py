@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from avrecords.audit import services as audit
+from avrecords.compliance import violations
 from avrecords.compliance.models import Finding, FindingStatus, ViolationCandidate
 from avrecords.equipment.custody import outstanding_for
 from avrecords.equipment.models import Clearance, ClearanceKind, ClearanceStatus
@@ -237,27 +238,20 @@ def escalate_overdue(now: dt.datetime | None = None) -> int:
         left = outstanding(clearance)
         if not left:
             continue
-        with transaction.atomic():
-            candidate, created = ViolationCandidate.objects.get_or_create(
-                key=f"clearance:{clearance.pk}",
-                defaults={
-                    "kind": "no_handover",
-                    "kind_name": "人员调动时未做好交接",
-                    "person": clearance.person,
-                    "unit": clearance.unit,
-                    "summary": (
-                        f"{clearance.person.display_name} {clearance.get_kind_display()}交接逾期未办结："
-                        + "；".join(left)
-                    )[:300],
-                    "cite": clearance.cite,
-                },
-            )
-            if created:
-                made += 1
-                audit.record(
-                    "violation.candidate",
-                    obj=candidate,
-                    summary=f"违规线索：人员调动时未做好交接（{clearance.person.display_name}）",
-                    detail={"clearance": clearance.pk, "outstanding": left},
-                )
+        key = f"clearance:{clearance.pk}"
+        if ViolationCandidate.objects.filter(key=key).exists():
+            continue
+        name = clearance.person.display_name
+        violations.raise_once(
+            key,
+            audit_summary=f"违规线索：人员调动时未做好交接（{name}）",
+            audit_detail={"clearance": clearance.pk, "outstanding": left},
+            kind="no_handover",
+            kind_name="人员调动时未做好交接",
+            person=clearance.person,
+            unit=clearance.unit,
+            summary=f"{name} {clearance.get_kind_display()}交接逾期未办结：{'；'.join(left)}"[:300],
+            cite=clearance.cite,
+        )
+        made += 1
     return made

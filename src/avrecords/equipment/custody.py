@@ -57,7 +57,7 @@ def _names(items) -> list[str]:
     return seen
 
 
-def _check_when(when: dt.datetime, what: str = "交接") -> None:
+def check_when(when: dt.datetime, what: str = "交接") -> None:
     if when > timezone.now() + CLOCK_SLACK:
         raise CustodyError(f"{what}时间不能晚于当前时间")
 
@@ -89,7 +89,7 @@ def issue_device(
         raise CustodyError(f"{holder.display_name} 的账号已停用，不能领用设备")
     if holder.clearances.filter(status="open").exists():
         raise CustodyError(f"{holder.display_name} 正在办理调离交接，不能领用设备")
-    _check_when(when)
+    check_when(when)
     if device.purchase_date and timezone.localtime(when).date() < device.purchase_date:
         raise CustodyError(f"领用时间早于设备购置日期（{device.purchase_date:%Y-%m-%d}）")
     last_end = device.custodies.aggregate(m=Max("ended_at"))["m"]
@@ -144,7 +144,7 @@ def return_device(
     custody = open_custody(device)
     if custody is None:
         raise CustodyError(f"设备 {device.serial} 当前未被领用，无需归还")
-    _check_when(when)
+    check_when(when)
     if when < custody.started_at:
         raise CustodyError(
             f"归还时间早于领用时间（{timezone.localtime(custody.started_at):%Y-%m-%d %H:%M}）"

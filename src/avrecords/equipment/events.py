@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from avrecords.audit import services as audit
+from avrecords.compliance import violations
 from avrecords.compliance.models import ViolationCandidate
-from avrecords.equipment.custody import CustodyError, _check_when, open_custody
+from avrecords.equipment.custody import CustodyError, check_when, open_custody
 from avrecords.equipment.models import Custody, Device, DeviceEvent, DeviceStatus, EventKind
 from avrecords.policies.services import profile_for_unit
 
@@ -51,7 +52,7 @@ def record_event(
     if kind not in TRANSITIONS:
         raise CustodyError("未知的设备事项")
     when = when or timezone.now()
-    _check_when(when, "事项")
+    check_when(when, "事项")
     device = Device.objects.select_for_update().get(pk=device.pk)
     allowed, after = TRANSITIONS[kind]
     label = EventKind(kind).label
@@ -127,28 +128,18 @@ def _violation(event: DeviceEvent, device: Device) -> ViolationCandidate:
     profile = profile_for_unit(device.unit)
     cite = profile.equipment.loss.cite if profile else ""
     who = event.person.display_name if event.person else "（无领用人）"
-    candidate, created = ViolationCandidate.objects.get_or_create(
-        key=f"device-{event.kind}:{event.pk}",
-        defaults={
-            "kind": "equipment_loss",
-            "kind_name": "保管不妥造成设备遗失、被盗",
-            "person": event.person,
-            "unit": device.unit,
-            "device": device,
-            "summary": f"设备 {device.serial} {event.get_kind_display()}（{who}）：{event.note}"[
-                :300
-            ],
-            "cite": cite,
-        },
+    return violations.raise_once(
+        f"device-{event.kind}:{event.pk}",
+        audit_summary=f"违规线索：保管不妥造成设备遗失、被盗（{device.serial}）",
+        audit_detail={"event": event.pk, "person": event.person_id, "device": device.pk},
+        kind="equipment_loss",
+        kind_name="保管不妥造成设备遗失、被盗",
+        person=event.person,
+        unit=device.unit,
+        device=device,
+        summary=f"设备 {device.serial} {event.get_kind_display()}（{who}）：{event.note}"[:300],
+        cite=cite,
     )
-    if created:
-        audit.record(
-            "violation.candidate",
-            obj=candidate,
-            summary=f"违规线索：{candidate.kind_name}（{device.serial}）",
-            detail={"event": event.pk, "person": event.person_id, "device": device.pk},
-        )
-    return candidate
 
 
 def pending_acknowledgements(user):

@@ -164,7 +164,7 @@ def explosion_check(activity) -> list[str]:
                 f"设备 {device.serial} 未登记为防爆设备，不得在爆炸危险区域使用（{cite}）"
             )
     has_any = Device.objects.filter(
-        unit__path__startswith=activity.unit.path[:7],  # the agency's units
+        unit__path__startswith=activity.unit.path.split(".", 1)[0] + ".",  # the agency's units
         status__in=EQUIPPED,
         specs__explosion_proof=True,
     ).exists()

@@ -191,7 +191,7 @@ def device_detail(request, pk: int):
     )
 
 
-def _act(request, device, action) -> None:
+def _act(request, action) -> None:
     try:
         done = action()
     except (CustodyError, FormError) as exc:
@@ -218,7 +218,7 @@ def device_issue(request, pk: int):
         )
         return f"已发放给 {holder.display_name}"
 
-    _act(request, device, go)
+    _act(request, go)
     return redirect("equipment:device", pk=device.pk)
 
 
@@ -239,7 +239,7 @@ def device_return(request, pk: int):
         missing = "、".join(custody.missing_accessories)
         return "已归还" + (f"；未归还配件：{missing}（计入交接清单）" if missing else "")
 
-    _act(request, device, go)
+    _act(request, go)
     return redirect("equipment:device", pk=device.pk)
 
 
@@ -260,7 +260,7 @@ def device_event(request, pk: int):
         extra = "；已通知单位负责人并生成违规线索" if event.kind in events.LOSSES else ""
         return f"已登记：{event.get_kind_display()}{extra}"
 
-    _act(request, device, go)
+    _act(request, go)
     return redirect("equipment:device", pk=device.pk)
 
 
@@ -281,7 +281,7 @@ def custody_accessories(request, pk: int):
         settle_accessories(custody, names, operator=request.user, how=how)
         return f"已登记{'补还' if how == 'returned' else '遗失注销'}配件：{'、'.join(names)}"
 
-    _act(request, custody.device, go)
+    _act(request, go)
     return redirect("equipment:device", pk=custody.device_id)
 
 
