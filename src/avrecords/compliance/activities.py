@@ -225,12 +225,15 @@ def linked_recordings(activity: Activity):
 
 
 def visible_activities(user):
-    """Scope (X2): officers their own activities, unit roles their subtree, sysadmin all."""
-    from avrecords.org.scope import UNIT_SCOPED_ROLES, sees_everything
+    """Scope (X2): officers their own activities, unit roles their subtree (supervisors the
+    units they supervise), sysadmin all; a confidential activity (M9) only to those cleared
+    for its mark and to its own officers."""
+    from avrecords.org.scope import has_unit_scope, secrecy_q, sees_everything, unit_q
 
     qs = Activity.objects.all()
     if sees_everything(user):
-        return qs
-    if user.role in UNIT_SCOPED_ROLES and user.unit_id is not None:
-        return qs.filter(unit__path__startswith=user.unit.path)
+        return qs.filter(secrecy_q(user))
+    if has_unit_scope(user):
+        own = Q(pk__in=Activity.objects.filter(officers=user).values("pk"))
+        return qs.filter(unit_q(user)).filter(secrecy_q(user, own=own))
     return qs.filter(Q(officers=user)).distinct()

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from avrecords.org.models import Secrecy
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -36,6 +38,26 @@ class Activity(models.Model):
     dispute = models.BooleanField("现场发生纠纷或突发事件", default=False)
     explosive_area = models.BooleanField(
         "爆炸危险区域", default=False, help_text="须使用防爆音像记录设备（承德 001§6）"
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name="所属案卷",
+    )
+    secrecy_mark = models.CharField(
+        "密级标注", max_length=20, choices=Secrecy.choices, blank=True, default=""
+    )
+    secrecy = models.CharField(
+        "有效密级",
+        max_length=20,
+        choices=Secrecy.choices,
+        blank=True,
+        default="",
+        db_index=True,
+        help_text="本身、所属案卷或执法活动中最高的密级（M9），由标注和关联自动计算",
     )
     returned_at = models.DateTimeField(
         "返回单位时间", null=True, blank=True, help_text="连续工作、异地执法或偏远地区执法时填写"

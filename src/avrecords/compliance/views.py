@@ -17,7 +17,7 @@ from avrecords.compliance.engine import evaluate_activity
 from avrecords.compliance.models import Exemption, Finding, FindingKind, FindingStatus
 from avrecords.equipment.staffing import explosion_check
 from avrecords.org.models import Role, User
-from avrecords.org.scope import can_import_activities, can_record_activity, scope_q
+from avrecords.org.scope import can_import_activities, can_record_activity, recording_q
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
 
@@ -148,7 +148,7 @@ def activity_link(request, pk: int):
     except ValueError:
         rec_id = 0
     recording = Recording.objects.filter(
-        scope_q(request.user, keeper_field="keeper"), pk=rec_id
+        recording_q(request.user), pk=rec_id
     ).first()
     if recording is None:
         messages.error(request, "音像记录不存在或不在您的权限范围内")

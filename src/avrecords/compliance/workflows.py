@@ -46,7 +46,9 @@ class StepRefused(ValueError):
 
 
 def _in_subtree(user, unit) -> bool:
-    return user.unit_id is not None and unit.path.startswith(user.unit.path)
+    from avrecords.org.scope import in_unit_scope
+
+    return user.unit_id is not None and in_unit_scope(user, unit)
 
 
 def may_decide(user, unit, role_code: str) -> bool:
@@ -232,13 +234,13 @@ def escalate_overdue(now=None) -> int:
 
 def visible_findings(user):
     """Findings in the user's scope: officers their own, unit roles their subtree."""
-    from avrecords.org.scope import UNIT_SCOPED_ROLES
+    from avrecords.org.scope import has_unit_scope, unit_q
 
     qs = Finding.objects.select_related("unit", "officer", "activity", "recording")
     if sees_everything(user):
         return qs
-    if user.role in UNIT_SCOPED_ROLES and user.unit_id is not None:
-        return qs.filter(unit__path__startswith=user.unit.path)
+    if has_unit_scope(user):
+        return qs.filter(unit_q(user))
     return qs.filter(Q(officer=user) | Q(handled_by=user))
 
 

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from avrecords.equipment.models import Device, DeviceKind, DeviceStatus
 from avrecords.org.models import Unit, User
-from avrecords.org.scope import UNIT_SCOPED_ROLES, sees_everything, visible_units
+from avrecords.org.scope import has_unit_scope, in_unit_scope, sees_everything, unit_q, visible_units
 
 
 def visible_devices(user) -> QuerySet[Device]:
@@ -17,8 +17,8 @@ def visible_devices(user) -> QuerySet[Device]:
         return Device.objects.none()
     if sees_everything(user):
         return Device.objects.all()
-    if user.role in UNIT_SCOPED_ROLES and user.unit_id is not None:
-        return Device.objects.filter(unit__path__startswith=user.unit.path)
+    if has_unit_scope(user):
+        return Device.objects.filter(unit_q(user))
     return Device.objects.filter(custodies__holder=user).distinct()
 
 
@@ -28,7 +28,7 @@ def visible_people(user) -> QuerySet[User]:
         return User.objects.none()
     if sees_everything(user):
         return User.objects.all()
-    if user.role in UNIT_SCOPED_ROLES and user.unit_id is not None:
+    if has_unit_scope(user):
         return User.objects.filter(unit__in=visible_units(user))
     return User.objects.filter(pk=user.pk)
 
@@ -37,11 +37,7 @@ def device_in_unit_scope(user, device: Device) -> bool:
     """The device belongs to a unit the user administers (not merely one he once held)."""
     if sees_everything(user):
         return True
-    return (
-        user.role in UNIT_SCOPED_ROLES
-        and user.unit_id is not None
-        and device.unit.path.startswith(user.unit.path)
-    )
+    return has_unit_scope(user) and in_unit_scope(user, device.unit)
 
 
 def held_by(device: Device, user) -> bool:

@@ -25,7 +25,7 @@ from avrecords.audit import services as audit
 from avrecords.fixity import conf
 from avrecords.fixity.models import ALARM_OUTCOMES, FixityCheck, FixityState, Outcome
 from avrecords.fixity.sweep import ReadResult
-from avrecords.org.scope import can_acknowledge_fixity, can_view_fixity, scope_q
+from avrecords.org.scope import can_acknowledge_fixity, can_view_fixity, recording_q
 from avrecords.recordings.models import Recording
 
 log = logging.getLogger(__name__)
@@ -113,12 +113,7 @@ def visible_checks(user) -> QuerySet[FixityCheck]:
     """Checks of originals in the user's unit scope (X2); nothing for those without the right."""
     if not can_view_fixity(user):
         return FixityCheck.objects.none()
-    scope = scope_q(
-        user,
-        unit_field="recording__unit",
-        officer_field="recording__officer",
-        keeper_field="recording__keeper",
-    )
+    scope = recording_q(user, prefix="recording__")
     return FixityCheck.objects.filter(scope).select_related("recording__unit", "acknowledged_by")
 
 
@@ -200,7 +195,7 @@ def coverage(user=None, *, days: int | None = None) -> Coverage:
         checks = FixityCheck.objects.all()
     else:
         originals = (
-            Recording.objects.filter(scope_q(user, keeper_field="keeper"))
+            Recording.objects.filter(recording_q(user))
             if can_view_fixity(user)
             else None
         )

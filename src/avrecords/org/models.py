@@ -58,6 +58,18 @@ class Role(models.TextChoices):
     SYSADMIN = "sysadmin", "系统管理员"
 
 
+class Secrecy(models.TextChoices):
+    """Confidentiality marks (M9: 000§19, 001§25, 003§14, 004§21)."""
+
+    NONE = "", "无"
+    STATE_SECRET = "state_secret", "国家秘密"
+    COMMERCIAL_SECRET = "commercial_secret", "商业秘密"
+    PRIVACY = "privacy", "个人隐私"
+
+
+SECRECY_RANK = {Secrecy.STATE_SECRET: 3, Secrecy.COMMERCIAL_SECRET: 2, Secrecy.PRIVACY: 1}
+
+
 class User(AbstractUser):
     """A person who signs in: officer, administrator, leader… with 执法证号 and unit."""
 
@@ -76,6 +88,20 @@ class User(AbstractUser):
     )
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.OFFICER)
     phone = models.CharField("联系电话", max_length=32, blank=True)
+    supervised_units = models.ManyToManyField(
+        Unit,
+        blank=True,
+        related_name="supervisors",
+        verbose_name="监督的单位",
+        help_text="监督人员：所监督（挂钩）的单位及其下级单位（如福州 004§22）；未指定时为本单位",
+    )
+    secrecy_clearances = models.JSONField(
+        "涉密知悉范围",
+        default=list,
+        blank=True,
+        help_text="可知悉的密级：state_secret 国家秘密、commercial_secret 商业秘密、"
+        "privacy 个人隐私（M9）",
+    )
 
     class Meta:
         verbose_name = "人员"

@@ -1,12 +1,17 @@
-"""Who may see what (X2, first cut): officers their own, unit roles their subtree.
+"""Who may see what (X2): officers their own, unit roles their subtree, supervisors the
+units assigned to them, system administrators everything; confidential items (M9) only
+people cleared for their mark.
 
 Every list, page and endpoint filters through these functions; an object outside the
 user's scope is answered with 404, never with a hint that it exists.
 """
 
+from functools import reduce
+from operator import or_
+
 from django.db.models import Q, QuerySet
 
-from avrecords.org.models import Role, Unit
+from avrecords.org.models import Role, Secrecy, Unit
 
 UNIT_SCOPED_ROLES = {Role.ADMIN, Role.UNIT_HEAD, Role.LEADER, Role.SUPERVISOR, Role.ARCHIVIST}
 INGEST_ROLES = {Role.ADMIN, Role.SYSADMIN}
@@ -80,19 +85,95 @@ def can_view_equipment(user) -> bool:
     return user.is_authenticated and (sees_everything(user) or user.role in EQUIPMENT_VIEWERS)
 
 
+def scope_roots(user) -> list[str]:
+    """Materialised paths of the units whose subtrees make up the user's unit scope.
+
+    A supervisor's scope is the units assigned to him to supervise (004§22: 挂钩的委属单位),
+    or his own unit while none is assigned; other unit roles their own unit. Empty for
+    officers and people without a unit. Cached on the user object for the request."""
+    cached = getattr(user, "_scope_roots", None)
+    if cached is not None:
+        return cached
+    roots: list[str] = []
+    if user.is_authenticated and user.role in UNIT_SCOPED_ROLES:
+        if user.role == Role.SUPERVISOR and user.pk:
+            roots = list(user.supervised_units.values_list("path", flat=True))
+        if not roots and user.unit_id is not None:
+            roots = [user.unit.path]
+    user._scope_roots = roots
+    return roots
+
+
+def unit_q(user, unit_field: str = "unit") -> Q:
+    """Rows whose unit lies in the user's unit scope (Q(pk__in=[]) when there is none)."""
+    roots = scope_roots(user)
+    if not roots:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{unit_field}__path__startswith": path}) for path in roots))
+
+
+def in_unit_scope(user, unit: Unit | None) -> bool:
+    if unit is None:
+        return False
+    if sees_everything(user):
+        return True
+    return any(unit.path.startswith(path) for path in scope_roots(user))
+
+
+def has_unit_scope(user) -> bool:
+    return bool(scope_roots(user))
+
+
 def visible_units(user) -> QuerySet[Unit]:
     if not user.is_authenticated:
         return Unit.objects.none()
     if sees_everything(user):
         return Unit.objects.all()
-    if user.unit_id is None:
+    roots = scope_roots(user) or ([user.unit.path] if user.unit_id else [])
+    if not roots:
         return Unit.objects.none()
-    return Unit.objects.filter(path__startswith=user.unit.path)
+    return Unit.objects.filter(reduce(or_, (Q(path__startswith=p) for p in roots)))
 
 
 def subtree_unit_ids(unit: Unit) -> list[int]:
     """The unit and every unit below it (units are few; rows are many)."""
     return list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+
+
+def scope_unit_ids(user) -> list[int]:
+    roots = scope_roots(user)
+    if not roots:
+        return []
+    return list(
+        Unit.objects.filter(reduce(or_, (Q(path__startswith=p) for p in roots))).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+MARKS = tuple(value for value in Secrecy.values if value)
+
+
+def uncleared_marks(user) -> list[str]:
+    """The confidentiality marks the user is not cleared for (M9)."""
+    if not user.is_authenticated:
+        return list(MARKS)
+    cleared = set(user.secrecy_clearances or [])
+    return [mark for mark in MARKS if mark not in cleared]
+
+
+def cleared_for(user, mark: str) -> bool:
+    return not mark or mark not in uncleared_marks(user)
+
+
+def secrecy_q(user, field: str = "secrecy", own: Q | None = None) -> Q:
+    """Rows whose confidentiality mark the user is cleared for (M9); `own` rows (e.g. the
+    officer's own recordings) stay visible to him whatever their mark."""
+    hidden = uncleared_marks(user)
+    if not hidden:
+        return Q()
+    allowed = ~Q(**{f"{field}__in": hidden})
+    return allowed | own if own is not None else allowed
 
 
 def scope_q(
@@ -115,9 +196,23 @@ def scope_q(
         return Q(pk__in=[])
     if sees_everything(user):
         return Q()
-    if user.role in UNIT_SCOPED_ROLES and user.unit_id is not None:
+    if has_unit_scope(user):
         if resolve_units:
-            return Q(**{f"{unit_field}__in": subtree_unit_ids(user.unit)})
-        return Q(**{f"{unit_field}__path__startswith": user.unit.path})
+            return Q(**{f"{unit_field}__in": scope_unit_ids(user)})
+        return unit_q(user, unit_field)
     own = Q(**{officer_field: user.pk})
     return own | Q(**{keeper_field: user.pk}) if keeper_field else own
+
+
+def recording_q(user, *, prefix: str = "", resolve_units: bool = False) -> Q:
+    """Recordings the user may see: unit scope (X2), own or handed-over ones for officers,
+    and only marks he is cleared for (M9) — except his own recordings, which stay his.
+    `prefix` reaches the recording through a relation, e.g. "recording__"."""
+    own = Q(**{f"{prefix}officer": user.pk}) | Q(**{f"{prefix}keeper": user.pk})
+    return scope_q(
+        user,
+        unit_field=f"{prefix}unit",
+        officer_field=f"{prefix}officer",
+        keeper_field=f"{prefix}keeper",
+        resolve_units=resolve_units,
+    ) & secrecy_q(user, f"{prefix}secrecy", own=own if user.is_authenticated else None)

@@ -222,15 +222,40 @@ class Equipment(Strict):
 
 
 class ApprovalChain(Cited):
+    """Who approves, in order, and who carries the approved act out (M3, M6, M8, M9).
+
+    executed_by may be empty where nothing is carried out (marking takes effect on approval)."""
+
     steps: list[str] = Field(min_length=1, description="roles, in order")
     executed_by: str = "admin"
+    max_days: int = Field(30, gt=0, le=366, description="longest grant a request may ask for")
 
 
 class Approvals(Strict):
     view: ApprovalChain
     copy_: ApprovalChain = Field(alias="copy")
+    export: ApprovalChain | None = None  # M7 evidence export; the copy chain when absent
+    preserve: ApprovalChain | None = None  # M6 long-term discs; the copy chain when absent
+    secrecy: ApprovalChain | None = None  # M9 marking and unmarking; the view chain when absent
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def chain(self, kind: str) -> ApprovalChain:
+        """The chain for a request kind: view, copy, export, preserve or mark."""
+        if kind == "view":
+            return self.view
+        if kind == "copy":
+            return self.copy_
+        if kind == "export":
+            return self.export or self.copy_
+        if kind == "preserve":
+            return self.preserve or self.copy_
+        if kind == "mark":
+            return self.secrecy or self.view
+        raise ValueError(f"unknown request kind {kind!r}")
+
+    def all_chains(self) -> list[ApprovalChain]:
+        return [c for c in (self.view, self.copy_, self.export, self.preserve, self.secrecy) if c]
 
 
 class Sampling(Cited):
@@ -280,10 +305,8 @@ class Profile(Strict):
             if dupes := sorted({c for c in codes if codes.count(c) > 1}):
                 raise ValueError(f"{label} 中代码重复：{', '.join(dupes)}")
         roles = [
-            *self.approvals.view.steps,
-            *self.approvals.copy_.steps,
-            self.approvals.view.executed_by,
-            self.approvals.copy_.executed_by,
+            *(role for chain in self.approvals.all_chains() for role in chain.steps),
+            *(chain.executed_by for chain in self.approvals.all_chains() if chain.executed_by),
             self.interruptions.acknowledged_by,
             self.exemptions.approved_by,
             *([self.ingest.extension.consent_by] if self.ingest.extension else []),

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 
 from avrecords.equipment.models import Device, Station
-from avrecords.org.models import Unit
+from avrecords.org.models import Secrecy, Unit
 from avrecords.recordings.textsearch import InterleavedText
 
 
@@ -128,6 +128,26 @@ class Recording(models.Model):
         related_name="kept_recordings",
         verbose_name="交接保管人",
         help_text="原记录人员调离后接收其音像资料的人（E5，004§18）",
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recordings",
+        verbose_name="所属案卷",
+    )
+    secrecy_mark = models.CharField(
+        "密级标注", max_length=20, choices=Secrecy.choices, blank=True, default=""
+    )
+    secrecy = models.CharField(
+        "有效密级",
+        max_length=20,
+        choices=Secrecy.choices,
+        blank=True,
+        default="",
+        db_index=True,
+        help_text="本身、所属案卷或执法活动中最高的密级（M9），由标注和关联自动计算",
     )
     device_serial = models.CharField("设备序号（文件）", max_length=64, blank=True)
     officer_no = models.CharField("人员编号（文件）", max_length=64, blank=True)

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from avrecords.equipment.models import Device
 from avrecords.org.models import Unit, User
-from avrecords.org.scope import scope_q, subtree_unit_ids
+from avrecords.org.scope import recording_q, subtree_unit_ids
 from avrecords.recordings.models import Recording
 from avrecords.recordings.textsearch import indexable, normalise, search_text_q
 
@@ -130,7 +130,7 @@ def local_midnight(day: dt.date) -> dt.datetime:
 def scoped_recordings(user) -> QuerySet[Recording]:
     """The user's scope, with the unit subtree as a list of ids (an index-friendly IN)."""
     return Recording.objects.filter(
-        scope_q(user, keeper_field="keeper", resolve_units=True)
+        recording_q(user, resolve_units=True)
     ).select_related("officer", "device", "unit")
 
 

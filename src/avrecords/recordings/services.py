@@ -13,13 +13,13 @@ from django.http import Http404
 
 from avrecords.audit import services as audit
 from avrecords.lib.storage import get_store
-from avrecords.org.scope import can_edit_case_info, can_ingest, scope_q
+from avrecords.org.scope import can_edit_case_info, can_ingest, recording_q, unit_q
 from avrecords.recordings.models import Derivative, IngestBatch, QuarantinedFile, Recording
 from avrecords.recordings.search import RecordingFilter, search_recordings  # noqa: F401 (M4)
 
 
 def visible_recordings(user) -> QuerySet[Recording]:
-    return Recording.objects.filter(scope_q(user, keeper_field="keeper")).select_related(
+    return Recording.objects.filter(recording_q(user)).select_related(
         "officer", "device", "unit"
     )
 
@@ -143,7 +143,7 @@ def visible_batches(user) -> QuerySet[IngestBatch]:
     qs = IngestBatch.objects.select_related("station", "operator", "unit")
     if sees_everything(user):
         return qs
-    return qs.filter(unit__path__startswith=user.unit.path) if user.unit_id else qs.none()
+    return qs.filter(unit_q(user))
 
 
 def visible_quarantine(user) -> QuerySet[QuarantinedFile]:
@@ -154,7 +154,7 @@ def visible_quarantine(user) -> QuerySet[QuarantinedFile]:
     qs = QuarantinedFile.objects.select_related("batch", "unit")
     if sees_everything(user):
         return qs
-    return qs.filter(unit__path__startswith=user.unit.path) if user.unit_id else qs.none()
+    return qs.filter(unit_q(user))
 
 
 def update_case_info(

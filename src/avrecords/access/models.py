@@ -1,0 +1,173 @@
+"""Approved access to originals (M3, M6, M7, M8, M9): requests, their approval steps, and the
+registers of what was viewed and copied under them.
+
+A request names what (recordings, a case or an activity: resolved to a fixed list of
+recordings when it is made, so approvers approve exactly what they see), why and for how long.
+Its chain of approving roles is copied from the unit's policy profile when it is made; the
+administrator named by the profile then carries it out, which starts the grant. Playback and
+download look for a live grant every time (`access.grants`).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from avrecords.org.models import Secrecy
+
+USER = settings.AUTH_USER_MODEL
+
+
+class RequestKind(models.TextChoices):
+    VIEW = "view", "查阅（调阅）"
+    COPY = "copy", "复制"
+    EXPORT = "export", "证据导出"
+    PRESERVE = "preserve", "长期保存（刻录光盘）"
+    MARK = "mark", "密级标注或解除"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "审批中"
+    APPROVED = "approved", "已批准，待办理"
+    ACTIVE = "active", "已办理"
+    REJECTED = "rejected", "未批准"
+    WITHDRAWN = "withdrawn", "已撤回"
+    REVOKED = "revoked", "已撤销"
+
+
+class PreserveGround(models.TextChoices):
+    """Why originals are kept on disc for the long term (M6: 000§20, 003§16)."""
+
+    DISPUTE = "dispute", "当事人对现场执法、办案有异议，可能投诉、上访"
+    OBSTRUCTION = "obstruction", "逃避、拒绝、阻碍执法或谩骂、侮辱、殴打执法人员"
+    LITIGATION = "litigation", "涉及复议、诉讼的案件"
+    OTHER = "other", "其他重大、敏感或需要长期保存的情况"
+
+
+class AccessRequest(models.Model):
+    number = models.CharField("申请编号", max_length=32, unique=True)
+    kind = models.CharField("申请类型", max_length=12, choices=RequestKind.choices)
+    status = models.CharField(
+        "状态", max_length=12, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    requester = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="access_requests", verbose_name="申请人"
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, verbose_name="所属单位", related_name="+"
+    )
+    reason = models.TextField("事由")
+    days = models.PositiveSmallIntegerField("有效天数", default=7)
+    place = models.CharField("提取地点", max_length=200, blank=True)
+    ground = models.CharField(
+        "长期保存情形", max_length=16, choices=PreserveGround.choices, blank=True
+    )
+    mark = models.CharField(
+        "申请标注的密级",
+        max_length=20,
+        choices=Secrecy.choices,
+        blank=True,
+        help_text="密级申请：要标注的密级，空为解除标注",
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, verbose_name="案卷"
+    )
+    activity = models.ForeignKey(
+        "compliance.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="执法活动",
+    )
+    recordings = models.ManyToManyField(
+        "recordings.Recording", related_name="access_requests", verbose_name="音像记录"
+    )
+    profile_code = models.CharField("依据规定", max_length=40)
+    chain = models.JSONField("审批流程", default=list)
+    executed_by_role = models.CharField("办理角色", max_length=20, blank=True)
+    cite = models.CharField("依据条款", max_length=100, blank=True)
+    step = models.PositiveSmallIntegerField("当前审批步骤", default=0)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_at = models.DateTimeField("审批完成时间", null=True, blank=True)
+    executor = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="办理人",
+    )
+    executed_at = models.DateTimeField("办理时间", null=True, blank=True)
+    valid_until = models.DateTimeField("有效期至", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoke_reason = models.CharField("撤销理由", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "查阅复制申请"
+        verbose_name_plural = "查阅复制申请"
+        indexes = [
+            models.Index(fields=["status", "valid_until"]),
+            models.Index(fields=["requester", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.get_kind_display()}"
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "同意"
+    REJECT = "reject", "不同意"
+
+
+class ApprovalStep(models.Model):
+    request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveSmallIntegerField("步骤")
+    role = models.CharField("审批角色", max_length=20)
+    approver = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name="审批人"
+    )
+    decision = models.CharField("意见", max_length=8, choices=Decision.choices)
+    comment = models.CharField("审批意见", max_length=500, blank=True)
+    at = models.DateTimeField("审批时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["request", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "index"], name="one_decision_per_step")
+        ]
+
+
+class RegisterKind(models.TextChoices):
+    VIEW = "view", "查阅"
+    COPY = "copy", "复制"
+
+
+class RegisterEntry(models.Model):
+    """One act in the 查阅登记簿 or 复制登记簿 (M8: 001§22, 004§21): who, under which approved
+    request (requester, approvers, executor, reason), what, when."""
+
+    register = models.CharField("登记簿", max_length=8, choices=RegisterKind.choices)
+    act = models.CharField("行为", max_length=40)
+    request = models.ForeignKey(
+        AccessRequest, on_delete=models.PROTECT, related_name="register_entries"
+    )
+    recording = models.ForeignKey(
+        "recordings.Recording",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="音像记录",
+    )
+    item = models.CharField("事项", max_length=300)
+    actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name="人员")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "登记簿记录"
+        verbose_name_plural = "登记簿记录"
