@@ -39,3 +39,22 @@ def make(org, name: str, *, officer=None, unit=None, at=(2026, 11, 20, 10, 0), *
     for field in ("party", "place", "case_number"):  # stored tidied, as the form stores them
         values[field] = tidy(values.get(field, ""))
     return Recording.objects.create(**values)
+
+
+def make_stored(org, name: str, data: bytes | None = None, **fields):
+    """A recording row whose original really is in the store (for playback, copy, export)."""
+    import io
+
+    from avrecords.lib.storage import get_store
+
+    data = data if data is not None else f"{name} 的原始内容".encode() * 200
+    put = get_store().put(io.BytesIO(data))
+    return make(
+        org,
+        name,
+        sha256=put.sha256,
+        size_bytes=put.size_bytes,
+        storage_key=put.key,
+        storage_version=put.version or "",
+        **fields,
+    )

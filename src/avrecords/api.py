@@ -87,6 +87,7 @@ def _invalid(request, exc):
 
 
 def _register():
+    from avrecords.access.api import router as access_router
     from avrecords.compliance.api import router as compliance_router
     from avrecords.equipment.api_checks import router as checks_router
     from avrecords.fixity.api import router as fixity_router
@@ -98,6 +99,7 @@ def _register():
     api.add_router("/", policies_router)
     api.add_router("/", compliance_router)
     api.add_router("/devices", checks_router)
+    api.add_router("/", access_router)
 
 
 _register()

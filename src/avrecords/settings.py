@@ -124,6 +124,7 @@ for _dir in (AVRECORDS_HOME / "tmp", STATIC_ROOT):
 # --- AVRecords ---------------------------------------------------------------
 AVRECORDS_STORE_PATH = Path(env_str("AVRECORDS_STORE_PATH", str(AVRECORDS_HOME / "store")))
 AVRECORDS_DERIVED_PATH = Path(env_str("AVRECORDS_DERIVED_PATH", str(AVRECORDS_HOME / "derived")))
+AVRECORDS_EXPORT_PATH = Path(env_str("AVRECORDS_EXPORT_PATH", str(AVRECORDS_HOME / "exports")))
 AVRECORDS_UPLOAD_MAX_BYTES = env_int("AVRECORDS_UPLOAD_MAX_BYTES", 8 * 1024**3, minimum=1)
 AVRECORDS_COPY_CHUNK_BYTES = env_int("AVRECORDS_COPY_CHUNK_BYTES", 4 * 1024**2, minimum=65536)
 AVRECORDS_FILENAME_PATTERNS = env_patterns(

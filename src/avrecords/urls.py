@@ -16,4 +16,8 @@ urlpatterns = [
     path("", include("avrecords.policies.urls")),
     path("", include("avrecords.compliance.urls")),
     path("", include("avrecords.equipment.urls")),
+    path("", include("avrecords.cases.urls")),
+    path("", include("avrecords.access.urls")),
+    path("", include("avrecords.access.urls_register")),
+    path("", include("avrecords.evidence.urls")),
 ]

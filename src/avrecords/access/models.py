@@ -138,6 +138,9 @@ class ApprovalStep(models.Model):
             models.UniqueConstraint(fields=["request", "index"], name="one_decision_per_step")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.request.number} 第{self.index + 1}步 {self.get_decision_display()}"
+
 
 class RegisterKind(models.TextChoices):
     VIEW = "view", "查阅"
@@ -171,3 +174,6 @@ class RegisterEntry(models.Model):
         ordering = ["-at", "-pk"]
         verbose_name = "登记簿记录"
         verbose_name_plural = "登记簿记录"
+
+    def __str__(self) -> str:
+        return f"{self.get_register_display()} {self.item}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 
+from avrecords.access.secrecy import refresh_recordings
 from avrecords.audit.services import record
 from avrecords.compliance.models import Activity, ActivityRecording, ActivitySource, LinkOrigin
 from avrecords.org.models import Unit, User
@@ -159,6 +160,8 @@ def auto_link(activity: Activity) -> int:
         if pk not in known
     ]
     ActivityRecording.objects.bulk_create(new)
+    if new and activity.secrecy:  # M9: the activity's mark covers its recordings
+        refresh_recordings(Recording.objects.filter(pk__in=[row.recording_id for row in new]))
     return len(new)
 
 
@@ -179,6 +182,8 @@ def link_new_recording(recording: Recording) -> list[Activity]:
                 activity=activity, recording=recording, defaults={"origin": LinkOrigin.AUTO}
             )
             found.append(activity)
+    if any(activity.secrecy for activity in found):
+        refresh_recordings(Recording.objects.filter(pk=recording.pk))
     return found
 
 
@@ -201,6 +206,7 @@ def link(actor, activity: Activity, recording: Recording) -> None:
         summary=f"人工关联音像记录 #{recording.pk} 到 {activity}",
         detail={"recording": recording.pk},
     )
+    refresh_recordings(Recording.objects.filter(pk=recording.pk))
 
 
 @transaction.atomic
@@ -216,6 +222,7 @@ def unlink(actor, activity: Activity, recording: Recording) -> None:
             summary=f"取消音像记录 #{recording.pk} 与 {activity} 的关联",
             detail={"recording": recording.pk},
         )
+        refresh_recordings(Recording.objects.filter(pk=recording.pk))
 
 
 def linked_recordings(activity: Activity):

@@ -37,6 +37,8 @@ STAFF = [
     ("guanli", "林海（设备及音像资料管理员）", Role.ADMIN, None),
     ("lingdao", "郑国华（分管领导）", Role.LEADER, None),
     ("zhongdui1", "孙立（一中队中队长）", Role.UNIT_HEAD, 0),
+    ("jiandu", "何平（法制科监督人员）", Role.SUPERVISOR, None),
+    ("dangan", "许静（档案管理员）", Role.ARCHIVIST, None),
 ]
 
 
@@ -69,6 +71,8 @@ def _organisation() -> tuple[list[Unit], list[User]]:
     officers = [
         _user(u, n, Role.OFFICER, squads[s], badge_no=b, officer_no=o) for u, n, b, o, s in OFFICERS
     ]
+    # 004§22: the supervisor is assigned the brigade he supervises
+    User.objects.get(username="jiandu").supervised_units.set([brigade])
     Station.objects.get_or_create(
         name="一中队采集站", defaults={"unit": squads[0], "location": "一中队值班室"}
     )
@@ -219,6 +223,9 @@ def load_demo() -> bool:
     equipment.load(squads, officers)
     _recordings(squads)
     _activities(squads)
+    from avrecords.demo import access
+
+    access.load(squads)
     return True
 
 

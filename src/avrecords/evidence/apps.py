@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class EvidenceConfig(AppConfig):
     name = "avrecords.evidence"
     verbose_name = "证据导出与光盘"
+
+    def ready(self):
+        from avrecords.evidence import services  # noqa: F401  (registers the package job)

@@ -47,6 +47,10 @@ class Package(models.Model):
         return self.number
 
     @property
+    def downloaded(self) -> set[str]:
+        return set(self.downloads.values_list("artifact", flat=True))
+
+    @property
     def percent(self) -> int:
         return int(self.bytes_done * 100 / self.bytes_total) if self.bytes_total else 0
 
@@ -69,6 +73,9 @@ class Download(models.Model):
             models.UniqueConstraint(fields=["package", "artifact"], name="download_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.package.number} {self.get_artifact_display()}"
+
 
 class Disc(models.Model):
     """One of the two copies burned for long-term preservation (M6: 000§20, 003§16)."""
@@ -87,3 +94,6 @@ class Disc(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["package", "copy_no"], name="one_disc_per_copy")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.package.number} 第{self.copy_no}份"

@@ -38,11 +38,6 @@ def can_edit_case_info(user) -> bool:
     return user.is_authenticated and (can_ingest(user) or user.role == Role.OFFICER)
 
 
-def can_download_original(user) -> bool:
-    """Download an original file (until approval chains land, administrators only; M3)."""
-    return user.is_authenticated and (sees_everything(user) or user.role == Role.ADMIN)
-
-
 ACTIVITY_ROLES = {Role.OFFICER, Role.ADMIN, Role.UNIT_HEAD, Role.SYSADMIN}
 
 

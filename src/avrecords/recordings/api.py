@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from avrecords.api import Error, Invalid
-from avrecords.org.scope import can_download_original, can_ingest, can_upload
+from avrecords.org.scope import can_ingest, can_upload
 from avrecords.recordings import listing, services
 from avrecords.recordings.models import IngestBatch, Recording
 from avrecords.recordings.uploads import UploadRejected, ingest_upload
@@ -185,7 +185,7 @@ def get_recording(request, recording_id: int):
 @router.get(
     "/recordings/{int:recording_id}/media",
     response={200: None, 206: None, 409: Error, 416: None, 503: Error, **AUTH_ERRORS},
-    summary="播放（支持 Range 请求）",
+    summary="播放（支持 Range 请求；本人记录以外须有有效的查阅或复制授权）",
 )
 def play_recording(request, recording_id: int):
     return stream_media(request, recording_id, download=False)
@@ -195,12 +195,9 @@ def play_recording(request, recording_id: int):
     "/recordings/{int:recording_id}/original",
     # 302: on S3, a presigned URL of the pinned version valid AVRECORDS_S3_URL_SECONDS.
     response={200: None, 206: None, 302: None, 416: None, 503: Error, **AUTH_ERRORS},
-    summary="下载原始文件",
+    summary="下载原始文件（须有有效的复制授权，每次下载记入复制登记簿）",
 )
 def download_original(request, recording_id: int):
-    if not can_download_original(request.user):
-        services.get_visible(request.user, recording_id)
-        return Status(403, {"detail": "无权下载原始文件"})
     return stream_media(request, recording_id, download=True)
 
 

@@ -129,9 +129,9 @@ def local_midnight(day: dt.date) -> dt.datetime:
 
 def scoped_recordings(user) -> QuerySet[Recording]:
     """The user's scope, with the unit subtree as a list of ids (an index-friendly IN)."""
-    return Recording.objects.filter(
-        recording_q(user, resolve_units=True)
-    ).select_related("officer", "device", "unit")
+    return Recording.objects.filter(recording_q(user, resolve_units=True)).select_related(
+        "officer", "device", "unit"
+    )
 
 
 def search_recordings(user, f: RecordingFilter) -> QuerySet[Recording]:

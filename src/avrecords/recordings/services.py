@@ -19,9 +19,7 @@ from avrecords.recordings.search import RecordingFilter, search_recordings  # no
 
 
 def visible_recordings(user) -> QuerySet[Recording]:
-    return Recording.objects.filter(recording_q(user)).select_related(
-        "officer", "device", "unit"
-    )
+    return Recording.objects.filter(recording_q(user)).select_related("officer", "device", "unit")
 
 
 def get_visible(user, recording_id: int) -> Recording:

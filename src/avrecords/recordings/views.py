@@ -12,10 +12,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 
+from avrecords.access import grants
 from avrecords.audit.models import AuditEntry
 from avrecords.jobs.models import Job
 from avrecords.org.scope import (
-    can_download_original,
     can_edit_case_info,
     can_ingest,
     can_upload,
@@ -115,7 +115,9 @@ def _detail(request, recording, form=None, status=200):
         "trail": AuditEntry.objects.filter(
             object_type="recordings.recording", object_id=str(recording.pk)
         ).order_by("-seq")[:50],
-        "can_download": can_download_original(request.user),
+        "can_play": grants.may_play(request.user, recording),
+        "can_download": grants.may_download(request.user, recording),
+        "requests": recording.access_requests.filter(requester=request.user)[:10],
         "can_edit": can_edit_case_info(request.user),
         "form": form or CaseInfoForm(initial={f: getattr(recording, f) for f in CASE_FIELDS}),
     }
@@ -156,9 +158,6 @@ def recording_media(request, recording_id: int):
 
 @login_required
 def recording_original(request, recording_id: int):
-    services.get_visible(request.user, recording_id)
-    if not can_download_original(request.user):
-        raise PermissionDenied
     return stream_media(request, recording_id, download=True)
 
 

@@ -1,6 +1,9 @@
 """Streaming media with range requests, shared by the pages and the API (M2, M3, X1).
 
-Playback is audited once per start; each download is audited. Originals on S3 are read
+Every request checks a live grant (M3, M8: `access.grants`) before touching the store:
+playback by anyone but the recording's own officer needs an executed 查阅 or 复制 request,
+downloading an original always a 复制 request. Playback is audited and registered once per
+start; each download is audited and registered. Originals on S3 are read
 at the version recorded at ingest. A download of an S3 original may instead redirect to a
 presigned URL of that version that expires after AVRECORDS_S3_URL_SECONDS.
 """
@@ -9,6 +12,7 @@ import logging
 
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 
+from avrecords.access import grants
 from avrecords.lib.ranges import ranged_response
 from avrecords.lib.storage.base import StoreError
 from avrecords.recordings import services
@@ -24,6 +28,14 @@ def _starts_playback(range_header: str | None) -> bool:
 
 def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
     recording = services.get_visible(request.user, recording_id)
+    try:
+        grant = (
+            grants.for_download(request.user, recording)
+            if download
+            else grants.for_playback(request.user, recording)
+        )
+    except grants.NoGrant as exc:
+        return JsonResponse({"detail": str(exc)}, status=403)
     source = (
         services.original_source(recording) if download else services.playback_source(recording)
     )
@@ -38,9 +50,12 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
         log.error("recording %s: store unavailable: %s", recording.pk, exc)
         return JsonResponse({"detail": "存储服务暂不可用，请稍后再试"}, status=503)
     if download or _starts_playback(range_header):
-        services.record_playback(
-            request.user, recording, download=download, ip=request.META.get("REMOTE_ADDR", "")
-        )
+        ip = request.META.get("REMOTE_ADDR", "")
+        services.record_playback(request.user, recording, download=download, ip=ip)
+        if download:
+            grants.register_download(grant, request.user, recording, ip)
+        else:
+            grants.register_playback(grant, request.user, recording, ip)
     if url:
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"

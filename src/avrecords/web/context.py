@@ -1,5 +1,6 @@
 """Template context shared by every page: which menu entries the user may see (X2)."""
 
+from avrecords.access.inbox import todo_count as access_todo
 from avrecords.compliance.workflows import todo_count
 from avrecords.fixity.services import menu_context as fixity_menu
 from avrecords.org.scope import (
@@ -21,5 +22,6 @@ def roles(request):
         "can_view_equipment": signed_in and can_view_equipment(user),
         "can_manage_equipment": signed_in and can_manage_equipment(user),
         "todo_count": todo_count(user) if signed_in else 0,
+        "access_todo": access_todo(user) if signed_in else 0,
         "fixity": fixity_menu(user) if signed_in else {},
     }

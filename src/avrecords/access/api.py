@@ -1,0 +1,261 @@
+"""JSON API for requests (M3, M6–M9): a case system or a script submits a request, approvers
+decide it, the administrator carries it out; an evidence package is downloaded once.
+
+Nothing here bypasses approval: the package download checks the requester, the live grant and
+that the artifact was not taken before, exactly as the page does (`evidence.services.take`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import FileResponse
+from ninja import Query, Router, Schema, Status
+
+from avrecords.access import inbox
+from avrecords.access import requests as svc
+from avrecords.access.chain import RequestRefused
+from avrecords.access.models import AccessRequest, RequestKind, RequestStatus
+from avrecords.api import Error
+
+router = Router(tags=["查阅与复制申请"])
+AUTH = {401: Error, 403: Error, 404: Error}
+
+
+class StepOut(Schema):
+    index: int
+    role: str
+    approver: str
+    decision: str
+    comment: str
+    at: dt.datetime
+
+    @staticmethod
+    def resolve_approver(obj) -> str:
+        return obj.approver.display_name
+
+
+class RequestOut(Schema):
+    id: int
+    number: str
+    kind: str
+    status: str
+    state: str
+    requester: str
+    unit: str
+    reason: str
+    days: int
+    case_id: int | None
+    activity_id: int | None
+    recording_ids: list[int]
+    chain: list[str]
+    executed_by_role: str
+    cite: str
+    step: int
+    steps: list[StepOut]
+    created_at: dt.datetime
+    executed_at: dt.datetime | None
+    valid_until: dt.datetime | None
+    package_state: str | None
+
+    @staticmethod
+    def resolve_state(obj: AccessRequest) -> str:
+        return svc.state_label(obj)
+
+    @staticmethod
+    def resolve_requester(obj: AccessRequest) -> str:
+        return obj.requester.display_name
+
+    @staticmethod
+    def resolve_unit(obj: AccessRequest) -> str:
+        return obj.unit.name
+
+    @staticmethod
+    def resolve_recording_ids(obj: AccessRequest) -> list[int]:
+        return list(obj.recordings.values_list("pk", flat=True))
+
+    @staticmethod
+    def resolve_steps(obj: AccessRequest):
+        return list(obj.steps.select_related("approver"))
+
+    @staticmethod
+    def resolve_package_state(obj: AccessRequest) -> str | None:
+        package = getattr(obj, "package", None)
+        return package.state if package else None
+
+
+class RequestIn(Schema):
+    kind: str  # view / copy / export / preserve / mark
+    reason: str
+    days: int = 7
+    recording_ids: list[int] = []
+    case_id: int | None = None
+    activity_id: int | None = None
+    place: str = ""
+    ground: str = ""
+    mark: str = ""
+
+
+class DecisionIn(Schema):
+    comment: str = ""
+
+
+class RevokeIn(Schema):
+    reason: str
+
+
+class ListQuery(Schema):
+    kind: str | None = None
+    status: str | None = None
+    mine: bool = False
+    page: int = 1
+
+
+def _ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _get(request, pk: int) -> AccessRequest | None:
+    return inbox.visible_requests(request.user).filter(pk=pk).first()
+
+
+NOT_FOUND = {"detail": "申请不存在或不在您的权限范围内"}
+
+
+@router.get("/access-requests", response={200: list[RequestOut], 401: Error}, summary="申请列表")
+def list_requests(request, filters: Query[ListQuery]):
+    qs = inbox.visible_requests(request.user)
+    if filters.mine:
+        qs = qs.filter(requester=request.user)
+    if filters.kind in RequestKind.values:
+        qs = qs.filter(kind=filters.kind)
+    if filters.status in RequestStatus.values:
+        qs = qs.filter(status=filters.status)
+    page = max(filters.page, 1)
+    return list(qs[(page - 1) * 50 : page * 50])
+
+
+@router.post(
+    "/access-requests",
+    response={201: RequestOut, 400: Error, **AUTH},
+    summary="提交查阅、复制、证据导出、长期保存或密级申请",
+)
+def create_request(request, body: RequestIn):
+    fields = svc.resolve_target(
+        request.user,
+        recording_ids=body.recording_ids,
+        case_id=body.case_id,
+        activity_id=body.activity_id,
+    )
+    ask = svc.Ask(
+        kind=body.kind,
+        reason=body.reason,
+        days=body.days,
+        place=body.place,
+        ground=body.ground,
+        mark=body.mark,
+        **fields,
+    )
+    try:
+        return Status(201, svc.submit(request.user, ask, ip=_ip(request)))
+    except RequestRefused as exc:
+        return Status(400, {"detail": str(exc)})
+
+
+@router.get("/access-requests/{int:pk}", response={200: RequestOut, **AUTH}, summary="申请详情")
+def get_request(request, pk: int):
+    req = _get(request, pk)
+    return req if req else Status(404, NOT_FOUND)
+
+
+def _step(request, pk: int, act, allowed):
+    req = _get(request, pk)
+    if req is None:
+        return Status(404, NOT_FOUND)
+    if not allowed(request.user, req):
+        return Status(403, {"detail": "您的角色不能进行此操作"})
+    try:
+        act(req)
+    except RequestRefused as exc:
+        return Status(400, {"detail": str(exc)})
+    return Status(200, AccessRequest.objects.get(pk=pk))
+
+
+@router.post(
+    "/access-requests/{int:pk}/approve",
+    response={200: RequestOut, 400: Error, **AUTH},
+    summary="同意",
+)
+def approve(request, pk: int, body: DecisionIn):
+    return _step(
+        request,
+        pk,
+        lambda req: svc.approve(request.user, req, body.comment, ip=_ip(request)),
+        lambda user, req: user.role in req.chain,
+    )
+
+
+@router.post(
+    "/access-requests/{int:pk}/reject",
+    response={200: RequestOut, 400: Error, **AUTH},
+    summary="不同意",
+)
+def reject(request, pk: int, body: DecisionIn):
+    return _step(
+        request,
+        pk,
+        lambda req: svc.reject(request.user, req, body.comment, ip=_ip(request)),
+        lambda user, req: user.role in req.chain,
+    )
+
+
+@router.post(
+    "/access-requests/{int:pk}/execute",
+    response={200: RequestOut, 400: Error, **AUTH},
+    summary="办理",
+)
+def execute(request, pk: int):
+    return _step(
+        request,
+        pk,
+        lambda req: svc.execute(request.user, req, ip=_ip(request)),
+        lambda user, req: user.role == req.executed_by_role,
+    )
+
+
+@router.post(
+    "/access-requests/{int:pk}/revoke",
+    response={200: RequestOut, 400: Error, **AUTH},
+    summary="撤销授权",
+)
+def revoke(request, pk: int, body: RevokeIn):
+    return _step(
+        request,
+        pk,
+        lambda req: svc.revoke(request.user, req, body.reason, ip=_ip(request)),
+        lambda user, req: (
+            svc.may_revoke(user, req)
+            or req.status not in (RequestStatus.APPROVED, RequestStatus.ACTIVE)
+        ),
+    )
+
+
+@router.get(
+    "/access-requests/{int:pk}/package/{artifact}",
+    response={200: None, 400: Error, **AUTH},
+    summary="下载证据包（bag）或光盘镜像（iso）：仅申请人、授权有效期内、每个文件一次",
+)
+def download_package(request, pk: int, artifact: str):
+    from avrecords.evidence import services as evidence
+    from avrecords.evidence.models import Artifact
+
+    req = _get(request, pk)
+    package = getattr(req, "package", None) if req else None
+    if package is None or artifact not in Artifact.values:
+        return Status(404, {"detail": "证据包不存在或不在您的权限范围内"})
+    if request.user.pk != req.requester_id:
+        return Status(403, {"detail": "只有申请人可以下载证据包"})
+    try:
+        handle, name = evidence.take(request.user, package, artifact, ip=_ip(request))
+    except evidence.PackageRefused as exc:
+        return Status(400, {"detail": str(exc)})
+    return FileResponse(handle, as_attachment=True, filename=name)

@@ -1,0 +1,106 @@
+"""The check made on every playback and download (M3, M8): is there a live grant?
+
+- Playing a recording: its own officer, or the colleague it was handed over to (E5), plays it
+  freely (X2: officers see their own recordings); anyone else needs a live 查阅 or 复制 grant
+  covering it.
+- Downloading an original: always a live 复制 grant, whoever asks (M3: no private copies;
+  001§24: 未经批准，不得擅自对外提供).
+
+A live grant is an executed request of the person asking, not revoked and before its
+valid_until. Each act under a grant is written to the register (查阅登记簿 / 复制登记簿).
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from avrecords.access.models import (
+    AccessRequest,
+    RegisterEntry,
+    RegisterKind,
+    RequestKind,
+    RequestStatus,
+)
+
+PLAY_KINDS = (RequestKind.VIEW, RequestKind.COPY)
+COPY_KINDS = (RequestKind.COPY,)
+
+
+class NoGrant(PermissionError):
+    """No live grant; the message tells the user what to ask for, in Chinese."""
+
+
+def owns(user, recording) -> bool:
+    return user.pk is not None and user.pk in (recording.officer_id, recording.keeper_id)
+
+
+def live_grant(user, recording, kinds) -> AccessRequest | None:
+    return (
+        AccessRequest.objects.filter(
+            requester=user,
+            status=RequestStatus.ACTIVE,
+            valid_until__gt=timezone.now(),
+            kind__in=kinds,
+            recordings=recording,
+        )
+        .order_by("-valid_until")
+        .first()
+    )
+
+
+def may_play(user, recording) -> bool:
+    return owns(user, recording) or live_grant(user, recording, PLAY_KINDS) is not None
+
+
+def may_download(user, recording) -> bool:
+    return live_grant(user, recording, COPY_KINDS) is not None
+
+
+def for_playback(user, recording) -> AccessRequest | None:
+    """The grant playback happens under (None for the recording's own officer); NoGrant if none."""
+    if owns(user, recording):
+        return None
+    grant = live_grant(user, recording, PLAY_KINDS)
+    if grant is None:
+        raise NoGrant("播放该音像记录须经批准：请先提交查阅申请，审批并办理后在有效期内查阅")
+    return grant
+
+
+def for_download(user, recording) -> AccessRequest:
+    grant = live_grant(user, recording, COPY_KINDS)
+    if grant is None:
+        raise NoGrant("下载原始文件须经批准：请先提交复制申请，审批并办理后在有效期内下载")
+    return grant
+
+
+def register(
+    grant: AccessRequest, *, register: str, act: str, actor, recording=None, item: str = "", ip=""
+) -> RegisterEntry:
+    return RegisterEntry.objects.create(
+        register=register,
+        act=act,
+        request=grant,
+        recording=recording,
+        item=item or (recording.original_name if recording else ""),
+        actor=actor,
+        unit=recording.unit if recording else grant.unit,
+        ip=ip or None,
+    )
+
+
+def register_playback(grant, user, recording, ip="") -> None:
+    if grant is not None:
+        register(
+            grant, register=RegisterKind.VIEW, act="播放", actor=user, recording=recording, ip=ip
+        )
+
+
+def register_download(grant, user, recording, ip="") -> None:
+    register(
+        grant,
+        register=RegisterKind.COPY,
+        act="下载原始文件",
+        actor=user,
+        recording=recording,
+        ip=ip,
+    )

@@ -1,0 +1,46 @@
+"""Which requests a person sees, must decide and must carry out (M8, X2)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from avrecords.access.chain import why_not_approver, why_not_executor
+from avrecords.access.models import AccessRequest, RequestStatus
+from avrecords.org.scope import has_unit_scope, sees_everything, unit_q
+
+
+def visible_requests(user) -> QuerySet[AccessRequest]:
+    """A person's own requests; unit roles also those of their units; sysadmin all."""
+    qs = AccessRequest.objects.select_related("requester", "unit", "case", "activity", "executor")
+    if not user.is_authenticated:
+        return qs.none()
+    if sees_everything(user):
+        return qs
+    if has_unit_scope(user):
+        return qs.filter(unit_q(user) | Q(requester=user))
+    return qs.filter(requester=user)
+
+
+def to_approve(user) -> list[AccessRequest]:
+    """Pending requests whose current step this person may decide now."""
+    if not has_unit_scope(user):
+        return []
+    pending = visible_requests(user).filter(status=RequestStatus.PENDING)
+    return [
+        r for r in pending if r.chain[r.step] == user.role and why_not_approver(user, r) is None
+    ]
+
+
+def to_execute(user) -> list[AccessRequest]:
+    if not has_unit_scope(user):
+        return []
+    approved = visible_requests(user).filter(
+        status=RequestStatus.APPROVED, executed_by_role=user.role
+    )
+    return [r for r in approved if why_not_executor(user, r) is None]
+
+
+def todo_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return len(to_approve(user)) + len(to_execute(user))

@@ -1,0 +1,242 @@
+"""Pages for requests (M3, M6–M9): my requests and what I must decide or carry out, a new
+request for recordings, a case or an activity, one request with its steps and register."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+
+from avrecords.access import chain as chains
+from avrecords.access import inbox
+from avrecords.access import requests as svc
+from avrecords.access.chain import RequestRefused
+from avrecords.access.models import PreserveGround, RequestKind, RequestStatus
+from avrecords.org.models import Secrecy
+
+
+def _ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _request_or_404(user, pk: int):
+    req = inbox.visible_requests(user).filter(pk=pk).first()
+    if req is None:
+        raise Http404("申请不存在或不在您的权限范围内")
+    return req
+
+
+@login_required
+def request_list(request):
+    user = request.user
+    tab = request.GET.get("tab", "mine")
+    qs = inbox.visible_requests(user)
+    if tab == "mine":
+        qs = qs.filter(requester=user)
+    elif tab == "approve":
+        qs = qs.filter(pk__in=[r.pk for r in inbox.to_approve(user)])
+    elif tab == "execute":
+        qs = qs.filter(pk__in=[r.pk for r in inbox.to_execute(user)])
+    kind = request.GET.get("kind", "")
+    if kind in RequestKind.values:
+        qs = qs.filter(kind=kind)
+    status = request.GET.get("status", "")
+    if status in RequestStatus.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    for req in page:
+        req.state_label = svc.state_label(req)
+    return render(
+        request,
+        "access/list.html",
+        {
+            "nav": "access",
+            "page": page,
+            "tab": tab,
+            "kind": kind,
+            "status": status,
+            "kinds": RequestKind.choices,
+            "statuses": RequestStatus.choices,
+            "approve_count": len(inbox.to_approve(user)),
+            "execute_count": len(inbox.to_execute(user)),
+        },
+    )
+
+
+def _target(user, params):
+    try:
+        return svc.resolve_target(
+            user,
+            recording_ids=[int(v) for v in params.getlist("recording") if v],
+            case_id=int(params["case"]) if params.get("case") else None,
+            activity_id=int(params["activity"]) if params.get("activity") else None,
+        )
+    except ValueError as exc:
+        raise Http404("参数无效") from exc
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+def request_new(request):
+    params = request.POST if request.method == "POST" else request.GET
+    fields = _target(request.user, params)
+    kind = params.get("kind", RequestKind.VIEW)
+    if kind not in RequestKind.values:
+        kind = RequestKind.VIEW
+    errors, chain_text, chain_cite, max_days = [], "", "", 30
+    unit = None
+    try:
+        unit, _ = svc._resolve(request.user, svc.Ask(kind=kind, reason="-", **fields))
+        _, chain = chains.chain_for(kind, unit)
+        chain_text, chain_cite, max_days = (
+            chains.describe(chain.steps, chain.executed_by),
+            chain.cite,
+            chain.max_days,
+        )
+    except RequestRefused as exc:
+        errors.append(str(exc))
+    if request.method == "POST" and not errors:
+        ask = svc.Ask(
+            kind=kind,
+            reason=params.get("reason", ""),
+            days=_int(params.get("days"), 0),
+            place=params.get("place", ""),
+            ground=params.get("ground", ""),
+            mark=params.get("mark", ""),
+            **fields,
+        )
+        try:
+            req = svc.submit(request.user, ask, ip=_ip(request))
+        except RequestRefused as exc:
+            errors.append(str(exc))
+        else:
+            messages.success(
+                request, f"申请 {req.number} 已提交，等待{chains.describe(req.chain)}。"
+            )
+            return redirect("access:detail", pk=req.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "access/new.html",
+        {
+            "nav": "access",
+            "kind": kind,
+            "kinds": RequestKind.choices,
+            "fields": fields,
+            "recordings": fields.get("recordings", []),
+            "unit": unit,
+            "chain_text": chain_text,
+            "chain_cite": chain_cite,
+            "max_days": max_days,
+            "values": params,
+            "errors": errors,
+            "grounds": PreserveGround.choices,
+            "marks": Secrecy.choices,
+        },
+        status=status if errors else 200,
+    )
+
+
+@login_required
+def request_detail(request, pk: int):
+    req = _request_or_404(request.user, pk)
+    user = request.user
+    package = getattr(req, "package", None)
+    return render(
+        request,
+        "access/detail.html",
+        {
+            "nav": "access",
+            "req": req,
+            "state_label": svc.state_label(req),
+            "chain_text": chains.describe(req.chain, req.executed_by_role),
+            "steps": [
+                (step, chains.ROLE_NAMES.get(step.role, step.role))
+                for step in req.steps.select_related("approver")
+            ],
+            "recordings": req.recordings.select_related("officer", "unit")[:500],
+            "entries": req.register_entries.select_related("actor", "recording")[:200],
+            "can_approve": chains.why_not_approver(user, req) is None,
+            "can_execute": chains.why_not_executor(user, req) is None,
+            "can_withdraw": req.requester_id == user.pk
+            and req.status in (RequestStatus.PENDING, RequestStatus.APPROVED),
+            "can_revoke": svc.may_revoke(user, req),
+            "waiting_for": chains.approvers_now(req),
+            "live": svc.is_live(req),
+            "package": package,
+        },
+    )
+
+
+def _act(request, pk: int, action, allowed=lambda user, req: True) -> object:
+    """Scope first (404), then the method (405), then the role (403); a refused step is shown
+    as a message and changes nothing."""
+    req = _request_or_404(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not allowed(request.user, req):
+        raise PermissionDenied
+    try:
+        action(req)
+    except RequestRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("access:detail", pk=req.pk)
+
+
+@login_required
+def request_approve(request, pk: int):
+    def act(req):
+        decision = request.POST.get("decision", "approve")
+        comment = request.POST.get("comment", "")
+        if decision == "reject":
+            svc.reject(request.user, req, comment, ip=_ip(request))
+            messages.success(request, f"已不同意申请 {req.number}。")
+        else:
+            svc.approve(request.user, req, comment, ip=_ip(request))
+            messages.success(request, f"已同意申请 {req.number}。")
+
+    return _act(request, pk, act, lambda user, req: user.role in req.chain)
+
+
+@login_required
+def request_execute(request, pk: int):
+    def act(req):
+        svc.execute(request.user, req, ip=_ip(request))
+        messages.success(request, f"申请 {req.number} 已办理。")
+
+    return _act(request, pk, act, lambda user, req: user.role == req.executed_by_role)
+
+
+@login_required
+def request_withdraw(request, pk: int):
+    def act(req):
+        svc.withdraw(request.user, req, ip=_ip(request))
+        messages.success(request, f"申请 {req.number} 已撤回。")
+
+    return _act(request, pk, act, lambda user, req: user.pk == req.requester_id)
+
+
+@login_required
+def request_revoke(request, pk: int):
+    def act(req):
+        svc.revoke(request.user, req, request.POST.get("reason", ""), ip=_ip(request))
+        messages.success(request, f"授权 {req.number} 已撤销。")
+
+    return _act(
+        request,
+        pk,
+        act,
+        lambda user, req: (
+            svc.may_revoke(user, req)
+            or (req.status not in (RequestStatus.APPROVED, RequestStatus.ACTIVE))
+        ),
+    )
