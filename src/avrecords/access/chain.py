@@ -10,7 +10,7 @@ the same request (two steps are two people). Where the request concerns a case w
 
 from __future__ import annotations
 
-from avrecords.access.models import AccessRequest, RequestKind
+from avrecords.access.models import AccessRequest
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import cleared_for, in_unit_scope, scope_roots
 from avrecords.policies.schema import ApprovalChain, Profile
@@ -46,8 +46,6 @@ def _item_marks(req: AccessRequest) -> set[str]:
         marks.add(req.case.secrecy)
     if req.activity_id and req.activity.secrecy:
         marks.add(req.activity.secrecy)
-    if req.kind == RequestKind.MARK and req.mark:
-        marks.add(req.mark)
     return marks
 
 

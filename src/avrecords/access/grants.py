@@ -62,14 +62,18 @@ def for_playback(user, recording) -> AccessRequest | None:
         return None
     grant = live_grant(user, recording, PLAY_KINDS)
     if grant is None:
-        raise NoGrant("播放该音像记录须经批准：请先提交查阅申请，审批并办理后在有效期内查阅")
+        raise NoGrant(
+            "无权播放：查阅他人的音像记录须经批准，请先提交查阅申请，审批并办理后在有效期内查阅"
+        )
     return grant
 
 
 def for_download(user, recording) -> AccessRequest:
     grant = live_grant(user, recording, COPY_KINDS)
     if grant is None:
-        raise NoGrant("下载原始文件须经批准：请先提交复制申请，审批并办理后在有效期内下载")
+        raise NoGrant(
+            "无权下载原始文件：复制须经批准，请先提交复制申请，审批并办理后在有效期内下载"
+        )
     return grant
 
 

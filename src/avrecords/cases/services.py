@@ -32,6 +32,9 @@ from avrecords.recordings.models import Recording
 from avrecords.recordings.textsearch import tidy
 
 MANAGE_ROLES = {Role.ADMIN, Role.UNIT_HEAD, Role.LEADER, Role.SYSADMIN}
+NO_UNIT = "请选择承办单位"
+NO_OPENED_ON = "请填写立案日期"
+BAD_LEADER = "主管领导须为本机关在岗的分管领导"
 
 
 class CaseError(ValueError):
@@ -120,9 +123,7 @@ def check(data: CaseInput, *, case: Case | None = None) -> list[str]:
     if not number:
         errors.append("请填写案件编号")
     elif (
-        Case.objects.filter(number=number)
-        .exclude(pk=case.pk if case is not None else -1)
-        .exists()
+        Case.objects.filter(number=number).exclude(pk=case.pk if case is not None else -1).exists()
     ):
         errors.append(f"案件编号“{number}”已存在")
     if not data.title.strip():
@@ -130,11 +131,11 @@ def check(data: CaseInput, *, case: Case | None = None) -> list[str]:
     if data.case_type not in CaseType.values:
         errors.append("请选择案件类型")
     if data.unit is None:
-        errors.append("请选择承办单位")
+        errors.append(NO_UNIT)
     elif case is not None and case.status != CaseStatus.OPEN and data.unit.pk != case.unit_id:
         errors.append("案卷已结案，不能更改承办单位")
     if data.opened_on is None:
-        errors.append("请填写立案日期")
+        errors.append(NO_OPENED_ON)
     elif data.opened_on > timezone.localdate():
         errors.append("立案日期不能晚于今天")
     elif case is not None and case.closed_at is not None:
@@ -148,7 +149,7 @@ def check(data: CaseInput, *, case: Case | None = None) -> list[str]:
             and _agency(leader.unit) == _agency(data.unit)
         )
         if not leader.is_active or not same_agency:
-            errors.append("主管领导须为本机关在岗的分管领导")
+            errors.append(BAD_LEADER)
         elif leader.role != Role.LEADER:
             errors.append(f"{leader.display_name}不是分管领导，不能作为主管领导")
     return errors
@@ -217,20 +218,22 @@ def link_recordings(actor, case: Case, recordings: list[Recording]) -> int:
     with another case stays there until removed from it. Returns how many were added."""
     if case.status == CaseStatus.FILED:
         raise CaseError("案卷已归档，不能再关联音像记录")
-    elsewhere = [r for r in recordings if r.case_id is not None and r.case_id != case.pk]
-    if elsewhere:
-        numbers = dict(
-            Case.objects.filter(pk__in={r.case_id for r in elsewhere}).values_list("pk", "number")
-        )
-        raise CaseError(
-            [f"{r.original_name} 已关联案卷 {numbers.get(r.case_id, '')}" for r in elsewhere]
-        )
     from avrecords.access.secrecy import refresh_recordings
 
-    ids = sorted({r.pk for r in recordings if r.case_id != case.pk})
-    if not ids:
-        return 0
     with transaction.atomic():
+        # Read the links under lock: the objects given may be stale, or another user may be
+        # filing the same recording with another case right now.
+        rows = list(
+            Recording.objects.select_for_update()
+            .filter(pk__in={r.pk for r in recordings})
+            .order_by("pk")
+            .values_list("pk", "original_name", "case_id", "case__number")
+        )
+        if elsewhere := [r for r in rows if r[2] is not None and r[2] != case.pk]:
+            raise CaseError([f"{name} 已关联案卷 {number}" for _, name, _, number in elsewhere])
+        ids = [pk for pk, _, case_id, _ in rows if case_id is None]
+        if not ids:
+            return 0
         Recording.objects.filter(pk__in=ids).update(case=case, case_number=case.number)
         refresh_recordings(Recording.objects.filter(pk__in=ids))
         audit.record(
@@ -246,12 +249,13 @@ def link_recordings(actor, case: Case, recordings: list[Recording]) -> int:
 def unlink_recording(actor, case: Case, recording: Recording) -> None:
     if case.status == CaseStatus.FILED:
         raise CaseError("案卷已归档，不能移除音像记录")
-    if recording.case_id != case.pk:
-        raise CaseError("该音像记录不在本案卷中")
     from avrecords.access.secrecy import refresh_recordings
 
     with transaction.atomic():
-        Recording.objects.filter(pk=recording.pk).update(case=None, case_number="")
+        if not Recording.objects.filter(pk=recording.pk, case=case).update(
+            case=None, case_number=""
+        ):
+            raise CaseError("该音像记录不在本案卷中")
         refresh_recordings(Recording.objects.filter(pk=recording.pk))
         audit.record(
             "case.unlink",
@@ -270,11 +274,18 @@ def link_activity(actor, case: Case, activity) -> int:
 
     if case.status == CaseStatus.FILED:
         raise CaseError("案卷已归档，不能再关联执法活动")
-    if activity.case_id == case.pk:
-        raise CaseError("该执法活动已在本案卷中")
-    if activity.case_id is not None:
-        raise CaseError(f"该执法活动已关联案卷 {activity.case.number}")
     with transaction.atomic():
+        linked, number = (
+            type(activity)
+            .objects.select_for_update()
+            .filter(pk=activity.pk)
+            .values_list("case_id", "case__number")
+            .get()
+        )
+        if linked == case.pk:
+            raise CaseError("该执法活动已在本案卷中")
+        if linked is not None:
+            raise CaseError(f"该执法活动已关联案卷 {number}")
         type(activity).objects.filter(pk=activity.pk).update(
             case=case, case_number=activity.case_number or case.number
         )
@@ -296,10 +307,9 @@ def unlink_activity(actor, case: Case, activity) -> None:
 
     if case.status == CaseStatus.FILED:
         raise CaseError("案卷已归档，不能移除执法活动")
-    if activity.case_id != case.pk:
-        raise CaseError("该执法活动不在本案卷中")
     with transaction.atomic():
-        type(activity).objects.filter(pk=activity.pk).update(case=None)
+        if not type(activity).objects.filter(pk=activity.pk, case=case).update(case=None):
+            raise CaseError("该执法活动不在本案卷中")
         refresh_activities(type(activity).objects.filter(pk=activity.pk))
         audit.record(
             "case.unlink_activity",

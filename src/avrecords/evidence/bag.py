@@ -31,6 +31,7 @@ from avrecords.evidence.items import (
     check_names,
 )
 from avrecords.lib.hashing import PipelinedHasher, copy_hashing
+from avrecords.lib.storage.base import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -270,15 +271,24 @@ def verify_against_store(items: Iterable[Item], progress: Progress | None = None
                     done += len(chunk)
                     if progress is not None:
                         progress(done, total)
-        except OSError as exc:
+        except (OSError, StoreError) as exc:
             logger.error("Evidence check: cannot read original %r: %s", item.name, exc)
-            problems.append(f"原始文件“{item.name}”无法读取（{exc.strerror or exc}）")
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            problems.append(f"原始文件“{item.name}”无法读取（{reason}）")
             continue
         actual = digest.hexdigest()
         if size != item.size or actual != item.sha256.lower():
+            logger.error(
+                "Evidence check: original %r differs from its ingest record "
+                "(sha256 %s, %d bytes recorded; sha256 %s, %d bytes read)",
+                item.name,
+                item.sha256,
+                item.size,
+                actual,
+                size,
+            )
             mismatch = TamperedOriginal(
                 item.name, item.sha256, actual, expected_size=item.size, actual_size=size
             )
-            logger.error("Evidence check: %s", mismatch.problem())
             problems.append(mismatch.problem())
     return problems

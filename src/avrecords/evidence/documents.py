@@ -5,9 +5,6 @@
   against the paper. It also goes into the bag as data/文字说明材料.pdf.
 - The disc label (M6: 000§20, 003§16): unit, maker, time, activity or case name and number,
   which of the two copies, where it is kept.
-
-The templates live in this package's templates/evidence/; rendering needs the package among
-INSTALLED_APPS (or its templates directory among the template DIRS).
 """
 
 from __future__ import annotations

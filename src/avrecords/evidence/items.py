@@ -106,7 +106,7 @@ def name_problem(name: str) -> str | None:
     if name != name.strip():
         return f"文件名“{name}”首尾不能有空白字符"
     if any(ch in UNSAFE_NAME_CHARACTERS or unicodedata.category(ch) == "Cc" for ch in name):
-        return f"文件名“{name}”含有不允许的字符（控制字符或 < > : \" / \\ | ? * %）"
+        return f'文件名“{name}”含有不允许的字符（控制字符或 < > : " / \\ | ? * %）'
     if len(name.encode("utf-8")) > MAX_NAME_UTF8_BYTES:
         return f"文件名“{name}”过长（超过 {MAX_NAME_UTF8_BYTES} 字节）"
     if len(name.encode("utf-16-le")) // 2 > MAX_NAME_UTF16_UNITS:

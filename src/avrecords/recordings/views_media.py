@@ -10,6 +10,7 @@ presigned URL of that version that expires after AVRECORDS_S3_URL_SECONDS.
 
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 
 from avrecords.access import grants
@@ -35,7 +36,9 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
             else grants.for_playback(request.user, recording)
         )
     except grants.NoGrant as exc:
-        return JsonResponse({"detail": str(exc)}, status=403)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": str(exc)}, status=403)
+        raise PermissionDenied(str(exc)) from exc
     source = (
         services.original_source(recording) if download else services.playback_source(recording)
     )

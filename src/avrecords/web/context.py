@@ -1,6 +1,7 @@
 """Template context shared by every page: which menu entries the user may see (X2)."""
 
 from avrecords.access.inbox import todo_count as access_todo
+from avrecords.access.register import can_view_registers
 from avrecords.compliance.workflows import todo_count
 from avrecords.fixity.services import menu_context as fixity_menu
 from avrecords.org.scope import (
@@ -23,5 +24,6 @@ def roles(request):
         "can_manage_equipment": signed_in and can_manage_equipment(user),
         "todo_count": todo_count(user) if signed_in else 0,
         "access_todo": access_todo(user) if signed_in else 0,
+        "can_view_registers": signed_in and can_view_registers(user),
         "fixity": fixity_menu(user) if signed_in else {},
     }

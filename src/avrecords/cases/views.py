@@ -1,0 +1,294 @@
+"""Case pages (M10): list with the archiving deadlines, a case's file with its recordings and
+activities, open and edit, link and unlink, close (结案) and file (归档).
+
+Every page finds the case through `visible_cases` (X2, M9): outside the user's scope is 404,
+even for a POST-only action (then 405), before the permission (403). Rules live in
+`cases.services`; a refused step is shown on the case page with status 400, nothing changed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from avrecords.access.models import RequestKind
+from avrecords.cases import forms, services
+from avrecords.cases.models import Case, CaseStatus, CaseType
+from avrecords.compliance.activities import visible_activities
+from avrecords.recordings.services import visible_recordings
+
+CANDIDATES_SHOWN = 200
+
+
+def _need(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _case(request, case_id: int) -> Case:
+    case = services.visible_cases(request.user).filter(pk=case_id).first()
+    if case is None:
+        raise Http404("案卷不存在")
+    return case
+
+
+def _post_only(request) -> HttpResponseNotAllowed | None:
+    return HttpResponseNotAllowed(["POST"]) if request.method != "POST" else None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def case_list(request):
+    g = request.GET
+    filters = services.CaseFilter(
+        status=g.get("status") or None,
+        case_type=g.get("type") or None,
+        unit=_int(g.get("unit")),
+        q=g.get("q") or None,
+        overdue=g.get("overdue") == "1",
+    )
+    qs = services.search_cases(request.user, filters).select_related("unit")
+    page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(g.get("page"))
+    today = timezone.localdate()
+    for case in page:
+        case.late_days = services.overdue_days(case, today)
+    query = g.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "nav": "cases",
+            "page": page,
+            "filters": g,
+            "query": query.urlencode(),
+            "statuses": CaseStatus.choices,
+            "types": CaseType.choices,
+            "units": forms.unit_choices(request.user),
+            "overdue_count": services.overdue(services.visible_cases(request.user), today).count(),
+            "can_manage": services.can_manage_cases(request.user),
+        },
+    )
+
+
+def _access_links(case: Case) -> list[tuple[str, str]]:
+    """Where to ask for a view, copy, export, preservation or mark of the case's recordings
+    (the access app decides; M5–M9)."""
+    try:
+        base = reverse("access:new")
+    except NoReverseMatch:
+        base = "/access/new"
+    return [(f"{base}?kind={kind}&case={case.pk}", label) for kind, label in RequestKind.choices]
+
+
+def _detail(request, case: Case, *, errors: list[str] | None = None, status: int = 200):
+    user = request.user
+    days, cite = services.filing_days(case.unit)
+    can_manage = services.can_manage_cases(user)
+    open_to_links = can_manage and case.status != CaseStatus.FILED
+    context = {
+        "nav": "cases",
+        "c": case,
+        "filing_days": days,
+        "filing_cite": cite,
+        "late_days": services.overdue_days(case),
+        "recordings": visible_recordings(user).filter(case=case).order_by("started_at", "pk"),
+        "activities": visible_activities(user)
+        .filter(case=case)
+        .select_related("unit")
+        .prefetch_related("officers")
+        .order_by("started_at", "pk"),
+        "can_manage": can_manage,
+        "can_link": open_to_links,
+        "can_close": can_manage and case.status == CaseStatus.OPEN,
+        "can_file": services.can_file_cases(user) and case.status == CaseStatus.CLOSED,
+        "candidates": visible_recordings(user)
+        .filter(unit=case.unit, case__isnull=True)
+        .order_by("-started_at", "-pk")[:CANDIDATES_SHOWN]
+        if open_to_links
+        else [],
+        "activity_candidates": visible_activities(user)
+        .filter(unit=case.unit, case__isnull=True)
+        .order_by("-started_at", "-pk")[:CANDIDATES_SHOWN]
+        if open_to_links
+        else [],
+        "access_links": _access_links(case),
+        "errors": errors or [],
+    }
+    return render(request, "cases/detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request, case_id: int):
+    case = _case(request, case_id)
+    services.view_case(request.user, case, ip=request.META.get("REMOTE_ADDR", ""))
+    return _detail(request, case)
+
+
+def _form(request, *, case: Case | None, values, errors=(), status=200):
+    return render(
+        request,
+        "cases/form.html",
+        {
+            "nav": "cases",
+            "c": case,
+            "values": values,
+            "errors": errors,
+            "types": CaseType.choices,
+            "units": forms.unit_choices(request.user),
+            "leaders": forms.leader_choices(request.user),
+        },
+        status=status,
+    )
+
+
+@login_required
+def case_new(request):
+    _need(services.can_manage_cases(request.user))
+    if request.method != "POST":
+        unit = request.user.unit_id or ""
+        values = {"unit": str(unit), "opened_on": timezone.localdate().isoformat()}
+        return _form(request, case=None, values=values)
+    data, errors = forms.read_case(request.user, request.POST)
+    if not errors:
+        try:
+            case = services.open_case(request.user, data)
+        except services.CaseError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, f"已立案登记：{case}")
+            return redirect("cases:detail", case_id=case.pk)
+    return _form(request, case=None, values=request.POST, errors=errors, status=400)
+
+
+@login_required
+def case_edit(request, case_id: int):
+    case = _case(request, case_id)
+    _need(services.can_manage_cases(request.user))
+    if request.method != "POST":
+        return _form(request, case=case, values=forms.values_of(case))
+    data, errors = forms.read_case(request.user, request.POST, case)
+    if not errors:
+        try:
+            services.update_case(request.user, case, data)
+        except services.CaseError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, f"已保存案卷：{case}")
+            return redirect("cases:detail", case_id=case.pk)
+    case.refresh_from_db()
+    return _form(request, case=case, values=request.POST, errors=errors, status=400)
+
+
+def _step(request, case: Case, step):
+    """Run a refusable step: success → back to the case; refused → the case page, 400."""
+    try:
+        done = step()
+    except (services.CaseError, forms.FormError) as exc:
+        case.refresh_from_db()
+        errors = exc.errors if isinstance(exc, services.CaseError) else [str(exc)]
+        return _detail(request, case, errors=errors, status=400)
+    messages.success(request, done)
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+def case_close(request, case_id: int):
+    """结案: starts the archiving deadline of the unit's profile (M10, 004§19(2))."""
+    case = _case(request, case_id)
+    if refused := _post_only(request):
+        return refused
+    _need(services.can_manage_cases(request.user))
+
+    def go():
+        services.close_case(request.user, case, at=forms.parse_when(request.POST.get("at")))
+        if case.file_due:
+            return f"已结案，应于 {case.file_due:%Y-%m-%d} 前归档"
+        return "已结案"
+
+    return _step(request, case, go)
+
+
+@login_required
+def case_file(request, case_id: int):
+    """归档: the recordings are filed with the case file (M10)."""
+    case = _case(request, case_id)
+    if refused := _post_only(request):
+        return refused
+    _need(services.can_file_cases(request.user))
+
+    def go():
+        services.file_case(request.user, case)
+        return "已归档"
+
+    return _step(request, case, go)
+
+
+@login_required
+def case_link(request, case_id: int):
+    """Link recordings (chosen or typed ids) or one activity; only what the user may see."""
+    case = _case(request, case_id)
+    if refused := _post_only(request):
+        return refused
+    _need(services.can_manage_cases(request.user))
+    post = request.POST
+
+    def go():
+        if activity_id := (post.get("activity") or "").strip():
+            activity = visible_activities(request.user).filter(pk=_int(activity_id) or 0).first()
+            if activity is None:
+                raise forms.FormError("执法活动不存在或不在您的权限范围内")
+            added = services.link_activity(request.user, case, activity)
+            return f"已关联执法活动 {activity.kind_name}" + (
+                f"及其 {added} 条音像记录" if added else ""
+            )
+        ids = forms.parse_ids(post.getlist("recordings") + [post.get("ids", "")])
+        if not ids:
+            raise forms.FormError("请选择或填写要关联的音像记录")
+        found = {r.pk: r for r in visible_recordings(request.user).filter(pk__in=ids)}
+        if missing := [i for i in ids if i not in found]:
+            raise forms.FormError(
+                "音像记录不存在或不在您的权限范围内：" + "、".join(map(str, missing))
+            )
+        added = services.link_recordings(request.user, case, list(found.values()))
+        return f"已关联 {added} 条音像记录" if added else "所选音像记录已在本案卷中"
+
+    return _step(request, case, go)
+
+
+@login_required
+def case_unlink(request, case_id: int):
+    """Take a recording (or an activity) out of the case."""
+    case = _case(request, case_id)
+    if refused := _post_only(request):
+        return refused
+    _need(services.can_manage_cases(request.user))
+    post = request.POST
+
+    def go():
+        if activity_id := _int(post.get("activity")):
+            activity = visible_activities(request.user).filter(pk=activity_id).first()
+            if activity is None:
+                raise forms.FormError("执法活动不存在或不在您的权限范围内")
+            services.unlink_activity(request.user, case, activity)
+            return f"已移除执法活动 {activity.kind_name}"
+        recording = visible_recordings(request.user).filter(pk=_int(post.get("recording")) or 0)
+        recording = recording.first()
+        if recording is None:
+            raise forms.FormError("音像记录不存在或不在您的权限范围内")
+        services.unlink_recording(request.user, case, recording)
+        return f"已移除音像记录 {recording.original_name}"
+
+    return _step(request, case, go)
