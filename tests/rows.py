@@ -58,3 +58,29 @@ def make_stored(org, name: str, data: bytes | None = None, **fields):
         storage_version=put.version or "",
         **fields,
     )
+
+
+def grant(user, *recordings, kind: str = "copy", days: int = 1):
+    """A live, executed request of `user` for these recordings, made directly (the approval
+    chains themselves are tested in tests/test_access_requests.py)."""
+    from django.utils import timezone
+
+    from avrecords.access.models import AccessRequest
+
+    now = timezone.now()
+    req = AccessRequest.objects.create(
+        number=f"T-{kind}-{next(_seq)}",
+        kind=kind,
+        status="active",
+        requester=user,
+        unit=recordings[0].unit,
+        reason="测试授权",
+        days=days,
+        profile_code="test",
+        chain=["unit_head"],
+        executed_by_role="admin",
+        executed_at=now,
+        valid_until=now + dt.timedelta(days=days),
+    )
+    req.recordings.set(recordings)
+    return req

@@ -8,20 +8,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
-from ninja.testing import TestClient
 
 from avrecords.access.secrecy import apply_mark
 from avrecords.audit.models import AuditEntry
 from avrecords.cases import services
-from avrecords.cases.api import router
 from avrecords.cases.models import Case, CaseStatus
 from avrecords.compliance.models import Activity, ActivityRecording
 from avrecords.org.models import Role, User
 from avrecords.policies.models import PolicyProfile
 from avrecords.policies.services import assign
 from avrecords.recordings.models import Recording
-from tests.conftest import client_for
+from tests.conftest import PASSWORD, client_for
 from tests.rows import make
 
 
@@ -134,6 +133,17 @@ def test_closing_a_fuzhou_case_gives_thirty_days_to_file_it(org, case, fuzhou):
     assert services.filing_days(case.unit) == (30, "004§19(2)")
     entry = AuditEntry.objects.get(action="case.close", object_id=str(case.pk))
     assert "2026-12-20" in entry.summary and "004§19(2)" in entry.summary
+
+
+def test_a_fuzhou_inspection_case_has_no_filing_deadline(org, case, fuzhou):
+    """004§19(2) names 行政许可、处罚、强制、征收 cases; an inspection case is not one."""
+    case.case_type = "inspection"
+    case.save()
+    services.close_case(org.admin, case, at=closed_at(dt.date(2026, 11, 20)))
+    case.refresh_from_db()
+    assert case.file_due is None
+    assert services.filing_days(case.unit, "inspection") == (None, "")
+    assert services.filing_days(case.unit, "penalty") == (30, "004§19(2)")
 
 
 def test_closing_a_tongbai_case_sets_no_deadline(org, case, tongbai):
@@ -439,9 +449,27 @@ def test_linking_an_activity_through_the_page(org, case):
 # --- API ------------------------------------------------------------------------------------
 
 
+class _Api:
+    """The mounted /api/v1 routes, signed in by HTTP Basic as `user`."""
+
+    def _auth(self, user):
+        import base64
+
+        token = base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
+        return {"HTTP_AUTHORIZATION": f"Basic {token}"}
+
+    def get(self, path, *, user):
+        return Client().get(f"/api/v1{path}", **self._auth(user))
+
+    def post(self, path, json=None, *, user):
+        return Client().post(
+            f"/api/v1{path}", json or {}, content_type="application/json", **self._auth(user)
+        )
+
+
 @pytest.fixture
 def api():
-    return TestClient(router)
+    return _Api()
 
 
 def test_the_api_opens_closes_links_and_files_a_case(org, api, fuzhou):
@@ -496,4 +524,3 @@ def test_the_api_answers_404_outside_scope_and_403_without_permission(org, api, 
         user=org.officer,
     )
     assert denied.status_code == 403
-

@@ -15,6 +15,7 @@ from avrecords.recordings.models import Recording
 from tests import media as m
 from tests.conftest import client_for
 from tests.media import make_dump
+from tests.rows import grant
 
 
 @pytest.fixture
@@ -120,6 +121,7 @@ def test_photos_display_and_have_thumbnails(recs, org, library):
 
 def test_downloading_the_original_gives_its_exact_bytes_and_is_audited(recs, org, library):
     rec = recs[m.HEVC]
+    grant(org.admin, rec)  # M3: a download always needs a live copy grant
     resp = client_for(org.admin).get(f"/recordings/{rec.pk}/original")
     assert resp.status_code == 200
     assert "attachment" in resp["Content-Disposition"]

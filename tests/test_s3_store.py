@@ -39,6 +39,7 @@ from tests import media as m
 from tests.cli import AVRECORDS, CliHome
 from tests.conftest import client_for
 from tests.media import make_dump
+from tests.rows import grant
 from tests.s3server import ACCESS_KEY, SECRET_KEY, SeaweedServer, configure_store
 
 MiB = 1024 * 1024
@@ -504,6 +505,7 @@ def test_a_dump_lands_locked_on_s3_is_verified_before_erase_and_plays_with_range
     plays = AuditEntry.objects.filter(action="recording.play", object_id=str(h264.pk))
     assert plays.count() == 1
 
+    grant(org.admin, h264)
     download = client_for(org.admin).get(f"/recordings/{h264.pk}/original")
     assert download.status_code == 302 and download["Cache-Control"] == "private, no-store"
     assert (

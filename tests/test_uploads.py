@@ -17,6 +17,7 @@ from avrecords.recordings.models import IngestBatch, Recording
 from avrecords.recordings.uploads import MULTIPART_OVERHEAD_BYTES, StreamingUploadHandler
 from tests import media as m
 from tests.conftest import client_for
+from tests.rows import grant
 
 URL = "/api/v1/recordings/uploads"
 BOUNDARY = "avrecordsTestBoundary7MA4YWxkTrZu0gW"
@@ -100,6 +101,7 @@ def test_it_takes_a_chinese_file_name_end_to_end(org, library):
     rec_id = response.json()["files"][0]["recording_id"]
     assert m.CHINESE in officer.get("/recordings/").content.decode()
     assert m.CHINESE in officer.get(f"/recordings/{rec_id}/").content.decode()
+    grant(org.admin, Recording.objects.get(pk=rec_id))
     download = client_for(org.admin).get(f"/recordings/{rec_id}/original")
     assert download["Content-Disposition"] == f"attachment; filename*=UTF-8''{quote(m.CHINESE)}"
     assert b"".join(download.streaming_content) == (library / m.CHINESE).read_bytes()

@@ -88,6 +88,7 @@ def _invalid(request, exc):
 
 def _register():
     from avrecords.access.api import router as access_router
+    from avrecords.cases.api import router as cases_router
     from avrecords.compliance.api import router as compliance_router
     from avrecords.equipment.api_checks import router as checks_router
     from avrecords.fixity.api import router as fixity_router
@@ -100,6 +101,7 @@ def _register():
     api.add_router("/", compliance_router)
     api.add_router("/devices", checks_router)
     api.add_router("/", access_router)
+    api.add_router("/", cases_router)
 
 
 _register()

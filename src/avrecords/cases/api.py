@@ -145,7 +145,7 @@ def list_cases(request, filters: Query[CaseQuery]):
 
 def _with_details(request, case: Case) -> Case:
     """The case with its deadline rule and the ids of what the user may see filed with it."""
-    case.filing_days, case.filing_cite = services.filing_days(case.unit)
+    case.filing_days, case.filing_cite = services.filing_days(case.unit, case.case_type)
     case.recording_ids = list(
         visible_recordings(request.user)
         .filter(case=case)

@@ -73,13 +73,16 @@ def visible_cases(user) -> QuerySet[Case]:
     return qs.filter(pk__in=own_ids)
 
 
-def filing_days(unit: Unit) -> tuple[int | None, str]:
-    """(days after closure to file the recordings with the case, article) from the profile."""
+def filing_days(unit: Unit, case_type: str = "") -> tuple[int | None, str]:
+    """(days after closure to file the recordings with the case, article) from the profile:
+    the retention category kept with the case file that names a filing period and covers
+    this case type (fuzhou 004§19(2): 许可、处罚、强制、征收 cases within 30 days)."""
     profile = profile_for_unit(unit)
     if profile is None:
         return None, ""
     for category in profile.retention.categories:
-        if category.keep == Keep.WITH_CASE and category.filed_within_days:
+        covers = not category.case_types or not case_type or case_type in category.case_types
+        if category.keep == Keep.WITH_CASE and category.filed_within_days and covers:
             return category.filed_within_days, category.cite
     return None, ""
 
@@ -224,7 +227,7 @@ def link_recordings(actor, case: Case, recordings: list[Recording]) -> int:
         # Read the links under lock: the objects given may be stale, or another user may be
         # filing the same recording with another case right now.
         rows = list(
-            Recording.objects.select_for_update()
+            Recording.objects.select_for_update(of=("self",))
             .filter(pk__in={r.pk for r in recordings})
             .order_by("pk")
             .values_list("pk", "original_name", "case_id", "case__number")
@@ -277,7 +280,7 @@ def link_activity(actor, case: Case, activity) -> int:
     with transaction.atomic():
         linked, number = (
             type(activity)
-            .objects.select_for_update()
+            .objects.select_for_update(of=("self",))
             .filter(pk=activity.pk)
             .values_list("case_id", "case__number")
             .get()
@@ -329,7 +332,7 @@ def close_case(actor, case: Case, *, at: dt.datetime | None = None) -> Case:
         raise CaseError("结案时间不能晚于现在")
     if timezone.localtime(at).date() < case.opened_on:
         raise CaseError("结案时间不能早于立案日期")
-    days, cite = filing_days(case.unit)
+    days, cite = filing_days(case.unit, case.case_type)
     with transaction.atomic():
         case.status = CaseStatus.CLOSED
         case.closed_at = at

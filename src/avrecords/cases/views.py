@@ -95,7 +95,7 @@ def _access_links(case: Case) -> list[tuple[str, str]]:
 
 def _detail(request, case: Case, *, errors: list[str] | None = None, status: int = 200):
     user = request.user
-    days, cite = services.filing_days(case.unit)
+    days, cite = services.filing_days(case.unit, case.case_type)
     can_manage = services.can_manage_cases(user)
     open_to_links = can_manage and case.status != CaseStatus.FILED
     context = {
@@ -138,6 +138,9 @@ def case_detail(request, case_id: int):
 
 
 def _form(request, *, case: Case | None, values, errors=(), status=200):
+    leaders = forms.leader_choices(request.user)
+    if case is not None and case.leader is not None and case.leader not in leaders:
+        leaders.append(case.leader)  # one who has left stays chosen until changed
     return render(
         request,
         "cases/form.html",
@@ -148,7 +151,7 @@ def _form(request, *, case: Case | None, values, errors=(), status=200):
             "errors": errors,
             "types": CaseType.choices,
             "units": forms.unit_choices(request.user),
-            "leaders": forms.leader_choices(request.user),
+            "leaders": leaders,
         },
         status=status,
     )

@@ -9,7 +9,13 @@ from django.db.models import Q, QuerySet
 
 from avrecords.equipment.models import Device, DeviceKind, DeviceStatus
 from avrecords.org.models import Unit, User
-from avrecords.org.scope import has_unit_scope, in_unit_scope, sees_everything, unit_q, visible_units
+from avrecords.org.scope import (
+    has_unit_scope,
+    in_unit_scope,
+    sees_everything,
+    unit_q,
+    visible_units,
+)
 
 
 def visible_devices(user) -> QuerySet[Device]:

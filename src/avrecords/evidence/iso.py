@@ -131,10 +131,10 @@ def _add_tree(image: _Image, root: Path, open_files: contextlib.ExitStack) -> in
             places[rel / name] = (iso_dir, joliet_dir)
         for name in filenames:
             files += 1
-            fp = open_files.enter_context(open(Path(dirpath) / name, "rb"))
-            image.add_fp(
-                fp,
-                os.fstat(fp.fileno()).st_size,
+            # add_file: pycdlib opens each file only while writing it, so a package of
+            # thousands of recordings stays under the open-file limit
+            image.add_file(
+                str(Path(dirpath) / name),
                 iso_path=f"{iso_parent}/{iso9660_file_name(files, name)}",
                 rr_name=name,
                 joliet_path=f"{joliet_parent}/{joliet[name]}",

@@ -58,7 +58,7 @@ def directory(package: Package) -> Path:
 
 
 def items_for(req: AccessRequest):
-    from avrecords.evidence.items import Item
+    from avrecords.evidence.items import Item, safe_name
 
     items = []
     rows = req.recordings.select_related("officer", "device", "unit").order_by("started_at", "pk")
@@ -67,7 +67,7 @@ def items_for(req: AccessRequest):
         officer = rec.officer.display_name if rec.officer else "未指派"
         items.append(
             Item(
-                name=f"{n:03d}_{officer}_{rec.original_name}",
+                name=safe_name(f"{n:03d}_{officer}_{rec.original_name}"),
                 size=rec.size_bytes,
                 sha256=rec.sha256,
                 open=lambda source=source: recordings.open_media(source),
@@ -154,12 +154,13 @@ def build(job) -> None:
         bag = build_bag(
             out / package.number, items, info, statement_pdf(info, items), _Progress(package.pk)
         )
-    except TamperedOriginal as exc:
+    except (TamperedOriginal, ValueError) as exc:
+        # ValueError: a file name the package refuses (items.check_names); no retry helps
         shutil.rmtree(out, ignore_errors=True)
-        log.error("package %s: original changed in the store: %r", package.number, exc)
+        log.error("package %s failed: %r", package.number, exc)
         Package.objects.filter(pk=package.pk).update(state=PackageState.FAILED, error=str(exc))
         audit.record(
-            "evidence.tampered",
+            "evidence.tampered" if isinstance(exc, TamperedOriginal) else "evidence.failed",
             obj=req,
             summary=f"证据包 {package.number} 生成失败：{exc}",
         )

@@ -140,6 +140,11 @@ class RetentionCategory(Cited):
     amount: int = 0
     filed_within_days: int | None = None  # e.g. 004§19(2): with the case within 30 days
     review_at_expiry: bool = False  # e.g. 003§15: purge what has no value
+    # M10: the case types whose closure starts filed_within_days (empty: every type);
+    # 004§19(2) names 行政许可、行政处罚、行政强制、行政征收
+    case_types: list[Literal["permit", "penalty", "coercion", "levy", "inspection", "other"]] = (
+        Field(default_factory=list)
+    )
 
     @model_validator(mode="after")
     def _amount(self):
