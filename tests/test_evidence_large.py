@@ -106,6 +106,9 @@ def workdir(tmp_path):
 
 def test_an_original_over_4_gib_goes_through_bag_and_disc_byte_identical(workdir):
     tmp_path = workdir
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        # No database here: `make test` runs it once, in the SQLite pass, not twice at once
+        pytest.skip("database-independent; runs in the SQLite pass")
     if shutil.disk_usage(tmp_path).free < NEEDED_DISK_BYTES:
         pytest.skip("needs about 10 GB of free disk for the bag and the image")
     source = tmp_path / "store" / "original.mp4"

@@ -110,20 +110,38 @@ def test_a_new_user_logs_in_finds_recordings_and_plays_one(running_site):
     ids = [int(i) for i in re.findall(r'href="/recordings/(\d+)/"', listing)]
     assert len(set(ids)) == 7
 
+    # Someone else's recording: its data, but playing it needs an approved request (M8)
     detail = browser.get(f"/recordings/{min(ids)}/").read().decode()
-    assert "SHA-256" in detail and "<video" in detail
-    ranged = browser.get(f"/recordings/{min(ids)}/media", headers={"Range": "bytes=0-1023"})
+    assert "SHA-256" in detail and "申请查阅" in detail and "<video" not in detail
+    assert browser.get(f"/recordings/{min(ids)}/media").status == 403
+
+    # The leader's viewing request on the demo case was approved and carried out: he plays
+    leader = Browser(base)
+    leader.login("lingdao", DEMO_PASSWORD)
+    granted = leader.get("/access/?tab=mine").read().decode()
+    request_id = re.search(r'href="/access/(\d+)/"', granted).group(1)
+    case_rec = re.search(
+        r'href="/recordings/(\d+)/"', leader.get(f"/access/{request_id}/").read().decode()
+    ).group(1)
+    assert "<video" in leader.get(f"/recordings/{case_rec}/").read().decode()
+    ranged = leader.get(f"/recordings/{case_rec}/media", headers={"Range": "bytes=0-1023"})
     assert ranged.status == 206 and len(ranged.read()) == 1024
     assert ranged.headers["Content-Range"].startswith("bytes 0-1023/")
+    assert "播放" in browser.get("/registers/view/").read().decode()
 
-    # The demo's H.265 clip becomes playable once the worker has made its proxy.
+    # The demo's H.265 clip becomes playable to its officer once the worker made its proxy.
+    officer = Browser(base)
+    officer.login("wangfang", DEMO_PASSWORD)
+    own = officer.get("/recordings/").read().decode()
     hevc_id = next(
-        i for i in set(ids) if "hevc" in browser.get(f"/recordings/{i}/").read().decode()
+        int(i)
+        for i in set(re.findall(r'href="/recordings/(\d+)/"', own))
+        if "hevc" in officer.get(f"/recordings/{i}/").read().decode()
     )
     deadline = time.monotonic() + 90
     status = None
     while time.monotonic() < deadline:
-        status = browser.get(f"/recordings/{hevc_id}/media", headers={"Range": "bytes=0-"}).status
+        status = officer.get(f"/recordings/{hevc_id}/media", headers={"Range": "bytes=0-"}).status
         if status == 206:
             break
         time.sleep(0.5)

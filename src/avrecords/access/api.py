@@ -172,7 +172,7 @@ def _step(request, pk: int, act, allowed):
     if req is None:
         return Status(404, NOT_FOUND)
     if not allowed(request.user, req):
-        return Status(403, {"detail": "您的角色不能进行此操作"})
+        return Status(403, {"detail": "无权操作：您的角色不能进行此操作"})
     try:
         act(req)
     except RequestRefused as exc:
@@ -253,7 +253,7 @@ def download_package(request, pk: int, artifact: str):
     if package is None or artifact not in Artifact.values:
         return Status(404, {"detail": "证据包不存在或不在您的权限范围内"})
     if request.user.pk != req.requester_id:
-        return Status(403, {"detail": "只有申请人可以下载证据包"})
+        return Status(403, {"detail": "无权下载：只有申请人可以下载证据包"})
     try:
         handle, name = evidence.take(request.user, package, artifact, ip=_ip(request))
     except evidence.PackageRefused as exc:
