@@ -15,6 +15,7 @@ EVERYONE = frozenset(
         "other_admin",
         "bureau_admin",
         "leader",
+        "head1",
         "head2",
         "supervisor",
         "archivist",
@@ -23,24 +24,35 @@ EVERYONE = frozenset(
     ]
 )
 ADMINS = frozenset(["admin", "other_admin", "bureau_admin", "sysadmin", "superuser"])
-UPLOADERS = ADMINS | {"officer", "officer2", "other_officer"}
+OFFICERS = frozenset(["officer", "officer2", "other_officer"])
+HEADS = frozenset(["head1", "head2"])  # unit heads of squad 1 (陈刚) and squad 2 (孙立)
+UPLOADERS = ADMINS | OFFICERS
 CASE_EDITORS = UPLOADERS  # administrators, and officers on their own recordings (M4)
 CASE_INFO = {
     "case_number": "桐市监罚〔2026〕1号",
     "party": "桐城市华兴贸易有限公司",
     "place": "湖滨路8号",
 }
-FIXITY_VIEWERS = ADMINS | {"leader", "head2"}  # administrators, unit heads, leaders
+FIXITY_VIEWERS = ADMINS | HEADS | {"leader"}  # administrators, unit heads, leaders
 POLICY_MANAGERS = frozenset(["sysadmin", "superuser"])
-ACTIVITY_RECORDERS = UPLOADERS | {"head2"}  # officers, administrators, unit heads (U1)
-# The profile (tongbai) names the unit head: squad 1 has none in this world, so the bureau
-# leader above it decides; system administrators may too.
-ACKNOWLEDGERS = POLICY_MANAGERS | {"leader"}
-EXEMPTION_DECIDERS = POLICY_MANAGERS | {"leader"}
+ACTIVITY_RECORDERS = UPLOADERS | HEADS  # officers, administrators, unit heads (U1)
+# The profile (tongbai) names the unit head: 陈刚 for squad 1; the bureau leader above him
+# may decide what he may, and system administrators may too.
+ACKNOWLEDGERS = POLICY_MANAGERS | HEADS | {"leader"}
+EXEMPTION_DECIDERS = ACKNOWLEDGERS
 # Unit roles see their unit's subtree, system administrators everything.
 UNIT_SCOPE = {
     "squad1": frozenset(
-        ["admin", "bureau_admin", "leader", "supervisor", "archivist", "sysadmin", "superuser"]
+        [
+            "admin",
+            "bureau_admin",
+            "leader",
+            "head1",
+            "supervisor",
+            "archivist",
+            "sysadmin",
+            "superuser",
+        ]
     ),
     "squad2": frozenset(
         ["other_admin", "bureau_admin", "leader", "head2", "archivist", "sysadmin", "superuser"]
@@ -82,10 +94,10 @@ ACT, FIND, EXEMPT = "activity", "finding", "exemption"  # scoped like the office
 DEV, MDEV, EVT, CUST, CLR = "device", "managed_device", "loss_event", "custody", "clearance"
 FLAG, PERSON = "clock_flag", "person"  # a clock flag on the camera; 张伟 himself
 SERIAL = "3501001"  # the camera, as a station names it in the API
-EQUIPMENT_VIEWERS = ADMINS | {"leader", "head2", "supervisor"}
+EQUIPMENT_VIEWERS = ADMINS | HEADS | {"leader", "supervisor"}
 CHECKERS = frozenset(["officer", "admin", "bureau_admin", "sysadmin", "superuser"])  # holder
 USAGE_READERS = EQUIPMENT_VIEWERS | {"officer"}  # …and the person himself
-LOSS_ACKNOWLEDGERS = POLICY_MANAGERS | {"leader"}  # squad 1 has no unit head; the leader above
+LOSS_ACKNOWLEDGERS = ACKNOWLEDGERS  # squad 1's unit head, or the leader above him
 DEVICE_POST = {
     "issue": {"condition": "完好"},  # no holder chosen: refused with a message, 302
     "return": {"condition": "完好"},
@@ -135,3 +147,186 @@ EQUIPMENT = [
     ),
 ]
 CHECK_BODY = {"works": True, "battery_ok": True, "storage_ok": True, "clock_ok": True}
+
+
+# --- cases, requests, registers and evidence (issue 6: M3, M6–M10) ------------------------
+# Objects: squad 1's open case holding 张伟's recording (CASE) and a closed one waiting to be
+# filed (CLOSED); 张伟's requests for his recording — a copy request pending with the unit
+# head 陈刚 (REQ), one approved and waiting for an administrator (APPROVED), an evidence
+# export carried out (EXPORT, its package PKG, not built yet) and a preservation carried out
+# (DISC: the first of its two discs). Live grants on the recording: copies for 林海 (admin)
+# and the leader, a view for the supervisor. ASK: a new request naming the recording.
+CASE, CLOSED, ASK = "case", "closed_case", "ask"
+REQ, APPROVED, EXPORT, PKG, DISC = "request", "approved", "export", "package", "disc"
+CASE_MANAGERS = ADMINS | HEADS | {"leader"}  # open, edit, link, close (cases.services)
+CASE_FILERS = ADMINS | {"archivist"}  # 归档
+REGISTER_READERS = EVERYONE - OFFICERS  # unit roles their units, sysadmin all
+APPROVERS = frozenset(["head1"])  # tongbai: 单位负责人 (only a role the chain names passes)
+EXECUTORS = frozenset(["admin", "other_admin", "bureau_admin"])  # tongbai: 管理员办理
+REQUESTER = frozenset(["officer"])  # withdraw, download the package
+REVOKERS = POLICY_MANAGERS | HEADS | {"leader", "officer"}  # and the approver, the requester
+DISC_KEEPERS = POLICY_MANAGERS | {"archivist"}  # 档案管理部门 (000§20)
+# Playing is free for the recording's own officer; anyone else needs a live view or copy
+# grant. Downloading an original needs a live copy grant, whoever asks (M3, M8).
+PLAYERS = frozenset(["officer", "admin", "leader", "supervisor"])
+COPIERS = frozenset(["admin", "leader"])
+
+# Who sees each object (else 404 before any permission is checked): 张伟's requests and
+# case follow his recording; a case without his recordings only the unit roles.
+SEEN_BY = {
+    **dict.fromkeys(
+        (REC, ACT, FIND, EXEMPT, DEV, FLAG, PERSON),
+        RECORDING_SCOPE["squad1"],
+    ),
+    **dict.fromkeys((CASE, ASK, REQ, APPROVED, EXPORT, PKG, DISC), RECORDING_SCOPE["squad1"]),
+    CLOSED: UNIT_SCOPE["squad1"],
+    EVT: UNIT_SCOPE["squad1"],
+}
+# …and those looked up only once the permission is held.
+SEEN_AFTER_PERMISSION = dict.fromkeys((BATCH, ALARM, MDEV, CUST, CLR), UNIT_SCOPE["squad1"])
+
+ISSUE6 = [
+    Endpoint("page-cases", "/cases/", EVERYONE),
+    Endpoint("page-case-new", "/cases/new", CASE_MANAGERS),
+    Endpoint("page-case", "/cases/{case}/", EVERYONE, CASE, "case.view"),
+    Endpoint("page-case-edit", "/cases/{case}/edit", CASE_MANAGERS, CASE),
+    _post("page-case-close", "/cases/{case}/close", CASE_MANAGERS, CASE, audit="case.close"),
+    _post("page-case-file", "/cases/{closed}/file", CASE_FILERS, CLOSED, audit="case.file"),
+    # the seizure joins the case; the recording leaves it
+    _post("page-case-link", "/cases/{case}/link", CASE_MANAGERS, CASE, audit="case.link_activity"),
+    _post("page-case-unlink", "/cases/{case}/unlink", CASE_MANAGERS, CASE, audit="case.unlink"),
+    Endpoint("page-access", "/access/", EVERYONE),
+    Endpoint("page-access-new", "/access/new?kind=view&recording={rec}", EVERYONE, REC),
+    Endpoint("page-access-request", "/access/{req}/", EVERYONE, REQ),
+    _post("page-access-approve", "/access/{req}/approve", APPROVERS, REQ, audit="access.approve"),
+    _post(
+        "page-access-execute",
+        "/access/{approved}/execute",
+        EXECUTORS,
+        APPROVED,
+        audit="access.execute",
+    ),
+    _post(
+        "page-access-withdraw", "/access/{req}/withdraw", REQUESTER, REQ, audit="access.withdraw"
+    ),
+    _post("page-access-revoke", "/access/{export}/revoke", REVOKERS, EXPORT, audit="access.revoke"),
+    Endpoint("page-registers", "/registers/", REGISTER_READERS, ok=302),
+    Endpoint("page-register-view", "/registers/view/", REGISTER_READERS),
+    Endpoint("page-register-copy", "/registers/copy/", REGISTER_READERS),
+    Endpoint(
+        "page-register-export",
+        "/registers/view/export?format=xlsx",
+        REGISTER_READERS,
+        audit="register.export",
+    ),
+    Endpoint("page-package-status", "/evidence/{pkg}/status", EVERYONE, PKG),
+    # The requester gets as far as the package: not built yet, refused with a message (302).
+    Endpoint("page-package-download", "/evidence/{pkg}/download/bag", REQUESTER, PKG, ok=302),
+    _post("page-disc", "/evidence/discs/{disc}", DISC_KEEPERS, DISC, audit="evidence.disc"),
+    Endpoint("page-disc-label", "/evidence/discs/{disc}/label.pdf", EVERYONE, DISC),
+    Endpoint("api-cases", "/api/v1/cases", EVERYONE),
+    # Permission first: the permitted get as far as the unit, which nobody has: 422.
+    Endpoint("api-case-create", "/api/v1/cases", CASE_MANAGERS, method="POST", ok=422),
+    Endpoint("api-case", "/api/v1/cases/{case}", EVERYONE, CASE, "case.view"),
+    Endpoint(
+        "api-case-close",
+        "/api/v1/cases/{case}/close",
+        CASE_MANAGERS,
+        CASE,
+        "case.close",
+        method="POST",
+    ),
+    Endpoint(
+        "api-case-file",
+        "/api/v1/cases/{closed}/file",
+        CASE_FILERS,
+        CLOSED,
+        "case.file",
+        method="POST",
+    ),
+    # the recording is in the case already: nothing added, nothing audited
+    Endpoint(
+        "api-case-link", "/api/v1/cases/{case}/recordings", CASE_MANAGERS, CASE, method="POST"
+    ),
+    Endpoint("api-access-requests", "/api/v1/access-requests", EVERYONE),
+    Endpoint(
+        "api-access-request-create",
+        "/api/v1/access-requests",
+        EVERYONE,
+        ASK,
+        "access.request",
+        method="POST",
+        ok=201,
+    ),
+    Endpoint("api-access-request", "/api/v1/access-requests/{req}", EVERYONE, REQ),
+    Endpoint(
+        "api-access-approve",
+        "/api/v1/access-requests/{req}/approve",
+        APPROVERS,
+        REQ,
+        "access.approve",
+        method="POST",
+    ),
+    Endpoint(
+        "api-access-reject",
+        "/api/v1/access-requests/{req}/reject",
+        APPROVERS,
+        REQ,
+        "access.reject",
+        method="POST",
+    ),
+    Endpoint(
+        "api-access-execute",
+        "/api/v1/access-requests/{approved}/execute",
+        EXECUTORS,
+        APPROVED,
+        "access.execute",
+        method="POST",
+    ),
+    Endpoint(
+        "api-access-revoke",
+        "/api/v1/access-requests/{export}/revoke",
+        REVOKERS,
+        EXPORT,
+        "access.revoke",
+        method="POST",
+    ),
+    # The requester gets as far as the package: not built yet, refused (400).
+    Endpoint(
+        "api-access-package",
+        "/api/v1/access-requests/{export}/package/bag",
+        REQUESTER,
+        EXPORT,
+        ok=400,
+    ),
+]
+# The body each POST sends: what a permitted user's form or script would send.
+ISSUE6_POST = {
+    "page-case-link": lambda w: {"activity": w.activity},
+    "page-case-unlink": lambda w: {"recording": w.recording["squad1"]},
+    "page-access-approve": lambda w: {"decision": "approve", "comment": "同意"},
+    "page-access-revoke": lambda w: {"reason": "案件已办结，不再需要"},
+    "page-disc": lambda w: {"location": "档案室 3 号柜"},
+}
+ISSUE6_JSON = {
+    "api-case-create": lambda w: {
+        "number": "桐市监罚〔2026〕99号",
+        "title": "某超市销售不合格商品案",
+        "case_type": "penalty",
+        "unit": "NOSUCH",
+        "opened_on": "2026-11-20",
+    },
+    "api-case-close": lambda w: {},
+    "api-case-file": lambda w: {},
+    "api-case-link": lambda w: {"recordings": [w.recording["squad1"]]},
+    "api-access-request-create": lambda w: {
+        "kind": "view",
+        "reason": "执法监督需要查阅",
+        "days": 3,
+        "recording_ids": [w.recording["squad1"]],
+    },
+    "api-access-approve": lambda w: {"comment": "同意"},
+    "api-access-reject": lambda w: {"comment": "事由不充分"},
+    "api-access-execute": lambda w: {},
+    "api-access-revoke": lambda w: {"reason": "案件已办结，不再需要"},
+}

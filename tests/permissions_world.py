@@ -1,6 +1,7 @@
 """The world of the permission matrix (tests/test_permissions.py): two squads, each with a
-recording, an import batch, a quarantined file and a fixity alarm; an administrator-made
-policy profile; the squad-1 officer's unrecorded seizure, its finding and his exemption.
+recording, an import batch, a quarantined file, a fixity alarm and a case; an
+administrator-made policy profile; the squad-1 officer's unrecorded seizure, its finding and
+his exemption; requests for his recording at every stage, live grants and register entries.
 
 Built once per test module inside a transaction rolled back at the module's end; each test
 runs in a savepoint inside it (as Django's TestCase.setUpTestData does)."""
@@ -16,12 +17,17 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from avrecords.access import grants
+from avrecords.access import requests as access
+from avrecords.access.models import PreserveGround, RequestKind
+from avrecords.cases import services as cases
 from avrecords.compliance import activities as acts
 from avrecords.compliance import workflows
 from avrecords.compliance.engine import evaluate_activity
 from avrecords.equipment import clearance, events
 from avrecords.equipment.custody import issue_device, return_device
 from avrecords.equipment.models import ClockFlag, Device, EventKind
+from avrecords.evidence.models import Disc
 from avrecords.fixity.models import Outcome
 from avrecords.fixity.services import record_check
 from avrecords.fixity.sweep import ReadResult
@@ -51,6 +57,7 @@ SQUAD2_NAME = "3501004_350221_20261120093000_0001.MP4"  # camera 3501004, issued
 SQUAD1_BROKEN = "3501001_350211_20261120100000_0009.MP4"
 SQUAD2_BROKEN = "3501004_350221_20261120100000_0009.MP4"
 NO_SUCH_ID = 999_999
+CASE_NUMBERS = {"squad1": "桐市监罚〔2026〕7号", "squad2": "桐市监罚〔2026〕8号"}
 
 
 @dataclass
@@ -69,6 +76,15 @@ class World:
     clearance: int = 0  # 王芳's open departure clearance
     clock_flag: int = 0  # an open clock flag on the camera
     person: int = 0  # 张伟
+    case: int = 0  # squad 1's open case, holding 张伟's recording
+    closed: int = 0  # a squad-1 case closed and waiting to be filed (no recordings)
+    case2: int = 0  # squad 2's case, holding 杨军's recording
+    request: int = 0  # 张伟's copy request, pending with the unit head (陈刚)
+    approved: int = 0  # 张伟's copy request, approved, waiting for the administrator
+    export: int = 0  # 张伟's evidence export, carried out: its package is being built
+    package: int = 0  # that package
+    disc: int = 0  # the first disc of 张伟's carried-out preservation request
+    preserve: int = 0  # that preservation request
 
     def ids(self, squad: str = "squad1") -> dict[str, int]:
         return {
@@ -84,6 +100,13 @@ class World:
             "clr": self.clearance,
             "flag": self.clock_flag,
             "person": self.person,
+            "case": self.case,
+            "closed": self.closed,
+            "req": self.request,
+            "approved": self.approved,
+            "export": self.export,
+            "pkg": self.package,
+            "disc": self.disc,
         }
 
 
@@ -143,6 +166,7 @@ def build_world(org, library, tmp_path) -> World:
         "other_admin": org.other_admin,  # 二中队
         "bureau_admin": org.bureau_admin,  # the whole bureau
         "leader": org.leader,  # the whole bureau
+        "head1": org._user("zhongdui1", "陈刚", Role.UNIT_HEAD, org.squad1),  # decides requests
         "head2": org.head2,  # unit head of 二中队
         "supervisor": org._user("jiandu", "监督员", Role.SUPERVISOR, org.squad1),
         "archivist": org._user("dangan", "档案员", Role.ARCHIVIST, org.bureau),
@@ -205,7 +229,7 @@ def build_world(org, library, tmp_path) -> World:
         offset_seconds=600,
         tolerance_seconds=120,
     )
-    return World(
+    world = World(
         users,
         recording,
         {"squad1": one["batch_id"], "squad2": two["batch_id"]},
@@ -221,3 +245,82 @@ def build_world(org, library, tmp_path) -> World:
         flag.pk,
         org.officer.pk,
     )
+    _build_cases(world, org)
+    _build_requests(world, org)
+    return world
+
+
+def _case(actor, number: str, unit, opened_on: dt.date, recordings=()):
+    case = cases.open_case(
+        actor,
+        cases.CaseInput(
+            number=number,
+            title="华兴贸易销售过期食品案",
+            case_type="penalty",
+            unit=unit,
+            opened_on=opened_on,
+            party="桐城市华兴贸易有限公司",
+        ),
+    )
+    cases.link_recordings(actor, case, list(recordings))
+    return case
+
+
+def _build_cases(world: World, org) -> None:
+    """An open case per squad holding that squad's recording; a closed squad-1 case."""
+    rec = Recording.objects.filter(pk__in=world.recording.values()).in_bulk()
+    one = _case(
+        org.admin,
+        CASE_NUMBERS["squad1"],
+        org.squad1,
+        dt.date(2026, 11, 20),
+        [rec[world.recording["squad1"]]],
+    )
+    two = _case(
+        org.other_admin,
+        CASE_NUMBERS["squad2"],
+        org.squad2,
+        dt.date(2026, 11, 20),
+        [rec[world.recording["squad2"]]],
+    )
+    closed = _case(org.admin, "桐市监罚〔2026〕5号", org.squad1, dt.date(2026, 11, 2))
+    cases.close_case(org.admin, closed)
+    world.case, world.case2, world.closed = one.pk, two.pk, closed.pk
+
+
+def _build_requests(world: World, org) -> None:
+    """Requests on the squad-1 recording through the real chain (tongbai: the unit head
+    陈刚 approves, an administrator carries it out, an archivist for preservation)."""
+    rec = Recording.objects.get(pk=world.recording["squad1"])
+    users = world.users
+    head = users["head1"]
+
+    def ask(user, kind, **extra):
+        reason = extra.pop("reason", "案件办理需要")
+        return access.submit(user, access.Ask(kind=kind, reason=reason, recordings=[rec], **extra))
+
+    def granted(user, kind, executor=org.bureau_admin, **extra):
+        req = access.approve(head, ask(user, kind, **extra), "同意")
+        return access.execute(executor, req)
+
+    # Live grants: copies for 林海 (admin) and the leader, a view for the supervisor.
+    copy = granted(users["admin"], RequestKind.COPY, reason="移送司法机关需要复制")
+    granted(users["leader"], RequestKind.COPY, executor=org.admin)
+    view = granted(users["supervisor"], RequestKind.VIEW, executor=org.admin, reason="执法监督")
+    # 张伟's own requests, one at each stage.
+    world.request = ask(org.officer, RequestKind.COPY, reason="当事人申请复议，需提交复制件").pk
+    world.approved = access.approve(head, ask(org.officer, RequestKind.COPY), "同意").pk
+    export = granted(org.officer, RequestKind.EXPORT, executor=org.admin, place="执法一中队")
+    preserve = granted(
+        org.officer,
+        RequestKind.PRESERVE,
+        executor=users["archivist"],
+        ground=PreserveGround.DISPUTE,
+        reason="当事人对现场执法有异议",
+    )
+    world.export, world.package = export.pk, export.package.pk
+    world.preserve = preserve.pk
+    world.disc = Disc.objects.get(package=preserve.package, copy_no=1).pk
+    # The registers: the supervisor played the recording, 林海 downloaded it.
+    grants.register_playback(view, users["supervisor"], rec)
+    grants.register_download(copy, users["admin"], rec)

@@ -279,3 +279,32 @@ def test_the_api_walks_a_request_through(org, people):
     )
     assert c.get(f"/api/v1/recordings/{rec.pk}/original", **basic(org.officer)).status_code == 200
     assert c.get(f"/api/v1/access-requests/{pk}", **basic(org.other_admin)).status_code == 404
+
+
+def test_the_leader_stands_in_where_no_unit_head_can_decide(org):
+    """tongbai names the unit head; squad 1 has none here, so the leader above decides."""
+    _profile(org, "tongbai")
+    sup = _person("jiandu", "何平", Role.SUPERVISOR, org.bureau)
+    rec = make(org, "G.MP4", officer=org.officer2)
+    req = svc.submit(sup, svc.Ask(kind="view", reason="执法监督", recordings=[rec]))
+    assert approvers_now(req) == [org.leader]
+    req = svc.approve(org.leader, req)
+    assert req.status == RequestStatus.APPROVED
+    # once a unit head is there, the step is his again
+    head = _person("zhongdui1", "陈刚", Role.UNIT_HEAD, org.squad1)
+    other = svc.submit(sup, svc.Ask(kind="view", reason="执法监督", recordings=[rec]))
+    with pytest.raises(RequestRefused, match="单位负责人审批"):
+        svc.approve(org.leader, other)
+    assert approvers_now(other) == [head]
+
+
+def test_nobody_carries_out_his_own_request_to_copy(org, people):
+    _profile(org, "fuzhou")
+    rec = make(org, "H.MP4", officer=org.officer2)
+    req = svc.approve(
+        people[Role.UNIT_HEAD],
+        svc.submit(org.admin, svc.Ask(kind="copy", reason="复核", recordings=[rec])),
+    )
+    with pytest.raises(RequestRefused, match="不能办理本人"):
+        svc.execute(org.admin, req)
+    assert svc.execute(org.bureau_admin, req).status == RequestStatus.ACTIVE

@@ -16,6 +16,7 @@ from django.test import Client
 from avrecords.recordings.models import Recording
 from tests import media as m
 from tests.conftest import PASSWORD, client_for
+from tests.rows import grant
 
 # 杨军's camera; 07:30 on the 21st in Beijing is still the 20th in UTC.
 SQUAD2 = "3501004_350221_20261121073000_0001.MP4"
@@ -230,6 +231,7 @@ def test_it_shows_the_audit_trail_including_this_view(org, recs):
 
 def test_it_shows_who_played_and_downloaded_it_before(org, recs):
     rec = recs[m.H264]
+    grant(org.admin, rec)  # M3: a download always needs a live copy grant
     played = client_for(org.officer).get(f"/recordings/{rec.pk}/media")
     b"".join(played.streaming_content)
     downloaded = client_for(org.admin).get(f"/recordings/{rec.pk}/original")
@@ -243,9 +245,14 @@ def test_it_shows_who_played_and_downloaded_it_before(org, recs):
 
 
 def test_it_offers_the_download_button_only_to_those_who_may_download(org, recs):
-    url = f"/recordings/{recs[m.H264].pk}/"
+    rec = recs[m.H264]
+    url = f"/recordings/{rec.pk}/"
+    assert "下载原始文件" not in client_for(org.admin).get(url).content.decode()
+    grant(org.admin, rec)  # only a live copy grant lets anyone download (M3)
+    grant(org.officer, rec, kind="view")  # a view grant plays, it does not copy
     assert "下载原始文件" in client_for(org.admin).get(url).content.decode()
     assert "下载原始文件" not in client_for(org.officer).get(url).content.decode()
+    assert "下载原始文件" not in client_for(org.sysadmin).get(url).content.decode()
 
 
 def test_it_shows_each_role_only_the_menu_entries_it_may_open(org):
@@ -258,6 +265,8 @@ def test_it_shows_each_role_only_the_menu_entries_it_may_open(org):
     assert {"上传", "导入批次", "隔离文件"} <= menu(org.admin)
     assert "上传" in menu(org.officer) and "导入批次" not in menu(org.officer)
     assert not {"上传", "导入批次", "隔离文件"} & menu(org.leader)
+    assert {"案卷", "查阅复制", "登记簿"} <= menu(org.leader)
+    assert {"案卷", "查阅复制"} <= menu(org.officer) and "登记簿" not in menu(org.officer)
 
 
 # --- API errors -----------------------------------------------------------------------
@@ -335,7 +344,11 @@ DECLARED = [
     ("post", "/api/v1/devices/{serial}/checks", {"201", "401", "403", "404", "422"}),
     ("get", "/api/v1/recordings", {"200", "401", "422"}),
     ("get", "/api/v1/recordings/{recording_id}", {"200", "401", "404"}),
-    ("get", "/api/v1/recordings/{recording_id}/media", {"200", "206", "401", "404", "409", "416"}),
+    (
+        "get",
+        "/api/v1/recordings/{recording_id}/media",
+        {"200", "206", "401", "403", "404", "409", "416"},
+    ),
     (
         "get",
         "/api/v1/recordings/{recording_id}/original",
@@ -358,6 +371,24 @@ DECLARED = [
     ("post", "/api/v1/activities/import", {"200", "401", "403", "422"}),
     ("get", "/api/v1/findings", {"200", "401", "422"}),
     ("get", "/api/v1/todo", {"200", "401"}),
+    ("get", "/api/v1/cases", {"200", "401", "422"}),
+    ("post", "/api/v1/cases", {"201", "401", "403", "422"}),
+    ("get", "/api/v1/cases/{case_id}", {"200", "401", "404"}),
+    ("post", "/api/v1/cases/{case_id}/close", {"200", "400", "401", "403", "404", "422"}),
+    ("post", "/api/v1/cases/{case_id}/file", {"200", "400", "401", "403", "404"}),
+    ("post", "/api/v1/cases/{case_id}/recordings", {"200", "400", "401", "403", "404", "422"}),
+    ("get", "/api/v1/access-requests", {"200", "401"}),
+    ("post", "/api/v1/access-requests", {"201", "400", "401", "404"}),
+    ("get", "/api/v1/access-requests/{pk}", {"200", "401", "404"}),
+    ("post", "/api/v1/access-requests/{pk}/approve", {"200", "400", "401", "403", "404"}),
+    ("post", "/api/v1/access-requests/{pk}/reject", {"200", "400", "401", "403", "404"}),
+    ("post", "/api/v1/access-requests/{pk}/execute", {"200", "400", "401", "403", "404"}),
+    ("post", "/api/v1/access-requests/{pk}/revoke", {"200", "400", "401", "403", "404"}),
+    (
+        "get",
+        "/api/v1/access-requests/{pk}/package/{artifact}",
+        {"200", "400", "401", "403", "404"},
+    ),
 ]
 
 

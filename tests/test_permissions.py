@@ -1,21 +1,23 @@
-"""X2 (first cut): who may open which page or call which endpoint, and what they may see.
+"""X2: who may open which page or call which endpoint, and what they may see.
 
 One table row per endpoint; every stock user is tried against every row. A user's answer
-follows from three facts kept in the tables below: which recordings and batches are in
-their scope, which permission the endpoint needs, and whether it is an act on a recording
-that the audit trail must record.
+follows from three facts kept in the tables of tests/permission_rules.py: which objects are
+in their scope, which permission (or live grant) the endpoint needs, and which act the audit
+trail must record.
 """
 
 from __future__ import annotations
 
 import base64
+import re
+from collections import defaultdict
 from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from avrecords.api import api
 from avrecords.audit.models import AuditEntry
@@ -30,33 +32,45 @@ from tests.permission_rules import (
     ACTIVITY_RECORDERS,
     ADMINS,
     ALARM,
+    APPROVED,
+    ASK,
     BATCH,
+    CASE,
     CASE_EDITORS,
     CASE_INFO,
     CHECK_BODY,
+    CLOSED,
     CLR,
+    COPIERS,
     CUST,
-    DEV,
     DEVICE_POST,
+    DISC,
     EQUIPMENT,
     EVERYONE,
     EVT,
     EXEMPT,
     EXEMPTION_DECIDERS,
+    EXPORT,
     FIND,
     FIXITY_VIEWERS,
     FLAG,
+    ISSUE6,
+    ISSUE6_JSON,
+    ISSUE6_POST,
     MDEV,
-    PERSON,
+    PLAYERS,
     POLICY_MANAGERS,
     REC,
     RECORDING_SCOPE,
-    SERIAL,
+    REQ,
+    SEEN_AFTER_PERMISSION,
+    SEEN_BY,
     UNIT_SCOPE,
     UPLOADERS,
     Endpoint,
 )
 from tests.permissions_world import (
+    CASE_NUMBERS,
     CUSTOM,
     NO_SUCH_ID,
     SQUAD1_BROKEN,
@@ -86,8 +100,9 @@ def isolated_store(settings, world_dir):
 ENDPOINTS = [
     Endpoint("page-list", "/recordings/", EVERYONE),
     Endpoint("page-detail", "/recordings/{rec}/", EVERYONE, REC, "recording.view"),
-    Endpoint("page-media", "/recordings/{rec}/media", EVERYONE, REC, "recording.play"),
-    Endpoint("page-original", "/recordings/{rec}/original", ADMINS, REC, "recording.download"),
+    # Playing needs one's own recording or a live grant; downloading a live copy grant (M3).
+    Endpoint("page-media", "/recordings/{rec}/media", PLAYERS, REC, "recording.play"),
+    Endpoint("page-original", "/recordings/{rec}/original", COPIERS, REC, "recording.download"),
     Endpoint("page-thumbnail", "/recordings/{rec}/thumbnail", EVERYONE, REC),
     Endpoint(
         "page-case-info",
@@ -175,9 +190,9 @@ ENDPOINTS = [
     Endpoint("page-todo", "/todo/", EVERYONE),
     Endpoint("api-list", "/api/v1/recordings", EVERYONE),
     Endpoint("api-detail", "/api/v1/recordings/{rec}", EVERYONE, REC, "recording.view"),
-    Endpoint("api-media", "/api/v1/recordings/{rec}/media", EVERYONE, REC, "recording.play"),
+    Endpoint("api-media", "/api/v1/recordings/{rec}/media", PLAYERS, REC, "recording.play"),
     Endpoint(
-        "api-original", "/api/v1/recordings/{rec}/original", ADMINS, REC, "recording.download"
+        "api-original", "/api/v1/recordings/{rec}/original", COPIERS, REC, "recording.download"
     ),
     Endpoint("api-upload", "/api/v1/recordings/uploads", UPLOADERS, method="POST", ok=201),
     Endpoint("api-batches", "/api/v1/ingest/batches", ADMINS),
@@ -207,21 +222,22 @@ ENDPOINTS = [
     Endpoint("api-policy-replace", f"/api/v1/policies/{CUSTOM}", POLICY_MANAGERS, method="PUT"),
 ]
 ENDPOINTS += EQUIPMENT
+ENDPOINTS += ISSUE6
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
 
 
 def expected_status(endpoint: Endpoint, who: str) -> int:
-    """A recording outside one's scope does not exist, even for those who could not act on it;
-    a batch or alarm needs the permission before anything about it is looked up."""
-    hidden_unless_seen = (REC, ACT, FIND, EXEMPT, DEV, FLAG, PERSON)
-    if endpoint.target in hidden_unless_seen and who not in RECORDING_SCOPE["squad1"]:
-        return 404
-    if endpoint.target == EVT and who not in UNIT_SCOPE["squad1"]:
+    """A recording (case, request…) outside one's scope does not exist, even for those who
+    could not act on it; a batch or alarm needs the permission before it is looked up."""
+    if endpoint.target in SEEN_BY and who not in SEEN_BY[endpoint.target]:
         return 404
     if who not in endpoint.allowed:
         return 403
-    if endpoint.target in (BATCH, ALARM, MDEV, CUST, CLR) and who not in UNIT_SCOPE["squad1"]:
+    if (
+        endpoint.target in SEEN_AFTER_PERMISSION
+        and who not in SEEN_AFTER_PERMISSION[endpoint.target]
+    ):
         return 404
     return endpoint.ok
 
@@ -262,7 +278,14 @@ POST_DATA = {
 
 def send(client: Client, endpoint: Endpoint, world: World, squad: str = "squad1", **extra):
     url = endpoint.path.format(**world.ids(squad))
-    if endpoint.name == "api-activity-create":  # well-formed, naming a unit nobody has
+    if endpoint.name in ISSUE6_JSON:
+        body = ISSUE6_JSON[endpoint.name](world)
+        response = client.post(url, body, content_type="application/json", **extra)
+    elif endpoint.name in ISSUE6_POST:
+        response = client.post(url, ISSUE6_POST[endpoint.name](world), **extra)
+    elif endpoint.method == "POST" and endpoint.target in (CASE, CLOSED, REQ, APPROVED, EXPORT):
+        response = client.post(url, **extra)
+    elif endpoint.name == "api-activity-create":  # well-formed, naming a unit nobody has
         body = {
             "unit": "NOSUCH",
             "kind": "on_site_inspection",
@@ -328,25 +351,53 @@ def test_it_refuses_a_user_without_the_permission_with_403(world, endpoint, who)
         assert "无权访问" in response.body.decode()
 
 
+GRANTED = [e for e in ENDPOINTS if e.audit in ("recording.play", "recording.download")]
+
+
+@pytest.mark.parametrize("endpoint", GRANTED, ids=str)
+def test_it_says_a_grant_is_needed_to_play_or_download_someone_elses_recording(world, endpoint):
+    """An in-scope user without a live grant is told what to ask for (M3, M8)."""
+    response = send(client_for(world.users["archivist"]), endpoint, world)
+    assert response.status_code == 403
+    reason = "无权下载原始文件" if endpoint.audit == "recording.download" else "无权播放"
+    if endpoint.api:
+        assert response.json()["detail"].startswith(reason)
+    else:
+        assert reason in response.body.decode()
+
+
 @pytest.mark.parametrize(("endpoint", "who"), HIDDEN)
 def test_it_answers_404_for_an_object_outside_the_users_scope(world, endpoint, who):
     response = send(client_for(world.users[who]), endpoint, world)
     assert response.status_code == 404
 
 
+def audited_object(endpoint: Endpoint, world: World) -> tuple[str, str | None]:
+    """(object type, id) the row's audit entry names; id None for an object it creates."""
+    request = "access.accessrequest"
+    return {
+        CASE: ("cases.case", world.case),
+        CLOSED: ("cases.case", world.closed),
+        REQ: (request, world.request),
+        APPROVED: (request, world.approved),
+        EXPORT: (request, world.export),
+        DISC: (request, world.preserve),  # a disc's entry names the preservation request
+        ASK: (request, None),
+        None: ("", ""),  # a register export names no object
+    }.get(endpoint.target, ("recordings.recording", world.recording["squad1"]))
+
+
 @pytest.mark.parametrize(("endpoint", "who"), AUDITED_ALLOWED)
-def test_it_records_each_view_play_and_download_once_in_the_audit_trail(world, endpoint, who):
+def test_it_records_each_permitted_act_once_in_the_audit_trail(world, endpoint, who):
     before = AuditEntry.objects.count()
     send(client_for(world.users[who]), endpoint, world)
     new = list(AuditEntry.objects.filter(seq__gt=before))
-    assert [(e.action, e.actor_id, e.object_type, e.object_id) for e in new] == [
-        (
-            endpoint.audit,
-            world.users[who].pk,
-            "recordings.recording",
-            str(world.recording["squad1"]),
-        )
+    object_type, object_id = audited_object(endpoint, world)
+    assert [(e.action, e.actor_id, e.object_type) for e in new] == [
+        (endpoint.audit, world.users[who].pk, object_type)
     ]
+    if object_id is not None:
+        assert new[0].object_id == str(object_id)
 
 
 @pytest.mark.parametrize(("endpoint", "who"), AUDITED_REFUSED)
@@ -406,6 +457,7 @@ def _page_rows(world: World, html: str, kind: str) -> set[str]:
         "recordings": {"squad1": SQUAD1_NAME, "squad2": SQUAD2_NAME},
         "batches": {s: f'href="/ingest/{world.batch[s]}/"' for s in ("squad1", "squad2")},
         "quarantine": {"squad1": SQUAD1_BROKEN, "squad2": SQUAD2_BROKEN},
+        "cases": CASE_NUMBERS,
     }[kind]
     return {squad for squad, marker in markers.items() if marker in html}
 
@@ -428,12 +480,13 @@ LISTS = [
     ("/api/v1/ingest/batches", "batches", UNIT_SCOPE),
     ("/quarantine/", "quarantine", UNIT_SCOPE),
     ("/api/v1/quarantine", "quarantine", UNIT_SCOPE),
+    ("/cases/", "cases", RECORDING_SCOPE),  # each squad's case holds its officer's recording
 ]
 LIST_CASES = [
     pytest.param(path, kind, scope, who, id=f"{path}-{who}")
     for path, kind, scope in LISTS
     for who in sorted(EVERYONE)
-    if kind == "recordings" or who in ADMINS
+    if kind in ("recordings", "cases") or who in ADMINS
 ]
 
 
@@ -449,6 +502,34 @@ def test_it_lists_exactly_the_rows_in_the_users_scope(world, path, kind, scope, 
     assert seen == {squad for squad in ("squad1", "squad2") if who in scope[squad]}
 
 
+# --- confidential items (M9) ----------------------------------------------------------------
+
+REQUEST_PAGES = [
+    "/access/{req}/",
+    "/api/v1/access-requests/{req}",
+    "/evidence/{pkg}/status",
+    "/evidence/discs/{disc}/label.pdf",
+]
+
+
+@pytest.mark.parametrize("path", REQUEST_PAGES)
+def test_it_hides_a_request_about_a_marked_recording_from_those_not_cleared(world, path):
+    """A request names its recordings: once one is marked, only the cleared (and the requester)
+    see the request, its package and its discs, as they alone see the recording."""
+    from avrecords.access.secrecy import apply_mark
+
+    apply_mark(Recording.objects.get(pk=world.recording["squad1"]), "commercial_secret")
+    url = path.format(**world.ids())
+    cleared = world.users["bureau_admin"]
+    cleared.secrecy_clearances = ["commercial_secret"]
+    cleared.save()
+    for who, status in [("admin", 404), ("supervisor", 404), ("bureau_admin", 200)]:
+        assert client_for(world.users[who]).get(url).status_code == status, who
+    assert client_for(world.users["officer"]).get(url).status_code == 200  # his own request
+    listed = client_for(world.users["admin"]).get("/api/v1/access-requests").json()
+    assert world.request not in [r["id"] for r in listed]
+
+
 # --- the matrix is complete ---------------------------------------------------------------
 
 
@@ -460,53 +541,39 @@ def _page_routes() -> set[str]:
                     continue
                 yield from walk(p.url_patterns, prefix + str(p.pattern))
             elif isinstance(p, URLPattern) and p.name not in ("login", "logout", None):
-                yield "/" + prefix + str(p.pattern)
+                yield prefix + str(p.pattern)
 
-    names = {
-        "<int:recording_id>": "{rec}",
-        "<int:batch_id>": "{batch}",
-        "<int:check_id>": "{alarm}",
-        "<slug:code>": CUSTOM,
-        "activities/<int:pk>": "activities/{act}",
-        "findings/<int:pk>": "findings/{finding}",
-        "exemptions/<int:pk>": "exemptions/{exemption}",
-        "equipment/devices/<int:pk>": "equipment/devices/{dev}",
-        "equipment/custody/<int:pk>": "equipment/custody/{cust}",
-        "equipment/events/<int:pk>": "equipment/events/{evt}",
-        "equipment/clearances/<int:pk>": "equipment/clearances/{clr}",
-        "equipment/clock-flags/<int:pk>": "equipment/clock-flags/{flag}",
-        "equipment/people/<int:pk>": "equipment/people/{person}",
-    }
-    routes = set()
-    for route in walk(get_resolver().url_patterns):
-        for old, new in names.items():
-            route = route.replace(old, new)
-        routes.add(route)
-    return routes
+    return set(walk(get_resolver().url_patterns))
 
 
-def _api_routes() -> set[tuple[str, str]]:
-    names = {
-        "{recording_id}": "{rec}",
-        "{batch_id}": "{batch}",
-        "{code}": CUSTOM,
-        "{activity_id}": "{act}",
-        "{serial}": SERIAL,
-    }
-    routes = set()
-    for path, operations in api.get_openapi_schema()["paths"].items():
-        for old, new in names.items():
-            path = path.replace(old, new)
-        routes |= {(method.upper(), path) for method in operations}
+def _any_ids(path: str) -> str:
+    """A row's path with every object id filled in (any id: only the route matters here)."""
+    return path.split("?")[0].format_map(defaultdict(lambda: "1"))
+
+
+def _api_routes() -> dict[tuple[str, str], re.Pattern]:
+    """(method, path template) of every API operation → what paths it serves."""
+    routes = {}
+    for template, operations in api.get_openapi_schema()["paths"].items():
+        parts = re.split(r"(\{[^}]+\})", template)
+        pattern = re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+        routes |= {(method.upper(), template): pattern for method in operations}
     return routes
 
 
 def test_it_has_a_row_for_every_page():
-    assert _page_routes() == {e.path for e in PAGES}
+    assert _page_routes() == {resolve(_any_ids(e.path)).route for e in PAGES}
 
 
 def test_it_has_a_row_for_every_api_endpoint():
-    assert _api_routes() == {(e.method, e.path.split("?")[0]) for e in APIS}
+    routes = _api_routes()
+    covered = {
+        (method, template)
+        for e in APIS
+        for (method, template), pattern in routes.items()
+        if method == e.method and pattern.fullmatch(_any_ids(e.path))
+    }
+    assert covered == set(routes)
 
 
 # --- station scripts: HTTP Basic ----------------------------------------------------------

@@ -13,9 +13,9 @@ from ninja import Query, Router, Schema, Status
 
 from avrecords.access import inbox
 from avrecords.access import requests as svc
-from avrecords.access.chain import RequestRefused
+from avrecords.access.chain import RequestRefused, may_decide_role
 from avrecords.access.models import AccessRequest, RequestKind, RequestStatus
-from avrecords.api import Error
+from avrecords.api import Error, Invalid
 
 router = Router(tags=["查阅与复制申请"])
 AUTH = {401: Error, 403: Error, 404: Error}
@@ -121,7 +121,11 @@ def _get(request, pk: int) -> AccessRequest | None:
 NOT_FOUND = {"detail": "申请不存在或不在您的权限范围内"}
 
 
-@router.get("/access-requests", response={200: list[RequestOut], 401: Error}, summary="申请列表")
+@router.get(
+    "/access-requests",
+    response={200: list[RequestOut], 401: Error, 422: Invalid},
+    summary="申请列表",
+)
 def list_requests(request, filters: Query[ListQuery]):
     qs = inbox.visible_requests(request.user)
     if filters.mine:
@@ -136,7 +140,7 @@ def list_requests(request, filters: Query[ListQuery]):
 
 @router.post(
     "/access-requests",
-    response={201: RequestOut, 400: Error, **AUTH},
+    response={201: RequestOut, 400: Error, 422: Invalid, **AUTH},
     summary="提交查阅、复制、证据导出、长期保存或密级申请",
 )
 def create_request(request, body: RequestIn):
@@ -182,7 +186,7 @@ def _step(request, pk: int, act, allowed):
 
 @router.post(
     "/access-requests/{int:pk}/approve",
-    response={200: RequestOut, 400: Error, **AUTH},
+    response={200: RequestOut, 400: Error, 422: Invalid, **AUTH},
     summary="同意",
 )
 def approve(request, pk: int, body: DecisionIn):
@@ -190,13 +194,13 @@ def approve(request, pk: int, body: DecisionIn):
         request,
         pk,
         lambda req: svc.approve(request.user, req, body.comment, ip=_ip(request)),
-        lambda user, req: user.role in req.chain,
+        lambda user, req: may_decide_role(user, req),
     )
 
 
 @router.post(
     "/access-requests/{int:pk}/reject",
-    response={200: RequestOut, 400: Error, **AUTH},
+    response={200: RequestOut, 400: Error, 422: Invalid, **AUTH},
     summary="不同意",
 )
 def reject(request, pk: int, body: DecisionIn):
@@ -204,7 +208,7 @@ def reject(request, pk: int, body: DecisionIn):
         request,
         pk,
         lambda req: svc.reject(request.user, req, body.comment, ip=_ip(request)),
-        lambda user, req: user.role in req.chain,
+        lambda user, req: may_decide_role(user, req),
     )
 
 
@@ -224,7 +228,7 @@ def execute(request, pk: int):
 
 @router.post(
     "/access-requests/{int:pk}/revoke",
-    response={200: RequestOut, 400: Error, **AUTH},
+    response={200: RequestOut, 400: Error, 422: Invalid, **AUTH},
     summary="撤销授权",
 )
 def revoke(request, pk: int, body: RevokeIn):

@@ -5,18 +5,22 @@ The chain is a list of roles in order (chengde 001§22: 办公室主任审核 [u
 holding exactly that role whose unit scope covers the request's unit, who is cleared for every
 confidential item in it, who is not the requester and who has not decided an earlier step of
 the same request (two steps are two people). Where the request concerns a case with a named
-主管领导, the leader's step is his (001§22: 经案件的局主管领导批准).
+主管领导, the leader's step is his (001§22: 经案件的局主管领导批准). Where no unit head could
+decide a unit-head step, the 分管领导 above stands in. Nobody carries out his own request
+to view, copy or export: the data would go to the person releasing it.
 """
 
 from __future__ import annotations
 
-from avrecords.access.models import AccessRequest
+from avrecords.access.models import AccessRequest, RequestKind
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import cleared_for, in_unit_scope, scope_roots
 from avrecords.policies.schema import ApprovalChain, Profile
 from avrecords.policies.services import profile_for_unit
 
 ROLE_NAMES = dict(Role.choices)
+# The requester would hand himself the data: someone else must carry these out
+SELF_SERVED = (RequestKind.VIEW, RequestKind.COPY, RequestKind.EXPORT)
 
 
 class RequestRefused(ValueError):
@@ -58,6 +62,22 @@ def _covers(user: User, req: AccessRequest) -> bool:
     )
 
 
+def _may_hold_step(user: User, req: AccessRequest) -> bool:
+    """Everything but the role: another person, not yet a decider, covering the request."""
+    return (
+        user.pk != req.requester_id
+        and not req.steps.filter(approver=user).exists()
+        and _covers(user, req)
+    )
+
+
+def _no_unit_head_for(req: AccessRequest) -> bool:
+    """A unit without a 单位负责人 who could decide: the 分管领导 above stands in, as he does for
+    the compliance workflows' unit-head steps (the leader's own step stays his)."""
+    heads = User.objects.filter(role=Role.UNIT_HEAD, is_active=True).select_related("unit")
+    return not any(_may_hold_step(head, req) for head in heads)
+
+
 def why_not_approver(user: User, req: AccessRequest) -> str | None:
     """None if the user may decide the request's current step, else the reason in Chinese."""
     from avrecords.access.models import RequestStatus
@@ -67,7 +87,8 @@ def why_not_approver(user: User, req: AccessRequest) -> str | None:
     role = req.chain[req.step]
     if user.pk == req.requester_id:
         return "不能审批本人提交的申请"
-    if user.role != role:
+    stands_in = role == Role.UNIT_HEAD and user.role == Role.LEADER and _no_unit_head_for(req)
+    if user.role != role and not stands_in:
         return f"当前步骤应由{ROLE_NAMES.get(role, role)}审批"
     if req.steps.filter(approver=user).exists():
         return "同一申请的各审批步骤须由不同人员办理"
@@ -86,6 +107,8 @@ def why_not_executor(user: User, req: AccessRequest) -> str | None:
     if user.role != req.executed_by_role:
         role = req.executed_by_role
         return f"应由{ROLE_NAMES.get(role, role)}办理"
+    if user.pk == req.requester_id and req.kind in SELF_SERVED:
+        return "不能办理本人的查阅、复制或导出申请，请由其他管理员办理"
     if not _covers(user, req):
         return "申请事项不在您的管辖或知悉范围内"
     return None
@@ -98,5 +121,14 @@ def approvers_now(req: AccessRequest):
     if req.status != RequestStatus.PENDING:
         return []
     role = req.chain[req.step]
-    people = User.objects.filter(role=role, is_active=True).select_related("unit")
+    roles = [role, Role.LEADER] if role == Role.UNIT_HEAD else [role]
+    people = User.objects.filter(role__in=roles, is_active=True).select_related("unit")
     return [p for p in people if why_not_approver(p, req) is None]
+
+
+def may_decide_role(user: User, req: AccessRequest) -> bool:
+    """The role check alone (403 when it fails): a role the chain names, or the leader who
+    may stand in for a unit head."""
+    if user.role in req.chain:
+        return True
+    return user.role == Role.LEADER and Role.UNIT_HEAD in req.chain and _no_unit_head_for(req)

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from avrecords.access import chain as chains
 from avrecords.access import inbox
 from avrecords.access import requests as svc
-from avrecords.access.chain import RequestRefused
+from avrecords.access.chain import RequestRefused, may_decide_role
 from avrecords.access.models import PreserveGround, RequestKind, RequestStatus
 from avrecords.org.models import Secrecy
 
@@ -204,7 +204,7 @@ def request_approve(request, pk: int):
             svc.approve(request.user, req, comment, ip=_ip(request))
             messages.success(request, f"已同意申请 {req.number}。")
 
-    return _act(request, pk, act, lambda user, req: user.role in req.chain)
+    return _act(request, pk, act, lambda user, req: may_decide_role(user, req))
 
 
 @login_required
