@@ -147,9 +147,7 @@ def activity_link(request, pk: int):
         rec_id = int(request.POST.get("recording", ""))
     except ValueError:
         rec_id = 0
-    recording = Recording.objects.filter(
-        recording_q(request.user), pk=rec_id
-    ).first()
+    recording = Recording.objects.filter(recording_q(request.user), pk=rec_id).first()
     if recording is None:
         messages.error(request, "音像记录不存在或不在您的权限范围内")
     elif request.POST.get("action") == "unlink":

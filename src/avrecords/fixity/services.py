@@ -194,11 +194,7 @@ def coverage(user=None, *, days: int | None = None) -> Coverage:
         originals = Recording.objects.all()
         checks = FixityCheck.objects.all()
     else:
-        originals = (
-            Recording.objects.filter(recording_q(user))
-            if can_view_fixity(user)
-            else None
-        )
+        originals = Recording.objects.filter(recording_q(user)) if can_view_fixity(user) else None
         checks = visible_checks(user)
     if originals is None:
         return Coverage(days)
