@@ -217,7 +217,9 @@ def submit(user, ask: Ask, *, ip: str = "") -> AccessRequest:
 
 def _locked(req: AccessRequest) -> AccessRequest:
     return (
-        AccessRequest.objects.select_for_update().select_related("case", "activity").get(pk=req.pk)
+        AccessRequest.objects.select_for_update(of=("self",))
+        .select_related("case", "activity")
+        .get(pk=req.pk)
     )
 
 

@@ -202,7 +202,11 @@ def take(user, package: Package, artifact: str, *, ip: str = ""):
     """Open the artifact for the one permitted download and register it. The file is unlinked
     once opened: the open handle streams it and no second copy can leave."""
     with transaction.atomic():
-        package = Package.objects.select_for_update().select_related("request").get(pk=package.pk)
+        package = (
+            Package.objects.select_for_update(of=("self",))
+            .select_related("request")
+            .get(pk=package.pk)
+        )
         if why := why_not_download(user, package, artifact):
             raise PackageRefused(why)
         path = artifact_path(package, artifact)
