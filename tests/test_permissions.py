@@ -9,6 +9,7 @@ trail must record.
 from __future__ import annotations
 
 import base64
+import os
 import re
 from collections import defaultdict
 from urllib.parse import quote
@@ -242,22 +243,30 @@ def expected_status(endpoint: Endpoint, who: str) -> int:
     return endpoint.ok
 
 
+# The PostgreSQL pass of `make test` tries one user per role and scope (the SQLite pass, run
+# at the same time, tries all of them): the rules are the application's, the queries that
+# enforce scope are what differ between the engines, and every kind of scope is still there.
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
+MATRIX_USERS = sorted(
+    EVERYONE - {"officer2", "bureau_admin", "head2", "superuser"} if ON_POSTGRESQL else EVERYONE
+)
+
 ALLOWED = [
     pytest.param(e, who, id=f"{e}-{who}")
     for e in ENDPOINTS
-    for who in sorted(EVERYONE)
+    for who in MATRIX_USERS
     if expected_status(e, who) == e.ok
 ]
 FORBIDDEN = [
     pytest.param(e, who, id=f"{e}-{who}")
     for e in ENDPOINTS
-    for who in sorted(EVERYONE)
+    for who in MATRIX_USERS
     if expected_status(e, who) == 403
 ]
 HIDDEN = [
     pytest.param(e, who, id=f"{e}-{who}")
     for e in ENDPOINTS
-    for who in sorted(EVERYONE)
+    for who in MATRIX_USERS
     if expected_status(e, who) == 404
 ]
 AUDITED_ALLOWED = [p for p in ALLOWED if p.values[0].audit]
