@@ -22,6 +22,10 @@ USAGE = """用法: avrecords <命令> [参数]
                        立即重新校验原始文件的哈希值
   fixity report [--json]
                        完整性校验覆盖情况与未确认告警（有告警时退出码为 1）
+  retention classify|daily|check-store|report
+                       保存期限：确定期限、生成到期清除清单、核对存储锁定、报告
+  retention purge 清单编号 | --recording ID
+                       清除已复核并批准的到期清单（未到期、保全中或未批准的一律拒绝）
   transfer_install --from 旧目录
                        把单机安装（SQLite + 本地存储）迁入当前配置的数据库与存储
   其余命令同 Django manage.py（如 createsuperuser、shell）

@@ -308,6 +308,10 @@ def _carry_out(user, req: AccessRequest, *, ip: str = "") -> None:
         from avrecords.evidence.services import start_package
 
         start_package(req)
+        if req.kind == RequestKind.EXPORT:  # M5: used as evidence
+            from avrecords.retention.services import reclassify
+
+            reclassify(list(req.recordings.all()), actor=user, why=f"证据导出 {req.number}")
 
 
 def execute(user, req: AccessRequest, *, ip: str = "") -> AccessRequest:

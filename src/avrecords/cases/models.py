@@ -46,6 +46,9 @@ class Case(models.Model):
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
     file_due = models.DateField("归档期限", null=True, blank=True)
     filed_at = models.DateTimeField("归档时间", null=True, blank=True)
+    # M5: how long the case file is kept once filed (0 = permanently); recordings kept
+    # `with_case` keep its date. Empty until filed: the profile's retention.case_file.years.
+    archive_years = models.PositiveSmallIntegerField("案卷保管期限（年）", null=True, blank=True)
     filed_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

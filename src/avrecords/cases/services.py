@@ -246,6 +246,7 @@ def link_recordings(actor, case: Case, recordings: list[Recording]) -> int:
             summary=f"案卷 {case.number} 关联音像记录 {len(ids)} 条",
             detail={"recordings": ids},
         )
+        _retention(ids, actor, f"归入案卷 {case.number}")
     return len(ids)
 
 
@@ -267,6 +268,7 @@ def unlink_recording(actor, case: Case, recording: Recording) -> None:
             summary=f"案卷 {case.number} 移除音像记录 {recording.original_name}",
             detail={"recording": recording.pk},
         )
+        _retention([recording.pk], actor, f"移出案卷 {case.number}")
 
 
 def link_activity(actor, case: Case, activity) -> int:
@@ -345,26 +347,50 @@ def close_case(actor, case: Case, *, at: dt.datetime | None = None) -> Case:
             summary=f"结案 {case}"
             + (f"，应于 {case.file_due:%Y-%m-%d} 前归档（{cite}）" if case.file_due else ""),
         )
+        _retention_case(case, actor, f"案卷 {case.number} 结案")
     return case
 
 
-def file_case(actor, case: Case) -> Case:
-    """归档: the recordings are filed with the case file."""
+def file_case(actor, case: Case, *, archive_years: int | None = None) -> Case:
+    """归档: the recordings are filed with the case file, kept as long as it is (M5):
+    `archive_years` (0 = permanently), else the profile's retention.case_file.years."""
     if case.status != CaseStatus.CLOSED:
         raise CaseError("只有已结案的案卷才能归档")
+    if archive_years is not None and not 0 <= archive_years <= 100:
+        raise CaseError("案卷保管期限应为 0（永久）至 100 年")
+    if archive_years is None:
+        profile = profile_for_unit(case.unit)
+        archive_years = profile.retention.case_file.years if profile else 30
     with transaction.atomic():
         case.status = CaseStatus.FILED
         case.filed_at = timezone.now()
         case.filed_by = actor
-        case.save(update_fields=["status", "filed_at", "filed_by"])
+        case.archive_years = archive_years
+        case.save(update_fields=["status", "filed_at", "filed_by", "archive_years"])
         late = case.file_due and timezone.localdate() > case.file_due
         audit.record(
             "case.file",
             actor=actor,
             obj=case,
-            summary=f"归档 {case}" + ("（已超过归档期限）" if late else ""),
+            summary=f"归档 {case}"
+            + ("（已超过归档期限）" if late else "")
+            + (f"，保管{archive_years}年" if archive_years else "，永久保管"),
         )
+        _retention_case(case, actor, f"案卷 {case.number} 归档")
     return case
+
+
+def _retention(ids, actor, why: str) -> None:
+    """M5: a recording's retention follows its case (filed with it: kept with the case file)."""
+    from avrecords.retention.services import reclassify
+
+    reclassify(ids, actor=actor, why=why)
+
+
+def _retention_case(case: Case, actor, why: str) -> None:
+    from avrecords.retention.services import reclassify_case
+
+    reclassify_case(case, actor=actor, why=why)
 
 
 def overdue(qs: QuerySet[Case], today: dt.date | None = None) -> QuerySet[Case]:

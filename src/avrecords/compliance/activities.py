@@ -138,7 +138,15 @@ def create_activity(actor, data: ActivityInput, source: str = ActivitySource.WEB
         detail={"kind": activity.kind, "source": source, "officers": [o.pk for o in data.officers]},
     )
     auto_link(activity)
+    _retention_of(activity, actor)
     return activity
+
+
+def _retention_of(activity: Activity, actor) -> None:
+    """M5: an activity's facts (a dispute) reach its recordings' retention."""
+    from avrecords.retention.services import reclassify_activity
+
+    reclassify_activity(activity, actor=actor, why=f"执法活动 {activity.kind_name}")
 
 
 def _window(activity: Activity) -> tuple[dt.datetime, dt.datetime]:
@@ -207,6 +215,9 @@ def link(actor, activity: Activity, recording: Recording) -> None:
         detail={"recording": recording.pk},
     )
     refresh_recordings(Recording.objects.filter(pk=recording.pk))
+    from avrecords.retention.services import reclassify
+
+    reclassify([recording], actor=actor, why=f"关联执法活动 {activity.kind_name}")
 
 
 @transaction.atomic

@@ -17,6 +17,9 @@ def run_evaluate(job: Job) -> None:
     recording = Recording.objects.filter(pk=job.subject_id).select_related("unit").first()
     if recording is not None:
         relinked(recording)
+        from avrecords.retention.services import reclassify
+
+        reclassify([recording], why="入库")  # M5: its first category and date
 
 
 REEVALUATE_JOB = "compliance.reevaluate_unit"

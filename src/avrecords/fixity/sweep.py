@@ -178,7 +178,7 @@ def ensure_states(batch: int = 2000) -> int:
     added, last = 0, 0
     while True:
         ids = list(
-            Recording.objects.filter(pk__gt=last, fixity_state__isnull=True)
+            Recording.objects.filter(pk__gt=last, fixity_state__isnull=True, purged_at__isnull=True)
             .order_by("pk")
             .values_list("pk", flat=True)[:batch]
         )
@@ -193,14 +193,19 @@ def ensure_states(batch: int = 2000) -> int:
 
 def candidates(started_at) -> Iterator[FixityState]:
     """Never-checked originals by id, then those checked before started_at, oldest first."""
-    rows = FixityState.objects.select_related("recording").only(
-        "recording_id",
-        "last_checked_at",
-        "recording__sha256",
-        "recording__size_bytes",
-        "recording__storage_key",
-        "recording__storage_version",
-        "recording__original_name",
+    # A purged original (M5) is gone on purpose: its tombstone is not checked.
+    rows = (
+        FixityState.objects.filter(recording__purged_at__isnull=True)
+        .select_related("recording")
+        .only(
+            "recording_id",
+            "last_checked_at",
+            "recording__sha256",
+            "recording__size_bytes",
+            "recording__storage_key",
+            "recording__storage_version",
+            "recording__original_name",
+        )
     )
     last_id = 0
     while batch := list(

@@ -133,11 +133,57 @@ class Keep(StrEnum):
     PERMANENT = "permanent"
 
 
+# M5: what can happen to a recording that places it in a longer category. A category names
+# the facts that place a recording in it (`when`); the default category holds every recording.
+# Facts come from the platform (case, evidence, dispute, a legal hold's kind) or are recorded
+# by hand on a recording, activity or case (obstruction, mass incident, …).
+FACTS = {
+    "case": "与执法文书一起形成案卷",
+    "evidence": "作为证据使用",
+    "dispute": "现场发生矛盾纠纷",
+    "mass_incident": "突发性、群体性事件",
+    "objection": "当事人有异议",
+    "complaint": "被投诉",
+    "petition": "信访、上访",
+    "reconsideration": "行政复议",
+    "litigation": "行政诉讼",
+    "obstruction": "逃避、拒绝、阻碍执法或辱骂、殴打执法人员",
+    "public_interest": "涉及公共利益、人身安全",
+    "major_case": "重大、复杂案件",
+    "long_term": "其他需要长期保存的情况",
+    "valuable": "到期复核认为有保存价值",
+}
+# The fact each kind of legal hold records (retention.models.HoldKind)
+HOLD_FACTS = {
+    "complaint": "complaint",
+    "petition": "petition",
+    "reconsideration": "reconsideration",
+    "litigation": "litigation",
+}
+Fact = Literal[
+    "case",
+    "evidence",
+    "dispute",
+    "mass_incident",
+    "objection",
+    "complaint",
+    "petition",
+    "reconsideration",
+    "litigation",
+    "obstruction",
+    "public_interest",
+    "major_case",
+    "long_term",
+    "valuable",
+]
+
+
 class RetentionCategory(Cited):
     code: Code
     name: Name
     keep: Keep
     amount: int = 0
+    when: list[Fact] = Field(default_factory=list)
     filed_within_days: int | None = None  # e.g. 004§19(2): with the case within 30 days
     review_at_expiry: bool = False  # e.g. 003§15: purge what has no value
     # M10: the case types whose closure starts filed_within_days (empty: every type);
@@ -153,15 +199,31 @@ class RetentionCategory(Cited):
         return self
 
 
+class CaseFile(Cited):
+    """How long a case file (案卷) is kept once filed, for categories kept `with_case`;
+    0 = permanently. Each case may set its own term when it is filed."""
+
+    years: int = Field(30, ge=0)
+
+
 class Retention(Strict):
     default: Code
     categories: list[RetentionCategory] = Field(min_length=1)
+    case_file: CaseFile = CaseFile(note="案卷保管期限按档案管理规定确定；规定未列明，平台默认30年")
+    reviewed_by: str = "archivist"  # M5: reviews the disposal list, keeps what has value
+    approved_by: str = "leader"  # M5: approves disposal, shortening, release of a legal hold
 
     @model_validator(mode="after")
     def _default_known(self):
-        if self.default not in {c.code for c in self.categories}:
+        codes = {c.code for c in self.categories}
+        if self.default not in codes:
             raise ValueError(f"default “{self.default}” 不在 categories 中")
+        if self.category(self.default).when:
+            raise ValueError(f"默认类别“{self.default}”不应设置 when")
         return self
+
+    def category(self, code: str) -> RetentionCategory | None:
+        return next((c for c in self.categories if c.code == code), None)
 
 
 class Staffing(Cited):
@@ -314,6 +376,8 @@ class Profile(Strict):
             *(chain.executed_by for chain in self.approvals.all_chains() if chain.executed_by),
             self.interruptions.acknowledged_by,
             self.exemptions.approved_by,
+            self.retention.reviewed_by,
+            self.retention.approved_by,
             *([self.ingest.extension.consent_by] if self.ingest.extension else []),
         ]
         if unknown := sorted(set(roles) - ROLES):

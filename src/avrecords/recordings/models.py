@@ -178,6 +178,9 @@ class Recording(models.Model):
     )
     batch = models.ForeignKey(IngestBatch, on_delete=models.PROTECT, verbose_name="首次导入批次")
     ingested_at = models.DateTimeField("入库时间", auto_now_add=True, db_index=True)
+    # M5: the original (and its derived copies) was purged after approval; the row stays as
+    # a tombstone, with its retention.DestructionRecord.
+    purged_at = models.DateTimeField("清除时间", null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -17,6 +17,7 @@ from avrecords.equipment import clearance
 from avrecords.fixity.schedule import enqueue_due_sweep
 from avrecords.jobs import dbwait, queue, services
 from avrecords.lib import leftovers
+from avrecords.retention.jobs import enqueue_daily as retention_daily
 
 log = logging.getLogger("avrecords.worker")
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                     enqueue_due_sweep()  # fixity (M2): once per interval across all workers
                     escalate_overdue()  # U3, U4: unexplained findings become violation candidates
                     clearance.escalate_overdue()  # E5, 004§23(5): clearances past their date
+                    retention_daily()  # M5: disposal lists, classification, store check
                 except dbwait.DB_UNAVAILABLE as exc:
                     log.warning(
                         "reaper pass failed, database unavailable (%s)", dbwait.describe(exc)

@@ -1,0 +1,104 @@
+"""What the retention dashboard and `avrecords retention report` show (M5): storage by
+category and by year, what expires in the next 30 and 90 days, holds in force, the last
+store check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from avrecords.org.scope import scope_unit_ids, sees_everything
+from avrecords.retention.models import (
+    HoldStatus,
+    LegalHold,
+    RecordingRetention,
+    StoreCheck,
+)
+from avrecords.retention.services import ACTIVE_HOLDS
+
+GB = 1024**3
+
+
+def _rows(user=None):
+    rows = RecordingRetention.objects.filter(recording__purged_at__isnull=True)
+    if user is not None and not sees_everything(user):
+        rows = rows.filter(recording__unit_id__in=scope_unit_ids(user))
+    return rows
+
+
+def holds(user=None):
+    qs = LegalHold.objects.filter(status__in=ACTIVE_HOLDS)
+    if user is not None and not sees_everything(user):
+        qs = qs.filter(unit_id__in=scope_unit_ids(user))
+    return qs
+
+
+def summary(user=None, today: dt.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    rows = _rows(user)
+    by_category = list(
+        rows.values("category_name", "profile_code")
+        .annotate(count=Count("pk"), size=Sum("recording__size_bytes"))
+        .order_by("-size")
+    )
+    by_year = list(
+        rows.annotate(year=ExtractYear("recording__started_at"))
+        .values("year")
+        .annotate(count=Count("pk"), size=Sum("recording__size_bytes"))
+        .order_by("year")
+    )
+    dated = rows.filter(held=False, pending=False, keep_until__isnull=False)
+    expiring = {
+        days: dated.filter(
+            keep_until__gte=today, keep_until__lt=today + dt.timedelta(days=days)
+        ).aggregate(count=Count("pk"), size=Sum("recording__size_bytes"))
+        for days in (30, 90)
+    }
+    return {
+        "by_category": by_category,
+        "by_year": by_year,
+        "expiring": expiring,
+        "due": dated.filter(keep_until__lt=today).count(),
+        "permanent": rows.filter(keep_until__isnull=True, pending=False).count(),
+        "pending": rows.filter(pending=True).count(),
+        "held": rows.filter(held=True).count(),
+        "holds": holds(user).select_related("unit", "case", "activity"),
+        "unclassified": _unclassified(user),
+        "last_check": StoreCheck.objects.first(),
+        "release_pending": holds(user).filter(status=HoldStatus.RELEASE_PENDING).count(),
+    }
+
+
+def _unclassified(user=None) -> int:
+    from avrecords.recordings.models import Recording
+
+    qs = Recording.objects.filter(purged_at__isnull=True, retention__isnull=True)
+    if user is not None and not sees_everything(user):
+        qs = qs.filter(Q(unit_id__in=scope_unit_ids(user)))
+    return qs.count()
+
+
+def _size(value) -> str:
+    return f"{(value or 0) / GB:.2f} GB"
+
+
+def report_lines() -> list[str]:
+    data = summary()
+    lines = ["按保存类别："]
+    lines += [
+        f"  {r['category_name']}（{r['profile_code']}）：{r['count']} 条，{_size(r['size'])}"
+        for r in data["by_category"]
+    ]
+    lines.append("按录制年份：")
+    lines += [f"  {r['year']} 年：{r['count']} 条，{_size(r['size'])}" for r in data["by_year"]]
+    for days, agg in data["expiring"].items():
+        lines.append(f"{days} 天内到期：{agg['count']} 条，{_size(agg['size'])}")
+    lines.append(f"已到期待清除：{data['due']} 条；永久保存：{data['permanent']} 条")
+    lines.append(f"随案卷待归档：{data['pending']} 条；法律保全中：{data['held']} 条")
+    lines.append(
+        f"生效的法律保全：{data['holds'].count()} 项；尚未确定期限：{data['unclassified']} 条"
+    )
+    return lines
