@@ -7,7 +7,6 @@ keep-until date (the clock stopped)."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +17,7 @@ from avrecords.recordings.models import Recording
 from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import HoldKind, HoldStatus, LegalHold, RecordingRetention
-from avrecords.retention.services import ACTIVE_HOLDS, reclassify
+from avrecords.retention.services import ACTIVE_HOLDS, local_day, reclassify
 
 
 def _number() -> str:
@@ -111,7 +110,8 @@ def request_release(actor, hold: LegalHold, reason: str, *, ip: str = "") -> Leg
 
 
 def _held_days(hold: LegalHold, until: dt.datetime) -> int:
-    return max(0, math.ceil((until - hold.placed_at).total_seconds() / 86400))
+    """Calendar days the hold stood (at least one: the day it was placed counts)."""
+    return max(1, (local_day(until) - local_day(hold.placed_at)).days)
 
 
 def approve_release(actor, hold: LegalHold, *, ip: str = "") -> LegalHold:
