@@ -94,6 +94,7 @@ def _register():
     from avrecords.fixity.api import router as fixity_router
     from avrecords.policies.api import router as policies_router
     from avrecords.recordings.api import router as recordings_router
+    from avrecords.retention.api import router as retention_router
 
     api.add_router("/", recordings_router)
     api.add_router("/", fixity_router)
@@ -102,6 +103,7 @@ def _register():
     api.add_router("/devices", checks_router)
     api.add_router("/", access_router)
     api.add_router("/", cases_router)
+    api.add_router("/", retention_router)
 
 
 _register()

@@ -158,6 +158,9 @@ if AVRECORDS_STORE not in {"local", "s3"}:
     raise ConfigError(f"AVRECORDS_STORE must be local or s3, got {AVRECORDS_STORE!r}")
 if AVRECORDS_STORE == "s3" and not AVRECORDS_S3_BUCKET:
     from avrecords.config import ConfigError
+# A key of its own for purge deletes only (M5); empty: the key above.
+AVRECORDS_S3_PURGE_ACCESS_KEY = env_str("AVRECORDS_S3_PURGE_ACCESS_KEY", "")
+AVRECORDS_S3_PURGE_SECRET_KEY = env_str("AVRECORDS_S3_PURGE_SECRET_KEY", "")
 
     raise ConfigError("AVRECORDS_S3_BUCKET must be set when AVRECORDS_STORE=s3")
 # --- end of S3 block ---------------------------------------------------------------------
@@ -166,6 +169,12 @@ _queue_url = env_str("AVRECORDS_QUEUE_URL", f"sqlite:///{AVRECORDS_HOME / 'queue
 HUEY = {
     # The name prefixes every Redis key, so installations (or test runs) can share one server.
     "name": env_str("AVRECORDS_QUEUE_NAME", "avrecords"),
+if bool(AVRECORDS_S3_PURGE_ACCESS_KEY) != bool(AVRECORDS_S3_PURGE_SECRET_KEY):
+    from avrecords.config import ConfigError
+
+    raise ConfigError(
+        "AVRECORDS_S3_PURGE_ACCESS_KEY and AVRECORDS_S3_PURGE_SECRET_KEY go together (or neither)"
+    )
     # Nobody reads task results (job rows hold the outcome); storing them would only grow
     # the queue's result store without bound.
     "results": False,

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("avrecords.access.urls")),
     path("", include("avrecords.access.urls_register")),
     path("", include("avrecords.evidence.urls")),
+    path("", include("avrecords.retention.urls")),
 ]

@@ -136,6 +136,14 @@ def _check(user, ask: Ask, chain, recordings) -> None:
             errors.append(f"有效天数应为 1 至 {chain.max_days} 天")
         if not recordings:
             errors.append("所选事项没有可申请的音像记录")
+        # M5: a purged original is gone; nothing is left to view, copy or export.
+        if purged := [r.original_name for r in recordings if r.purged_at is not None]:
+            more = f"等 {len(purged)} 条" if len(purged) > 3 else ""
+            errors.append(
+                f"音像记录已按保存期限清除，不能申请{dict(RequestKind.choices).get(ask.kind, '')}："
+                + "、".join(purged[:3])
+                + more
+            )
     if ask.kind == RequestKind.PRESERVE and ask.ground not in PreserveGround.values:
         errors.append("请选择长期保存的情形")
     if ask.kind == RequestKind.EXPORT and not ask.place.strip():

@@ -50,6 +50,7 @@ class RecordingOut(Schema):
     party: str
     place: str
     ingested_at: dt.datetime
+    purged_at: dt.datetime | None  # M5: purged by its retention; the row stays, nothing plays
 
     @staticmethod
     def resolve_officer_name(obj: Recording) -> str | None:
@@ -184,7 +185,7 @@ def get_recording(request, recording_id: int):
 
 @router.get(
     "/recordings/{int:recording_id}/media",
-    response={200: None, 206: None, 409: Error, 416: None, 503: Error, **AUTH_ERRORS},
+    response={200: None, 206: None, 409: Error, 410: Error, 416: None, 503: Error, **AUTH_ERRORS},
     summary="播放（支持 Range 请求；本人记录以外须有有效的查阅或复制授权）",
 )
 def play_recording(request, recording_id: int):
@@ -194,7 +195,15 @@ def play_recording(request, recording_id: int):
 @router.get(
     "/recordings/{int:recording_id}/original",
     # 302: on S3, a presigned URL of the pinned version valid AVRECORDS_S3_URL_SECONDS.
-    response={200: None, 206: None, 302: None, 416: None, 503: Error, **AUTH_ERRORS},
+    response={
+        200: None,
+        206: None,
+        302: None,
+        410: Error,
+        416: None,
+        503: Error,
+        **AUTH_ERRORS,
+    },
     summary="下载原始文件（须有有效的复制授权，每次下载记入复制登记簿）",
 )
 def download_original(request, recording_id: int):

@@ -24,7 +24,9 @@ from avrecords.org.scope import (
 from avrecords.recordings import listing, services
 from avrecords.recordings.forms import CASE_FIELDS, CaseInfoForm
 from avrecords.recordings.models import MediaKind, RecordingStatus
-from avrecords.recordings.views_media import stream_media
+from avrecords.recordings.views_media import gone, stream_media
+from avrecords.retention.approvals import can_read as can_read_retention
+from avrecords.retention.views_recording import box as retention_box
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -104,7 +106,25 @@ def recording_list(request):
     return render(request, template, context)
 
 
-def _detail(request, recording, form=None, status=200):
+def _tombstone(request, recording, status=200):
+    """A purged recording (M5): what it was and its destruction record; nothing to play."""
+    record = getattr(recording, "destruction", None)
+    context = {
+        "nav": "recordings",
+        "r": recording,
+        "record": record,
+        "can_read_retention": can_read_retention(request.user),
+        "sources": recording.sources.select_related("batch__station"),
+        "trail": AuditEntry.objects.filter(
+            object_type="recordings.recording", object_id=str(recording.pk)
+        ).order_by("-seq")[:50],
+    }
+    return render(request, "recordings/tombstone.html", context, status=status)
+
+
+def render_detail(request, recording, form=None, status=200, retention_errors=None):
+    if recording.purged_at is not None:
+        return _tombstone(request, recording, status=status)
     context = {
         "nav": "recordings",
         "r": recording,
@@ -120,6 +140,8 @@ def _detail(request, recording, form=None, status=200):
         "requests": recording.access_requests.filter(requester=request.user)[:10],
         "can_edit": can_edit_case_info(request.user),
         "form": form or CaseInfoForm(initial={f: getattr(recording, f) for f in CASE_FIELDS}),
+        "retention_errors": retention_errors or [],
+        **retention_box(request.user, recording),
     }
     return render(request, "recordings/detail.html", context, status=status)
 
@@ -129,7 +151,7 @@ def recording_detail(request, recording_id: int):
     recording = services.view_recording(
         request.user, recording_id, ip=request.META.get("REMOTE_ADDR", "")
     )
-    return _detail(request, recording)
+    return render_detail(request, recording)
 
 
 @login_required
@@ -143,7 +165,7 @@ def recording_case_info(request, recording_id: int):
         raise PermissionDenied
     form = CaseInfoForm(request.POST)
     if not form.is_valid():
-        return _detail(request, recording, form, status=400)
+        return render_detail(request, recording, form, status=400)
     changed = services.update_case_info(
         request.user, recording_id, **form.cleaned_data, ip=request.META.get("REMOTE_ADDR", "")
     )
@@ -164,6 +186,8 @@ def recording_original(request, recording_id: int):
 @login_required
 def recording_thumbnail(request, recording_id: int):
     recording = services.get_visible(request.user, recording_id)
+    if recording.purged_at is not None:
+        return gone(request)
     path = services.thumbnail_path(recording)
     if path is None or not path.exists():
         raise Http404("尚无缩略图")

@@ -12,6 +12,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
 
 from avrecords.access import grants
 from avrecords.lib.ranges import ranged_response
@@ -19,6 +20,15 @@ from avrecords.lib.storage.base import StoreError
 from avrecords.recordings import services
 
 log = logging.getLogger(__name__)
+PURGED = "该音像记录已按保存期限清除"
+
+
+def gone(request) -> HttpResponse:
+    """410 for a purged recording (M5): its original and derived copies no longer exist, so
+    the store is not even asked."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"{PURGED}，原始文件和播放版本已不存在"}, status=410)
+    return render(request, "recordings/gone.html", {"nav": "recordings"}, status=410)
 
 
 def _starts_playback(range_header: str | None) -> bool:
@@ -29,6 +39,8 @@ def _starts_playback(range_header: str | None) -> bool:
 
 def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
     recording = services.get_visible(request.user, recording_id)
+    if recording.purged_at is not None:
+        return gone(request)
     try:
         grant = (
             grants.for_download(request.user, recording)

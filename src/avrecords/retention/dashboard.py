@@ -72,6 +72,46 @@ def summary(user=None, today: dt.date | None = None) -> dict:
     }
 
 
+def awaiting(user) -> dict[str, list]:
+    """What waits for this person's decision: disposal lists to review or approve, release
+    requests, shortening requests (only those the profile's roles let him decide)."""
+    from avrecords.retention.approvals import can_read, may_decide
+    from avrecords.retention.disposal import visible_lists
+    from avrecords.retention.facts import visible_changes
+    from avrecords.retention.holds import visible_holds
+    from avrecords.retention.models import ChangeStatus, DisposalStatus
+
+    if not can_read(user):
+        return {"review": [], "approve": [], "release": [], "changes": []}
+    lists = visible_lists(user).select_related("unit")
+    return {
+        "review": [
+            d
+            for d in lists.filter(status=DisposalStatus.REVIEW)
+            if may_decide(user, d.unit, "reviewed_by", None)
+        ],
+        "approve": [
+            d
+            for d in lists.filter(status=DisposalStatus.SUBMITTED)
+            if may_decide(user, d.unit, "approved_by", d.reviewed_by_id)
+        ],
+        "release": [
+            h
+            for h in visible_holds(user).filter(status=HoldStatus.RELEASE_PENDING)
+            if may_decide(user, h.unit, "approved_by", h.release_requested_by_id)
+        ],
+        "changes": [
+            c
+            for c in visible_changes(user).filter(status=ChangeStatus.PENDING)
+            if may_decide(user, c.recording.unit, "approved_by", c.requested_by_id)
+        ],
+    }
+
+
+def awaiting_count(user) -> int:
+    return sum(len(v) for v in awaiting(user).values())
+
+
 def _unclassified(user=None) -> int:
     from avrecords.recordings.models import Recording
 

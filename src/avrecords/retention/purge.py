@@ -28,7 +28,9 @@ from avrecords.jobs.models import Job
 from avrecords.jobs.services import handler
 from avrecords.lib.storage import get_store
 from avrecords.lib.storage.base import RetentionError
+from avrecords.org.scope import scope_unit_ids, sees_everything
 from avrecords.recordings.models import Derivative, Recording
+from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import (
     DestructionRecord,
@@ -53,6 +55,18 @@ PATHS = {
 
 class PurgeNotAllowed(Refused):
     """An attempt to purge that the rules refuse; the message is Chinese."""
+
+
+def visible_records(user):
+    """Completed destruction records whose recording's unit is in the reader's scope (X2)."""
+    qs = DestructionRecord.objects.filter(purged_at__isnull=False).select_related(
+        "recording", "item__disposal"
+    )
+    if not approvals.can_read(user):
+        return qs.none()
+    if sees_everything(user):
+        return qs
+    return qs.filter(recording__unit_id__in=scope_unit_ids(user))
 
 
 def _label(user) -> str:

@@ -11,6 +11,8 @@ from avrecords.org.scope import (
     can_upload,
     can_view_equipment,
 )
+from avrecords.retention.approvals import can_read as can_read_retention
+from avrecords.retention.dashboard import awaiting_count as retention_awaiting
 
 
 def roles(request):
@@ -26,4 +28,6 @@ def roles(request):
         "access_todo": access_todo(user) if signed_in else 0,
         "can_view_registers": signed_in and can_view_registers(user),
         "fixity": fixity_menu(user) if signed_in else {},
+        "can_read_retention": signed_in and can_read_retention(user),
+        "retention_todo": retention_awaiting(user) if signed_in else 0,
     }

@@ -1,0 +1,51 @@
+"""Retention in the admin site (M5, S1): to look, never to change. Every change goes through
+the services (pages, API, command line), which check the rules and audit each step; a
+destruction record is kept forever."""
+
+from django.contrib import admin
+
+from avrecords.retention.models import (
+    DestructionRecord,
+    DisposalList,
+    LegalHold,
+    RecordingRetention,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecordingRetention)
+class RecordingRetentionAdmin(ReadOnlyAdmin):
+    list_display = ["recording", "category_name", "keep_until", "pending", "held", "cite"]
+    list_filter = ["profile_code", "category_name", "held", "pending"]
+    search_fields = ["recording__original_name", "recording__sha256"]
+    list_select_related = ["recording"]
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(ReadOnlyAdmin):
+    list_display = ["number", "kind", "status", "unit", "case", "activity", "placed_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["number", "reference"]
+
+
+@admin.register(DisposalList)
+class DisposalListAdmin(ReadOnlyAdmin):
+    list_display = ["number", "unit", "status", "created_at", "reviewed_at", "approved_at"]
+    list_filter = ["status"]
+    search_fields = ["number"]
+
+
+@admin.register(DestructionRecord)
+class DestructionRecordAdmin(ReadOnlyAdmin):
+    list_display = ["number", "original_name", "unit_name", "keep_until", "purged_at"]
+    search_fields = ["number", "original_name", "sha256"]
