@@ -330,3 +330,193 @@ ISSUE6_JSON = {
     "api-access-execute": lambda w: {},
     "api-access-revoke": lambda w: {"reason": "案件已办结，不再需要"},
 }
+
+
+# --- retention and legal holds (M5, S1) ---------------------------------------------------
+# Objects: a complaint's hold on squad 1's case, gathering 张伟's recording (HOLD); a
+# litigation hold on the seizure whose release 林海 asked for (HELD); the bureau's disposal
+# list in review with one item (DISPOSAL, ITEM: a bureau recording past its date); a second
+# list reviewed by the archivist (SUBMITTED); the destruction record of a purged bureau
+# recording (RECORD); 周敏's request to shorten 杨军's recording (CHANGE). PURGE: 张伟's
+# recording, asked to be purged (held: refused, 409, the refusal audited).
+HOLD, HELD, PURGE = "hold", "held", "purge_recording"
+DISPOSAL, SUBMITTED, ITEM = "disposal", "submitted_disposal", "disposal_item"
+RECORD, CHANGE = "destruction_record", "retention_change"
+RETENTION_READERS = EVERYONE - OFFICERS  # unit roles, supervisors, archivists; sysadmin
+HOLD_PLACERS = RETENTION_READERS - POLICY_MANAGERS  # the unit roles within their scope
+# tongbai's retention: reviewed_by 档案管理员, approved_by 分管领导 (only a role the profile
+# names decides, never a system administrator, never the one who asked).
+RETENTION_REVIEWERS = frozenset(["archivist"])
+RETENTION_APPROVERS = frozenset(["leader"])
+BUREAU_SCOPE = frozenset(["bureau_admin", "leader", "archivist", "sysadmin", "superuser"])
+SEEN_BY |= {
+    HOLD: UNIT_SCOPE["squad1"],
+    HELD: UNIT_SCOPE["squad1"],
+    PURGE: RECORDING_SCOPE["squad1"],
+    DISPOSAL: BUREAU_SCOPE,  # a list is the agency's (the bureau)
+    SUBMITTED: BUREAU_SCOPE,
+    ITEM: BUREAU_SCOPE,
+    RECORD: BUREAU_SCOPE,  # its recording was the bureau's
+    CHANGE: UNIT_SCOPE["squad2"],
+}
+
+RETENTION = [
+    Endpoint("page-retention", "/retention/", RETENTION_READERS),
+    Endpoint("page-holds", "/retention/holds/", RETENTION_READERS),
+    Endpoint("page-hold-new", "/retention/holds/new", HOLD_PLACERS),
+    Endpoint("page-hold", "/retention/holds/{hold}/", RETENTION_READERS, HOLD),
+    _post(
+        "page-hold-release",
+        "/retention/holds/{hold}/release",
+        HOLD_PLACERS,
+        HOLD,
+        audit="retention.hold_release_request",
+    ),
+    _post(
+        "page-hold-approve",
+        "/retention/holds/{held}/approve",
+        RETENTION_APPROVERS,
+        HELD,
+        audit="retention.hold_release",
+    ),
+    _post(
+        "page-hold-reject",
+        "/retention/holds/{held}/reject",
+        RETENTION_APPROVERS,
+        HELD,
+        audit="retention.hold_release_reject",
+    ),
+    Endpoint("page-disposals", "/retention/disposals/", RETENTION_READERS),
+    Endpoint("page-disposal", "/retention/disposals/{disposal}/", RETENTION_READERS, DISPOSAL),
+    Endpoint(
+        "page-disposal-progress",
+        "/retention/disposals/{disposal}/progress",
+        RETENTION_READERS,
+        DISPOSAL,
+    ),
+    _post(
+        "page-disposal-item",
+        "/retention/disposals/{disposal}/items/{item}",
+        RETENTION_REVIEWERS,
+        ITEM,
+        audit="retention.review",
+    ),
+    _post(
+        "page-disposal-submit",
+        "/retention/disposals/{disposal}/submit",
+        RETENTION_REVIEWERS,
+        DISPOSAL,
+        audit="retention.disposal_submit",
+    ),
+    _post(
+        "page-disposal-decide",
+        "/retention/disposals/{submitted}/decide",
+        RETENTION_APPROVERS,
+        SUBMITTED,
+        audit="retention.disposal_approve",
+    ),
+    Endpoint("page-records", "/retention/records/", RETENTION_READERS),
+    Endpoint(
+        "page-record-pdf",
+        "/retention/records/{record}.pdf",
+        RETENTION_READERS,
+        RECORD,
+        "retention.record_print",
+    ),
+    Endpoint(
+        "page-record-export",
+        "/retention/records/export.pdf?q=QC",
+        RETENTION_READERS,
+        audit="retention.record_print",
+    ),
+    _post(
+        "page-retention-fact",
+        "/retention/recordings/{rec}/fact",
+        HOLD_PLACERS,
+        REC,
+        audit="retention.fact",
+    ),
+    _post(
+        "page-retention-shorten",
+        "/retention/recordings/{rec}/shorten",
+        HOLD_PLACERS,
+        REC,
+        audit="retention.change_request",
+    ),
+    _post(
+        "page-change-decide",
+        "/retention/changes/{change}/decide",
+        RETENTION_APPROVERS,
+        CHANGE,
+        audit="retention.change_approve",
+    ),
+    # Anyone who sees a recording sees its retention, as on its page.
+    Endpoint("api-retention", "/api/v1/retention/recordings/{rec}", EVERYONE, REC),
+    Endpoint(
+        "api-retention-purge",
+        "/api/v1/retention/recordings/{rec}/purge",
+        RETENTION_APPROVERS,
+        PURGE,
+        "retention.purge_refused",
+        method="POST",
+        ok=409,
+    ),
+    Endpoint("api-holds", "/api/v1/holds", RETENTION_READERS),
+    # Permission first: the permitted get as far as the case, which nobody has: 422.
+    Endpoint("api-hold-create", "/api/v1/holds", HOLD_PLACERS, method="POST", ok=422),
+    Endpoint("api-hold", "/api/v1/holds/{hold}", RETENTION_READERS, HOLD),
+    Endpoint(
+        "api-hold-release",
+        "/api/v1/holds/{hold}/release",
+        HOLD_PLACERS,
+        HOLD,
+        "retention.hold_release_request",
+        method="POST",
+    ),
+    Endpoint(
+        "api-hold-approve",
+        "/api/v1/holds/{held}/release/approve",
+        RETENTION_APPROVERS,
+        HELD,
+        "retention.hold_release",
+        method="POST",
+    ),
+    Endpoint(
+        "api-hold-reject",
+        "/api/v1/holds/{held}/release/reject",
+        RETENTION_APPROVERS,
+        HELD,
+        "retention.hold_release_reject",
+        method="POST",
+    ),
+    Endpoint("api-disposals", "/api/v1/disposals", RETENTION_READERS),
+    Endpoint("api-disposal", "/api/v1/disposals/{disposal}", RETENTION_READERS, DISPOSAL),
+    # The list is still in review: refused (409), and the refusal audited.
+    Endpoint(
+        "api-disposal-purge",
+        "/api/v1/disposals/{disposal}/purge",
+        RETENTION_APPROVERS,
+        DISPOSAL,
+        "retention.purge_refused",
+        method="POST",
+        ok=409,
+    ),
+    Endpoint("api-destruction-records", "/api/v1/destruction-records", RETENTION_READERS),
+]
+RETENTION_POST = {
+    "page-hold-release": lambda w: {"reason": "投诉已办结"},
+    "page-hold-reject": lambda w: {"comment": "诉讼尚未终结"},
+    "page-disposal-item": lambda w: {"decision": "keep", "fact": "valuable", "reason": "典型案例"},
+    "page-disposal-decide": lambda w: {"decision": "approve", "comment": "同意清除"},
+    "page-retention-fact": lambda w: {"fact": "mass_incident", "note": "现场围观群众较多"},
+    "page-retention-shorten": lambda w: {"reason": "案件已撤销"},
+    "page-change-decide": lambda w: {"decision": "approve", "comment": "同意"},
+}
+RETENTION_JSON = {
+    "api-hold-create": lambda w: {"kind": "complaint", "reason": "当事人投诉", "case": 999_999},
+    "api-hold-release": lambda w: {"reason": "投诉已办结"},
+    "api-hold-approve": lambda w: {},
+    "api-hold-reject": lambda w: {"comment": "诉讼尚未终结"},
+    "api-retention-purge": lambda w: {},
+    "api-disposal-purge": lambda w: {},
+}

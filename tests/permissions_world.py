@@ -85,6 +85,14 @@ class World:
     package: int = 0  # that package
     disc: int = 0  # the first disc of 张伟's carried-out preservation request
     preserve: int = 0  # that preservation request
+    hold: int = 0  # a complaint's legal hold on squad 1's case (gathers 张伟's recording)
+    held: int = 0  # a litigation hold on the seizure, its release asked by 林海
+    due: int = 0  # a bureau recording past its date, on the list in review
+    disposal: int = 0  # the bureau's disposal list in review (one item: `due`)
+    item: int = 0  # that item
+    submitted: int = 0  # a second list, reviewed by the archivist, waiting for the leader
+    record: int = 0  # the destruction record of a third bureau recording, purged
+    change: int = 0  # 周敏's pending request to shorten 杨军's recording's retention
 
     def ids(self, squad: str = "squad1") -> dict[str, int]:
         return {
@@ -107,6 +115,13 @@ class World:
             "export": self.export,
             "pkg": self.package,
             "disc": self.disc,
+            "hold": self.hold,
+            "held": self.held,
+            "disposal": self.disposal,
+            "item": self.item,
+            "submitted": self.submitted,
+            "record": self.record,
+            "change": self.change,
         }
 
 
@@ -247,6 +262,7 @@ def build_world(org, library, tmp_path) -> World:
     )
     _build_cases(world, org)
     _build_requests(world, org)
+    _build_retention(world, org)
     return world
 
 
@@ -324,3 +340,100 @@ def _build_requests(world: World, org) -> None:
     # The registers: the supervisor played the recording, 林海 downloaded it.
     grants.register_playback(view, users["supervisor"], rec)
     grants.register_download(copy, users["admin"], rec)
+
+
+OLD = (2023, 1, 5, 9, 0)  # tongbai: a general recording is kept 2 years, to 2025-01-05
+
+
+def _build_retention(world: World, org) -> None:
+    """Holds, disposal lists at each stage and a destruction record (M5, S1). The recordings
+    that come and go belong to the bureau itself, so no squad's lists change."""
+    from avrecords.cases.models import Case
+    from avrecords.compliance.models import Activity
+    from avrecords.retention import disposal, facts, holds
+    from avrecords.retention.models import (
+        DestructionRecord,
+        DisposalItem,
+        DisposalList,
+        DisposalStatus,
+        ItemDecision,
+        ItemOutcome,
+    )
+    from avrecords.retention.services import reclassify
+    from tests.rows import make, make_stored
+
+    users = world.users
+    world.hold = holds.place(
+        org.admin,
+        kind="complaint",
+        case=Case.objects.get(pk=world.case),
+        reason="当事人投诉现场执法态度",
+        reference="桐市监投〔2026〕3号",
+    ).pk
+    held = holds.place(
+        org.admin,
+        kind="litigation",
+        activity=Activity.objects.get(pk=world.activity),
+        reason="当事人对查封决定提起行政诉讼",
+    )
+    world.held = holds.request_release(org.admin, held, "诉讼已终结").pk
+
+    def due(name: str):
+        rec = make_stored(org, name, officer=False, unit=org.bureau, at=OLD)
+        reclassify([rec], why="首次确定保存期限")
+        [made] = disposal.make_lists()
+        return rec, made
+
+    rec, review = due("3501000_000000_20230105090000_0001.MP4")
+    world.due, world.disposal, world.item = rec.pk, review.pk, review.items.get().pk
+    _, submitted = due("3501000_000000_20230105090000_0002.MP4")
+    world.submitted = disposal.submit(users["archivist"], submitted).pk
+    world.change = facts.ask_to_shorten(
+        org.other_admin,
+        Recording.objects.get(pk=world.recording["squad2"]),
+        reason="案件已撤销，不再作为证据使用",
+    ).pk
+    # What a purge leaves (the purge itself is tests/test_retention_purge.py's): a done list,
+    # its item purged, the record, the recording a tombstone.
+    gone = make(
+        org, "3501000_000000_20230105090000_0003.MP4", officer=False, unit=org.bureau, at=OLD
+    )
+    now = dt.datetime(2026, 11, 25, 10, tzinfo=dt.UTC)
+    done = DisposalList.objects.create(
+        number="QC-20261125-001",
+        unit=org.bureau,
+        profile_code="tongbai",
+        status=DisposalStatus.DONE,
+        reviewed_by=users["archivist"],
+        approved_by=users["leader"],
+        finished_at=now,
+    )
+    item = DisposalItem.objects.create(
+        disposal=done,
+        recording=gone,
+        keep_until=dt.date(2025, 1, 5),
+        category_name="一般执法记录",
+        decision=ItemDecision.PURGE,
+        outcome=ItemOutcome.PURGED,
+    )
+    world.record = DestructionRecord.objects.create(
+        recording=gone,
+        item=item,
+        number=f"{done.number}-{item.pk}",
+        original_name=gone.original_name,
+        sha256=gone.sha256,
+        size_bytes=gone.size_bytes,
+        storage_key=gone.storage_key,
+        started_at=gone.started_at,
+        ended_at=gone.ended_at,
+        ingested_at=gone.ingested_at,
+        unit_name=org.bureau.name,
+        category_name="一般执法记录",
+        cite="000§18",
+        keep_until=dt.date(2025, 1, 5),
+        reviewed_by="档案员（dangan）",
+        approved_by="郑国华（lingdao）",
+        begun_at=now,
+        purged_at=now,
+    ).pk
+    Recording.objects.filter(pk=gone.pk).update(purged_at=now)

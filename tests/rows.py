@@ -7,6 +7,7 @@ import hashlib
 import itertools
 from zoneinfo import ZoneInfo
 
+from avrecords.lib.storage.base import object_key
 from avrecords.recordings.models import IngestBatch, Recording
 from avrecords.recordings.textsearch import tidy
 
@@ -20,10 +21,12 @@ def make(org, name: str, *, officer=None, unit=None, at=(2026, 11, 20, 10, 0), *
     started = dt.datetime(*at, tzinfo=BEIJING)
     batch = IngestBatch.objects.get_or_create(source="upload", source_path="test_search")[0]
     officer = org.officer if officer is None else officer
+    sha256 = hashlib.sha256(f"test_search:{n}".encode()).hexdigest()
     values = {
-        "sha256": hashlib.sha256(f"test_search:{n}".encode()).hexdigest(),
+        "sha256": sha256,
         "size_bytes": 1000,
-        "storage_key": f"originals/test/{n}",
+        # a well-formed content address of bytes never stored: the store answers "not found"
+        "storage_key": object_key("originals", sha256),
         "media_kind": "video",
         "status": "ready",
         "original_name": name,

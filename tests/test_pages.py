@@ -347,12 +347,12 @@ DECLARED = [
     (
         "get",
         "/api/v1/recordings/{recording_id}/media",
-        {"200", "206", "401", "403", "404", "409", "416"},
+        {"200", "206", "401", "403", "404", "409", "410", "416"},
     ),
     (
         "get",
         "/api/v1/recordings/{recording_id}/original",
-        {"200", "206", "401", "403", "404", "416"},
+        {"200", "206", "401", "403", "404", "410", "416"},
     ),
     ("post", "/api/v1/recordings/uploads", {"201", "400", "401", "403", "413", "507"}),
     ("get", "/api/v1/ingest/batches", {"200", "401", "403", "422"}),
@@ -389,6 +389,26 @@ DECLARED = [
         "/api/v1/access-requests/{pk}/package/{artifact}",
         {"200", "400", "401", "403", "404"},
     ),
+    ("get", "/api/v1/retention/recordings/{recording_id}", {"200", "401", "403", "404"}),
+    (
+        "post",
+        "/api/v1/retention/recordings/{recording_id}/purge",
+        {"200", "401", "403", "404", "409"},
+    ),
+    ("get", "/api/v1/holds", {"200", "401", "403", "422"}),
+    ("post", "/api/v1/holds", {"201", "401", "403", "422"}),
+    ("get", "/api/v1/holds/{hold_id}", {"200", "401", "403", "404"}),
+    ("post", "/api/v1/holds/{hold_id}/release", {"200", "401", "403", "404", "409", "422"}),
+    ("post", "/api/v1/holds/{hold_id}/release/approve", {"200", "401", "403", "404", "409"}),
+    (
+        "post",
+        "/api/v1/holds/{hold_id}/release/reject",
+        {"200", "401", "403", "404", "409", "422"},
+    ),
+    ("get", "/api/v1/disposals", {"200", "401", "403", "422"}),
+    ("get", "/api/v1/disposals/{disposal_id}", {"200", "401", "403", "404"}),
+    ("post", "/api/v1/disposals/{disposal_id}/purge", {"200", "401", "403", "404", "409"}),
+    ("get", "/api/v1/destruction-records", {"200", "401", "403", "422"}),
 ]
 
 

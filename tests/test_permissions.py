@@ -39,6 +39,7 @@ from tests.permission_rules import (
     CASE,
     CASE_EDITORS,
     CASE_INFO,
+    CHANGE,
     CHECK_BODY,
     CLOSED,
     CLR,
@@ -46,6 +47,7 @@ from tests.permission_rules import (
     CUST,
     DEVICE_POST,
     DISC,
+    DISPOSAL,
     EQUIPMENT,
     EVERYONE,
     EVT,
@@ -55,17 +57,25 @@ from tests.permission_rules import (
     FIND,
     FIXITY_VIEWERS,
     FLAG,
+    HELD,
+    HOLD,
     ISSUE6,
     ISSUE6_JSON,
     ISSUE6_POST,
+    ITEM,
     MDEV,
     PLAYERS,
     POLICY_MANAGERS,
     REC,
+    RECORD,
     RECORDING_SCOPE,
     REQ,
+    RETENTION,
+    RETENTION_JSON,
+    RETENTION_POST,
     SEEN_AFTER_PERMISSION,
     SEEN_BY,
+    SUBMITTED,
     UNIT_SCOPE,
     UPLOADERS,
     Endpoint,
@@ -224,6 +234,7 @@ ENDPOINTS = [
 ]
 ENDPOINTS += EQUIPMENT
 ENDPOINTS += ISSUE6
+ENDPOINTS += RETENTION
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
 
@@ -285,14 +296,20 @@ POST_DATA = {
 }
 
 
+JSON_BODIES = {**ISSUE6_JSON, **RETENTION_JSON}
+FORM_BODIES = {**ISSUE6_POST, **RETENTION_POST}
+# Objects whose POST needs no form fields.
+EMPTY_POSTS = (CASE, CLOSED, REQ, APPROVED, EXPORT, HELD, DISPOSAL, SUBMITTED)
+
+
 def send(client: Client, endpoint: Endpoint, world: World, squad: str = "squad1", **extra):
     url = endpoint.path.format(**world.ids(squad))
-    if endpoint.name in ISSUE6_JSON:
-        body = ISSUE6_JSON[endpoint.name](world)
+    if endpoint.name in JSON_BODIES:
+        body = JSON_BODIES[endpoint.name](world)
         response = client.post(url, body, content_type="application/json", **extra)
-    elif endpoint.name in ISSUE6_POST:
-        response = client.post(url, ISSUE6_POST[endpoint.name](world), **extra)
-    elif endpoint.method == "POST" and endpoint.target in (CASE, CLOSED, REQ, APPROVED, EXPORT):
+    elif endpoint.name in FORM_BODIES:
+        response = client.post(url, FORM_BODIES[endpoint.name](world), **extra)
+    elif endpoint.method == "POST" and endpoint.target in EMPTY_POSTS:
         response = client.post(url, **extra)
     elif endpoint.name == "api-activity-create":  # well-formed, naming a unit nobody has
         body = {
@@ -392,15 +409,28 @@ def audited_object(endpoint: Endpoint, world: World) -> tuple[str, str | None]:
         EXPORT: (request, world.export),
         DISC: (request, world.preserve),  # a disc's entry names the preservation request
         ASK: (request, None),
+        HOLD: ("retention.legalhold", world.hold),
+        HELD: ("retention.legalhold", world.held),
+        DISPOSAL: ("retention.disposallist", world.disposal),
+        SUBMITTED: ("retention.disposallist", world.submitted),
+        ITEM: ("recordings.recording", world.due),  # the review names the recording
+        RECORD: ("retention.destructionrecord", world.record),
+        CHANGE: ("recordings.recording", world.recording["squad2"]),
         None: ("", ""),  # a register export names no object
     }.get(endpoint.target, ("recordings.recording", world.recording["squad1"]))
+
+
+# A recording's retention follows its facts (M5): an act that changes them (filing it with a
+# case, a hold, a situation) reclassifies it, and the new date is audited apart, as a
+# consequence of the act, not a second act.
+CONSEQUENCES = ("retention.classify",)
 
 
 @pytest.mark.parametrize(("endpoint", "who"), AUDITED_ALLOWED)
 def test_it_records_each_permitted_act_once_in_the_audit_trail(world, endpoint, who):
     before = AuditEntry.objects.count()
     send(client_for(world.users[who]), endpoint, world)
-    new = list(AuditEntry.objects.filter(seq__gt=before))
+    new = list(AuditEntry.objects.filter(seq__gt=before).exclude(action__in=CONSEQUENCES))
     object_type, object_id = audited_object(endpoint, world)
     assert [(e.action, e.actor_id, e.object_type) for e in new] == [
         (endpoint.audit, world.users[who].pk, object_type)
@@ -472,12 +502,13 @@ def _page_rows(world: World, html: str, kind: str) -> set[str]:
 
 
 def _api_rows(world: World, body, kind: str) -> set[str]:
+    # The bureau's own recordings (disposal, purge) and their batch are no squad's.
     if kind == "recordings":
         by_id = {v: k for k, v in world.recording.items()}
-        return {by_id[row["id"]] for row in body["results"]}
+        return {by_id[row["id"]] for row in body["results"] if row["id"] in by_id}
     if kind == "batches":
         by_id = {v: k for k, v in world.batch.items()}
-        return {by_id[row["id"]] for row in body}
+        return {by_id[row["id"]] for row in body if row["id"] in by_id}
     by_batch = {v: k for k, v in world.batch.items()}
     return {by_batch[row["batch_id"]] for row in body}
 
