@@ -1,7 +1,11 @@
 """The one interface every store of originals implements (M2: write-once, hashed).
 
-There is deliberately no delete: originals are never removed through the product.
-Retention-driven disposal (M5) will get its own guarded path in a later issue.
+Originals are never overwritten, and there is exactly one way to remove one: ``purge()``,
+the guarded path of retention-driven disposal (M5: "nothing is purged before its date;
+legal hold stops the clock"). The guard is the store's own lock, not the caller's word:
+purge deletes only when the store itself holds a retain-until date that has passed and no
+legal hold is on (S3: the object's Object Lock, checked again by the server; local: the
+lock record kept next to the tree). Anything else raises PurgeRefused and changes nothing.
 
 Stores that keep versions (S3) pin every read to the version recorded at ingest:
 the ``version`` arguments default to "" for stores that have none (local).
@@ -42,6 +46,39 @@ class StoreIntegrityError(StoreError):
 
 class RetentionError(StoreError):
     """A lock change was refused: retention is never shortened through the product (M2)."""
+
+
+class PurgeRefused(RetentionError):
+    """The store's own lock forbids removing this original now; nothing was changed (M5).
+
+    ``str()`` is the English log line; ``user_message`` the one Chinese line for the
+    operator. ``reason`` is one of the constants below; ``retain_until`` and ``legal_hold``
+    are what the store holds (None / False where it holds nothing).
+    """
+
+    NO_LOCK = "no_lock"  # the store has no retain-until date for the object
+    NOT_DUE = "not_due"  # the date is still ahead
+    LEGAL_HOLD = "legal_hold"  # a legal hold is on, whatever the date
+    BY_STORE = "by_store"  # the store's server refused the delete itself (S3 AccessDenied)
+
+    def __init__(
+        self,
+        log_message: str,
+        user_message: str,
+        *,
+        reason: str,
+        key: str = "",
+        version: str = "",
+        retain_until: dt.datetime | None = None,
+        legal_hold: bool = False,
+    ) -> None:
+        super().__init__(log_message)
+        self.user_message = user_message
+        self.reason = reason
+        self.key = key
+        self.version = version
+        self.retain_until = retain_until
+        self.legal_hold = legal_hold
 
 
 class UnsupportedByStore(StoreError):
@@ -97,6 +134,80 @@ def object_key(area: str, sha256: str) -> str:
 ProgressCallback = Callable[[int], None]
 
 
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def aware(when: dt.datetime) -> dt.datetime:
+    if when.tzinfo is None:
+        raise ValueError("retain-until dates must carry a time zone")
+    return when
+
+
+def purge_moment(now: dt.datetime | None) -> dt.datetime:
+    """The instant a purge is judged at: the store's clock, or ``now`` if that is earlier.
+
+    A caller's ``now`` can only make the guard stricter, never move the clock forward."""
+    wall = utcnow()
+    return wall if now is None else min(aware(now), wall)
+
+
+def _shown(when: dt.datetime) -> str:
+    """A lock date as the operator reads it: local time of the installation (TIME_ZONE)."""
+    zone: dt.tzinfo = dt.UTC
+    try:
+        from zoneinfo import ZoneInfo
+
+        from django.conf import settings
+
+        if settings.configured:
+            zone = ZoneInfo(settings.TIME_ZONE)
+    except Exception:  # noqa: BLE001 (no Django, unknown zone: UTC says the same instant)
+        zone = dt.UTC
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def check_purge(
+    key: str,
+    version: str,
+    retain_until: dt.datetime | None,
+    legal_hold: bool,
+    now: dt.datetime | None = None,
+) -> None:
+    """Raise PurgeRefused unless the store's lock allows removing the object at ``now``."""
+    where = f"{key}@{version}" if version else key
+    facts = {"key": key, "version": version, "retain_until": retain_until, "legal_hold": legal_hold}
+    if legal_hold:
+        raise PurgeRefused(
+            f"purge of {where} refused: legal hold is on",
+            "存储处于法律保全（legal hold）状态，拒绝清除",
+            reason=PurgeRefused.LEGAL_HOLD,
+            **facts,
+        )
+    if retain_until is None:
+        raise PurgeRefused(
+            f"purge of {where} refused: the store holds no retain-until date for it",
+            "存储中没有该对象的保存期限记录，拒绝清除",
+            reason=PurgeRefused.NO_LOCK,
+            **facts,
+        )
+    moment = purge_moment(now)
+    if retain_until > moment:
+        raise PurgeRefused(
+            f"purge of {where} refused: locked until {retain_until.isoformat()}, "
+            f"now {moment.isoformat()}",
+            f"存储锁定至 {_shown(retain_until)}，未到期，拒绝清除",
+            reason=PurgeRefused.NOT_DUE,
+            **facts,
+        )
+
+
+def check_future(key: str, until: dt.datetime) -> None:
+    """A lock is always set into the future (as S3 refuses a past retain-until date)."""
+    if until <= utcnow():
+        raise RetentionError(f"refusing to lock {key} until {until.isoformat()}: not in the future")
+
+
 class PendingPut(ABC):
     """Bytes being written: hashed as they arrive, invisible until commit()."""
 
@@ -133,6 +244,10 @@ class OriginalStore(ABC):
 
     #: True if the store itself refuses deletes and overwrites (S3 Object Lock, COMPLIANCE).
     locks_objects: bool = False
+    #: True if ``purge()`` exists and is guarded by the store's own lock (retain-until date
+    #: and legal hold): S3 (Object Lock, enforced again by the server) and local (lock
+    #: records, enforced by this code only: anyone with a shell can still unlink a file).
+    guards_purge: bool = False
 
     def verify_ready(self) -> None:  # noqa: B027 (most stores have nothing to check)
         """Raise StoreNotReady if processes must not start on this store (checked at start)."""
@@ -214,6 +329,27 @@ class OriginalStore(ABC):
     def extend_retention(self, key: str, *, version: str, until: dt.datetime) -> dt.datetime:
         """Lock the object until ``until``; never shortens (RetentionError). Returns the date."""
         raise UnsupportedByStore(f"{type(self).__name__} has no retention lock")
+
+    def purge(
+        self,
+        key: str,
+        *,
+        version: str = "",
+        now: dt.datetime | None = None,
+        sha256: str = "",
+    ) -> None:
+        """Delete the original permanently, if and only if the store's own lock allows it.
+
+        Allowed when the store holds a retain-until date that has passed and no legal hold
+        is on; otherwise PurgeRefused, and nothing changes. ``now`` can only make the check
+        stricter (an earlier instant); the store's clock is the final word. ``sha256`` is the
+        digest recorded at ingest: S3 finds the content pointer of a large original
+        (``objects/…``) by it (without it the bytes are read once to compute it); every store
+        refuses (ValueError) a key it does not match.
+        FileNotFoundError if the object is already gone (a purge interrupted by a crash is
+        resumed by calling purge again: it finishes what was left and raises that).
+        """
+        raise UnsupportedByStore(f"{type(self).__name__} cannot purge")
 
     @abstractmethod
     def cleanup_incomplete(self, older_than_seconds: float = 600) -> int:

@@ -1,8 +1,14 @@
-"""Local write-once store: content-addressed tree, read-only files, fsync + atomic rename."""
+"""Local write-once store: content-addressed tree, read-only files, fsync + atomic rename.
+
+Locks for purge (M5) are records beside the tree (``local_locks.py``): a retain-until date
+given at commit or by ``extend_retention`` and a legal hold; ``purge`` is refused without
+a passed date or with a hold on.
+"""
 
 from __future__ import annotations
 
 import ctypes
+import datetime as dt
 import errno
 import logging
 import os
@@ -10,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,11 +28,19 @@ from avrecords.lib.storage.base import (
     PendingPut,
     ProgressCallback,
     PutResult,
+    RetentionError,
     SourceReadError,
     StoreError,
     StoreFullError,
+    aware,
+    check_future,
+    check_purge,
     object_key,
+    utcnow,
 )
+from avrecords.lib.storage.local_locks import LockBook, LockRecord
+from avrecords.lib.storage.local_locks import fsync_dir as _fsync_dir
+from avrecords.lib.storage.local_locks import mkdirs_durable as _mkdirs_durable
 
 log = logging.getLogger(__name__)
 READ_ONLY_MODE = 0o444
@@ -48,29 +63,6 @@ def _load_sync_file_range():
 
 
 _sync_file_range = _load_sync_file_range()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _mkdirs_durable(path: Path) -> None:
-    """Create the fan-out directories and fsync each new one's parent, so a power cut
-    after commit cannot lose the directory entry that leads to a committed original."""
-    missing = []
-    while not path.exists():
-        missing.append(path)
-        path = path.parent
-    for directory in reversed(missing):
-        try:
-            directory.mkdir()
-        except FileExistsError:
-            pass
-        _fsync_dir(directory.parent)
 
 
 class _LocalPendingPut(PendingPut):
@@ -149,18 +141,22 @@ class _LocalPendingPut(PendingPut):
         return self._size
 
     def commit(self, area: str, *, retain_until=None) -> PutResult:
-        # File modes are the local lock; a retain-until date is an S3 notion (M2).
+        # File modes stop overwrites; a retain-until date goes to the lock record (purge).
         sha = self.sha256
         key = object_key(area, sha)
         final = self._store.path_for(key)
+        until = None
         try:
+            if retain_until is not None:
+                until = aware(retain_until)
+                check_future(key, until)
             self._stop_writeback()
             os.fsync(self._fd)
             os.close(self._fd)
             self._fd = -1
             if final.exists():
                 self.abort()
-                return PutResult(key, sha, self._size, already_present=True)
+                return self._present(key, sha, until)
             _mkdirs_durable(final.parent)
             os.chmod(self._tmp_path, READ_ONLY_MODE)
             # link() refuses to replace an existing file, unlike rename(): a racing
@@ -169,7 +165,7 @@ class _LocalPendingPut(PendingPut):
                 os.link(self._tmp_path, final)
             except FileExistsError:
                 self.abort()
-                return PutResult(key, sha, self._size, already_present=True)
+                return self._present(key, sha, until)
             _fsync_dir(final.parent)
             os.unlink(self._tmp_path)
             _fsync_dir(self._store.tmp_dir)
@@ -178,10 +174,20 @@ class _LocalPendingPut(PendingPut):
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise StoreFullError(f"no space left in {self._store.root}") from exc
             raise StoreError(f"commit failed: {exc}") from exc
+        except BaseException:
+            self.abort()
+            raise
         finally:
             self._hasher.close()
         self._done = True
-        return PutResult(key, sha, self._size, already_present=False)
+        # The original is committed; a failure to record its lock is reported (the put
+        # fails, a rerun finds the bytes and records it) and leaves it unpurgeable.
+        held = self._store._record_commit(key, until, new_file=True)
+        return PutResult(key, sha, self._size, already_present=False, retain_until=held)
+
+    def _present(self, key: str, sha: str, until) -> PutResult:
+        held = self._store._record_commit(key, until, new_file=False)
+        return PutResult(key, sha, self._size, already_present=True, retain_until=held)
 
     def abort(self) -> None:
         self._stop_writeback()
@@ -199,15 +205,20 @@ class _LocalPendingPut(PendingPut):
 
 
 class LocalStore(OriginalStore):
-    """Originals under <root>/<area>/ab/cd/<sha256>, mode 0444, never replaced or removed.
+    """Originals under <root>/<area>/ab/cd/<sha256>, mode 0444, never replaced.
 
+    Removed only by ``purge``, guarded by the lock records under <root>/locks.
     A local file has one version, so the ``version`` arguments are accepted and ignored.
     """
+
+    # Not locks_objects: nothing but this code stops a shell user from unlinking a file.
+    guards_purge = True
 
     def __init__(self, root: Path | str, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> None:
         self.root = Path(root)
         self.chunk_bytes = chunk_bytes
         self.tmp_dir = self.root / "tmp"
+        self.locks = LockBook(self.root)
         for sub in (*AREAS, "tmp"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
@@ -229,7 +240,14 @@ class LocalStore(OriginalStore):
 
     def stat(self, key: str, *, version: str = "") -> ObjectStat:
         st = self.path_for(key).stat()
-        return ObjectStat(key, st.st_size, read_only=not (st.st_mode & 0o222))
+        record = self.locks.read(key) or LockRecord()
+        return ObjectStat(
+            key,
+            st.st_size,
+            read_only=not (st.st_mode & 0o222),
+            retain_until=record.retain_until,
+            legal_hold=record.legal_hold,
+        )
 
     def exists(self, key: str, *, version: str = "") -> bool:
         return self.path_for(key).exists()
@@ -243,10 +261,89 @@ class LocalStore(OriginalStore):
     def local_path(self, key: str, *, version: str = "") -> str:
         return str(self.path_for(key))
 
+    # --- locks and purge (M5) ----------------------------------------------------------
+    def _record_commit(self, key: str, until, *, new_file: bool):
+        """Record a committed original's lock date (never shortened); returns the date held.
+
+        A record marked purged belongs to earlier bytes: a new file starts afresh."""
+        record = self.locks.read(key)
+        stale = new_file and record is not None and record.purged_at is not None
+        if until is None and not stale:
+            return record.retain_until if record else None
+        with self.locks.mutex():
+            record = self.locks.read(key)
+            if new_file and record is not None and record.purged_at is not None:
+                if until is None:
+                    self.locks.remove(key)
+                    return None
+                record = None
+            if until is not None and (
+                record is None or record.retain_until is None or until > record.retain_until
+            ):
+                record = LockRecord(until, record.legal_hold if record else False)
+                self.locks.write(key, record)
+            return record.retain_until if record else None
+
+    def _alive(self, key: str) -> Path:
+        path = self.path_for(key)
+        if not path.exists():
+            raise FileNotFoundError(f"no original at {key}")
+        return path
+
+    def extend_retention(self, key: str, *, version: str = "", until: dt.datetime) -> dt.datetime:
+        """Record a later retain-until date; an earlier one is refused (RetentionError).
+
+        A later date must lie in the future (as on S3), except the first one recorded for an
+        original stored without any (before lock records existed): it may be past already."""
+        until = aware(until)
+        with self.locks.mutex():
+            self._alive(key)
+            record = self.locks.read(key) or LockRecord()
+            held = record.retain_until
+            if held is not None and until < held:
+                raise RetentionError(f"refusing to shorten the lock of {key}: {held} > {until}")
+            if held is not None and until == held:
+                return held
+            if held is not None:
+                check_future(key, until)
+            self.locks.write(key, replace(record.alive(), retain_until=until))
+        log.info("lock of %s extended to %s", key, until.isoformat())
+        return until
+
+    def set_legal_hold(self, key: str, *, version: str = "", on: bool) -> None:
+        with self.locks.mutex():
+            self._alive(key)
+            record = self.locks.read(key) or LockRecord()
+            if record.legal_hold != on or record.purged_at is not None:
+                self.locks.write(key, replace(record.alive(), legal_hold=on))
+        log.info("legal hold %s on %s", "set" if on else "released", key)
+
+    def purge(self, key: str, *, version: str = "", now=None, sha256: str = "") -> None:
+        """Unlink the original if its lock record has a passed date and no hold (M5)."""
+        if sha256 and key.rsplit("/", 1)[-1] != sha256:
+            raise ValueError(f"{key} does not hold sha256 {sha256}")
+        with self.locks.mutex():
+            path = self._alive(key)
+            record = self.locks.read(key) or LockRecord()
+            check_purge(key, "", record.retain_until, record.legal_hold, now)
+            # Mark first: a crash before the unlink leaves the original and a purge that
+            # the next call finishes; a crash after it, a record of bytes now gone.
+            if record.purged_at is None:
+                self.locks.write(key, replace(record, purged_at=utcnow()))
+            try:
+                path.unlink()  # needs write on the directory only; the file stays 0444
+                _fsync_dir(path.parent)
+            except FileNotFoundError:
+                raise
+            except OSError as exc:
+                raise StoreError(f"purge of {key} failed: {exc}") from exc
+        log.info("purged %s (locked until %s)", key, record.retain_until.isoformat())
+
     def cleanup_incomplete(self, older_than_seconds: float = 600) -> int:
         # A live put keeps touching its file; only leftovers of dead processes are old.
         removed = 0
         cutoff = time.time() - older_than_seconds
+        removed += self.locks.cleanup(cutoff)
         for leftover in self.tmp_dir.glob(f"{TMP_PREFIX}*"):
             try:
                 if leftover.stat().st_mtime <= cutoff:

@@ -23,7 +23,8 @@ Every object is COMPLIANCE-locked from the moment it exists. Write path, one pas
 
 Every read names the VersionId recorded at ingest (``Recording.storage_version``): a later PUT
 to the same key (a new version) or a delete marker never changes what is read, and no locked
-version can be deleted or shortened by anyone, this product included.
+version can be deleted or shortened by anyone, this product included. Once its date has
+passed, ``purge`` (``s3_locks.py``) is the one path that deletes an original (M5).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from urllib.parse import quote
 from botocore.exceptions import BotoCoreError, ClientError
 
 from avrecords.lib.hashing import DEFAULT_CHUNK_BYTES, PipelinedHasher, copy_hashing
+from avrecords.lib.storage import s3_locks
 from avrecords.lib.storage.base import (
     AREAS,
     SHA256_RE,
@@ -50,16 +52,24 @@ from avrecords.lib.storage.base import (
     StoreIntegrityError,
     StoreNotReady,
     StoreUnavailableError,
+    aware,
+    check_future,
     object_key,
 )
 from avrecords.lib.storage.s3_io import Retrier, S3Reader, error_code, is_missing, make_client
-from avrecords.lib.storage.s3_put import LOCK_MODE, UPLOAD_PREFIX, S3PendingPut, aware, b64
+from avrecords.lib.storage.s3_put import (
+    LOCK_MODE,
+    META_SHA256,
+    META_TARGET,
+    META_TARGET_CHECKSUM,
+    META_TARGET_VERSION,
+    UPLOAD_PREFIX,
+    S3PendingPut,
+    b64,
+)
 
 log = logging.getLogger(__name__)
 
-META_SHA256 = "sha256"
-# A pointer at a content address names the object holding the bytes (large files).
-META_TARGET, META_TARGET_VERSION, META_TARGET_CHECKSUM = "target", "target-version", "target-sha256"
 READ_BUFFER_BYTES = 256 * 1024
 CREDENTIAL_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"}
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -69,6 +79,7 @@ class S3Store(OriginalStore):
     """Originals in one Object Lock bucket, each locked (COMPLIANCE) from the moment it exists."""
 
     locks_objects = True
+    guards_purge = True
 
     def __init__(
         self,
@@ -85,6 +96,8 @@ class S3Store(OriginalStore):
         backoff_seconds: float = 0.5,
         timeout_seconds: int = 120,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+        purge_access_key: str = "",
+        purge_secret_key: str = "",
     ) -> None:
         self.bucket = bucket
         self.endpoint = endpoint
@@ -101,6 +114,19 @@ class S3Store(OriginalStore):
             timeout_seconds=timeout_seconds,
             pool_size=max(10, upload_threads * 2 + 8),
         )
+        if bool(purge_access_key) != bool(purge_secret_key):
+            raise ValueError("purge access key and secret key go together (or neither)")
+        # Used for purge deletes only; without a key of its own, the everyday one.
+        self.purge_client = self.client
+        if purge_access_key:
+            self.purge_client = make_client(
+                endpoint=endpoint,
+                region=region,
+                access_key=purge_access_key,
+                secret_key=purge_secret_key,
+                timeout_seconds=timeout_seconds,
+                pool_size=2,
+            )
 
     @classmethod
     def from_settings(cls, settings) -> S3Store:
@@ -117,6 +143,8 @@ class S3Store(OriginalStore):
             backoff_seconds=settings.AVRECORDS_S3_BACKOFF_MS / 1000,
             timeout_seconds=settings.AVRECORDS_S3_TIMEOUT_SECONDS,
             chunk_bytes=settings.AVRECORDS_COPY_CHUNK_BYTES,
+            purge_access_key=settings.AVRECORDS_S3_PURGE_ACCESS_KEY,
+            purge_secret_key=settings.AVRECORDS_S3_PURGE_SECRET_KEY,
         )
 
     # --- requests ----------------------------------------------------------------------
@@ -407,28 +435,54 @@ class S3Store(OriginalStore):
         )
 
     # --- locks ----------------------------------------------------------------------------
-    def set_legal_hold(self, key: str, *, version: str, on: bool) -> None:
+    def _lock_subjects(self, key: str, version: str) -> list[tuple[str, str, dict]]:
+        """(key, version, head) a lock change applies to: the object itself; for the content
+        pointer of a large original, first the object holding the bytes, then the pointer."""
         version = self._pinned(key, version)
-        self._request(
-            f"legal hold {key}",
-            "put_object_legal_hold",
-            Key=key,
-            VersionId=version,
-            LegalHold={"Status": "ON" if on else "OFF"},
-        )
-        log.info("legal hold %s on %s@%s", "set" if on else "released", key, version)
+        head = self._head(key, version)
+        meta = head.get("Metadata", {})
+        if not meta.get(META_TARGET):
+            return [(key, version, head)]
+        target = meta[META_TARGET]
+        target_version = self._pinned(target, meta.get(META_TARGET_VERSION, ""))
+        return [(target, target_version, self._head(target, target_version)), (key, version, head)]
+
+    def set_legal_hold(self, key: str, *, version: str, on: bool) -> None:
+        for subject, subject_version, _head in self._lock_subjects(key, version):
+            self._request(
+                f"legal hold {subject}",
+                "put_object_legal_hold",
+                Key=subject,
+                VersionId=subject_version,
+                LegalHold={"Status": "ON" if on else "OFF"},
+            )
+            log.info(
+                "legal hold %s on %s@%s", "set" if on else "released", subject, subject_version
+            )
 
     def extend_retention(self, key: str, *, version: str, until: dt.datetime) -> dt.datetime:
-        """Move the COMPLIANCE retain-until date later; an earlier date is refused here first."""
+        """Move the COMPLIANCE retain-until date later; an earlier date is refused here first.
+
+        Returns the date the bytes' object holds (for a pointer, the object it names)."""
         until = aware(until)
-        version = self._pinned(key, version)
-        held = self._head(key, version).get("ObjectLockRetainUntilDate")
+        (target, target_version, head), *pointers = self._lock_subjects(key, version)
+        held = self._extend_one(target, target_version, head, until)
+        for pointer, pointer_version, pointer_head in pointers:
+            try:
+                self._extend_one(pointer, pointer_version, pointer_head, until)
+            except RetentionError:
+                pass  # the pointer is locked longer already: nothing to do
+        return held
+
+    def _extend_one(self, key: str, version: str, head: dict, until: dt.datetime) -> dt.datetime:
+        held = head.get("ObjectLockRetainUntilDate")
         if held is not None and until < held:
             raise RetentionError(
                 f"refusing to shorten the lock of {key}@{version}: {held} > {until}"
             )
         if held is not None and until == held:
             return held
+        check_future(key, until)
         self._request(
             f"extend lock of {key}",
             "put_object_retention",
@@ -437,6 +491,10 @@ class S3Store(OriginalStore):
             Retention={"Mode": LOCK_MODE, "RetainUntilDate": until},
         )
         return until
+
+    def purge(self, key: str, *, version: str = "", now=None, sha256: str = "") -> None:
+        """Delete the original for good once its lock has passed (M5); see ``s3_locks.py``."""
+        s3_locks.purge(self, key, version, now, sha256)
 
     # --- housekeeping ---------------------------------------------------------------------
     def cleanup_incomplete(self, older_than_seconds: float = 600) -> int:

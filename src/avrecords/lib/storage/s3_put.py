@@ -22,6 +22,8 @@ from avrecords.lib.storage.base import (
     SourceReadError,
     StoreError,
     StoreIntegrityError,
+    aware,
+    check_future,
     object_key,
 )
 
@@ -31,16 +33,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 LOCK_MODE = "COMPLIANCE"
 UPLOAD_PREFIX = "objects/"
+META_SHA256 = "sha256"
+# A pointer at a content address names the object holding the bytes (large files).
+META_TARGET, META_TARGET_VERSION, META_TARGET_CHECKSUM = "target", "target-version", "target-sha256"
 
 
 def b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
-
-
-def aware(when: dt.datetime) -> dt.datetime:
-    if when.tzinfo is None:
-        raise ValueError("retain-until dates must carry a time zone")
-    return when
 
 
 class S3PendingPut(PendingPut):
@@ -174,6 +173,8 @@ class S3PendingPut(PendingPut):
         address = object_key(area, sha)
         until = aware(retain_until) if retain_until else store.default_retain_until()
         try:
+            if retain_until is not None:
+                check_future(address, until)  # as the server would (InvalidRequest)
             found = store.find_locked(address, sha, self._size)
             if found is not None:  # abort() below drops the upload unfinished: no object
                 key, version, held = found
