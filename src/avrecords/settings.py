@@ -152,29 +152,29 @@ AVRECORDS_S3_URL_SECONDS = env_int("AVRECORDS_S3_URL_SECONDS", 60, minimum=0)
 AVRECORDS_S3_ATTEMPTS = env_int("AVRECORDS_S3_ATTEMPTS", 5, minimum=1)
 AVRECORDS_S3_BACKOFF_MS = env_int("AVRECORDS_S3_BACKOFF_MS", 500, minimum=0)
 AVRECORDS_S3_TIMEOUT_SECONDS = env_int("AVRECORDS_S3_TIMEOUT_SECONDS", 120, minimum=1)
+# A key of its own for purge deletes only (M5); empty: the key above.
+AVRECORDS_S3_PURGE_ACCESS_KEY = env_str("AVRECORDS_S3_PURGE_ACCESS_KEY", "")
+AVRECORDS_S3_PURGE_SECRET_KEY = env_str("AVRECORDS_S3_PURGE_SECRET_KEY", "")
 if AVRECORDS_STORE not in {"local", "s3"}:
     from avrecords.config import ConfigError
 
     raise ConfigError(f"AVRECORDS_STORE must be local or s3, got {AVRECORDS_STORE!r}")
 if AVRECORDS_STORE == "s3" and not AVRECORDS_S3_BUCKET:
     from avrecords.config import ConfigError
-# A key of its own for purge deletes only (M5); empty: the key above.
-AVRECORDS_S3_PURGE_ACCESS_KEY = env_str("AVRECORDS_S3_PURGE_ACCESS_KEY", "")
-AVRECORDS_S3_PURGE_SECRET_KEY = env_str("AVRECORDS_S3_PURGE_SECRET_KEY", "")
 
     raise ConfigError("AVRECORDS_S3_BUCKET must be set when AVRECORDS_STORE=s3")
-# --- end of S3 block ---------------------------------------------------------------------
-
-_queue_url = env_str("AVRECORDS_QUEUE_URL", f"sqlite:///{AVRECORDS_HOME / 'queue.sqlite3'}")
-HUEY = {
-    # The name prefixes every Redis key, so installations (or test runs) can share one server.
-    "name": env_str("AVRECORDS_QUEUE_NAME", "avrecords"),
 if bool(AVRECORDS_S3_PURGE_ACCESS_KEY) != bool(AVRECORDS_S3_PURGE_SECRET_KEY):
     from avrecords.config import ConfigError
 
     raise ConfigError(
         "AVRECORDS_S3_PURGE_ACCESS_KEY and AVRECORDS_S3_PURGE_SECRET_KEY go together (or neither)"
     )
+# --- end of S3 block ---------------------------------------------------------------------
+
+_queue_url = env_str("AVRECORDS_QUEUE_URL", f"sqlite:///{AVRECORDS_HOME / 'queue.sqlite3'}")
+HUEY = {
+    # The name prefixes every Redis key, so installations (or test runs) can share one server.
+    "name": env_str("AVRECORDS_QUEUE_NAME", "avrecords"),
     # Nobody reads task results (job rows hold the outcome); storing them would only grow
     # the queue's result store without bound.
     "results": False,
