@@ -226,6 +226,9 @@ def load_demo() -> bool:
     from avrecords.demo import access
 
     access.load(squads)
+    from avrecords.demo import retention
+
+    retention.load(squads)
     return True
 
 
