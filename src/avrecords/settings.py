@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "avrecords.cases",
     "avrecords.access",
     "avrecords.evidence",
+    "avrecords.retention",
     "avrecords.web",
     "avrecords.upgrade",
     "avrecords.demo",
@@ -137,6 +138,11 @@ AVRECORDS_PROXY_MAX_HEIGHT = env_int("AVRECORDS_PROXY_MAX_HEIGHT", 720, minimum=
 AVRECORDS_PAGE_SIZE = env_int("AVRECORDS_PAGE_SIZE", 50, minimum=1)
 # Lists count matching rows exactly up to this many, then estimate (M4 search at scale).
 AVRECORDS_SEARCH_COUNT_CAP = env_int("AVRECORDS_SEARCH_COUNT_CAP", 2000, minimum=1)
+# M5: a recording kept with no date (permanent, pending, held) is locked in the store this far
+# ahead; the nightly store check moves the lock on before it runs out.
+AVRECORDS_RETENTION_LOCK_DAYS = env_int("AVRECORDS_RETENTION_LOCK_DAYS", 400, minimum=30)
+# M5: the hour (local time) after which workers make the day's disposal list and store check
+AVRECORDS_RETENTION_DAILY_HOUR = env_int("AVRECORDS_RETENTION_DAILY_HOUR", 1, minimum=0)
 
 # --- S3 store of originals with Object Lock (M2); see docs/configuration.md ------------
 AVRECORDS_STORE = env_str("AVRECORDS_STORE", "local")
