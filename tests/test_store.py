@@ -96,12 +96,13 @@ def test_cleanup_removes_only_stale_partial_copies(store):
     assert not stale.exists() and live.exists()
 
 
-def test_the_local_store_locks_by_file_mode_only(store):
-    from avrecords.lib.storage.base import UnsupportedByStore
-
+def test_the_local_store_guards_by_file_mode_and_its_own_lock_records(store):
+    """No S3 lock: originals are read-only files, and the store's lock records (M5) hold a
+    legal hold and a date that purge must respect."""
     result = store.put(io.BytesIO(b"z" * 1000))
     assert result.version == "" and result.retain_until is None and not store.locks_objects
+    assert store.guards_purge
     assert store.presigned_url(result.key, expires_seconds=60) is None
     store.verify_ready()
-    with pytest.raises(UnsupportedByStore):
-        store.set_legal_hold(result.key, version="", on=True)
+    store.set_legal_hold(result.key, version="", on=True)
+    assert store.stat(result.key).legal_hold

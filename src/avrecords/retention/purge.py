@@ -199,7 +199,9 @@ def _purge_item(item: DisposalItem, *, actor=None, path: str = "job", store=None
             return ItemOutcome.SKIPPED
         record = _begin(item, recording)
     try:
-        store.purge(recording.storage_key, version=recording.storage_version)
+        store.purge(
+            recording.storage_key, version=recording.storage_version, sha256=recording.sha256
+        )
     except FileNotFoundError:
         log.info("original of recording %s already gone: finishing its purge", recording.pk)
     except RetentionError as exc:  # the store's own guard said no: nothing was deleted

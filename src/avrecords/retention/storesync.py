@@ -56,7 +56,7 @@ def sync_one(row: RecordingRetention, *, now: dt.datetime | None = None, store=N
         )
     except UnsupportedByStore as exc:
         outcome["unsupported"] = str(exc)
-    except (StoreError, OSError) as exc:
+    except (StoreError, OSError, ValueError) as exc:
         log.warning("store lock of recording %s not brought in line: %s", recording.pk, exc)
         outcome["failed"] = str(exc)
     return outcome
