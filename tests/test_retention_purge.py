@@ -30,6 +30,7 @@ from avrecords.retention.models import (
     RecordingRetention,
 )
 from avrecords.retention.services import reclassify
+from tests.conftest import client_for
 from tests.rows import make_stored
 from tests.test_retention_flow import _activity
 
@@ -194,6 +195,19 @@ def test_the_command_line_refuses_and_exits_1(org, capsys):
     assert exit_.value.code == 1
     assert "拒绝清除" in capsys.readouterr().err
     assert present(young) and refusals("cli") == 1
+
+
+def test_the_api_refuses_with_409_and_the_refusal_is_audited(org):
+    use(org, "tongbai")
+    (young,) = old_recordings(org, 1, at=(2026, 11, 20, 9, 0))
+    response = client_for(org.leader).post(f"/api/v1/retention/recordings/{young.pk}/purge")
+    assert response.status_code == 409
+    assert "未到期" in response.json()["detail"]
+    assert (
+        client_for(org.admin).post(f"/api/v1/retention/recordings/{young.pk}/purge").status_code
+        == 403
+    )
+    assert present(young) and refusals("api") == 1
 
 
 def test_the_store_itself_refuses_an_early_purge(org):
