@@ -1,5 +1,6 @@
 """The demo's retention (M5, S1): every recording gets its category and date, and a complaint
-against squad 2's activity holds its recordings, so the 保存期限 pages have something to show."""
+against one of yesterday's activities (not the one filed with the demo case) holds its
+recordings, so the 保存期限 pages have something to show."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from avrecords.retention.jobs import classify_unclassified
 
 def load(squads: list[Unit]) -> None:
     classify_unclassified()
-    activity = Activity.objects.filter(unit=squads[1]).order_by("started_at").first()
+    activity = (
+        Activity.objects.filter(unit__in=squads, case__isnull=True).order_by("started_at").first()
+    )
     supervisor = User.objects.filter(username="jiandu").first()
     if activity is not None and supervisor is not None:
         holds.place(

@@ -122,7 +122,10 @@ def _unclassified(user=None) -> int:
 
 
 def _size(value) -> str:
-    return f"{(value or 0) / GB:.2f} GB"
+    value = value or 0
+    if value >= GB:
+        return f"{value / GB:.2f} GB"
+    return f"{value / 1024**2:.1f} MB"
 
 
 def report_lines() -> list[str]:
