@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "avrecords.access",
     "avrecords.evidence",
     "avrecords.retention",
+    "avrecords.supervision",
     "avrecords.web",
     "avrecords.upgrade",
     "avrecords.demo",

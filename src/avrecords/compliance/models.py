@@ -274,6 +274,15 @@ class ViolationCandidate(models.Model):
         max_length=10, choices=ViolationStatus.choices, default=ViolationStatus.OPEN
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # S4: entered by a supervisor (automatic candidates have none), and how it was decided
+    reported_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("认定时间", null=True, blank=True)
+    decision_reason = models.TextField("认定或排除理由", blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -328,12 +328,35 @@ class Approvals(Strict):
 class Sampling(Cited):
     ratio: float = Field(gt=0, le=1)
     reviews_per_year: int = Field(0, ge=0)
+    # S3 (003§17 每年至少组织一次评查): by this day of the year (MM-DD) a year's review campaign
+    # should exist; the supervisor is reminded otherwise (only where reviews_per_year > 0)
+    review_due: str = Field("10-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+class Decision(Reason):
+    """An accountability decision (S5); `suspend_months` > 0 suspends the person from
+    enforcement for that long (001§28(3) 停止执法工作一个月): no device, no activity."""
+
+    suspend_months: int = Field(0, ge=0, le=24)
+
+
+class Quality(Cited):
+    """How the quality score (S2, 执法质量考评) weighs the spot-check score against the
+    automatic findings; each finding per activity costs its points (capped at 100)."""
+
+    spot_check_weight: float = Field(0.6, ge=0, le=1)
+    late_ingest_points: float = Field(20, ge=0)
+    unexplained_gap_points: float = Field(20, ge=0)
+    missing_recording_points: float = Field(40, ge=0)
 
 
 class Supervision(Strict):
     sampling: Sampling
     checklist: list[Reason] = Field(min_length=1)
-    decisions: list[Reason] = Field(min_length=1)
+    decisions: list[Decision] = Field(min_length=1)
+    quality: Quality = Quality(
+        note="考评计算方法规定未列明，平台默认：抽查得分占60%，自动发现问题按活动扣分"
+    )
 
 
 ROLES = {"officer", "admin", "unit_head", "leader", "supervisor", "archivist", "sysadmin"}

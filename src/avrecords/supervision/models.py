@@ -1,0 +1,157 @@
+"""Supervision (S1–S5): spot-check and annual review campaigns with their stratified samples
+and scores, accountability decisions on confirmed violations, and the suspensions they impose.
+
+Violation candidates themselves are `compliance.ViolationCandidate` (automatic ones from the
+compliance and equipment rules; supervisors add entries by hand); confirming or dismissing
+one, with reasons, is recorded on it.
+"""
+
+from django.conf import settings
+from django.db import models
+
+USER = settings.AUTH_USER_MODEL
+
+
+class CampaignKind(models.TextChoices):
+    SPOT_CHECK = "spot_check", "抽查"
+    ANNUAL_REVIEW = "annual_review", "年度评查"
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "未抽样"
+    SCORING = "scoring", "评分中"
+    CLOSED = "closed", "已结束"
+
+
+class Campaign(models.Model):
+    """A spot check (S2) or annual review (S3, 003§17) over a period and some units."""
+
+    number = models.CharField("编号", max_length=32, unique=True)
+    kind = models.CharField("类型", max_length=16, choices=CampaignKind.choices)
+    title = models.CharField("名称", max_length=200)
+    period_start = models.DateField("抽查期间起")
+    period_end = models.DateField("抽查期间止")
+    units = models.ManyToManyField("org.Unit", related_name="+", verbose_name="被抽查单位")
+    ratio = models.FloatField("抽样比例")
+    ratio_cite = models.CharField("比例依据", max_length=200, blank=True)
+    seed = models.BigIntegerField("随机种子")
+    profile_code = models.CharField("依据规定", max_length=40)
+    status = models.CharField(
+        max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    population = models.PositiveIntegerField("抽样总体（执法活动数）", default=0)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    drawn_at = models.DateTimeField("抽样时间", null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "抽查"
+        verbose_name_plural = "抽查"
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Sample(models.Model):
+    """One activity drawn for a campaign, in its stratum (unit, officer)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="samples")
+    activity = models.ForeignKey(
+        "compliance.Activity", on_delete=models.PROTECT, related_name="samples"
+    )
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    officer = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    order = models.PositiveIntegerField("顺序")
+
+    class Meta:
+        ordering = ["campaign", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "activity"], name="one_sample_per_activity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.activity_id}"
+
+
+class Score(models.Model):
+    """A reviewer's score of one sampled activity on the profile's checklist (001§26, 004§22).
+
+    `items`: [{"code", "name", "cite", "passed": bool, "note"}]; `total` is the share of items
+    passed, 0–100."""
+
+    sample = models.OneToOneField(Sample, on_delete=models.CASCADE, related_name="score")
+    reviewer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    items = models.JSONField("评查项目", default=list)
+    total = models.FloatField("得分")
+    comment = models.TextField("评语", blank=True)
+    scored_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "评分"
+        verbose_name_plural = "评分"
+
+    def __str__(self) -> str:
+        return f"{self.sample_id}: {self.total:.0f}"
+
+
+class ScoreNote(models.Model):
+    """A remark tied to a moment of a recording: "02:13 未告知"."""
+
+    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="notes")
+    recording = models.ForeignKey(
+        "recordings.Recording", on_delete=models.PROTECT, related_name="+"
+    )
+    at_seconds = models.PositiveIntegerField("时间点（秒）")
+    text = models.CharField("内容", max_length=300)
+
+    class Meta:
+        ordering = ["score", "recording", "at_seconds"]
+
+    def __str__(self) -> str:
+        return f"{self.at_seconds // 60:02d}:{self.at_seconds % 60:02d} {self.text}"
+
+
+class DecisionStatus(models.TextChoices):
+    PENDING = "pending", "待批准"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "未批准"
+
+
+class Accountability(models.Model):
+    """The decision (S5) on a confirmed violation, from the profile's list, approved by the
+    leader; a decision that suspends bars the person from devices and activities (001§28(3))."""
+
+    violation = models.ForeignKey(
+        "compliance.ViolationCandidate", on_delete=models.PROTECT, related_name="decisions"
+    )
+    person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="accountabilities")
+    decision = models.CharField("处理方式代码", max_length=40)
+    decision_name = models.CharField("处理方式", max_length=100)
+    cite = models.CharField("依据条款", max_length=100, blank=True)
+    suspend_months = models.PositiveSmallIntegerField("停止执法（月）", default=0)
+    reason = models.TextField("理由")
+    status = models.CharField(
+        max_length=12, choices=DecisionStatus.choices, default=DecisionStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.CharField("审批意见", max_length=300, blank=True)
+    suspended_from = models.DateField("停止执法起", null=True, blank=True)
+    suspended_until = models.DateField("停止执法止", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        verbose_name = "责任追究"
+        verbose_name_plural = "责任追究"
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.decision_name}"
