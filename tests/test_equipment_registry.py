@@ -244,7 +244,13 @@ def pdf_text_and_fonts(content: bytes) -> tuple[str, set[bytes]]:
         int(gid, 16): chr(int(uni, 16))
         for gid, uni in re.findall(rb"<([0-9a-f]{4})> <([0-9a-f]{4})>", data)
     }
-    shown = re.findall(rb"<([0-9a-f]+)>", b"".join(re.findall(rb"\[(.*?)\] TJ", data)))
+    # Text is shown as arrays ([<…> 12 <…>] TJ) or, without kerning, single strings (<…> Tj).
+    shown_runs = re.findall(rb"\[(.*?)\]\s*TJ|<([0-9a-fA-F]+)>\s*Tj", data)
+    shown = [
+        run
+        for array, single in shown_runs
+        for run in ([single] if single else re.findall(rb"<([0-9a-fA-F]+)>", array))
+    ]
     text = "".join(
         glyphs.get(int(run[i : i + 4], 16), "?") for run in shown for i in range(0, len(run), 4)
     )
