@@ -520,3 +520,131 @@ RETENTION_JSON = {
     "api-retention-purge": lambda w: {},
     "api-disposal-purge": lambda w: {},
 }
+
+
+# --- spot-check campaigns and scoring (S2, S3) ------------------------------------------
+# Objects: a spot check of squad 1 over September, drawn at 100%: one sample, the seizure
+# (CAMPAIGN, SAMPLE: scoring, nothing scored yet); a draft over the same period (DRAFT_CAMP:
+# its draw succeeds). NEW_CAMP: the campaign an API call makes. Campaigns are read by
+# supervisors, unit heads, leaders and system administrators; anyone else is refused (403)
+# before any campaign is looked up, so only a reader outside squad 1 (孙立) meets a 404.
+CAMPAIGN, DRAFT_CAMP, SAMPLE, NEW_CAMP = "campaign", "draft_campaign", "sample", "new_campaign"
+CAMPAIGN_READERS = POLICY_MANAGERS | HEADS | {"leader", "supervisor"}
+CAMPAIGN_MANAGERS = POLICY_MANAGERS | {"supervisor"}  # create, draw, close
+SCORERS = frozenset(["supervisor"])  # reviewers are supervisors only
+SEEN_BY |= dict.fromkeys((CAMPAIGN, DRAFT_CAMP, SAMPLE), EVERYONE - {"head2"})
+
+CAMPAIGNS = [
+    Endpoint("page-campaigns", "/supervision/campaigns/", CAMPAIGN_READERS),
+    Endpoint("page-campaign-new", "/supervision/campaigns/new", CAMPAIGN_MANAGERS),
+    Endpoint("page-campaign", "/supervision/campaigns/{campaign}/", CAMPAIGN_READERS, CAMPAIGN),
+    _post(
+        "page-campaign-draw",
+        "/supervision/campaigns/{draft}/draw",
+        CAMPAIGN_MANAGERS,
+        DRAFT_CAMP,
+        audit="supervision.draw",
+    ),
+    _post(
+        "page-campaign-recheck",
+        "/supervision/campaigns/{campaign}/recheck",
+        CAMPAIGN_READERS,
+        CAMPAIGN,
+        audit="supervision.recheck",
+    ),
+    _post(
+        "page-campaign-close",
+        "/supervision/campaigns/{campaign}/close",
+        CAMPAIGN_MANAGERS,
+        CAMPAIGN,
+        audit="supervision.close",
+    ),
+    Endpoint("page-sample", "/supervision/samples/{sample}/", CAMPAIGN_READERS, SAMPLE),
+    _post(
+        "page-sample-score",
+        "/supervision/samples/{sample}/score",
+        SCORERS,
+        SAMPLE,
+        audit="supervision.score",
+    ),
+    Endpoint("api-campaigns", "/api/v1/campaigns", CAMPAIGN_READERS),
+    Endpoint(
+        "api-campaign-create",
+        "/api/v1/campaigns",
+        CAMPAIGN_MANAGERS,
+        NEW_CAMP,
+        "supervision.create",
+        method="POST",
+        ok=201,
+    ),
+    Endpoint("api-campaign", "/api/v1/campaigns/{campaign}", CAMPAIGN_READERS, CAMPAIGN),
+    Endpoint(
+        "api-campaign-draw",
+        "/api/v1/campaigns/{draft}/draw",
+        CAMPAIGN_MANAGERS,
+        DRAFT_CAMP,
+        "supervision.draw",
+        method="POST",
+    ),
+    Endpoint(
+        "api-campaign-recheck",
+        "/api/v1/campaigns/{campaign}/recheck",
+        CAMPAIGN_READERS,
+        CAMPAIGN,
+        "supervision.recheck",
+        method="POST",
+    ),
+    Endpoint(
+        "api-campaign-close",
+        "/api/v1/campaigns/{campaign}/close",
+        CAMPAIGN_MANAGERS,
+        CAMPAIGN,
+        "supervision.close",
+        method="POST",
+    ),
+    Endpoint("api-sample", "/api/v1/samples/{sample}", CAMPAIGN_READERS, SAMPLE),
+    Endpoint(
+        "api-sample-score",
+        "/api/v1/samples/{sample}/score",
+        SCORERS,
+        SAMPLE,
+        "supervision.score",
+        method="POST",
+    ),
+]
+# tongbai's checklist, every item passed
+CAMPAIGN_CHECKLIST = [
+    "recorded_as_required",
+    "continuous",
+    "notice_and_credentials",
+    "times_match_documents",
+    "stored_in_time",
+]
+CAMPAIGN_POST = {
+    "page-campaign-draw": lambda w: {},
+    "page-campaign-recheck": lambda w: {},
+    "page-campaign-close": lambda w: {"reason": "人员调整，提前结束"},
+    "page-sample-score": lambda w: {f"item_{code}": "pass" for code in CAMPAIGN_CHECKLIST},
+}
+CAMPAIGN_JSON = {
+    "api-campaign-create": lambda w: {
+        "kind": "spot_check",
+        "title": "2026年10月音像记录抽查",
+        "period_start": "2026-10-01",
+        "period_end": "2026-10-31",
+        "units": ["T350200-01"],
+    },
+    "api-campaign-draw": lambda w: {},
+    "api-campaign-recheck": lambda w: {},
+    "api-campaign-close": lambda w: {"reason": "人员调整，提前结束"},
+    "api-sample-score": lambda w: {
+        "items": [{"code": code, "passed": True} for code in CAMPAIGN_CHECKLIST]
+    },
+}
+# target → (the audit entry's object type, the World field naming it; None: made by the act)
+CAMPAIGN_AUDITED = {
+    CAMPAIGN: ("supervision.campaign", "campaign"),
+    DRAFT_CAMP: ("supervision.campaign", "draft_campaign"),
+    SAMPLE: ("supervision.sample", "sample"),
+    NEW_CAMP: ("supervision.campaign", None),
+}

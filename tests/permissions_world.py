@@ -93,6 +93,10 @@ class World:
     submitted: int = 0  # a second list, reviewed by the archivist, waiting for the leader
     record: int = 0  # the destruction record of a third bureau recording, purged
     change: int = 0  # 周敏's pending request to shorten 杨军's recording's retention
+    # spot-check campaigns and scoring (S2, S3)
+    campaign: int = 0  # squad 1's September spot check, drawn: one sample, the seizure
+    draft_campaign: int = 0  # a draft over the same period, not drawn yet
+    sample: int = 0  # the drawn campaign's sample
 
     def ids(self, squad: str = "squad1") -> dict[str, int]:
         return {
@@ -122,6 +126,9 @@ class World:
             "submitted": self.submitted,
             "record": self.record,
             "change": self.change,
+            "campaign": self.campaign,
+            "draft": self.draft_campaign,
+            "sample": self.sample,
         }
 
 
@@ -263,6 +270,7 @@ def build_world(org, library, tmp_path) -> World:
     _build_cases(world, org)
     _build_requests(world, org)
     _build_retention(world, org)
+    _build_campaigns(world, org)
     return world
 
 
@@ -437,3 +445,30 @@ def _build_retention(world: World, org) -> None:
         purged_at=now,
     ).pk
     Recording.objects.filter(pk=gone.pk).update(purged_at=now)
+
+
+# --- spot-check campaigns and scoring (S2, S3) ------------------------------------------
+
+
+def _build_campaigns(world: World, org) -> None:
+    """The supervisor's spot check of squad 1 over September at 100%, drawn (its one sample
+    is the seizure), and a draft over the same period."""
+    from avrecords.supervision import campaigns
+
+    supervisor = world.users["supervisor"]
+
+    def made(title: str):
+        data = campaigns.CampaignInput(
+            kind="spot_check",
+            title=title,
+            period_start=dt.date(2026, 9, 1),
+            period_end=dt.date(2026, 9, 30),
+            units=[org.squad1],
+            ratio=1.0,
+        )
+        return campaigns.create_campaign(supervisor, data)
+
+    drawn = made("2026年9月音像记录抽查")
+    campaigns.draw_sample(supervisor, drawn)
+    world.campaign, world.sample = drawn.pk, drawn.samples.get().pk
+    world.draft_campaign = made("2026年9月音像记录复查").pk

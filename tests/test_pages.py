@@ -409,6 +409,19 @@ DECLARED = [
     ("get", "/api/v1/disposals/{disposal_id}", {"200", "401", "403", "404"}),
     ("post", "/api/v1/disposals/{disposal_id}/purge", {"200", "401", "403", "404", "409"}),
     ("get", "/api/v1/destruction-records", {"200", "401", "403", "422"}),
+    # spot-check campaigns and scoring (S2, S3)
+    ("get", "/api/v1/campaigns", {"200", "401", "403", "422"}),
+    ("post", "/api/v1/campaigns", {"201", "401", "403", "422"}),
+    ("get", "/api/v1/campaigns/{campaign_id}", {"200", "401", "403", "404"}),
+    ("post", "/api/v1/campaigns/{campaign_id}/draw", {"200", "401", "403", "404", "409"}),
+    ("post", "/api/v1/campaigns/{campaign_id}/recheck", {"200", "401", "403", "404", "409"}),
+    (
+        "post",
+        "/api/v1/campaigns/{campaign_id}/close",
+        {"200", "401", "403", "404", "409", "422"},
+    ),
+    ("get", "/api/v1/samples/{sample_id}", {"200", "401", "403", "404"}),
+    ("post", "/api/v1/samples/{sample_id}/score", {"200", "401", "403", "404", "409", "422"}),
 ]
 
 

@@ -36,6 +36,10 @@ from tests.permission_rules import (
     APPROVED,
     ASK,
     BATCH,
+    CAMPAIGN_AUDITED,
+    CAMPAIGN_JSON,
+    CAMPAIGN_POST,
+    CAMPAIGNS,
     CASE,
     CASE_EDITORS,
     CASE_INFO,
@@ -235,6 +239,7 @@ ENDPOINTS = [
 ENDPOINTS += EQUIPMENT
 ENDPOINTS += ISSUE6
 ENDPOINTS += RETENTION
+ENDPOINTS += CAMPAIGNS
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
 
@@ -296,8 +301,8 @@ POST_DATA = {
 }
 
 
-JSON_BODIES = {**ISSUE6_JSON, **RETENTION_JSON}
-FORM_BODIES = {**ISSUE6_POST, **RETENTION_POST}
+JSON_BODIES = {**ISSUE6_JSON, **RETENTION_JSON, **CAMPAIGN_JSON}
+FORM_BODIES = {**ISSUE6_POST, **RETENTION_POST, **CAMPAIGN_POST}
 # Objects whose POST needs no form fields.
 EMPTY_POSTS = (CASE, CLOSED, REQ, APPROVED, EXPORT, HELD, DISPOSAL, SUBMITTED)
 
@@ -416,6 +421,10 @@ def audited_object(endpoint: Endpoint, world: World) -> tuple[str, str | None]:
         ITEM: ("recordings.recording", world.due),  # the review names the recording
         RECORD: ("retention.destructionrecord", world.record),
         CHANGE: ("recordings.recording", world.recording["squad2"]),
+        **{
+            target: (kind, getattr(world, name) if name else None)
+            for target, (kind, name) in CAMPAIGN_AUDITED.items()
+        },
         None: ("", ""),  # a register export names no object
     }.get(endpoint.target, ("recordings.recording", world.recording["squad1"]))
 

@@ -95,6 +95,7 @@ def _register():
     from avrecords.policies.api import router as policies_router
     from avrecords.recordings.api import router as recordings_router
     from avrecords.retention.api import router as retention_router
+    from avrecords.supervision.api_campaigns import router as campaigns_router
 
     api.add_router("/", recordings_router)
     api.add_router("/", fixity_router)
@@ -104,6 +105,7 @@ def _register():
     api.add_router("/", access_router)
     api.add_router("/", cases_router)
     api.add_router("/", retention_router)
+    api.add_router("/", campaigns_router)
 
 
 _register()

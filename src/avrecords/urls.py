@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("avrecords.access.urls_register")),
     path("", include("avrecords.evidence.urls")),
     path("", include("avrecords.retention.urls")),
+    path("", include("avrecords.supervision.urls")),
 ]

@@ -3,11 +3,13 @@
 Pure and reproducible: the same population, ratio and seed always give the same sample.
 The sample size is ceil(ratio × N) (at least one when there is anything to draw). Strata are
 (unit, officer) — an activity with several officers belongs to its first officer's stratum —
-and every stratum gets one activity first where the size allows (every officer with
-activities is represented at least once); the rest is shared out in proportion to the strata's
-sizes (largest remainder, ties by stratum key), and within a stratum activities are drawn at
-random. If there are more strata than the size, which strata get their one is drawn at random,
-the larger strata first in chance (weighted by size, reproducibly).
+and every stratum gets at least one activity where the size allows (every officer with
+activities is represented at least once). Each stratum gets its share, ratio × its size,
+rounded down (at least one) and topped up to the sample size by largest remainder (ties by
+stratum key): within one of its share, unless so many small strata need their one that the
+larger ones must give way. Within a stratum activities are drawn at random. If there are
+more strata than the size, which strata get their one is drawn at random, the larger strata
+first in chance (weighted by size, reproducibly).
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ def sample_size(population: int, ratio: float) -> int:
     return min(population, max(1, math.ceil(ratio * population - 1e-9)))
 
 
-def _allocate(sizes: dict[Stratum, int], n: int, rng: random.Random) -> dict[Stratum, int]:
+def _allocate(
+    sizes: dict[Stratum, int], n: int, ratio: float, rng: random.Random
+) -> dict[Stratum, int]:
     keys = sorted(sizes)
     if n < len(keys):  # not every stratum can have one: weighted draw without replacement
         chosen: list[Stratum] = []
@@ -44,25 +48,26 @@ def _allocate(sizes: dict[Stratum, int], n: int, rng: random.Random) -> dict[Str
             pick = rng.choices(range(len(pool)), weights=weights)[0]
             chosen.append(pool.pop(pick))
         return {k: (1 if k in chosen else 0) for k in keys}
-    counts = {k: 1 for k in keys}
-    left = n - len(keys)
-    spare = {k: sizes[k] - 1 for k in keys}
-    total_spare = sum(spare.values())
-    if left and total_spare:
-        shares = {k: left * spare[k] / total_spare for k in keys}
-        for k in keys:
-            counts[k] += min(spare[k], math.floor(shares[k]))
-        remaining = n - sum(counts.values())
-        order = sorted(keys, key=lambda k: (-(shares[k] - math.floor(shares[k])), k))
-        while remaining > 0:
+    # Each stratum its share ratio × size rounded down, but at least one; then the sum is
+    # brought to n by largest remainder (ties by stratum key): a stratum gets its share
+    # within one, unless so many strata need their one that the larger ones must give way.
+    share = {k: ratio * sizes[k] for k in keys}
+    counts = {k: min(sizes[k], max(1, math.floor(share[k] + 1e-9))) for k in keys}
+    remaining = n - sum(counts.values())
+    if remaining > 0:
+        order = sorted(keys, key=lambda k: (-(share[k] - counts[k]), k))
+        progressed = True
+        while remaining > 0 and progressed:
             progressed = False
             for k in order:
                 if remaining and counts[k] < sizes[k]:
                     counts[k] += 1
                     remaining -= 1
                     progressed = True
-            if not progressed:
-                break
+    while remaining < 0:  # the ones given to small strata come from the most generous
+        k = min((k for k in keys if counts[k] > 1), key=lambda k: (share[k] - counts[k], k))
+        counts[k] -= 1
+        remaining += 1
     return counts
 
 
@@ -76,7 +81,7 @@ def draw(items: Iterable[Item], ratio: float, seed: int) -> list[Item]:
     strata: dict[Stratum, list[Item]] = defaultdict(list)
     for item in population:
         strata[(item.unit_id, item.officer_id)].append(item)
-    counts = _allocate({k: len(v) for k, v in strata.items()}, n, rng)
+    counts = _allocate({k: len(v) for k, v in strata.items()}, n, ratio, rng)
     picked: list[Item] = []
     for key in sorted(strata):
         if counts[key]:

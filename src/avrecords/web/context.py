@@ -13,6 +13,8 @@ from avrecords.org.scope import (
 )
 from avrecords.retention.approvals import can_read as can_read_retention
 from avrecords.retention.dashboard import awaiting_count as retention_awaiting
+from avrecords.supervision.campaigns import can_read as can_view_supervision
+from avrecords.supervision.campaigns import menu_count as supervision_count
 
 
 def roles(request):
@@ -30,4 +32,6 @@ def roles(request):
         "fixity": fixity_menu(user) if signed_in else {},
         "can_read_retention": signed_in and can_read_retention(user),
         "retention_todo": retention_awaiting(user) if signed_in else 0,
+        "can_view_supervision": signed_in and can_view_supervision(user),
+        "supervision_todo": supervision_count(user) if signed_in else 0,
     }
