@@ -522,6 +522,148 @@ RETENTION_JSON = {
 }
 
 
+# --- violations and accountability (S4, S5) -----------------------------------------------
+# Objects: the supervisor's open entry about 张伟 (VIOL: not recorded), a confirmed violation
+# of his without a decision (CONFIRMED_VIOL) and a decision pending with the leader on a third
+# (DECISION: tongbai's 批评教育). NEW_VIOL: the entry an API call makes (names no object
+# before). The register is read by supervisors, unit heads, leaders and system
+# administrators within their scope; officers, administrators and archivists do not read it
+# (its objects are 404 to them, its pages 403).
+VIOL, CONFIRMED_VIOL, DECISION, NEW_VIOL = "violation", "confirmed_violation", "decision", "new"
+VIOLATION_READERS = POLICY_MANAGERS | HEADS | {"leader", "supervisor"}
+VIOLATION_SCOPE = frozenset(["supervisor", "head1", "leader", "sysadmin", "superuser"])
+SUPERVISORS = frozenset(["supervisor"])  # enter, confirm, dismiss, propose
+LEADERS = frozenset(["leader"])  # approve or reject a decision (never a system administrator)
+SEEN_BY |= dict.fromkeys((VIOL, CONFIRMED_VIOL, DECISION), VIOLATION_SCOPE)
+
+VIOLATIONS = [
+    Endpoint("page-violations", "/supervision/violations/", VIOLATION_READERS),
+    Endpoint(
+        "page-violation-export",
+        "/supervision/violations/export.xlsx?status=open",
+        VIOLATION_READERS,
+        audit="violation.export",
+    ),
+    Endpoint("page-violation-new", "/supervision/violations/new", SUPERVISORS),
+    Endpoint("page-violation", "/supervision/violations/{violation}/", VIOLATION_READERS, VIOL),
+    _post(
+        "page-violation-confirm",
+        "/supervision/violations/{violation}/confirm",
+        SUPERVISORS,
+        VIOL,
+        audit="violation.confirm",
+    ),
+    _post(
+        "page-violation-dismiss",
+        "/supervision/violations/{violation}/dismiss",
+        SUPERVISORS,
+        VIOL,
+        audit="violation.dismiss",
+    ),
+    _post(
+        "page-violation-propose",
+        "/supervision/violations/{confirmed_violation}/decisions",
+        SUPERVISORS,
+        CONFIRMED_VIOL,
+        audit="accountability.propose",
+    ),
+    Endpoint("page-decisions", "/supervision/decisions/", VIOLATION_READERS),
+    _post(
+        "page-decision-approve",
+        "/supervision/decisions/{decision}/approve",
+        LEADERS,
+        DECISION,
+        audit="accountability.approve",
+    ),
+    _post(
+        "page-decision-reject",
+        "/supervision/decisions/{decision}/reject",
+        LEADERS,
+        DECISION,
+        audit="accountability.reject",
+    ),
+    Endpoint("api-violations", "/api/v1/violations", VIOLATION_READERS),
+    Endpoint(
+        "api-violation-create",
+        "/api/v1/violations",
+        SUPERVISORS,
+        NEW_VIOL,
+        "violation.report",
+        method="POST",
+        ok=201,
+    ),
+    Endpoint("api-violation", "/api/v1/violations/{violation}", VIOLATION_READERS, VIOL),
+    Endpoint(
+        "api-violation-confirm",
+        "/api/v1/violations/{violation}/confirm",
+        SUPERVISORS,
+        VIOL,
+        "violation.confirm",
+        method="POST",
+    ),
+    Endpoint(
+        "api-violation-dismiss",
+        "/api/v1/violations/{violation}/dismiss",
+        SUPERVISORS,
+        VIOL,
+        "violation.dismiss",
+        method="POST",
+    ),
+    Endpoint(
+        "api-violation-propose",
+        "/api/v1/violations/{confirmed_violation}/decisions",
+        SUPERVISORS,
+        CONFIRMED_VIOL,
+        "accountability.propose",
+        method="POST",
+        ok=201,
+    ),
+    Endpoint(
+        "api-decision-approve",
+        "/api/v1/decisions/{decision}/approve",
+        LEADERS,
+        DECISION,
+        "accountability.approve",
+        method="POST",
+    ),
+    Endpoint(
+        "api-decision-reject",
+        "/api/v1/decisions/{decision}/reject",
+        LEADERS,
+        DECISION,
+        "accountability.reject",
+        method="POST",
+    ),
+]
+VIOLATION_POST = {
+    "page-violation-confirm": lambda w: {"reason": "经查看记录，确未按规定记录"},
+    "page-violation-dismiss": lambda w: {"reason": "设备故障已有书面说明"},
+    "page-violation-propose": lambda w: {"decision": "criticism_education", "reason": "初次违规"},
+    "page-decision-approve": lambda w: {"comment": "同意"},
+    "page-decision-reject": lambda w: {"comment": "情节较重，应通报批评"},
+}
+VIOLATION_JSON = {
+    "api-violation-create": lambda w: {
+        "kind": "not_recorded",
+        "unit": "T350200-01",
+        "person": w.person,
+        "summary": "查封现场未开启执法记录仪",
+    },
+    "api-violation-confirm": lambda w: {"reason": "经查看记录，确未按规定记录"},
+    "api-violation-dismiss": lambda w: {"reason": "设备故障已有书面说明"},
+    "api-violation-propose": lambda w: {"decision": "criticism_education", "reason": "初次违规"},
+    "api-decision-approve": lambda w: {"comment": "同意"},
+    "api-decision-reject": lambda w: {"comment": "情节较重，应通报批评"},
+}
+# target → (the audit entry's object type, the World field naming it; None: made by the act)
+VIOLATION_AUDITED = {
+    VIOL: ("compliance.violationcandidate", "violation"),
+    NEW_VIOL: ("compliance.violationcandidate", None),
+    CONFIRMED_VIOL: ("supervision.accountability", None),
+    DECISION: ("supervision.accountability", "decision"),
+}
+
+
 # --- spot-check campaigns and scoring (S2, S3) ------------------------------------------
 # Objects: a spot check of squad 1 over September, drawn at 100%: one sample, the seizure
 # (CAMPAIGN, SAMPLE: scoring, nothing scored yet); a draft over the same period (DRAFT_CAMP:

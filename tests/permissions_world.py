@@ -93,6 +93,10 @@ class World:
     submitted: int = 0  # a second list, reviewed by the archivist, waiting for the leader
     record: int = 0  # the destruction record of a third bureau recording, purged
     change: int = 0  # 周敏's pending request to shorten 杨军's recording's retention
+    # violations and accountability (S4, S5)
+    violation: int = 0  # the supervisor's open entry about 张伟
+    confirmed_violation: int = 0  # a confirmed violation of his, no decision yet
+    decision: int = 0  # a decision on a third, pending with the leader
     # spot-check campaigns and scoring (S2, S3)
     campaign: int = 0  # squad 1's September spot check, drawn: one sample, the seizure
     draft_campaign: int = 0  # a draft over the same period, not drawn yet
@@ -126,6 +130,9 @@ class World:
             "submitted": self.submitted,
             "record": self.record,
             "change": self.change,
+            "violation": self.violation,
+            "confirmed_violation": self.confirmed_violation,
+            "decision": self.decision,
             "campaign": self.campaign,
             "draft": self.draft_campaign,
             "sample": self.sample,
@@ -270,6 +277,7 @@ def build_world(org, library, tmp_path) -> World:
     _build_cases(world, org)
     _build_requests(world, org)
     _build_retention(world, org)
+    _build_violations(world, org)
     _build_campaigns(world, org)
     return world
 
@@ -445,6 +453,36 @@ def _build_retention(world: World, org) -> None:
         purged_at=now,
     ).pk
     Recording.objects.filter(pk=gone.pk).update(purged_at=now)
+
+
+# --- violations and accountability (S4, S5) -----------------------------------------------
+
+
+def _build_violations(world: World, org) -> None:
+    """The supervisor's entries about 张伟 (tongbai): one open, one confirmed, one confirmed
+    with a decision pending with the leader."""
+    from avrecords.supervision import accountability, violations
+
+    supervisor = world.users["supervisor"]
+
+    def entry(summary: str):
+        data = violations.ViolationInput(
+            kind="not_recorded", unit=org.squad1, person=org.officer, summary=summary
+        )
+        return violations.report(supervisor, data)
+
+    def confirmed(summary: str):
+        made = entry(summary)
+        return violations.decide(supervisor, made, confirm=True, reason="经核查属实")
+
+    world.violation = entry("巡查时未开启执法记录仪").pk
+    world.confirmed_violation = confirmed("检查时中途关闭执法记录仪").pk
+    world.decision = accountability.propose(
+        supervisor,
+        confirmed("送达时未记录"),
+        decision="written_self_examination",
+        reason="再次违规",
+    ).pk
 
 
 # --- spot-check campaigns and scoring (S2, S3) ------------------------------------------

@@ -409,6 +409,31 @@ DECLARED = [
     ("get", "/api/v1/disposals/{disposal_id}", {"200", "401", "403", "404"}),
     ("post", "/api/v1/disposals/{disposal_id}/purge", {"200", "401", "403", "404", "409"}),
     ("get", "/api/v1/destruction-records", {"200", "401", "403", "422"}),
+    # violations and accountability (S4, S5)
+    ("get", "/api/v1/violations", {"200", "401", "403", "422"}),
+    ("post", "/api/v1/violations", {"201", "401", "403", "422"}),
+    ("get", "/api/v1/violations/{violation_id}", {"200", "401", "403", "404"}),
+    (
+        "post",
+        "/api/v1/violations/{violation_id}/confirm",
+        {"200", "401", "403", "404", "409", "422"},
+    ),
+    (
+        "post",
+        "/api/v1/violations/{violation_id}/dismiss",
+        {"200", "401", "403", "404", "409", "422"},
+    ),
+    (
+        "post",
+        "/api/v1/violations/{violation_id}/decisions",
+        {"201", "401", "403", "404", "409", "422"},
+    ),
+    ("post", "/api/v1/decisions/{decision_id}/approve", {"200", "401", "403", "404", "409"}),
+    (
+        "post",
+        "/api/v1/decisions/{decision_id}/reject",
+        {"200", "401", "403", "404", "409", "422"},
+    ),
     # spot-check campaigns and scoring (S2, S3)
     ("get", "/api/v1/campaigns", {"200", "401", "403", "422"}),
     ("post", "/api/v1/campaigns", {"201", "401", "403", "422"}),

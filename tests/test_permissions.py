@@ -82,6 +82,10 @@ from tests.permission_rules import (
     SUBMITTED,
     UNIT_SCOPE,
     UPLOADERS,
+    VIOLATION_AUDITED,
+    VIOLATION_JSON,
+    VIOLATION_POST,
+    VIOLATIONS,
     Endpoint,
 )
 from tests.permissions_world import (
@@ -239,6 +243,7 @@ ENDPOINTS = [
 ENDPOINTS += EQUIPMENT
 ENDPOINTS += ISSUE6
 ENDPOINTS += RETENTION
+ENDPOINTS += VIOLATIONS
 ENDPOINTS += CAMPAIGNS
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
@@ -301,8 +306,8 @@ POST_DATA = {
 }
 
 
-JSON_BODIES = {**ISSUE6_JSON, **RETENTION_JSON, **CAMPAIGN_JSON}
-FORM_BODIES = {**ISSUE6_POST, **RETENTION_POST, **CAMPAIGN_POST}
+JSON_BODIES = {**ISSUE6_JSON, **RETENTION_JSON, **VIOLATION_JSON, **CAMPAIGN_JSON}
+FORM_BODIES = {**ISSUE6_POST, **RETENTION_POST, **VIOLATION_POST, **CAMPAIGN_POST}
 # Objects whose POST needs no form fields.
 EMPTY_POSTS = (CASE, CLOSED, REQ, APPROVED, EXPORT, HELD, DISPOSAL, SUBMITTED)
 
@@ -423,7 +428,7 @@ def audited_object(endpoint: Endpoint, world: World) -> tuple[str, str | None]:
         CHANGE: ("recordings.recording", world.recording["squad2"]),
         **{
             target: (kind, getattr(world, name) if name else None)
-            for target, (kind, name) in CAMPAIGN_AUDITED.items()
+            for target, (kind, name) in (VIOLATION_AUDITED | CAMPAIGN_AUDITED).items()
         },
         None: ("", ""),  # a register export names no object
     }.get(endpoint.target, ("recordings.recording", world.recording["squad1"]))

@@ -96,6 +96,7 @@ def _register():
     from avrecords.recordings.api import router as recordings_router
     from avrecords.retention.api import router as retention_router
     from avrecords.supervision.api_campaigns import router as campaigns_router
+    from avrecords.supervision.api_violations import router as violations_router
 
     api.add_router("/", recordings_router)
     api.add_router("/", fixity_router)
@@ -106,6 +107,7 @@ def _register():
     api.add_router("/", cases_router)
     api.add_router("/", retention_router)
     api.add_router("/", campaigns_router)
+    api.add_router("/", violations_router)
 
 
 _register()

@@ -98,6 +98,9 @@ def check(data: ActivityInput) -> tuple[list[str], object]:
     for officer in data.officers:
         if officer.unit_id is None or not officer.unit.path.startswith(data.unit.path):
             errors.append(f"执法人员：{officer.display_name} 不属于 {data.unit.name} 或其下级单位")
+    from avrecords.supervision import suspensions  # S5, imported late: no import cycle
+
+    errors += suspensions.activity_refusals(data.officers, data.started_at, data.ended_at)
     return errors, kind
 
 

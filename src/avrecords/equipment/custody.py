@@ -74,7 +74,8 @@ def issue_device(
     note: str = "",
 ) -> Custody:
     """Issue a device to a person. Refused: device out, under repair, lost or retired; the
-    person inactive or being cleared to leave; a date before the device's last return."""
+    person inactive, being cleared to leave or suspended from enforcement (S5); a date
+    before the device's last return."""
     when = when or timezone.now()
     device = Device.objects.select_for_update().get(pk=device.pk)
     current = open_custody(device)
@@ -89,6 +90,10 @@ def issue_device(
         raise CustodyError(f"{holder.display_name} 的账号已停用，不能领用设备")
     if holder.clearances.filter(status="open").exists():
         raise CustodyError(f"{holder.display_name} 正在办理调离交接，不能领用设备")
+    from avrecords.supervision import suspensions  # S5, imported late: no import cycle
+
+    if (suspension := suspensions.suspended(holder, when)) is not None:
+        raise CustodyError(f"{suspensions.describe(suspension)}，不能领用设备")
     check_when(when)
     if device.purchase_date and timezone.localtime(when).date() < device.purchase_date:
         raise CustodyError(f"领用时间早于设备购置日期（{device.purchase_date:%Y-%m-%d}）")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avrecords.supervision import views_campaigns
+from avrecords.supervision import views_campaigns, views_violations
 
 app_name = "supervision"
 urlpatterns = [
@@ -23,4 +23,39 @@ urlpatterns = [
     ),
     path("supervision/samples/<int:pk>/", views_campaigns.sample_detail, name="sample"),
     path("supervision/samples/<int:pk>/score", views_campaigns.sample_score, name="sample_score"),
+    # the violation register (S4) and accountability decisions (S5)
+    path("supervision/violations/", views_violations.violation_list, name="violations"),
+    path(
+        "supervision/violations/export.xlsx",
+        views_violations.violation_export,
+        name="violation_export",
+    ),
+    path("supervision/violations/new", views_violations.violation_new, name="violation_new"),
+    path("supervision/violations/<int:pk>/", views_violations.violation_detail, name="violation"),
+    path(
+        "supervision/violations/<int:pk>/confirm",
+        views_violations.violation_confirm,
+        name="violation_confirm",
+    ),
+    path(
+        "supervision/violations/<int:pk>/dismiss",
+        views_violations.violation_dismiss,
+        name="violation_dismiss",
+    ),
+    path(
+        "supervision/violations/<int:pk>/decisions",
+        views_violations.violation_propose,
+        name="violation_propose",
+    ),
+    path("supervision/decisions/", views_violations.decision_list, name="decisions"),
+    path(
+        "supervision/decisions/<int:pk>/approve",
+        views_violations.decision_approve,
+        name="decision_approve",
+    ),
+    path(
+        "supervision/decisions/<int:pk>/reject",
+        views_violations.decision_reject,
+        name="decision_reject",
+    ),
 ]

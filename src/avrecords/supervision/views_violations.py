@@ -1,0 +1,394 @@
+"""Violation and accountability pages (S4, S5): the register with its filters and Excel
+export, a supervisor's entry, a candidate with its evidence (finding, activity, device,
+recordings) where it is confirmed or dismissed and a decision proposed, and the decisions
+with the suspensions in force, approved or rejected by the leader.
+
+Every object is found through its scoped queryset first: outside the user's scope it is 404,
+even for a POST-only action (then 405), before the permission to act (403). Rules live in
+`violations` and `accountability`; a refused step is shown on the candidate's page with
+status 400 and nothing changed."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from avrecords.compliance.activities import visible_activities
+from avrecords.compliance.models import ViolationCandidate, ViolationStatus
+from avrecords.equipment.access import visible_devices
+from avrecords.org.models import User
+from avrecords.org.scope import visible_units
+from avrecords.recordings.services import visible_recordings
+from avrecords.supervision import accountability, suspensions, violations
+from avrecords.supervision.models import Accountability, DecisionStatus
+from avrecords.supervision.violations import Incomplete, Refused
+
+CHOICES_SHOWN = 200
+NO_READ = "无权查看违规登记：仅监督人员、单位负责人、分管领导和系统管理员"
+
+
+def _ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _need(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _post_only(request) -> HttpResponseNotAllowed | None:
+    return HttpResponseNotAllowed(["POST"]) if request.method != "POST" else None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(str(value).strip()) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _candidate(request, pk: int) -> ViolationCandidate:
+    found = violations.visible_candidates(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("违规线索不存在或不在您的权限范围内")
+    return found
+
+
+def _decision(request, pk: int) -> Accountability:
+    found = accountability.visible_decisions(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("处理决定不存在或不在您的权限范围内")
+    return found
+
+
+# --- the register ------------------------------------------------------------------------
+
+
+@login_required
+def violation_list(request):
+    user = request.user
+    _need(violations.can_read(user), NO_READ)
+    f = violations.read_filter(request.GET)
+    qs = violations.search(user, f)
+    page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "supervision/violations.html",
+        {
+            "nav": "supervision",
+            "page": page,
+            "filters": request.GET,
+            "errors": f.errors,
+            "query": query.urlencode(),
+            "statuses": ViolationStatus.choices,
+            "kinds": sorted(violations.all_kind_names().items(), key=lambda kv: kv[1]),
+            "sources": violations.SOURCES.items(),
+            "units": [(u.pk, "　" * u.depth + u.name) for u in visible_units(user)],
+            "open_count": violations.visible_candidates(user)
+            .filter(status=ViolationStatus.OPEN)
+            .count(),
+            "can_enter": violations.can_enter(user),
+        },
+        status=400 if f.errors and not request.headers.get("HX-Request") else 200,
+    )
+
+
+@login_required
+def violation_export(request):
+    user = request.user
+    _need(violations.can_read(user), NO_READ)
+    f = violations.read_filter(request.GET)
+    if f.errors:
+        for error in f.errors:
+            messages.error(request, error)
+        return redirect("supervision:violations")
+    try:
+        content = violations.export_xlsx(user, f, ip=_ip(request))
+    except Refused as exc:
+        messages.error(request, str(exc))
+        return redirect("supervision:violations")
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = f"违规登记簿-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# --- entering one ------------------------------------------------------------------------
+
+
+def _people(user):
+    return (
+        User.objects.filter(unit__in=visible_units(user), is_active=True)
+        .exclude(pk=user.pk)
+        .select_related("unit")
+        .order_by("unit__path", "full_name", "username")
+    )
+
+
+def _form(request, values, errors=(), status=200):
+    user = request.user
+    unit = visible_units(user).filter(pk=_int(values.get("unit")) or 0).first()
+    return render(
+        request,
+        "supervision/violation_new.html",
+        {
+            "nav": "supervision",
+            "values": values,
+            "errors": errors,
+            "kinds": violations.kinds_for(unit) if unit else violations.kinds_for(user.unit),
+            "units": [(u.pk, "　" * u.depth + u.name) for u in visible_units(user)],
+            "people": _people(user)[:500],
+            "activities": visible_activities(user)
+            .select_related("unit")
+            .order_by("-started_at", "-pk")[:CHOICES_SHOWN],
+            "devices": visible_devices(user).order_by("serial")[:CHOICES_SHOWN],
+        },
+        status=status,
+    )
+
+
+def _read(user, post) -> tuple[violations.ViolationInput, list[str]]:
+    """The posted entry → (input, what could not be read); the service checks the rest."""
+    errors, skip = [], set()
+    unit = person = activity = device = None
+    if raw := post.get("unit"):
+        unit = visible_units(user).filter(pk=_int(raw) or 0).first()
+        if unit is None:
+            errors.append("单位不存在或不在您的监督范围内")
+            skip.add(violations.NO_UNIT)
+    if raw := post.get("person"):
+        person = _people(user).filter(pk=_int(raw) or 0).first()
+        if person is None:
+            errors.append("人员不存在或不在您的监督范围内")
+            skip.add(violations.NO_PERSON)
+    if raw := post.get("activity"):
+        activity = visible_activities(user).filter(pk=_int(raw) or 0).first()
+        if activity is None:
+            errors.append("执法活动不存在或不在您的权限范围内")
+    if raw := post.get("device"):
+        device = visible_devices(user).filter(pk=_int(raw) or 0).first()
+        if device is None:
+            errors.append("设备不存在或不在您的权限范围内")
+    tokens = [t for t in re.split(r"[\s,，、;；]+", post.get("recordings") or "") if t]
+    ids = [int(t) for t in tokens if t.isdigit()]
+    if bad := [t for t in tokens if not t.isdigit()]:
+        errors.append(f"无法识别的记录编号：{'、'.join(bad)}")
+    found = list(visible_recordings(user).filter(pk__in=ids))
+    if missing := sorted(set(ids) - {r.pk for r in found}):
+        errors.append("音像记录不存在或不在您的权限范围内：" + "、".join(map(str, missing)))
+    data = violations.ViolationInput(
+        kind=post.get("kind") or "",
+        unit=unit,
+        person=person,
+        summary=post.get("summary") or "",
+        activity=activity,
+        device=device,
+        recordings=tuple(found),
+    )
+    return data, errors + [e for e in violations.check(user, data) if e not in skip]
+
+
+@login_required
+def violation_new(request):
+    user = request.user
+    _need(violations.can_enter(user), "无权登记违规行为：须由监督人员办理")
+    if request.method != "POST":
+        values = request.GET.copy()
+        values.setdefault("unit", str(user.unit_id or ""))
+        return _form(request, values)
+    data, errors = _read(user, request.POST)
+    if not errors:
+        try:
+            candidate = violations.report(user, data, ip=_ip(request))
+        except Refused as exc:
+            errors = exc.errors if isinstance(exc, Incomplete) else [str(exc)]
+        else:
+            messages.success(request, f"已登记违规行为：{candidate.kind_name}")
+            return redirect("supervision:violation", pk=candidate.pk)
+    return _form(request, request.POST, errors, status=400)
+
+
+# --- a candidate -------------------------------------------------------------------------
+
+
+def _kind_note(candidate: ViolationCandidate) -> str:
+    if candidate.cite:
+        return ""
+    kind = next((k for k in violations.kinds_for(candidate.unit) if k.code == candidate.kind), None)
+    return kind.note if kind else ""
+
+
+def _detail(request, candidate: ViolationCandidate, *, errors=(), status=200):
+    user = request.user
+    ids = list(candidate.recordings.values_list("pk", flat=True))
+    shown = visible_recordings(user).filter(pk__in=ids).order_by("started_at", "pk")
+    decisions = list(candidate.decisions.select_related("person", "proposed_by", "decided_by"))
+    for d in decisions:
+        d.can_decide = d.status == DecisionStatus.PENDING and not (
+            accountability.approver_refusal(user, d)
+        )
+    activity = candidate.activity
+    return render(
+        request,
+        "supervision/violation.html",
+        {
+            "nav": "supervision",
+            "c": candidate,
+            "kind_note": _kind_note(candidate),
+            "activity": activity
+            if activity and visible_activities(user).filter(pk=activity.pk).exists()
+            else None,
+            "recordings": shown,
+            "hidden": len(ids) - shown.count(),
+            "decisions": decisions,
+            "can_decide": candidate.status == ViolationStatus.OPEN
+            and violations.may_decide(user, candidate),
+            "decide_refusal": violations.decider_refusal(user, candidate),
+            "can_propose": accountability.can_propose(user, candidate),
+            "options": accountability.choices(candidate.unit),
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+@login_required
+def violation_detail(request, pk: int):
+    return _detail(request, _candidate(request, pk))  # empty scope for non-readers: 404
+
+
+def _step(request, candidate: ViolationCandidate, act):
+    """Run a refusable step: done → back to the candidate; refused → its page with 400."""
+    try:
+        done = act()
+    except Refused as exc:
+        candidate.refresh_from_db()
+        errors = exc.errors if isinstance(exc, Incomplete) else [str(exc)]
+        return _detail(request, candidate, errors=errors, status=400)
+    messages.success(request, done)
+    return redirect("supervision:violation", pk=candidate.pk)
+
+
+def _decide(request, pk: int, confirm: bool):
+    candidate = _candidate(request, pk)
+    if refused := _post_only(request):
+        return refused
+    _need(
+        violations.may_decide(request.user, candidate),
+        violations.decider_refusal(request.user, candidate),
+    )
+
+    def act():
+        violations.decide(
+            request.user,
+            candidate,
+            confirm=confirm,
+            reason=request.POST.get("reason", ""),
+            ip=_ip(request),
+        )
+        return "已认定为违规" if confirm else "已排除该违规线索"
+
+    return _step(request, candidate, act)
+
+
+@login_required
+def violation_confirm(request, pk: int):
+    return _decide(request, pk, True)
+
+
+@login_required
+def violation_dismiss(request, pk: int):
+    return _decide(request, pk, False)
+
+
+@login_required
+def violation_propose(request, pk: int):
+    candidate = _candidate(request, pk)
+    if refused := _post_only(request):
+        return refused
+    refusal = accountability.proposer_refusal(request.user, candidate)
+    _need(not refusal, refusal)
+
+    def act():
+        made = accountability.propose(
+            request.user,
+            candidate,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+            ip=_ip(request),
+        )
+        return f"已提出处理意见：{made.decision_name}，等待分管领导批准"
+
+    return _step(request, candidate, act)
+
+
+# --- decisions ---------------------------------------------------------------------------
+
+
+@login_required
+def decision_list(request):
+    user = request.user
+    _need(violations.can_read(user), NO_READ)
+    qs = accountability.visible_decisions(user)
+    status = request.GET.get("status", "")
+    if status in DecisionStatus.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
+    in_force = accountability.visible_decisions(user).filter(
+        pk__in=suspensions.in_force().values("pk")
+    )
+    return render(
+        request,
+        "supervision/accountability_list.html",
+        {
+            "nav": "supervision",
+            "page": page,
+            "status": status,
+            "statuses": DecisionStatus.choices,
+            "in_force": in_force.order_by("suspended_until", "pk"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _approval(request, pk: int, approve: bool):
+    decision = _decision(request, pk)
+    if refused := _post_only(request):
+        return refused
+    refusal = accountability.approver_refusal(request.user, decision)
+    _need(not refusal, refusal)
+
+    def act():
+        comment = request.POST.get("comment", "")
+        if approve:
+            done = accountability.approve(request.user, decision, comment=comment, ip=_ip(request))
+            if done.suspended_until:
+                return f"已批准：{suspensions.describe(done)}"
+            return f"已批准处理决定：{done.decision_name}"
+        accountability.reject(request.user, decision, comment=comment, ip=_ip(request))
+        return "已不批准该处理意见，可重新提出"
+
+    return _step(request, decision.violation, act)
+
+
+@login_required
+def decision_approve(request, pk: int):
+    return _approval(request, pk, True)
+
+
+@login_required
+def decision_reject(request, pk: int):
+    return _approval(request, pk, False)
