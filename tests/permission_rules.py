@@ -664,6 +664,61 @@ VIOLATION_AUDITED = {
 }
 
 
+# --- quality scores, the 执法质量考评 report and online review (S1, S2) ----------------------
+# Objects: the squad-1 seizure (REVIEW_ACT: its review page; COMPLAINT: a complaint against it
+# places a legal hold, kind 投诉, gathering its recordings — it has none). Supervisors, unit
+# heads, leaders and system administrators review within their scope; a complaint is a hold,
+# placed only by the unit roles (never a system administrator).
+REVIEW_ACT, COMPLAINT = "review_activity", "complaint"
+REVIEWERS = POLICY_MANAGERS | HEADS | {"leader", "supervisor"}
+COMPLAINERS = HEADS | {"leader", "supervisor"}
+SEEN_BY |= dict.fromkeys((REVIEW_ACT, COMPLAINT), RECORDING_SCOPE["squad1"])
+
+QUALITY_REVIEW = [
+    Endpoint("page-supervision", "/supervision/", REVIEWERS),
+    Endpoint(
+        "page-supervision-report-xlsx",
+        "/supervision/report.xlsx",
+        REVIEWERS,
+        audit="supervision.report_export",
+    ),
+    Endpoint(
+        "page-supervision-report-pdf",
+        "/supervision/report.pdf",
+        REVIEWERS,
+        audit="supervision.report_export",
+    ),
+    Endpoint("page-review-list", "/supervision/review/", REVIEWERS),
+    Endpoint(
+        "page-review",
+        "/supervision/review/{act}/",
+        REVIEWERS,
+        REVIEW_ACT,
+        "supervision.review_view",
+    ),
+    _post(
+        "page-review-complaint",
+        "/supervision/review/{act}/complaint",
+        COMPLAINERS,
+        COMPLAINT,
+        audit="retention.hold",
+    ),
+    Endpoint("api-supervision-quality", "/api/v1/supervision/quality?by=officer", REVIEWERS),
+    Endpoint("api-review-activities", "/api/v1/supervision/review/activities", REVIEWERS),
+]
+QUALITY_REVIEW_POST = {
+    "page-review-complaint": lambda w: {
+        "reason": "当事人投诉查封现场执法态度",
+        "reference": "投诉〔2026〕9号",
+    },
+}
+# target → (the audit entry's object type, the World field naming it; None: made by the act)
+QUALITY_REVIEW_AUDITED = {
+    REVIEW_ACT: ("compliance.activity", "activity"),
+    COMPLAINT: ("retention.legalhold", None),
+}
+
+
 # --- spot-check campaigns and scoring (S2, S3) ------------------------------------------
 # Objects: a spot check of squad 1 over September, drawn at 100%: one sample, the seizure
 # (CAMPAIGN, SAMPLE: scoring, nothing scored yet); a draft over the same period (DRAFT_CAMP:

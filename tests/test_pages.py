@@ -409,6 +409,9 @@ DECLARED = [
     ("get", "/api/v1/disposals/{disposal_id}", {"200", "401", "403", "404"}),
     ("post", "/api/v1/disposals/{disposal_id}/purge", {"200", "401", "403", "404", "409"}),
     ("get", "/api/v1/destruction-records", {"200", "401", "403", "422"}),
+    # quality scores and online review (S1, S2)
+    ("get", "/api/v1/supervision/quality", {"200", "401", "403", "422"}),
+    ("get", "/api/v1/supervision/review/activities", {"200", "401", "403", "422"}),
     # violations and accountability (S4, S5)
     ("get", "/api/v1/violations", {"200", "401", "403", "422"}),
     ("post", "/api/v1/violations", {"201", "401", "403", "422"}),

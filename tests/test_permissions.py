@@ -70,6 +70,9 @@ from tests.permission_rules import (
     MDEV,
     PLAYERS,
     POLICY_MANAGERS,
+    QUALITY_REVIEW,
+    QUALITY_REVIEW_AUDITED,
+    QUALITY_REVIEW_POST,
     REC,
     RECORD,
     RECORDING_SCOPE,
@@ -244,6 +247,7 @@ ENDPOINTS += EQUIPMENT
 ENDPOINTS += ISSUE6
 ENDPOINTS += RETENTION
 ENDPOINTS += VIOLATIONS
+ENDPOINTS += QUALITY_REVIEW
 ENDPOINTS += CAMPAIGNS
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
@@ -307,7 +311,13 @@ POST_DATA = {
 
 
 JSON_BODIES = {**ISSUE6_JSON, **RETENTION_JSON, **VIOLATION_JSON, **CAMPAIGN_JSON}
-FORM_BODIES = {**ISSUE6_POST, **RETENTION_POST, **VIOLATION_POST, **CAMPAIGN_POST}
+FORM_BODIES = {
+    **ISSUE6_POST,
+    **RETENTION_POST,
+    **VIOLATION_POST,
+    **QUALITY_REVIEW_POST,
+    **CAMPAIGN_POST,
+}
 # Objects whose POST needs no form fields.
 EMPTY_POSTS = (CASE, CLOSED, REQ, APPROVED, EXPORT, HELD, DISPOSAL, SUBMITTED)
 
@@ -428,7 +438,9 @@ def audited_object(endpoint: Endpoint, world: World) -> tuple[str, str | None]:
         CHANGE: ("recordings.recording", world.recording["squad2"]),
         **{
             target: (kind, getattr(world, name) if name else None)
-            for target, (kind, name) in (VIOLATION_AUDITED | CAMPAIGN_AUDITED).items()
+            for target, (kind, name) in (
+                VIOLATION_AUDITED | QUALITY_REVIEW_AUDITED | CAMPAIGN_AUDITED
+            ).items()
         },
         None: ("", ""),  # a register export names no object
     }.get(endpoint.target, ("recordings.recording", world.recording["squad1"]))

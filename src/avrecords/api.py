@@ -96,6 +96,7 @@ def _register():
     from avrecords.recordings.api import router as recordings_router
     from avrecords.retention.api import router as retention_router
     from avrecords.supervision.api_campaigns import router as campaigns_router
+    from avrecords.supervision.api_quality import router as quality_router
     from avrecords.supervision.api_violations import router as violations_router
 
     api.add_router("/", recordings_router)
@@ -107,6 +108,7 @@ def _register():
     api.add_router("/", cases_router)
     api.add_router("/", retention_router)
     api.add_router("/", campaigns_router)
+    api.add_router("/", quality_router)
     api.add_router("/", violations_router)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avrecords.supervision import views_campaigns, views_violations
+from avrecords.supervision import views_campaigns, views_quality, views_review, views_violations
 
 app_name = "supervision"
 urlpatterns = [
@@ -23,6 +23,17 @@ urlpatterns = [
     ),
     path("supervision/samples/<int:pk>/", views_campaigns.sample_detail, name="sample"),
     path("supervision/samples/<int:pk>/score", views_campaigns.sample_score, name="sample_score"),
+    # the dashboard, quality scores and the 执法质量考评 report (S2); online review (S1)
+    path("supervision/", views_quality.dashboard, name="dashboard"),
+    path("supervision/report.xlsx", views_quality.report_xlsx, name="report_xlsx"),
+    path("supervision/report.pdf", views_quality.report_pdf, name="report_pdf"),
+    path("supervision/review/", views_review.review_list, name="review_list"),
+    path("supervision/review/<int:activity_id>/", views_review.review_detail, name="review"),
+    path(
+        "supervision/review/<int:activity_id>/complaint",
+        views_review.complaint,
+        name="complaint",
+    ),
     # the violation register (S4) and accountability decisions (S5)
     path("supervision/violations/", views_violations.violation_list, name="violations"),
     path(
