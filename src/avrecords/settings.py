@@ -21,6 +21,9 @@ SECRET_KEY = secret_key(AVRECORDS_HOME)
 DEBUG = env_bool("AVRECORDS_DEBUG", False)
 ALLOWED_HOSTS = env_list("AVRECORDS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("AVRECORDS_CSRF_TRUSTED_ORIGINS", [])
+# The reverse proxy in front of `avrecords serve`: the client's address and scheme are then
+# taken from its X-Forwarded-For / X-Forwarded-Proto (issue 15 rows 5, 9, 13; `avrecords serve`)
+AVRECORDS_TRUSTED_PROXY = env_str("AVRECORDS_TRUSTED_PROXY", "")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -50,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "avrecords.web.body_limits.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "avrecords.web.middleware.DatabaseUnavailableMiddleware",
@@ -128,6 +132,8 @@ AVRECORDS_STORE_PATH = Path(env_str("AVRECORDS_STORE_PATH", str(AVRECORDS_HOME /
 AVRECORDS_DERIVED_PATH = Path(env_str("AVRECORDS_DERIVED_PATH", str(AVRECORDS_HOME / "derived")))
 AVRECORDS_EXPORT_PATH = Path(env_str("AVRECORDS_EXPORT_PATH", str(AVRECORDS_HOME / "exports")))
 AVRECORDS_UPLOAD_MAX_BYTES = env_int("AVRECORDS_UPLOAD_MAX_BYTES", 8 * 1024**3, minimum=1)
+# Every other path: forms, JSON, the small imports (issue 15 row 9; web/body_limits.py)
+AVRECORDS_REQUEST_MAX_BYTES = env_int("AVRECORDS_REQUEST_MAX_BYTES", 10 * 1024**2, minimum=65536)
 AVRECORDS_COPY_CHUNK_BYTES = env_int("AVRECORDS_COPY_CHUNK_BYTES", 4 * 1024**2, minimum=65536)
 AVRECORDS_FILENAME_PATTERNS = env_patterns(
     "AVRECORDS_FILENAME_PATTERNS", {"serial", "officer", "ts"}

@@ -1,0 +1,131 @@
+"""Small request bodies everywhere except the recording upload (issue 15, row 9).
+
+Only `POST /api/v1/recordings/uploads` takes large bodies (up to AVRECORDS_UPLOAD_MAX_BYTES);
+every other path is limited to AVRECORDS_REQUEST_MAX_BYTES (forms, JSON, the small xlsx and
+YAML imports). The limit is enforced twice, before any body is read:
+
+- in `avrecords serve`: waitress reads the whole body before the application sees it, so its
+  parser is given the limit of the path as soon as the request line is parsed. A declared
+  Content-Length over it is answered 413 at once, without reading the body; a chunked body
+  is cut off with 413 when it grows past it;
+- in the application (`BodyLimitMiddleware`, first in MIDDLEWARE) for any other WSGI server:
+  a Content-Length over the limit is answered 413 before anything reads the body. A body
+  without Content-Length is never read by Django at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import BaseWSGIServer, create_server
+from waitress.utilities import RequestEntityTooLarge
+
+from avrecords.recordings.uploads import MULTIPART_OVERHEAD_BYTES, UPLOAD_PATH
+
+API_PREFIX = "/api/"
+
+
+def body_limit_bytes(path: str) -> int:
+    """The largest body accepted on this path."""
+    if path == UPLOAD_PATH:
+        return settings.AVRECORDS_UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
+    return settings.AVRECORDS_REQUEST_MAX_BYTES
+
+
+def largest_body_bytes() -> int:
+    return max(body_limit_bytes(UPLOAD_PATH), settings.AVRECORDS_REQUEST_MAX_BYTES)
+
+
+def too_large_message(limit_bytes: int) -> str:
+    if limit_bytes >= 1024**2:
+        size = f"{limit_bytes / 1024**2:.0f} MB"
+    else:
+        size = f"{max(1, limit_bytes // 1024)} KB"
+    return f"请求内容过大（超过 {size}），已拒绝"
+
+
+class BodyLimitMiddleware:
+    """Answers 413 to a declared body over the path's limit, before anything reads it."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body it cannot size
+        limit = body_limit_bytes(request.path)
+        if length > limit:
+            return too_large_response(request.path, limit)
+        return self.get_response(request)
+
+
+def too_large_response(path: str, limit_bytes: int) -> HttpResponse:
+    message = too_large_message(limit_bytes)
+    if path.startswith(API_PREFIX):
+        response = JsonResponse(
+            {"detail": message}, status=413, json_dumps_params={"ensure_ascii": False}
+        )
+    else:
+        response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+    response["Connection"] = "close"
+    return response
+
+
+# --- waitress (`avrecords serve`) -----------------------------------------------------------
+
+
+class BodyTooLarge(RequestEntityTooLarge):
+    """waitress's 413, in Chinese (JSON under /api/ like every API error)."""
+
+    def __init__(self, path: str, limit_bytes: int) -> None:
+        super().__init__(too_large_message(limit_bytes))
+        self.api = path.startswith(API_PREFIX)
+
+    def to_response(self, ident=None):
+        status = f"{self.code} {self.reason}"
+        if self.api:
+            body = json.dumps({"detail": self.body}, ensure_ascii=False).encode()
+            return status, [("Content-Type", "application/json; charset=utf-8")], body
+        return status, [("Content-Type", "text/plain; charset=utf-8")], self.body.encode()
+
+
+class BodyLimitParser(HTTPRequestParser):
+    """Applies the limit of the request's path once its request line is known."""
+
+    limit_bytes: int | None = None
+
+    def parse_header(self, header_plus):
+        super().parse_header(header_plus)
+        self.limit_bytes = body_limit_bytes(self.path)
+        # waitress refuses a body of max_request_body_size bytes or more, we one over the limit.
+        if self.adj.max_request_body_size != self.limit_bytes + 1:
+            self.adj = copy.copy(self.adj)
+            self.adj.max_request_body_size = self.limit_bytes + 1
+
+    def received(self, data):
+        consumed = super().received(data)
+        if type(self.error) is RequestEntityTooLarge and self.limit_bytes is not None:
+            self.error = BodyTooLarge(self.path, self.limit_bytes)
+        return consumed
+
+
+class BodyLimitChannel(HTTPChannel):
+    parser_class = BodyLimitParser
+
+
+def make_server(application, **adjustments):
+    """A waitress server whose connections apply the body limits above."""
+    socket_map: dict = {}
+    adjustments.setdefault("max_request_body_size", largest_body_bytes() + 1)
+    server = create_server(application, map=socket_map, **adjustments)
+    for dispatcher in {server, *socket_map.values()}:
+        if isinstance(dispatcher, BaseWSGIServer):
+            dispatcher.channel_class = BodyLimitChannel
+    return server
