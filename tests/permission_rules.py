@@ -845,3 +845,15 @@ CAMPAIGN_AUDITED = {
     SAMPLE: ("supervision.sample", "sample"),
     NEW_CAMP: ("supervision.campaign", None),
 }
+
+
+# --- one's own account and sign-in locks (issue 15, rows 5 and 13) -------------------------
+# Everyone changes his own password; system administrators see and lift sign-in locks. An
+# unlock naming nothing is refused with a message (302) and records nothing; the act itself
+# and its audit entry are tested in tests/test_login_security.py.
+UNLOCKERS = frozenset(["sysadmin", "superuser"])
+ACCOUNTS = [
+    Endpoint("page-password-change", "/account/password/", EVERYONE),
+    Endpoint("page-lockouts", "/account/lockouts/", UNLOCKERS),
+    Endpoint("page-lockouts-unlock", "/account/lockouts/unlock", UNLOCKERS, method="POST", ok=302),
+]

@@ -28,6 +28,7 @@ from avrecords.recordings.models import Recording
 from tests import media as m
 from tests.conftest import PASSWORD, client_for
 from tests.permission_rules import (
+    ACCOUNTS,
     ACKNOWLEDGERS,
     ACT,
     ACTIVITY_RECORDERS,
@@ -249,6 +250,7 @@ ENDPOINTS += RETENTION
 ENDPOINTS += VIOLATIONS
 ENDPOINTS += QUALITY_REVIEW
 ENDPOINTS += CAMPAIGNS
+ENDPOINTS += ACCOUNTS
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
 

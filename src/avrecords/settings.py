@@ -1,5 +1,6 @@
 """Django settings; every knob is an environment variable listed in docs/configuration.md."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    "axes",
     "django_tasks",
     "huey.contrib.djhuey",
     "avrecords.audit",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last: turns a refused sign-in of a locked account or address into the lockout answer
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "avrecords.urls"
@@ -109,6 +113,25 @@ AUTH_USER_MODEL = "org.User"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
+
+# --- Sign-in throttling (issue 15 row 5; web/login_throttle.py, docs/configuration.md) ---
+AUTHENTICATION_BACKENDS = ["avrecords.web.login_throttle.LoginBackend"]
+AVRECORDS_LOGIN_FAILURE_LIMIT = env_int("AVRECORDS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AVRECORDS_LOGIN_ADDRESS_FAILURE_LIMIT = env_int(
+    "AVRECORDS_LOGIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1
+)
+AVRECORDS_LOGIN_LOCKOUT_MINUTES = env_int("AVRECORDS_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_ENABLED = True
+AXES_HANDLER = "avrecords.web.login_throttle.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each alone: per account, per address
+AXES_FAILURE_LIMIT = AVRECORDS_LOGIN_FAILURE_LIMIT  # the address limit: LoginAttemptHandler
+AXES_COOLOFF_TIME = timedelta(minutes=AVRECORDS_LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_CALLABLE = "avrecords.web.login_throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # the account's failures only (LoginAttemptHandler)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused, not counted, while locked
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins and sign-outs are in the audit log
+AXES_ENABLE_ADMIN = False  # locks are lifted on /account/lockouts/, audited
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = env_str("AVRECORDS_TIME_ZONE", "Asia/Shanghai")

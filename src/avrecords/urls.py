@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("avrecords.web.urls")),
     path("", include("avrecords.recordings.urls")),
     path("", include("avrecords.fixity.urls")),
     path("", include("avrecords.policies.urls")),

@@ -15,6 +15,7 @@ from avrecords.retention.approvals import can_read as can_read_retention
 from avrecords.retention.dashboard import awaiting_count as retention_awaiting
 from avrecords.supervision.campaigns import can_read as can_view_supervision
 from avrecords.supervision.campaigns import menu_count as supervision_count
+from avrecords.web.login_throttle import can_unlock
 
 
 def roles(request):
@@ -34,4 +35,5 @@ def roles(request):
         "retention_todo": retention_awaiting(user) if signed_in else 0,
         "can_view_supervision": signed_in and can_view_supervision(user),
         "supervision_todo": supervision_count(user) if signed_in else 0,
+        "can_unlock_logins": signed_in and can_unlock(user),
     }
