@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -21,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError
 
 from avrecords.audit.models import AuditEntry
 from avrecords.jobs import services as jobs
@@ -29,10 +28,8 @@ from avrecords.lib.storage.base import (
     RetentionError,
     StoreIntegrityError,
     StoreNotReady,
-    StoreUnavailableError,
 )
 from avrecords.lib.storage.s3 import S3Store
-from avrecords.lib.storage.s3_io import Retrier
 from avrecords.recordings.ingest import STORE_DOWN_MESSAGE, STORE_DOWN_REASON, ingest_directory
 from avrecords.recordings.models import IngestBatch, IngestSource, QuarantinedFile, Recording
 from tests import media as m
@@ -331,45 +328,6 @@ def test_an_aborted_put_and_a_stale_upload_leave_nothing_behind(store, s3_server
     assert store.cleanup_incomplete(older_than_seconds=0) == 1
     assert _leftovers(s3, store.bucket) == ([], [])
     assert dead["UploadId"]
-
-
-def test_transient_failures_are_retried_with_growing_backoff():
-    sleeps: list[float] = []
-    retrier = Retrier(attempts=4, backoff_seconds=0.1, sleep=sleeps.append)
-    failures = iter([EndpointConnectionError(endpoint_url="x")] * 2)
-
-    def flaky():
-        for exc in failures:
-            raise exc
-        return "ok"
-
-    assert retrier.call("put", flaky) == "ok"
-    assert len(sleeps) == 2 and 0.07 < sleeps[0] < 0.13 and 0.15 < sleeps[1] < 0.25
-    denied = ClientError({"Error": {"Code": "AccessDenied"}}, "PutObject")
-    with pytest.raises(ClientError):
-        retrier.call("put", lambda: (_ for _ in ()).throw(denied))
-    assert len(sleeps) == 2  # a refusal is not retried
-    down = Retrier(attempts=3, backoff_seconds=0, sleep=sleeps.append)
-    with pytest.raises(StoreUnavailableError):
-        down.call("put", lambda: (_ for _ in ()).throw(EndpointConnectionError(endpoint_url="x")))
-
-
-def test_a_store_that_stops_answering_fails_the_put_after_its_retries():
-    with socket.socket() as hole:  # accepts connections, never answers
-        hole.bind(("127.0.0.1", 0))
-        hole.listen(16)
-        store = S3Store(
-            bucket="nobody",
-            endpoint=f"http://127.0.0.1:{hole.getsockname()[1]}",
-            access_key=ACCESS_KEY,
-            secret_key=SECRET_KEY,
-            attempts=2,
-            backoff_seconds=0.01,
-            timeout_seconds=1,
-        )
-        with pytest.raises(StoreUnavailableError, match=r"after 2 attempt\(s\)") as failed:
-            store.put(io.BytesIO(b"x" * 1000))
-        assert "timeout" in str(failed.value).lower()  # the read timed out; it did not hang
 
 
 def test_verify_ready_accepts_only_an_object_lock_bucket(store, s3_server):

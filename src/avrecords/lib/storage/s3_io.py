@@ -119,8 +119,9 @@ class Retrier:
         self.sleep = sleep
 
     def delay(self, attempt: int) -> float:
-        base = min(self.backoff_seconds * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
-        return base * random.uniform(0.75, 1.25)
+        """Seconds to wait after failed attempt ``attempt``: doubling, ±25 % jitter, capped."""
+        base = self.backoff_seconds * 2 ** min(attempt - 1, 32)  # no float overflow
+        return min(base * random.uniform(0.75, 1.25), MAX_BACKOFF_SECONDS)
 
     def call(self, what: str, fn: Callable, *args, **kwargs):
         for attempt in range(1, self.attempts + 1):
@@ -135,13 +136,14 @@ class Retrier:
                         f"{error_code(exc)}: {exc}"
                     ) from exc
                 delay = self.delay(attempt)
+                # In milliseconds: a short test back-off logged as "0.0s" read as no pause.
                 log.warning(
-                    "%s failed (%s); retry %d of %d in %.1fs",
+                    "%s failed (%s); retry %d of %d in %d ms",
                     what,
                     error_code(exc),
                     attempt,
                     self.attempts - 1,
-                    delay,
+                    round(delay * 1000),
                 )
                 self.sleep(delay)
         raise AssertionError("unreachable")
