@@ -127,7 +127,7 @@ def test_an_unusable_file_is_refused_whole(org, name, content, message):
 
 
 def test_more_than_the_row_limit_is_refused(org, monkeypatch):
-    monkeypatch.setattr("avrecords.compliance.imports.MAX_ROWS", 2)
+    monkeypatch.setattr("avrecords.equipment.ledger_io.MAX_ROWS", 2)
     rows = "产品序号,设备类型,所属单位代码\n" + "3501301,执法记录仪,T350200-01\n" * 3
     with pytest.raises(ImportRefused, match="一次最多导入 2 行"):
         import_file(org.admin, "a.csv", rows.encode())

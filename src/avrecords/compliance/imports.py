@@ -8,9 +8,7 @@ harmless). Times are Beijing local time unless they carry an offset.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -20,11 +18,13 @@ from django.db import transaction
 from avrecords.audit.services import record
 from avrecords.compliance import activities as acts
 from avrecords.compliance.models import Activity, ActivitySource
+from avrecords.lib import sheets
 from avrecords.org.models import Unit, User
 from avrecords.policies.services import profile_for_unit
 
 MAX_ROWS = 5000
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = sheets.MAX_FILE_BYTES
+ImportRefused = sheets.SheetRefused  # the file as a whole is refused; nothing imported
 COLUMNS = {  # header → field; * = required
     "单位代码": "unit",
     "活动类型": "kind",
@@ -48,10 +48,6 @@ REQUIRED = ["单位代码", "活动类型", "开始时间", "结束时间", "执
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 YES = {"是", "有", "y", "yes", "true", "1"}
 NO = {"", "否", "无", "n", "no", "false", "0"}
-
-
-class ImportRefused(ValueError):
-    """The file as a whole cannot be read (format, size, columns); nothing was imported."""
 
 
 @dataclass
@@ -85,56 +81,10 @@ def parse_time(value) -> dt.datetime | None:
     return moment
 
 
-def read_table(name: str, data: bytes, required=REQUIRED) -> list[dict[str, str]]:
-    """Rows (header → cell) of the first sheet of an .xlsx, or of a CSV (UTF-8 or GB18030);
-    refused unless every `required` column is in the header row."""
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportRefused(f"文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB）")
-    if name.lower().endswith(".xlsx"):
-        rows = _xlsx_rows(data)
-    elif name.lower().endswith(".csv"):
-        rows = _csv_rows(data)
-    else:
-        raise ImportRefused("只支持 .xlsx 或 .csv 文件")
-    if not rows:
-        raise ImportRefused("文件没有内容")
-    header = [str(h or "").strip() for h in rows[0]]
-    if missing := [c for c in required if c not in header]:
-        raise ImportRefused(f"缺少列：{'、'.join(missing)}（第一行须为列名）")
-    if len(rows) - 1 > MAX_ROWS:
-        raise ImportRefused(f"一次最多导入 {MAX_ROWS} 行")
-    out = []
-    for cells in rows[1:]:
-        values = list(cells) + [None] * (len(header) - len(cells))
-        row = {h: values[i] for i, h in enumerate(header) if h}
-        if any(v not in (None, "") for v in row.values()):
-            out.append(row)
-        else:
-            out.append({})  # keep row numbers right; empty rows are ignored
-    return out
-
-
-def _xlsx_rows(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportRefused("无法读取 Excel 文件（文件损坏或不是 .xlsx）") from exc
-    sheet = book.worksheets[0]
-    return [list(r) for r in sheet.iter_rows(values_only=True)]
-
-
-def _csv_rows(data: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportRefused("CSV 文件编码无法识别（请用 UTF-8 或 GBK）")
-    return list(csv.reader(io.StringIO(text)))
+def read_table(name: str, data: bytes, required=REQUIRED) -> list[dict[str, object]]:
+    """Rows (header → cell) of the first sheet of an .xlsx, or of a CSV, read within bounds
+    (`lib.sheets`); refused unless every `required` column is in the header row."""
+    return sheets.read_table(name, data, columns=COLUMNS, required=required, max_rows=MAX_ROWS)
 
 
 def _text(value) -> str:

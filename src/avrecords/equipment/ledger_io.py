@@ -20,9 +20,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from avrecords.audit.services import record
-from avrecords.compliance.imports import MAX_FILE_BYTES, MAX_ROWS, ImportRefused, read_table
 from avrecords.equipment import registry
 from avrecords.equipment.models import Custody, Device, DeviceKind, DeviceStatus
+from avrecords.lib import sheets
 from avrecords.org.models import Unit
 from avrecords.org.scope import visible_units
 from avrecords.policies.schema import FEATURES
@@ -45,6 +45,9 @@ COLUMNS = [
     "备注",
 ]
 REQUIRED = ["产品序号", "设备类型", "所属单位代码"]
+MAX_ROWS = 5000
+MAX_FILE_BYTES = sheets.MAX_FILE_BYTES
+ImportRefused = sheets.SheetRefused  # the file as a whole is refused; nothing imported
 IMPORT_STATUSES = {
     "": DeviceStatus.IN_SERVICE,
     DeviceStatus.IN_SERVICE.label: DeviceStatus.IN_SERVICE,
@@ -291,5 +294,5 @@ def import_rows(actor, rows: list[dict], *, source_name: str) -> ImportReport:
 
 def import_file(actor, name: str, data: bytes) -> ImportReport:
     """Read an uploaded .xlsx/.csv and import it; ImportRefused if the file itself is unusable."""
-    rows = read_table(name, data, required=REQUIRED)
+    rows = sheets.read_table(name, data, columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS)
     return import_rows(actor, rows, source_name=name)
