@@ -74,10 +74,15 @@ class Endpoint:
     audit: str | None = None  # the audit action an allowed request records
     method: str = "GET"
     ok: int = 200
+    # Who of `allowed` the act is recorded for (None: all); the others get a stand-in.
+    audited_for: frozenset[str] | None = None
 
     @property
     def api(self) -> bool:
         return self.path.startswith("/api/")
+
+    def audits(self, who: str) -> bool:
+        return bool(self.audit) and (self.audited_for is None or who in self.audited_for)
 
     def __str__(self) -> str:
         return self.name

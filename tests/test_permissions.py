@@ -126,7 +126,16 @@ ENDPOINTS = [
     # Playing needs one's own recording or a live grant; downloading a live copy grant (M3).
     Endpoint("page-media", "/recordings/{rec}/media", PLAYERS, REC, "recording.play"),
     Endpoint("page-original", "/recordings/{rec}/original", COPIERS, REC, "recording.download"),
-    Endpoint("page-thumbnail", "/recordings/{rec}/thumbnail", EVERYONE, REC),
+    # A thumbnail is a frame of the recording: those who may play it get it, audited; the
+    # others in scope a placeholder picture, nothing recorded (issue 15, row 3).
+    Endpoint(
+        "page-thumbnail",
+        "/recordings/{rec}/thumbnail",
+        EVERYONE,
+        REC,
+        "recording.thumbnail",
+        audited_for=PLAYERS,
+    ),
     Endpoint(
         "page-case-info",
         "/recordings/{rec}/case-info",
@@ -296,7 +305,8 @@ HIDDEN = [
     for who in MATRIX_USERS
     if expected_status(e, who) == 404
 ]
-AUDITED_ALLOWED = [p for p in ALLOWED if p.values[0].audit]
+AUDITED_ALLOWED = [p for p in ALLOWED if p.values[0].audits(p.values[1])]
+STAND_IN = [p for p in ALLOWED if p.values[0].audit and not p.values[0].audits(p.values[1])]
 AUDITED_REFUSED = [p for p in FORBIDDEN + HIDDEN if p.values[0].audit]
 
 
@@ -465,6 +475,15 @@ def test_it_records_each_permitted_act_once_in_the_audit_trail(world, endpoint, 
     ]
     if object_id is not None:
         assert new[0].object_id == str(object_id)
+
+
+@pytest.mark.parametrize(("endpoint", "who"), STAND_IN)
+def test_it_records_nothing_for_a_stand_in_answer(world, endpoint, who):
+    """Allowed in scope but not to the thing itself (a thumbnail without a grant)."""
+    before = AuditEntry.objects.count()
+    response = send(client_for(world.users[who]), endpoint, world)
+    assert response.status_code == endpoint.ok
+    assert not AuditEntry.objects.filter(seq__gt=before, action=endpoint.audit).exists()
 
 
 @pytest.mark.parametrize(("endpoint", "who"), AUDITED_REFUSED)

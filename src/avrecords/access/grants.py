@@ -92,11 +92,10 @@ def register(
     )
 
 
-def register_playback(grant, user, recording, ip="") -> None:
+def register_playback(grant, user, recording, ip="", *, act: str = "播放") -> None:
+    """A playback (or a thumbnail: act 查看缩略图) under a grant; the officer's own needs none."""
     if grant is not None:
-        register(
-            grant, register=RegisterKind.VIEW, act="播放", actor=user, recording=recording, ip=ip
-        )
+        register(grant, register=RegisterKind.VIEW, act=act, actor=user, recording=recording, ip=ip)
 
 
 def register_download(grant, user, recording, ip="") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,8 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from avrecords.audit import services as audit
+from avrecords.audit.models import AuditEntry
 from avrecords.lib.storage import get_store
 from avrecords.org.scope import can_edit_case_info, can_ingest, recording_q, unit_q
 from avrecords.recordings.models import Derivative, IngestBatch, QuarantinedFile, Recording
@@ -108,6 +111,38 @@ def record_playback(user, recording: Recording, *, download: bool, ip: str = "")
     action = "recording.download" if download else "recording.play"
     summary = f"{'下载原始文件' if download else '播放'} {recording.original_name}"
     audit.record(action, actor=user, obj=recording, summary=summary, ip=ip)
+
+
+# How long after a recorded playback a player may still pause and seek in it without the seek
+# counting as a new playback: the recording's own length plus this.
+PLAYBACK_PAUSE_SECONDS = 3600
+
+
+def playback_to_record(user, recording: Recording, *, whole_file: bool, player_start: bool) -> bool:
+    """Whether a delivery of playback bytes is recorded as a playback (X1; issue 15, row 4).
+
+    The whole file and a player's start (bytes=0-, or the bytes=0-1 probe) always are. Any
+    other range is a seek within the playback recorded last, unless this user has no recorded
+    playback of this recording within its length plus PLAYBACK_PAUSE_SECONDS: then it is
+    recorded itself, so no bytes of a recording leave without an entry naming who took them.
+    """
+    if whole_file or player_start:
+        return True
+    window = dt.timedelta(seconds=(recording.duration_seconds or 0) + PLAYBACK_PAUSE_SECONDS)
+    recent = AuditEntry.objects.filter(
+        action="recording.play",
+        actor=user,
+        object_type=recording._meta.label_lower,
+        object_id=str(recording.pk),
+        at__gte=timezone.now() - window,
+    )
+    return not recent.exists()
+
+
+def record_thumbnail(user, recording: Recording, *, ip: str = "") -> None:
+    """A thumbnail is a frame of the recording: each delivery is audited like a playback."""
+    summary = f"查看缩略图 {recording.original_name}"
+    audit.record("recording.thumbnail", actor=user, obj=recording, summary=summary, ip=ip)
 
 
 def open_media(source: MediaSource):

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 
 from avrecords.access import grants
@@ -24,7 +24,7 @@ from avrecords.org.scope import (
 from avrecords.recordings import listing, services
 from avrecords.recordings.forms import CASE_FIELDS, CaseInfoForm
 from avrecords.recordings.models import MediaKind, RecordingStatus
-from avrecords.recordings.views_media import gone, stream_media
+from avrecords.recordings.views_media import gone, stream_media, thumbnail
 from avrecords.retention.approvals import can_read as can_read_retention
 from avrecords.retention.views_recording import box as retention_box
 
@@ -188,10 +188,7 @@ def recording_thumbnail(request, recording_id: int):
     recording = services.get_visible(request.user, recording_id)
     if recording.purged_at is not None:
         return gone(request)
-    path = services.thumbnail_path(recording)
-    if path is None or not path.exists():
-        raise Http404("尚无缩略图")
-    return FileResponse(open(path, "rb"), content_type="image/jpeg")
+    return thumbnail(request, recording)
 
 
 @login_required

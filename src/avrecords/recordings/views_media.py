@@ -2,20 +2,29 @@
 
 Every request checks a live grant (M3, M8: `access.grants`) before touching the store:
 playback by anyone but the recording's own officer needs an executed 查阅 or 复制 request,
-downloading an original always a 复制 request. Playback is audited and registered once per
-start; each download is audited and registered. Originals on S3 are read
-at the version recorded at ingest. A download of an S3 original may instead redirect to a
+downloading an original always a 复制 request. No bytes of a recording leave unrecorded
+(issue 15, rows 3 and 4): the whole file and each player's start are audited and registered
+as a playback, a seek only when no playback of the user's is recorded shortly before
+(`services.playback_to_record`); each download is audited and registered; a Range header
+naming anything but one satisfiable range of bytes gets 416 and delivers, and records,
+nothing. A thumbnail is delivered under the same grant and audited and registered each time;
+without the grant the same address answers a neutral placeholder picture holding nothing of
+the recording, so lists still render and nothing is recorded. Originals on S3 are read at
+the version recorded at ingest. A download of an S3 original may instead redirect to a
 presigned URL of that version that expires after AVRECORDS_S3_URL_SECONDS.
 """
 
 import logging
+import re
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
 from avrecords.access import grants
-from avrecords.lib.ranges import ranged_response
+from avrecords.lib.ranges import UNSATISFIABLE, parse_range, ranged_response, unsatisfiable_response
 from avrecords.lib.storage.base import StoreError
 from avrecords.recordings import services
 
@@ -31,10 +40,19 @@ def gone(request) -> HttpResponse:
     return render(request, "recordings/gone.html", {"nav": "recordings"}, status=410)
 
 
-def _starts_playback(range_header: str | None) -> bool:
-    # A player asks for bytes=0- when it starts and other ranges when it seeks;
-    # one audit entry per playback, not one per seek.
-    return not range_header or range_header.strip() in {"bytes=0-", "bytes=0-1"}
+PLACEHOLDER_SVG = (Path(__file__).parent / "static/recordings/no-thumbnail.svg").read_bytes()
+
+
+def _player_start(range_header: str) -> bool:
+    # A player asks for bytes=0- (or probes with bytes=0-1) when it starts and for other
+    # ranges when it seeks: one audit entry per playback, not one per seek.
+    return re.sub(r"\s", "", range_header).lower() in {"bytes=0-", "bytes=0-1"}
+
+
+def _refuse(request, exc: grants.NoGrant) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(exc)}, status=403)
+    raise PermissionDenied(str(exc)) from exc
 
 
 def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
@@ -48,15 +66,16 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
             else grants.for_playback(request.user, recording)
         )
     except grants.NoGrant as exc:
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": str(exc)}, status=403)
-        raise PermissionDenied(str(exc)) from exc
+        return _refuse(request, exc)
     source = (
         services.original_source(recording) if download else services.playback_source(recording)
     )
     if source is None:
         return JsonResponse({"detail": "播放代理正在生成，请稍后再试"}, status=409)
     range_header = request.META.get("HTTP_RANGE")
+    span = parse_range(range_header, source.size_bytes)
+    if span is UNSATISFIABLE:
+        return unsatisfiable_response(source.size_bytes)  # nothing delivered, nothing recorded
     # Reach the store before auditing: an act the store cannot serve is not recorded.
     try:
         url = services.original_url(source) if download else None
@@ -64,25 +83,54 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
     except StoreError as exc:
         log.error("recording %s: store unavailable: %s", recording.pk, exc)
         return JsonResponse({"detail": "存储服务暂不可用，请稍后再试"}, status=503)
-    if download or _starts_playback(range_header):
-        ip = request.META.get("REMOTE_ADDR", "")
-        services.record_playback(request.user, recording, download=download, ip=ip)
-        if download:
+    ip = request.META.get("REMOTE_ADDR", "")
+    if download:
+        with transaction.atomic():
+            services.record_playback(request.user, recording, download=True, ip=ip)
             grants.register_download(grant, request.user, recording, ip)
-        else:
+    elif services.playback_to_record(
+        request.user,
+        recording,
+        whole_file=span is None,
+        player_start=span is not None and _player_start(range_header),
+    ):
+        with transaction.atomic():
+            services.record_playback(request.user, recording, download=False, ip=ip)
             grants.register_playback(grant, request.user, recording, ip)
     if url:
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"
         return response
-    response = ranged_response(
+    if not source.size_bytes:
+        opened.close()  # empty: the body never reads it
+    return ranged_response(
         lambda: opened,
         source.size_bytes,
         source.mime_type,
-        range_header,
+        span,
         filename=source.filename,
         attachment=download,
     )
-    if not isinstance(response, StreamingHttpResponse) or not source.size_bytes:
-        opened.close()  # 416 or empty: the body never reads it
+
+
+def thumbnail(request, recording) -> HttpResponse:
+    """The recording's thumbnail to those who may play it (audited and registered like a
+    playback), a neutral placeholder to those who may not (nothing of the recording, nothing
+    recorded); 404 while the thumbnail is still being made."""
+    try:
+        grant = grants.for_playback(request.user, recording)
+    except grants.NoGrant:
+        response = HttpResponse(PLACEHOLDER_SVG, content_type="image/svg+xml")
+        response["Cache-Control"] = "private, no-store"
+        return response
+    path = services.thumbnail_path(recording)
+    if path is None or not path.exists():
+        raise Http404("尚无缩略图")
+    handle = open(path, "rb")
+    ip = request.META.get("REMOTE_ADDR", "")
+    with transaction.atomic():
+        services.record_thumbnail(request.user, recording, ip=ip)
+        grants.register_playback(grant, request.user, recording, ip, act="查看缩略图")
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
     return response
