@@ -294,25 +294,28 @@ def heading(title: str, filters: Iterable[tuple[str, str]], *, by: str = "", at=
 
 def to_xlsx(rows: Iterable[dict], title: str, filters=(), *, by: str = "", at=None) -> bytes:
     """The register as an .xlsx: a title row (register, unit, period, export time), a bold
-    frozen header row, one row per entry; every cell is text, as the register shows it."""
+    frozen header row, one row per entry; every cell is text, as the register shows it (a
+    reason beginning with "=" is no formula)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    from avrecords.lib.sheets import append_row
+
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append([heading(title, filters, by=by, at=at)])
+    append_row(sheet, [heading(title, filters, by=by, at=at)])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(HEADER)
+    append_row(sheet, HEADER)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A3"
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append([row[key] if key == "no" else str(row[key] or "") for key, _, _ in COLUMNS])
-        for cell in sheet[sheet.max_row]:
+        values = [row[key] if key == "no" else str(row[key] or "") for key, _, _ in COLUMNS]
+        for cell in append_row(sheet, values):
             cell.alignment = wrap
     for index, (_, _, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width

@@ -23,6 +23,7 @@ from avrecords.audit.services import record
 from avrecords.equipment import registry
 from avrecords.equipment.models import Custody, Device, DeviceKind, DeviceStatus
 from avrecords.lib import sheets
+from avrecords.lib.sheets import append_row
 from avrecords.org.models import Unit
 from avrecords.org.scope import visible_units
 from avrecords.policies.schema import FEATURES
@@ -108,19 +109,20 @@ def device_row(device: Device) -> list:
 
 def workbook_bytes(title: str, header: list[str], rows, *, widths: dict[int, int] | None = None):
     """An .xlsx with one sheet: a bold, frozen header row, then `rows`. Text cells stay text
-    (a serial such as 0012345 keeps its zeros); dates are written as dates."""
+    (a serial such as 0012345 keeps its zeros; a note beginning with "=" is no formula);
+    dates are written as dates."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook(write_only=False)
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, dt.date):

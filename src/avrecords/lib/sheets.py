@@ -1,9 +1,15 @@
-"""Spreadsheets uploaded for import (.xlsx or .csv), read within bounds (U1, E1; issue 15, row 6).
+"""Spreadsheets in and out: imports read within bounds, exports written as text (issue 15).
 
-Every import reads its file here. The file is untrusted: an .xlsx is measured and scanned by
-`xlsx_guard` before openpyxl opens it, rows are read lazily up to the limit (never to the size
-the sheet declares), only the importer's columns are kept, and a file beyond any limit is
-refused whole with a Chinese message before memory grows.
+Reading (U1, E1; row 6). Every import reads its file here. The file is untrusted: an .xlsx is
+measured and scanned by `xlsx_guard` before openpyxl opens it, rows are read lazily up to the
+limit (never to the size the sheet declares), only the importer's columns are kept, and a file
+beyond any limit is refused whole with a Chinese message before memory grows.
+
+Writing (row 7). Every Excel export appends its rows with `append_row`, which keeps each text
+a text cell: openpyxl stores a str beginning with "=" as a formula, so a device note such as
+=HYPERLINK("http://…","点击") would run in the reader's Excel or WPS. Texts beginning with a
+character a spreadsheet takes for a formula also carry Excel's quote prefix, so editing the
+cell later keeps it text. The text itself is kept exactly as entered.
 """
 
 from __future__ import annotations
@@ -25,7 +31,17 @@ from avrecords.lib.xlsx_guard import (
 MAX_CELL_CHARS = 1000  # in the columns an import reads; no field it fills is longer
 MAX_CSV_SEPARATORS_PER_LINE = 10_000  # a line of commas would become a list of millions
 
-__all__ = ["MAX_CELL_CHARS", "MAX_COLUMNS", "MAX_FILE_BYTES", "SheetRefused", "read_table"]
+# What Excel, WPS or LibreOffice read as the start of a formula (or of DDE) in a typed cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+__all__ = [
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
+    "MAX_FILE_BYTES",
+    "SheetRefused",
+    "append_row",
+    "read_table",
+]
 
 
 def read_table(
@@ -126,3 +142,19 @@ def _bounded_lines(text: str) -> Iterator[str]:
         if line.count(",") > MAX_CSV_SEPARATORS_PER_LINE:
             raise too_many_columns()
         yield line
+
+
+# ---- writing ----------------------------------------------------------------------------
+
+
+def append_row(sheet, values: Iterable) -> tuple:
+    """Append `values` to an openpyxl sheet as its next row, every str as a text cell (never a
+    formula); returns the row's cells."""
+    sheet.append(list(values))
+    cells = sheet[sheet.max_row]
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith(FORMULA_STARTS):
+                cell.quotePrefix = True
+    return cells

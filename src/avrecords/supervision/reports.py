@@ -90,22 +90,24 @@ def to_xlsx(report: Report, *, by: str = "", at: dt.datetime | None = None) -> b
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    from avrecords.lib.sheets import append_row
+
     at = at or timezone.now()
     book = Workbook()
     book.remove(book.active)
     for key in ("unit", "officer", "month"):
         header, body = table(report, key)
         sheet = book.create_sheet(BY[key])
-        sheet.append([heading(report, by=by, at=at)])
+        append_row(sheet, [heading(report, by=by, at=at)])
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append(header)
+        append_row(sheet, header)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.freeze_panes = "A3"
         for row in body:
-            sheet.append(row)
+            append_row(sheet, row)
         widths = [6, 18, *([18] if len(NAME_HEADERS[key]) > 1 else []), *(w for _, w, _ in NUMBERS)]
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
@@ -113,7 +115,7 @@ def to_xlsx(report: Report, *, by: str = "", at: dt.datetime | None = None) -> b
         sheet.print_options.gridLines = True
     sheet = book.create_sheet("计算方法")
     for label, text in method_lines(report):
-        sheet.append([label, text])
+        append_row(sheet, [label, text])
         sheet.cell(sheet.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 90
