@@ -25,6 +25,7 @@ from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer, create_server
 from waitress.utilities import RequestEntityTooLarge
 
+from avrecords.recordings import uploads
 from avrecords.recordings.uploads import MULTIPART_OVERHEAD_BYTES, UPLOAD_PATH
 
 API_PREFIX = "/api/"
@@ -41,7 +42,9 @@ def largest_body_bytes() -> int:
     return max(body_limit_bytes(UPLOAD_PATH), settings.AVRECORDS_REQUEST_MAX_BYTES)
 
 
-def too_large_message(limit_bytes: int) -> str:
+def too_large_message(path: str, limit_bytes: int) -> str:
+    if path == UPLOAD_PATH:
+        return uploads.too_large_message()  # the upload's own, naming `avrecords ingest`
     if limit_bytes >= 1024**2:
         size = f"{limit_bytes / 1024**2:.0f} MB"
     else:
@@ -67,7 +70,7 @@ class BodyLimitMiddleware:
 
 
 def too_large_response(path: str, limit_bytes: int) -> HttpResponse:
-    message = too_large_message(limit_bytes)
+    message = too_large_message(path, limit_bytes)
     if path.startswith(API_PREFIX):
         response = JsonResponse(
             {"detail": message}, status=413, json_dumps_params={"ensure_ascii": False}
@@ -85,7 +88,7 @@ class BodyTooLarge(RequestEntityTooLarge):
     """waitress's 413, in Chinese (JSON under /api/ like every API error)."""
 
     def __init__(self, path: str, limit_bytes: int) -> None:
-        super().__init__(too_large_message(limit_bytes))
+        super().__init__(too_large_message(path, limit_bytes))
         self.api = path.startswith(API_PREFIX)
 
     def to_response(self, ident=None):
