@@ -1,14 +1,19 @@
 """What every HTTP answer enforces regardless of the page (issue 15, rows 9 and 13): small
-bodies except on the upload, refused before they are read."""
+bodies except on the upload, refused before they are read; the client's address and scheme
+from the trusted proxy only; no-store and a Content-Security-Policy on every dynamic answer;
+sessions that end when idle; HSTS and Secure cookies under TLS."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import threading
+import time
 
 import pytest
 from django.test import Client
+from waitress import wasyncore
 
 from avrecords.recordings.uploads import UPLOAD_PATH
 from avrecords.web.body_limits import make_server
@@ -60,9 +65,17 @@ class Server:
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [f"received {len(body)}".encode()]
 
-        self.server = make_server(app, host="127.0.0.1", port=0, threads=1)
-        self.port = self.server.effective_port
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.start(make_server(app, host="127.0.0.1", port=0, threads=1))
+
+    def start(self, server) -> None:
+        self.server, self.port = server, server.effective_port
+        self.stopped = threading.Event()
+
+        def serve():  # server.run() until told to stop, then closed by close()
+            while not self.stopped.is_set():
+                wasyncore.loop(timeout=0.05, map=server._map, count=1)
+
+        self.thread = threading.Thread(target=serve, daemon=True)
         self.thread.start()
 
     def send(self, head: str, body_chunks=()) -> tuple[int, dict, bytes]:
@@ -91,8 +104,10 @@ class Server:
         return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
 
     def close(self) -> None:
-        self.server.close()
+        self.stopped.set()
         self.thread.join(timeout=10)
+        self.server.task_dispatcher.shutdown()
+        wasyncore.close_all(self.server._map)
 
 
 def _complete(data: bytes) -> bool:
@@ -153,4 +168,163 @@ def test_the_server_lets_the_upload_path_take_more_than_the_small_limit(server):
 def test_the_server_still_caps_the_upload_path_at_the_upload_limit(server):
     status, _, body = server.send(_post_head(UPLOAD_PATH, Content_Length=2 * MB))
     assert status == 413
-    assert "请求内容过大（超过 1 MB）" in json.loads(body)["detail"]
+    assert json.loads(body) == {
+        "detail": "文件超过上传大小上限（1 MB），请在采集站使用 avrecords ingest 导入"
+    }
+
+
+def test_the_server_takes_the_client_address_and_scheme_from_the_trusted_proxy_only(settings):
+    from avrecords.web.management.commands.serve import proxy_adjustments
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"{environ['REMOTE_ADDR']} {environ['wsgi.url_scheme']}".encode()]
+
+    forwarded = "GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n\r\n"
+    for proxy, seen in (("127.0.0.1", b"203.0.113.9 https"), ("10.9.9.9", b"127.0.0.1 http")):
+        settings.AVRECORDS_TRUSTED_PROXY = proxy
+        running = Server.__new__(Server)
+        running.start(make_server(app, host="127.0.0.1", port=0, threads=1, **proxy_adjustments()))
+        try:
+            assert running.send(forwarded)[2] == seen
+        finally:
+            running.close()
+
+
+# --- row 13: caching, content security policy, sessions, TLS ------------------------------
+
+
+@pytest.fixture
+def officer(db):
+    from avrecords.org.models import Role, User
+
+    return User.objects.create(username="zhangwei", full_name="张伟", role=Role.OFFICER)
+
+
+def test_every_dynamic_answer_says_no_store(officer):
+    from tests.conftest import client_for
+
+    browser = client_for(officer)
+    for path in ("/recordings/", "/api/v1/recordings", "/recordings/999999/media", "/login/"):
+        response = browser.get(path)
+        assert "no-store" in response["Cache-Control"].split(", "), path
+
+
+def test_pages_allow_scripts_only_from_our_origin_or_with_the_pages_nonce(officer):
+    from tests.conftest import client_for
+
+    response = client_for(officer).get("/recordings/")
+    csp = response["Content-Security-Policy"]
+    script_src = next(p for p in csp.split("; ") if p.startswith("script-src"))
+    nonce = script_src.split("'nonce-")[1].rstrip("'")
+    assert script_src == f"script-src 'self' 'nonce-{nonce}'"
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    again = client_for(officer).get("/recordings/")["Content-Security-Policy"]
+    assert nonce not in again  # a fresh nonce per answer
+
+
+def test_the_upload_pages_inline_script_carries_the_nonce(db):
+    from avrecords.org.models import Role, User
+    from tests.conftest import client_for
+
+    admin = User.objects.create(username="guanli", role=Role.ADMIN)
+    response = client_for(admin).get("/upload/")
+    nonce = response["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in response.content.decode()
+
+
+def test_no_template_has_an_inline_script_or_event_handler_without_a_nonce():
+    import re
+    from pathlib import Path
+
+    import avrecords
+
+    offenders = []
+    for template in Path(avrecords.__file__).parent.rglob("templates/**/*.html"):
+        text = template.read_text()
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag and "nonce=" not in tag and "application/json" not in tag:
+                offenders.append(f"{template.name}: {tag}")
+        offenders += [f"{template.name}: {m}" for m in re.findall(r"\son[a-z]+=\"", text)]
+    assert offenders == []
+
+
+def test_the_api_docs_load_swagger_from_our_own_static_files(db):
+    body = Client().get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in body
+    assert "cdn" not in body and "https://" not in body
+
+
+def test_a_session_lasts_thirty_minutes_without_a_request(officer):
+    from tests.conftest import client_for
+
+    browser = client_for(officer)
+    browser.get("/recordings/")
+    assert browser.cookies["sessionid"]["max-age"] == 30 * 60
+
+
+def test_a_session_idle_past_its_time_is_signed_out(officer):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from tests.conftest import client_for
+
+    browser = client_for(officer)
+    assert browser.get("/recordings/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    response = browser.get("/recordings/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_activity_keeps_a_session_alive(officer):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from avrecords.web.idle_timeout import TOUCHED_KEY
+    from tests.conftest import client_for
+
+    browser = client_for(officer)
+    browser.get("/recordings/")
+    session = browser.session
+    session[TOUCHED_KEY] = int(time.time()) - 120  # last kept alive two minutes ago
+    session.save()
+    Session.objects.update(expire_date=timezone.now() + dt.timedelta(minutes=5))
+    browser.get("/recordings/")
+    expiry = Session.objects.get().expire_date
+    assert expiry > timezone.now() + dt.timedelta(minutes=29)
+
+
+def _settings_in_a_fresh_process(tmp_path, **env) -> dict:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, avrecords.settings as s; print(json.dumps({k: getattr(s, k, None) for k in "
+        "('SESSION_COOKIE_AGE', 'SECURE_HSTS_SECONDS', 'SESSION_COOKIE_SECURE', "
+        "'CSRF_COOKIE_SECURE', 'AVRECORDS_REQUEST_MAX_BYTES')}))"
+    )
+    environment = {**os.environ, "AVRECORDS_HOME": str(tmp_path), **env}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
+def test_tls_turns_on_hsts_and_secure_cookies(tmp_path):
+    plain = _settings_in_a_fresh_process(tmp_path)
+    assert plain["SECURE_HSTS_SECONDS"] in (None, 0) and not plain["SESSION_COOKIE_SECURE"]
+    tls = _settings_in_a_fresh_process(
+        tmp_path, AVRECORDS_TLS="true", AVRECORDS_SESSION_IDLE_MINUTES="45"
+    )
+    assert tls["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600
+    assert tls["SESSION_COOKIE_SECURE"] and tls["CSRF_COOKIE_SECURE"]
+    assert tls["SESSION_COOKIE_AGE"] == 45 * 60
+
+
+def test_an_https_page_carries_hsts_and_secure_cookies(db, settings):
+    settings.SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    settings.CSRF_COOKIE_SECURE = True
+    response = Client().get("/login/", secure=True)
+    assert response["Strict-Transport-Security"] == "max-age=31536000"
+    assert response.cookies["csrftoken"]["secure"]

@@ -281,3 +281,106 @@ def test_unlocking_nothing_is_refused_with_a_message(people):
 
 def test_the_test_clients_login_still_works_without_a_request(people):
     assert Client().login(username="zhangwei", password=PASSWORD)
+
+
+# --- passwords and user names (row 13) --------------------------------------------------------
+
+NEW_PASSWORD = "river-lantern-42"
+
+
+def _change_password(client: Client, old: str, new: str, again: str | None = None):
+    return client.post(
+        "/account/password/",
+        {"old_password": old, "new_password1": new, "new_password2": again or new},
+    )
+
+
+def test_it_refuses_a_password_like_1_with_the_reasons_in_chinese(people):
+    response = _change_password(client_for(people["officer"]), PASSWORD, "1")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "密码太短，至少需要 10 个字符。" in body
+    assert "这个密码太常见了。" in body and "密码只包含数字。" in body
+    people["officer"].refresh_from_db()
+    assert people["officer"].check_password(PASSWORD)
+    assert not _actions("auth.password_change").exists()
+
+
+def test_it_refuses_a_change_without_the_right_current_password(people):
+    response = _change_password(client_for(people["officer"]), WRONG, NEW_PASSWORD)
+    assert "你的旧密码不正确" in response.content.decode()
+    people["officer"].refresh_from_db()
+    assert people["officer"].check_password(PASSWORD)
+
+
+def test_a_person_changes_his_own_password_and_it_is_recorded(people):
+    browser = client_for(people["officer"])
+    assert "修改密码" in browser.get("/recordings/").content.decode()  # in the user menu
+    response = _change_password(browser, PASSWORD, NEW_PASSWORD)
+    assert response.status_code == 302
+    assert _signed_in(browser)  # still signed in where he changed it
+    assert _sign_in("zhangwei", PASSWORD)[1].status_code == 200  # the old one is gone
+    assert _sign_in("zhangwei", NEW_PASSWORD)[1].status_code == 302
+    entry = _actions("auth.password_change").get()
+    assert entry.actor_id == people["officer"].pk and entry.summary == "修改本人登录密码"
+    assert NEW_PASSWORD not in str(entry.detail) + entry.summary
+
+
+def test_the_demo_seed_and_test_passwords_pass_the_rules():
+    from django.contrib.auth.password_validation import validate_password
+
+    from avrecords.demo.loader import DEMO_PASSWORD
+    from avrecords.demo.seed import PASSWORD as SEED_PASSWORD
+
+    for password in (PASSWORD, DEMO_PASSWORD, SEED_PASSWORD):
+        validate_password(password)
+
+
+CYRILLIC_A = "\u0430"  # а, looks like the Latin a
+
+
+@pytest.mark.parametrize(
+    "name",
+    [f"zh{CYRILLIC_A}ngwei", "ZhangWei", "zhangwe1", "zhangwei\u00a0", "ｚｈａｎｇｗｅｉ"],
+    ids=["cyrillic-a", "capitals", "one-for-i", "nbsp", "fullwidth"],
+)
+def test_a_name_that_looks_like_an_existing_one_is_refused(people, name):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        User(username=name, role=Role.OFFICER).full_clean(exclude=["password"])
+    messages = refused.value.message_dict["username"]
+    assert messages in (
+        ["用户名与已有用户名“zhangwei”形近，容易混淆，请另选一个"],
+        ["用户名只能由英文字母、数字、汉字及 . _ - @ 组成（不能使用其他文字的字母或空格）"],
+    )
+
+
+@pytest.mark.parametrize("name", ["lisi", "li.si_2", "张伟", "zhang-wei@sc"])
+def test_a_distinct_name_is_accepted(people, name):
+    User(username=name, role=Role.OFFICER).full_clean(exclude=["password"])
+
+
+def test_the_admin_site_refuses_a_cyrillic_look_alike(people):
+    root = User.objects.create_superuser("root", password=PASSWORD)
+    response = client_for(root).post(
+        "/admin/org/user/add/",
+        {
+            "username": f"zh{CYRILLIC_A}ngwei",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 200
+    assert "用户名只能由英文字母、数字、汉字及 . _ - @ 组成" in response.content.decode()
+    assert not User.objects.filter(username=f"zh{CYRILLIC_A}ngwei").exists()
+
+
+def test_createsuperuser_refuses_a_look_alike(people, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", NEW_PASSWORD)
+    with pytest.raises(CommandError, match="形近"):
+        call_command("createsuperuser", interactive=False, username="Zhangwei", email="")
+    assert not User.objects.filter(username="Zhangwei").exists()

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "axes",
+    "ninja",  # the API docs page's Swagger UI from our own static files, not a CDN
     "django_tasks",
     "huey.contrib.djhuey",
     "avrecords.audit",
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "avrecords.web.body_limits.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "avrecords.web.security_headers.SecurityHeadersMiddleware",
     "avrecords.web.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "avrecords.recordings.uploads.UploadStreamingMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "avrecords.web.idle_timeout.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # last: turns a refused sign-in of a locked account or address into the lockout answer
@@ -132,6 +135,28 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused, not counted, w
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins and sign-outs are in the audit log
 AXES_ENABLE_ADMIN = False  # locks are lifted on /account/lockouts/, audited
 AXES_VERBOSE = False
+
+# --- Passwords, sessions, TLS (issue 15 row 13; docs/configuration.md) ------------------
+AVRECORDS_PASSWORD_MIN_LENGTH = env_int("AVRECORDS_PASSWORD_MIN_LENGTH", 10, minimum=8)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": AVRECORDS_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# A session ends this long after its last request (web/idle_timeout.py keeps it alive).
+AVRECORDS_SESSION_IDLE_MINUTES = env_int("AVRECORDS_SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_COOKIE_AGE = AVRECORDS_SESSION_IDLE_MINUTES * 60
+# Served over HTTPS (directly or by a proxy recognised through AVRECORDS_TRUSTED_PROXY)
+AVRECORDS_TLS = env_bool("AVRECORDS_TLS", False)
+AVRECORDS_HSTS_SECONDS = env_int("AVRECORDS_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+if AVRECORDS_TLS:
+    SECURE_HSTS_SECONDS = AVRECORDS_HSTS_SECONDS
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = env_str("AVRECORDS_TIME_ZONE", "Asia/Shanghai")

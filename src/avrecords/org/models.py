@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
 
+from avrecords.org.usernames import UsernameValidator
+
 
 class Unit(models.Model):
     """A unit of the agency (局、科室、中队…), placed in a tree by its materialised path."""
@@ -73,6 +75,15 @@ SECRECY_RANK = {Secrecy.STATE_SECRET: 3, Secrecy.COMMERCIAL_SECRET: 2, Secrecy.P
 class User(AbstractUser):
     """A person who signs in: officer, administrator, leader… with 执法证号 and unit."""
 
+    username = models.CharField(
+        "用户名",
+        max_length=150,
+        unique=True,
+        validators=[UsernameValidator()],
+        help_text="英文字母、数字、汉字及 . _ - @，最多 150 个字符；不得与已有用户名形近"
+        "（如拉丁字母 a 与西里尔字母 а、数字 0 与字母 O）",
+        error_messages={"unique": "该用户名已被使用"},
+    )
     full_name = models.CharField("姓名", max_length=50, blank=True)
     badge_no = models.CharField("执法证号", max_length=32, unique=True, null=True, blank=True)
     officer_no = models.CharField(
