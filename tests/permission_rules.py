@@ -862,3 +862,26 @@ ACCOUNTS = [
     Endpoint("page-lockouts", "/account/lockouts/", UNLOCKERS),
     Endpoint("page-lockouts-unlock", "/account/lockouts/unlock", UNLOCKERS, method="POST", ok=302),
 ]
+
+
+# --- binding a recording that waits for assignment (issue 15, row 1; M1) -------------------
+# Records administrators within their scope and system administrators bind; officers are
+# refused even on their own waiting uploads. The squad-1 recording is already bound, so the
+# permitted are told so (page: a message and back, 302; API: 409) and nothing changes; the
+# act itself, and its audit entry, are tested in tests/test_upload_binding.py.
+ASSIGN = "recording_by_post"  # the squad-1 recording, through a POST-only API route
+SEEN_BY[ASSIGN] = SEEN_BY[REC]
+ASSIGNMENT = [
+    Endpoint(
+        "page-recording-assign", "/recordings/{rec}/assign", ADMINS, REC, method="POST", ok=302
+    ),
+    Endpoint(
+        "api-recording-assign",
+        "/api/v1/recordings/{rec}/assignment",
+        ADMINS,
+        ASSIGN,
+        method="POST",
+        ok=409,
+    ),
+]
+ASSIGNMENT_JSON = {"api-recording-assign": lambda w: {"officer_id": w.users["officer"].pk}}

@@ -355,6 +355,11 @@ DECLARED = [
         {"200", "206", "401", "403", "404", "410", "416"},
     ),
     ("post", "/api/v1/recordings/uploads", {"201", "400", "401", "403", "413", "507"}),
+    (
+        "post",
+        "/api/v1/recordings/{recording_id}/assignment",
+        {"200", "401", "403", "404", "409", "422"},
+    ),
     ("get", "/api/v1/ingest/batches", {"200", "401", "403", "422"}),
     ("get", "/api/v1/ingest/batches/{batch_id}", {"200", "401", "403", "404"}),
     ("get", "/api/v1/quarantine", {"200", "401", "403", "422"}),

@@ -17,6 +17,9 @@ person has worked (explained, resolved, exempted, escalated) are left as they ar
 - time mismatch (U6): the document's start or end differs from the recordings' by more than
   the tolerance;
 - outside (U7): a recording linked to no activity, for review.
+
+A recording bound to no officer (待指派) raises nothing of its own until an administrator
+binds it: a finding or a violation candidate must name someone answerable.
 """
 
 from __future__ import annotations
@@ -342,6 +345,10 @@ def evaluate_activity(activity: Activity, cal: Calendar | None = None) -> list[F
 def evaluate_recording(recording: Recording, cal: Calendar | None = None) -> list[Finding]:
     from avrecords.compliance.violations import from_late_ingest
 
+    if recording.officer_id is None:
+        # 待指派: bound to nobody yet, so nobody is answerable for it; evaluated once an
+        # administrator binds it (recordings.assignment, issue 15).
+        return []
     unit = recording.unit
     profile = profile_for_unit(unit) if unit is not None else None
     if profile is None:

@@ -202,12 +202,18 @@ def scope_q(
 def recording_q(user, *, prefix: str = "", resolve_units: bool = False) -> Q:
     """Recordings the user may see: unit scope (X2), own or handed-over ones for officers,
     and only marks he is cleared for (M9) — except his own recordings, which stay his.
+    A file he uploaded that waits for an administrator to bind it (待指派, bound to nobody)
+    stays in his sight too; once bound it is its officer's (M1, issue 15).
     `prefix` reaches the recording through a relation, e.g. "recording__"."""
-    own = Q(**{f"{prefix}officer": user.pk}) | Q(**{f"{prefix}keeper": user.pk})
-    return scope_q(
+    pending = Q(**{f"{prefix}uploaded_by": user.pk, f"{prefix}officer__isnull": True})
+    own = Q(**{f"{prefix}officer": user.pk}) | Q(**{f"{prefix}keeper": user.pk}) | pending
+    scope = scope_q(
         user,
         unit_field=f"{prefix}unit",
         officer_field=f"{prefix}officer",
         keeper_field=f"{prefix}keeper",
         resolve_units=resolve_units,
-    ) & secrecy_q(user, f"{prefix}secrecy", own=own if user.is_authenticated else None)
+    )
+    if user.is_authenticated and not sees_everything(user):
+        scope |= pending
+    return scope & secrecy_q(user, f"{prefix}secrecy", own=own if user.is_authenticated else None)

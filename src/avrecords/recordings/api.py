@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from avrecords.api import Error, Invalid
 from avrecords.org.scope import can_ingest, can_upload
-from avrecords.recordings import listing, services
+from avrecords.recordings import assignment, listing, services
 from avrecords.recordings.models import IngestBatch, Recording
 from avrecords.recordings.uploads import UploadRejected, ingest_upload
 from avrecords.recordings.views_media import stream_media
@@ -46,6 +47,7 @@ class RecordingOut(Schema):
     needs_proxy: bool
     needs_assignment: bool
     assignment_note: str
+    uploaded_by_id: int | None  # who uploaded it through the page or API (none for a station)
     case_number: str
     party: str
     place: str
@@ -208,6 +210,33 @@ def play_recording(request, recording_id: int):
 )
 def download_original(request, recording_id: int):
     return stream_media(request, recording_id, download=True)
+
+
+class AssignmentIn(Schema):
+    officer_id: int
+    device_id: int | None = None
+
+
+@router.post(
+    "/recordings/{int:recording_id}/assignment",
+    response={200: RecordingOut, 409: Error, 422: Invalid, **AUTH_ERRORS},
+    summary="指派待指派的音像记录（管理员；绑定执法人员和设备后按规定核查）",
+)
+def assign_recording(request, recording_id: int, data: AssignmentIn):
+    try:
+        return assignment.assign(
+            request.user,
+            recording_id,
+            officer_id=data.officer_id,
+            device_id=data.device_id,
+            ip=_ip(request),
+        )
+    except PermissionDenied:
+        return Status(403, {"detail": "无权指派音像记录"})
+    except assignment.AssignmentRefused as exc:
+        if exc.status == 422:
+            return Status(422, {"detail": str(exc), "errors": []})
+        return Status(exc.status, {"detail": str(exc)})
 
 
 @router.post(

@@ -1,4 +1,4 @@
-"""Forms of the recordings pages (M4): a recording's case information."""
+"""Forms of the recordings pages (M4): a recording's case information; 指派 (M1)."""
 
 from django import forms
 
@@ -17,3 +17,22 @@ class CaseInfoForm(forms.Form):
     def clean(self):
         data = super().clean()
         return {field: tidy(data.get(field)) for field in CASE_FIELDS}
+
+
+class AssignmentForm(forms.Form):
+    """指派: the person (and device) an administrator binds a 待指派 recording to."""
+
+    officer = forms.ModelChoiceField(
+        label="执法人员", queryset=None, error_messages={"required": "请选择执法人员"}
+    )
+    device = forms.ModelChoiceField(
+        label="设备", queryset=None, required=False, empty_label="（按文件名或不指定）"
+    )
+
+    def __init__(self, *args, people, devices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = people
+        self.fields["officer"].error_messages["invalid_choice"] = "所选执法人员不在您的管辖范围内"
+        self.fields["officer"].label_from_instance = lambda u: f"{u.display_name}（{u.unit.name}）"
+        self.fields["device"].queryset = devices
+        self.fields["device"].error_messages["invalid_choice"] = "所选设备不在您的管辖范围内"

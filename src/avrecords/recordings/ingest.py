@@ -40,6 +40,7 @@ from avrecords.recordings.media.probe import MediaError, probe_file
 from avrecords.recordings.models import (
     IngestBatch,
     IngestItem,
+    IngestSource,
     QuarantinedFile,
     Recording,
     RecordingSource,
@@ -229,7 +230,10 @@ class Ingestor:
             return self._quarantine(pending, path, relative, name, str(exc))
         put = self._commit(pending, "originals", relative)
         recording, notes = self._create_recording(put, kind, name, relative, probe, mtime)
-        result = FileResult(relative, Outcome.IMPORTED, copied, sha, recording.pk, "；".join(notes))
+        reason = "；".join(notes)
+        if recording.officer_id is None:  # the uploader reads why it waits (issue 15)
+            reason = f"待指派：{reason}" if reason else "待指派"
+        result = FileResult(relative, Outcome.IMPORTED, copied, sha, recording.pk, reason)
         return self._maybe_erase(path, put.key, put.version, result)
 
     def _commit(self, pending: PendingPut, area: str, relative: str) -> PutResult:
@@ -295,8 +299,14 @@ class Ingestor:
     ) -> tuple[Recording, list[str]]:
         sha, size = put.sha256, put.size_bytes
         parsed = parse_name(name)
+        uploaded = self.batch.source == IngestSource.UPLOAD
         binding = bind(
-            parsed, probe, mtime, fallback_unit_id=self.batch.unit_id, uploader=self.operator
+            parsed,
+            probe,
+            mtime,
+            fallback_unit_id=self.batch.unit_id,
+            uploader=self.operator,
+            uploaded=uploaded,
         )
         with transaction.atomic():
             recording = Recording.objects.create(
@@ -310,6 +320,7 @@ class Ingestor:
                 extension=extension_of(name),
                 device=binding.device,
                 officer=binding.officer,
+                uploaded_by=self.operator if uploaded else None,
                 unit_id=binding.unit_id,
                 device_serial=binding.device_serial,
                 officer_no=binding.officer_no,

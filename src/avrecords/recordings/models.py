@@ -129,6 +129,16 @@ class Recording(models.Model):
         verbose_name="交接保管人",
         help_text="原记录人员调离后接收其音像资料的人（E5，004§18）",
     )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="uploaded_recordings",
+        verbose_name="上传人",
+        help_text="通过网页或接口上传的人；待指派期间上传人仍可查看（M1）",
+        db_index=False,
+    )
     case = models.ForeignKey(
         "cases.Case",
         null=True,
@@ -212,6 +222,12 @@ class Recording(models.Model):
                 Upper("officer_no"),
                 condition=Q(officer__isnull=True),
                 name="recording_unbound_officer_no",
+            ),
+            # An officer's own uploads waiting for an administrator (org.scope.recording_q).
+            models.Index(
+                fields=["uploaded_by"],
+                condition=Q(officer__isnull=True),
+                name="recording_pending_uploader",
             ),
         ]
 

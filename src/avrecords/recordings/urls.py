@@ -1,12 +1,13 @@
 from django.urls import path
 
-from avrecords.recordings import views
+from avrecords.recordings import views, views_assign
 
 app_name = "recordings"
 urlpatterns = [
     path("recordings/", views.recording_list, name="list"),
     path("recordings/<int:recording_id>/", views.recording_detail, name="detail"),
     path("recordings/<int:recording_id>/case-info", views.recording_case_info, name="case_info"),
+    path("recordings/<int:recording_id>/assign", views_assign.recording_assign, name="assign"),
     path("recordings/<int:recording_id>/media", views.recording_media, name="media"),
     path("recordings/<int:recording_id>/original", views.recording_original, name="original"),
     path("recordings/<int:recording_id>/thumbnail", views.recording_thumbnail, name="thumbnail"),
