@@ -59,13 +59,13 @@ class LocalBackend:
 
     def flip_byte(self, recording: Recording, offset: int | None = None) -> None:
         path = self._path(recording)
-        path.chmod(0o644)  # committed originals are 0444
+        path.chmod(0o644)  # committed originals are 0400
         with open(path, "r+b") as fh:
             fh.seek(recording.size_bytes // 2 if offset is None else offset)
             byte = fh.read(1)
             fh.seek(-1, io.SEEK_CUR)
             fh.write(bytes([byte[0] ^ 0x01]))
-        path.chmod(0o444)
+        path.chmod(0o400)
 
     def remove(self, recording: Recording) -> None:
         self._path(recording).unlink()

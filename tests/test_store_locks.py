@@ -401,7 +401,7 @@ def test_local_lock_records_live_beside_the_tree(local):
     assert json.loads(record.read_text())["legal_hold"] is True
     assert list(local.iter_keys("originals")) == [result.key]
     assert [p.name for p in record.parent.iterdir()] == [record.name]  # no temporaries left
-    assert oct(local.path_for(result.key).stat().st_mode & 0o777) == "0o444"
+    assert oct(local.path_for(result.key).stat().st_mode & 0o777) == "0o400"
 
 
 def test_a_local_purge_marks_its_record_and_resumes_after_a_crash(local, monkeypatch):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
+from avrecords.lib.private_files import make_private
+
 USAGE = """用法: avrecords <命令> [参数]
 
   init                 创建或升级 AVRECORDS_HOME 中的数据库与存储（可重复执行）
@@ -34,6 +36,9 @@ USAGE = """用法: avrecords <命令> [参数]
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    # Before anything is created: the database, keys and originals are the service user's
+    # alone, in every command (serve, worker, ingest, init, …; issue 15, row 8).
+    make_private()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "avrecords.settings")
     if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
         print(USAGE)

@@ -43,7 +43,7 @@ from avrecords.lib.storage.local_locks import fsync_dir as _fsync_dir
 from avrecords.lib.storage.local_locks import mkdirs_durable as _mkdirs_durable
 
 log = logging.getLogger(__name__)
-READ_ONLY_MODE = 0o444
+READ_ONLY_MODE = 0o400  # write-once, and the service user's alone (issue 15, row 8)
 TMP_PREFIX = "put-"
 # Start writing each 32 MiB to disk as soon as it is copied (sync_file_range), so the
 # disk works while the next chunks are read and hashed and commit()'s fsync has little
@@ -205,7 +205,7 @@ class _LocalPendingPut(PendingPut):
 
 
 class LocalStore(OriginalStore):
-    """Originals under <root>/<area>/ab/cd/<sha256>, mode 0444, never replaced.
+    """Originals under <root>/<area>/ab/cd/<sha256>, mode 0400, never replaced.
 
     Removed only by ``purge``, guarded by the lock records under <root>/locks.
     A local file has one version, so the ``version`` arguments are accepted and ignored.
@@ -331,7 +331,7 @@ class LocalStore(OriginalStore):
             if record.purged_at is None:
                 self.locks.write(key, replace(record, purged_at=utcnow()))
             try:
-                path.unlink()  # needs write on the directory only; the file stays 0444
+                path.unlink()  # needs write on the directory only; the file stays 0400
                 _fsync_dir(path.parent)
             except FileNotFoundError:
                 raise

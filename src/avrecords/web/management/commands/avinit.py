@@ -1,11 +1,14 @@
 """`avrecords init`: create or migrate the database and store in AVRECORDS_HOME (idempotent)."""
 
+import errno
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from avrecords.jobs import queue
-from avrecords.lib import leftovers
+from avrecords.lib import leftovers, private_files
 from avrecords.lib.storage import get_store
 
 
@@ -20,4 +23,45 @@ class Command(BaseCommand):
         store = get_store()
         store.cleanup_incomplete()
         leftovers.clean()
+        self._private_files()
         self.stdout.write(f"已就绪：{settings.AVRECORDS_HOME}")
+
+    def _private_files(self):
+        """Nothing of the installation readable by other local users (issue 15, row 8)."""
+        result = private_files.tighten(installation_paths())
+        if result.changed:
+            self.stdout.write(
+                f"已收紧文件权限（仅服务账户可访问）：{len(result.changed)} 处"
+                "（目录改为 0700，文件去掉同组及其他用户的权限）"
+            )
+            for path, before, after in result.changed[:SHOWN_PATHS]:
+                self.stdout.write(f"  {path}：{before:04o} → {after:04o}")
+            if len(result.changed) > SHOWN_PATHS:
+                self.stdout.write(f"  ……另有 {len(result.changed) - SHOWN_PATHS} 处")
+        for path, exc in result.failed[:SHOWN_PATHS]:
+            why = (
+                "无权修改，请以服务账户运行"
+                if exc.errno in (errno.EPERM, errno.EACCES)
+                else "无法修改"
+            )
+            self.stderr.write(f"未能收紧权限：{path}（{why}）")
+
+
+SHOWN_PATHS = 20
+
+
+def installation_paths() -> list[Path]:
+    """Where the installation keeps data on this host: AVRECORDS_HOME, and the local store,
+    derived copies, evidence exports and an SQLite database wherever they are configured."""
+    paths = [
+        settings.AVRECORDS_HOME,
+        settings.AVRECORDS_DERIVED_PATH,
+        settings.AVRECORDS_EXPORT_PATH,
+    ]
+    if settings.AVRECORDS_STORE == "local":
+        paths.append(settings.AVRECORDS_STORE_PATH)
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        name = Path(str(database["NAME"]))
+        paths += [name, name.with_name(name.name + "-wal"), name.with_name(name.name + "-shm")]
+    return paths
