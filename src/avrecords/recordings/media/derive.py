@@ -1,11 +1,13 @@
 """Derived copies: thumbnails and browser-playable proxies (never the evidence; M2).
 
 Every output is written to a temporary name and renamed into place, so a worker killed
-mid-encode leaves nothing that looks finished, and the re-run simply starts over.
+mid-encode leaves nothing that looks finished, and the re-run starts over, removing the
+killed run's partial file first.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -19,7 +21,13 @@ PROXY_CRF = "26"
 
 
 def _tmp(dest: Path) -> Path:
+    """A temporary name beside `dest`, this process's own. Partial files of earlier runs for
+    the same output go first: a job runs again only once it is claimed again, after the
+    lease of the run that wrote them ran out (the worker was killed; its heartbeat keeps a
+    live run's lease), so nothing writes them any more (issue 15, row 15)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    for stale in dest.parent.glob(f".{glob.escape(dest.name)}.*.part"):
+        stale.unlink(missing_ok=True)
     return dest.with_name(f".{dest.name}.{os.getpid()}.part")
 
 
