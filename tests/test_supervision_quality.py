@@ -364,8 +364,9 @@ def test_the_dashboard_refuses_officers_and_administrators(year, who):
 
 
 def test_the_excel_report_has_a_row_per_unit_officer_and_month(year):
+    client = client_for(year.sysadmin)  # signed in (auth.login) before counting
     before = AuditEntry.objects.count()
-    response = client_for(year.sysadmin).get(f"/supervision/report.xlsx?{YEAR}")
+    response = client.get(f"/supervision/report.xlsx?{YEAR}")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
@@ -387,8 +388,9 @@ def test_the_excel_report_has_a_row_per_unit_officer_and_month(year):
 
 
 def test_the_pdf_report_is_a_pdf_with_the_chinese_font(year):
+    client = client_for(year.supervisor)  # signed in (auth.login) before counting
     before = AuditEntry.objects.count()
-    response = client_for(year.supervisor).get(f"/supervision/report.pdf?{YEAR}")
+    response = client.get(f"/supervision/report.pdf?{YEAR}")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     text, fonts = pdf_text_and_fonts(response.content)
@@ -400,8 +402,9 @@ def test_the_pdf_report_is_a_pdf_with_the_chinese_font(year):
 
 
 def test_an_export_with_a_bad_period_goes_back_to_the_dashboard_unaudited(year):
+    client = client_for(year.supervisor)  # signed in (auth.login) before counting
     before = AuditEntry.objects.count()
-    response = client_for(year.supervisor).get("/supervision/report.xlsx?start=x")
+    response = client.get("/supervision/report.xlsx?start=x")
     assert response.status_code == 302 and response["Location"].startswith("/supervision/?")
     assert not AuditEntry.objects.filter(seq__gt=before).exists()
 

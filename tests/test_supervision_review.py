@@ -110,8 +110,9 @@ def test_it_answers_htmx_with_only_the_results(world):
 
 
 def test_the_review_page_shows_recordings_documents_and_findings_and_is_audited(world):
+    client = client_for(world.supervisor)  # signed in (auth.login) before counting
     before = AuditEntry.objects.count()
-    response = client_for(world.supervisor).get(f"/supervision/review/{world.inspection.pk}/")
+    response = client.get(f"/supervision/review/{world.inspection.pk}/")
     assert response.status_code == 200
     body = response.content.decode()
     for rec in world.recs:  # played on the recording page, which checks grants and audits
@@ -169,9 +170,10 @@ def test_an_officer_is_refused_and_a_supervisor_of_another_unit_finds_nothing(wo
     assert client_for(world.officer).get(page).status_code == 403  # his own activity
     assert client_for(world.other_officer).get(page).status_code == 404
     assert client_for(world.admin).get(page).status_code == 403  # in scope, not a reviewer
+    client = client_for(world.supervisor2)  # signed in (auth.login) before counting
     before = AuditEntry.objects.count()
-    assert client_for(world.supervisor2).get(page).status_code == 404
-    assert client_for(world.supervisor2).get("/supervision/review/999999/").status_code == 404
+    assert client.get(page).status_code == 404
+    assert client.get("/supervision/review/999999/").status_code == 404
     assert not AuditEntry.objects.filter(seq__gt=before).exists()
 
 
