@@ -475,8 +475,9 @@ CONSEQUENCES = ("retention.classify",)
 
 @pytest.mark.parametrize(("endpoint", "who"), AUDITED_ALLOWED)
 def test_it_records_each_permitted_act_once_in_the_audit_trail(world, endpoint, who):
+    client = client_for(world.users[who])  # signed in (auth.login) before counting
     before = AuditEntry.objects.count()
-    send(client_for(world.users[who]), endpoint, world)
+    send(client, endpoint, world)
     new = list(AuditEntry.objects.filter(seq__gt=before).exclude(action__in=CONSEQUENCES))
     object_type, object_id = audited_object(endpoint, world)
     assert [(e.action, e.actor_id, e.object_type) for e in new] == [
@@ -489,16 +490,18 @@ def test_it_records_each_permitted_act_once_in_the_audit_trail(world, endpoint, 
 @pytest.mark.parametrize(("endpoint", "who"), STAND_IN)
 def test_it_records_nothing_for_a_stand_in_answer(world, endpoint, who):
     """Allowed in scope but not to the thing itself (a thumbnail without a grant)."""
+    client = client_for(world.users[who])  # signed in (auth.login) before counting
     before = AuditEntry.objects.count()
-    response = send(client_for(world.users[who]), endpoint, world)
+    response = send(client, endpoint, world)
     assert response.status_code == endpoint.ok
     assert not AuditEntry.objects.filter(seq__gt=before, action=endpoint.audit).exists()
 
 
 @pytest.mark.parametrize(("endpoint", "who"), AUDITED_REFUSED)
 def test_it_never_records_a_refused_act_as_done(world, endpoint, who):
+    client = client_for(world.users[who])  # signed in (auth.login) before counting
     before = AuditEntry.objects.count()
-    response = send(client_for(world.users[who]), endpoint, world)
+    response = send(client, endpoint, world)
     assert response.status_code in (403, 404)
     refused = AuditEntry.objects.filter(seq__gt=before)
     assert not refused.filter(
