@@ -26,11 +26,21 @@ def fresh_databases_dropped():
     backends.drop_fresh_databases()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_signing_key():
+    """The signing key `avrecords init` makes (X1), once for the run, in the test home."""
+    from avrecords.audit import anchors
+
+    anchors.ensure_key()
+
+
 @pytest.fixture(autouse=True)
 def isolated_store(settings, tmp_path):
-    """Every test gets its own store of originals and derived copies."""
+    """Every test gets its own store of originals and derived copies (and audit anchors:
+    each test's chain starts again at entry 1)."""
     settings.AVRECORDS_STORE_PATH = tmp_path / "store"
     settings.AVRECORDS_DERIVED_PATH = tmp_path / "derived"
+    settings.AVRECORDS_AUDIT_ANCHOR_DIR = tmp_path / "anchors"
     get_store.cache_clear()
     yield settings.AVRECORDS_STORE_PATH
     get_store.cache_clear()

@@ -885,3 +885,25 @@ ASSIGNMENT = [
     ),
 ]
 ASSIGNMENT_JSON = {"api-recording-assign": lambda w: {"officer_id": w.users["officer"].pk}}
+
+
+# --- the audit chain's signed anchors (X1, issue 15 row 10) -------------------------------
+# System administrators keep the signing key, supervisors check the records' integrity: they
+# see the public key and the anchors, print them and take them for a disc (each export
+# audited, naming no object).
+ANCHOR_READERS = POLICY_MANAGERS | {"supervisor"}
+AUDIT_ANCHORS = [
+    Endpoint("page-audit-anchors", "/audit/anchors/", ANCHOR_READERS),
+    Endpoint(
+        "page-audit-anchors-pdf",
+        "/audit/anchors/anchors.pdf",
+        ANCHOR_READERS,
+        audit="audit.anchor_export",
+    ),
+    Endpoint(
+        "page-audit-anchors-zip",
+        "/audit/anchors/anchors.zip",
+        ANCHOR_READERS,
+        audit="audit.anchor_export",
+    ),
+]

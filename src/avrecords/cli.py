@@ -19,7 +19,9 @@ USAGE = """用法: avrecords <命令> [参数]
   worker               启动后台处理进程
   ingest 路径 --station 站点名 [--json] [--erase-after-verify]
                        从采集站导入记录仪文件
-  audit verify         校验审计日志哈希链
+  audit verify [--anchors 目录 [--public-key 公钥文件]]
+                       校验审计日志哈希链；给出锚定目录时证明锚定前的记录未被改写
+  audit anchor         立即对审计日志签名锚定（写入锚定目录）
   fixity sweep [--max-gb N] [--rate-mb-s N]
                        立即重新校验原始文件的哈希值
   fixity report [--json]

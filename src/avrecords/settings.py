@@ -7,6 +7,7 @@ import dj_database_url
 
 from avrecords.config import (
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_patterns,
@@ -198,6 +199,21 @@ AVRECORDS_SEARCH_COUNT_CAP = env_int("AVRECORDS_SEARCH_COUNT_CAP", 2000, minimum
 AVRECORDS_RETENTION_LOCK_DAYS = env_int("AVRECORDS_RETENTION_LOCK_DAYS", 400, minimum=30)
 # M5: the hour (local time) after which workers make the day's disposal list and store check
 AVRECORDS_RETENTION_DAILY_HOUR = env_int("AVRECORDS_RETENTION_DAILY_HOUR", 1, minimum=0)
+# X1: signed anchors of the audit chain, kept outside the database (issue 15 row 10)
+AVRECORDS_AUDIT_ANCHOR_DIR = Path(
+    env_str("AVRECORDS_AUDIT_ANCHOR_DIR", str(AVRECORDS_HOME / "anchors"))
+)
+AVRECORDS_AUDIT_KEY_PATH = Path(
+    env_str("AVRECORDS_AUDIT_KEY_PATH", str(AVRECORDS_HOME / "keys" / "audit-signing.key"))
+)
+AVRECORDS_AUDIT_KEY_ALGORITHM = env_choice(
+    "AVRECORDS_AUDIT_KEY_ALGORITHM", "ed25519", ("ed25519", "sm2")
+)
+AVRECORDS_AUDIT_ANCHOR_DAILY_HOUR = env_int("AVRECORDS_AUDIT_ANCHOR_DAILY_HOUR", 2, minimum=0)
+if AVRECORDS_AUDIT_ANCHOR_DAILY_HOUR > 23:
+    from avrecords.config import ConfigError
+
+    raise ConfigError("AVRECORDS_AUDIT_ANCHOR_DAILY_HOUR must be an hour from 0 to 23")
 
 # --- S3 store of originals with Object Lock (M2); see docs/configuration.md ------------
 AVRECORDS_STORE = env_str("AVRECORDS_STORE", "local")

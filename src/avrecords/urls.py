@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("avrecords.evidence.urls")),
     path("", include("avrecords.retention.urls")),
     path("", include("avrecords.supervision.urls")),
+    path("", include("avrecords.audit.urls")),
 ]

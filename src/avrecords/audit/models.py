@@ -60,3 +60,18 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"审计链头 #{self.last_seq}"
+
+
+class AnchorRun(models.Model):
+    """The day's signed anchor of the chain, once across every worker: the first to insert
+    the day's row enqueues the `audit.anchor` job (the anchor itself is a file, not a row)."""
+
+    day = models.DateField(unique=True)
+    job = models.ForeignKey("jobs.Job", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审计链每日锚定"
+
+    def __str__(self) -> str:
+        return f"审计链锚定 {self.day}"

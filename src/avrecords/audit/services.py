@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -71,14 +72,30 @@ class VerifyResult:
     problem: str = ""
 
 
-def verify_chain(batch_size: int = 2000) -> VerifyResult:
-    """Walk the chain in order; report the first entry that was edited, removed or reordered."""
-    head = AuditHead.objects.filter(id=1).first()
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    last_seq = 0
-    qs = AuditEntry.objects.order_by("seq").values_list(
+class ChainBroken(Exception):
+    """The chain walked by `walk()` is broken at `seq` (English `problem`, for the log)."""
+
+    def __init__(self, seq: int, problem: str) -> None:
+        super().__init__(problem)
+        self.seq, self.problem = seq, problem
+
+
+def walk(
+    *,
+    after_seq: int = 0,
+    after_hash: str = GENESIS_HASH,
+    upto: int | None = None,
+    batch_size: int = 2000,
+) -> Iterator[tuple[int, str]]:
+    """(seq, entry_hash) of each entry after `after_seq` (up to `upto`), in order, each checked
+    to follow the one before (from `after_hash`) and to hash to what it stores; ChainBroken
+    at the first entry that was edited, removed or reordered."""
+    expected_prev = after_hash
+    expected_seq = after_seq + 1
+    qs = AuditEntry.objects.filter(seq__gt=after_seq)
+    if upto is not None:
+        qs = qs.filter(seq__lte=upto)
+    rows = qs.order_by("seq").values_list(
         "seq",
         "at",
         "actor_id",
@@ -92,16 +109,14 @@ def verify_chain(batch_size: int = 2000) -> VerifyResult:
         "prev_hash",
         "entry_hash",
     )
-    for row in qs.iterator(chunk_size=batch_size):
+    for row in rows.iterator(chunk_size=batch_size):
         (seq, at, actor_id, actor_label, action, otype, oid, summary, detail, ip, prev, stored) = (
             row
         )
         if seq != expected_seq:
-            return VerifyResult(checked, False, expected_seq, f"entry {expected_seq} is missing")
+            raise ChainBroken(expected_seq, f"entry {expected_seq} is missing")
         if prev != expected_prev:
-            return VerifyResult(
-                checked, False, seq, f"entry {seq} does not link to entry {seq - 1}"
-            )
+            raise ChainBroken(seq, f"entry {seq} does not link to entry {seq - 1}")
         recomputed = hash_entry(
             seq=seq,
             at=_normalise(at),
@@ -116,13 +131,28 @@ def verify_chain(batch_size: int = 2000) -> VerifyResult:
             prev_hash=prev,
         )
         if recomputed != stored:
-            return VerifyResult(checked, False, seq, f"entry {seq} was altered (hash mismatch)")
-        checked += 1
+            raise ChainBroken(seq, f"entry {seq} was altered (hash mismatch)")
+        yield seq, stored
         expected_prev = stored
         expected_seq = seq + 1
-        last_seq = seq
-    if head is not None and (head.last_seq != last_seq or head.last_hash != expected_prev):
-        return VerifyResult(
-            checked, False, last_seq + 1, f"chain ends at {last_seq} but head says {head.last_seq}"
-        )
+
+
+def head_problem(last_seq: int, last_hash: str) -> str:
+    """Why the chain's end (as walked) is not where AuditHead says; "" when it is."""
+    head = AuditHead.objects.filter(id=1).first()
+    if head is not None and (head.last_seq != last_seq or head.last_hash != last_hash):
+        return f"chain ends at {last_seq} but head says {head.last_seq}"
+    return ""
+
+
+def verify_chain(batch_size: int = 2000) -> VerifyResult:
+    """Walk the chain in order; report the first entry that was edited, removed or reordered."""
+    checked, last_seq, last_hash = 0, 0, GENESIS_HASH
+    try:
+        for seq, entry_hash in walk(batch_size=batch_size):
+            checked, last_seq, last_hash = checked + 1, seq, entry_hash
+    except ChainBroken as exc:
+        return VerifyResult(checked, False, exc.seq, exc.problem)
+    if problem := head_problem(last_seq, last_hash):
+        return VerifyResult(checked, False, last_seq + 1, problem)
     return VerifyResult(checked, True)

@@ -7,6 +7,12 @@ from the hashes of that same pass, so a 4 GB recording is read once, not again b
 bagit.make_bag. The bag is assembled in a hidden sibling directory and renamed into place, so
 a failure leaves nothing half-written. `verify_bag` re-checks a bag with bagit-python's
 validator and says in Chinese which file is wrong.
+
+A sealed bag (X1) also holds, as tag files listed in the tag manifest, the signed anchor of
+the audit chain made when it was built (`audit-anchor.json`) and the installation's public
+key (`signing-key.pub`); `tagmanifest-sha256.txt.sig` is the signature over the tag manifest
+itself, so it cannot be listed in it (the one tag file outside it). The tag manifest lists
+bag-info.txt and the payload manifest, so the signature covers every byte of the package.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from avrecords.evidence.items import (
     TamperedOriginal,
     check_names,
 )
+from avrecords.lib import signing
 from avrecords.lib.hashing import PipelinedHasher, copy_hashing
 from avrecords.lib.storage.base import StoreError
 
@@ -39,9 +46,22 @@ COPY_CHUNK_BYTES = 1024 * 1024
 PAYLOAD_DIR = "data"
 MANIFEST = "manifest-sha256.txt"
 TAG_MANIFEST = "tagmanifest-sha256.txt"
+ANCHOR_NAME = "audit-anchor.json"
+PUBLIC_KEY_NAME = "signing-key.pub"
+SIGNATURE_NAME = f"{TAG_MANIFEST}.sig"
 BAG_SOFTWARE_AGENT = "AVRecords evidence package"
 
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Seal:
+    """What seals a bag (X1): the audit anchor of its time (the anchor file's bytes), the
+    public key (PEM) and the signing function that signs the tag manifest."""
+
+    anchor_json: bytes
+    public_key_pem: str
+    sign: Callable[[bytes], bytes]
 
 
 @dataclass(frozen=True)
@@ -57,8 +77,9 @@ def build_bag(
     info: PackageInfo,
     statement_pdf: bytes | None,
     progress: Progress | None = None,
+    seal: Seal | None = None,
 ) -> Path:
-    """Write the bag at `dest` (which must not exist) and return it.
+    """Write the bag at `dest` (which must not exist) and return it, sealed if `seal` is given.
 
     progress(bytes_done, bytes_total) is called after every chunk copied. Raises
     TamperedOriginal when an original's bytes no longer match its ingest record, ValueError
@@ -92,7 +113,7 @@ def build_bag(
                 )
             )
             advance(len(statement_pdf))
-        _write_tag_files(work, copied, info)
+        _write_tag_files(work, copied, info, seal)
         os.rename(work, dest)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -134,7 +155,9 @@ def _copy_original(item: Item, work: Path, advance: Callable[[int], None]) -> _C
     return _Copied(f"{PAYLOAD_DIR}/{item.name}", size, actual)
 
 
-def _write_tag_files(work: Path, copied: list[_Copied], info: PackageInfo) -> None:
+def _write_tag_files(
+    work: Path, copied: list[_Copied], info: PackageInfo, seal: Seal | None = None
+) -> None:
     (work / "bagit.txt").write_text(
         "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8"
     )
@@ -143,11 +166,18 @@ def _write_tag_files(work: Path, copied: list[_Copied], info: PackageInfo) -> No
         "".join(f"{c.sha256}  {c.path}\n" for c in sorted(copied, key=lambda c: c.path)),
         encoding="utf-8",
     )
+    tagged = ["bagit.txt", "bag-info.txt", MANIFEST]
+    if seal is not None:
+        (work / ANCHOR_NAME).write_bytes(seal.anchor_json)
+        (work / PUBLIC_KEY_NAME).write_text(seal.public_key_pem, encoding="ascii")
+        tagged += [ANCHOR_NAME, PUBLIC_KEY_NAME]
     tag_lines = []
-    for name in ("bagit.txt", "bag-info.txt", MANIFEST):
+    for name in tagged:
         digest = hashlib.sha256((work / name).read_bytes()).hexdigest()
         tag_lines.append(f"{digest}  {name}\n")
     (work / TAG_MANIFEST).write_text("".join(tag_lines), encoding="utf-8")
+    if seal is not None:
+        (work / SIGNATURE_NAME).write_bytes(seal.sign((work / TAG_MANIFEST).read_bytes()))
 
 
 def bag_info_text(info: PackageInfo, copied: list[_Copied]) -> str:
@@ -218,9 +248,29 @@ def verify_bag(path: Path) -> list[str]:
         # the full check says which files are missing, extra or altered.
         bag.info.pop("Payload-Oxum")
         problems += _validate(bag)
+    problems += seal_problems(Path(path))
     if problems:
         logger.warning("Evidence bag %s failed validation: %s", path, "; ".join(problems))
     return problems
+
+
+def seal_problems(path: Path, trusted: signing.PublicKey | None = None) -> list[str]:
+    """Whether the signature over the tag manifest holds, with the bag's own public key or
+    (when given) a trusted one, in Chinese; [] for a bag that was never sealed."""
+    if not (path / SIGNATURE_NAME).exists():
+        return []
+    try:
+        key = trusted or signing.public_key_from_pem(
+            (path / PUBLIC_KEY_NAME).read_text(encoding="ascii")
+        )
+        signature = (path / SIGNATURE_NAME).read_bytes()
+        manifest = (path / TAG_MANIFEST).read_bytes()
+    except (OSError, UnicodeDecodeError, signing.KeyProblem):
+        return [f"证据包签名无法核验：缺少或无法读取 {PUBLIC_KEY_NAME}、{TAG_MANIFEST}"]
+    if not key.verify(manifest, signature):
+        logger.warning("Evidence bag %s: tag manifest signature does not verify", path)
+        return [f"证据包签名无效：{TAG_MANIFEST} 在签名后被改动，或签名不是该公钥所签"]
+    return []
 
 
 def _validate(bag: bagit.Bag) -> list[str]:

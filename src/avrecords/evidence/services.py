@@ -24,7 +24,9 @@ from django.utils import timezone
 from avrecords.access.grants import register
 from avrecords.access.models import AccessRequest, RegisterKind, RequestKind
 from avrecords.access.requests import is_live
+from avrecords.audit import anchors
 from avrecords.audit import services as audit
+from avrecords.audit.anchors import AnchorRefused
 from avrecords.evidence.models import Artifact, Disc, Download, Package, PackageState
 from avrecords.jobs import services as jobs
 from avrecords.recordings import services as recordings
@@ -152,10 +154,16 @@ def build(job) -> None:
     items, info = items_for(req), info_for(req)
     try:
         bag = build_bag(
-            out / package.number, items, info, statement_pdf(info, items), _Progress(package.pk)
+            out / package.number,
+            items,
+            info,
+            statement_pdf(info, items),
+            _Progress(package.pk),
+            seal=seal_for(package.number),
         )
-    except (TamperedOriginal, ValueError) as exc:
-        # ValueError: a file name the package refuses (items.check_names); no retry helps
+    except (TamperedOriginal, ValueError, AnchorRefused) as exc:
+        # ValueError: a file name the package refuses (items.check_names); AnchorRefused: no
+        # signing key, or an audit chain that left its last anchor. No retry helps either.
         shutil.rmtree(out, ignore_errors=True)
         log.error("package %s failed: %r", package.number, exc)
         Package.objects.filter(pk=package.pk).update(state=PackageState.FAILED, error=str(exc))
@@ -176,6 +184,16 @@ def build(job) -> None:
     )
     shutil.rmtree(bag)  # the zip and the image hold it; the directory is not served
     audit.record("evidence.ready", obj=req, summary=f"证据包 {package.number} 已生成")
+
+
+def seal_for(number: str):
+    """A fresh signed anchor of the audit chain, made now for this package, and the key that
+    signs its tag manifest (X1); AnchorRefused (Chinese) when neither can be had."""
+    from avrecords.evidence.bag import Seal
+
+    signer = anchors.installation_signer()
+    anchor = anchors.make_anchor(f"证据包 {number}")
+    return Seal(anchor.to_json(), signer.public.pem(), signer.sign)
 
 
 def artifact_path(package: Package, artifact: str) -> Path:

@@ -65,6 +65,12 @@ def can_acknowledge_fixity(user) -> bool:
     return user.is_authenticated and (sees_everything(user) or user.role in INGEST_ROLES)
 
 
+def can_view_audit_anchors(user) -> bool:
+    """See the audit chain's signed anchors and the public key, print them (X1): system
+    administrators, who keep the key, and supervisors, who check the records' integrity."""
+    return user.is_authenticated and (sees_everything(user) or user.role == Role.SUPERVISOR)
+
+
 EQUIPMENT_MANAGERS = {Role.ADMIN, Role.SYSADMIN}
 EQUIPMENT_VIEWERS = {Role.ADMIN, Role.UNIT_HEAD, Role.LEADER, Role.SUPERVISOR, Role.SYSADMIN}
 

@@ -9,6 +9,7 @@ from avrecords.org.scope import (
     can_manage_equipment,
     can_manage_policies,
     can_upload,
+    can_view_audit_anchors,
     can_view_equipment,
 )
 from avrecords.retention.approvals import can_read as can_read_retention
@@ -34,6 +35,7 @@ def roles(request):
         "can_read_retention": signed_in and can_read_retention(user),
         "retention_todo": retention_awaiting(user) if signed_in else 0,
         "can_view_supervision": signed_in and can_view_supervision(user),
+        "can_view_audit_anchors": signed_in and can_view_audit_anchors(user),
         "supervision_todo": supervision_count(user) if signed_in else 0,
         "can_unlock_logins": signed_in and can_unlock(user),
     }

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from huey.contrib.djhuey import HUEY
 
+from avrecords.audit.jobs import enqueue_daily as audit_anchor_daily
 from avrecords.compliance.workflows import escalate_overdue
 from avrecords.equipment import clearance
 from avrecords.fixity.schedule import enqueue_due_sweep
@@ -44,6 +45,7 @@ class Command(BaseCommand):
                     escalate_overdue()  # U3, U4: unexplained findings become violation candidates
                     clearance.escalate_overdue()  # E5, 004§23(5): clearances past their date
                     retention_daily()  # M5: disposal lists, classification, store check
+                    audit_anchor_daily()  # X1: the day's signed anchor of the audit chain
                 except dbwait.DB_UNAVAILABLE as exc:
                     log.warning(
                         "reaper pass failed, database unavailable (%s)", dbwait.describe(exc)

@@ -5,10 +5,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from avrecords.audit import anchors
 from avrecords.jobs import queue
-from avrecords.lib import leftovers, private_files
+from avrecords.lib import leftovers, private_files, signing
 from avrecords.lib.storage import get_store
 
 
@@ -23,8 +24,21 @@ class Command(BaseCommand):
         store = get_store()
         store.cleanup_incomplete()
         leftovers.clean()
+        self._signing_key()
         self._private_files()
         self.stdout.write(f"已就绪：{settings.AVRECORDS_HOME}")
+
+    def _signing_key(self):
+        """The key that signs the audit chain's anchors and evidence packages (X1)."""
+        try:
+            signer, made = anchors.ensure_key()
+        except anchors.AnchorRefused as exc:
+            raise CommandError(str(exc)) from exc
+        state = "已生成" if made else "已存在"
+        self.stdout.write(
+            f"审计签名密钥{state}：{settings.AVRECORDS_AUDIT_KEY_PATH}（{signer.algorithm}）\n"
+            f"  公钥指纹 {signing.grouped(signer.public.fingerprint)}"
+        )
 
     def _private_files(self):
         """Nothing of the installation readable by other local users (issue 15, row 8)."""
