@@ -238,6 +238,21 @@ def test_the_key_is_made_once_private_with_its_public_part_beside_it(settings, t
     assert public.fingerprint == signer.public.fingerprint
 
 
+def test_init_makes_the_signing_key_and_shows_its_fingerprint(db, settings, tmp_path):
+    settings.AVRECORDS_AUDIT_KEY_PATH = tmp_path / "keys" / "audit-signing.key"
+    out = StringIO()
+    call_command("avinit", stdout=out)
+    key = keyed_path(settings)
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    fingerprint = signing.load_signer(key).public.fingerprint
+    assert "审计签名密钥已生成" in out.getvalue()
+    assert signing.grouped(fingerprint) in out.getvalue()
+    again = StringIO()
+    call_command("avinit", stdout=again)
+    assert "审计签名密钥已存在" in again.getvalue()
+    assert signing.load_signer(key).public.fingerprint == fingerprint
+
+
 def test_sm2_anchors_prove_the_same(org, settings, tmp_path):
     """Where the agency requires national algorithms: SM2 signatures over SM3."""
     settings.AVRECORDS_AUDIT_KEY_ALGORITHM = "sm2"

@@ -71,6 +71,8 @@ def installation_paths() -> list[Path]:
         settings.AVRECORDS_HOME,
         settings.AVRECORDS_DERIVED_PATH,
         settings.AVRECORDS_EXPORT_PATH,
+        settings.AVRECORDS_AUDIT_ANCHOR_DIR,
+        settings.AVRECORDS_AUDIT_KEY_PATH,  # the file, not its folder: that may be anyone's
     ]
     if settings.AVRECORDS_STORE == "local":
         paths.append(settings.AVRECORDS_STORE_PATH)
