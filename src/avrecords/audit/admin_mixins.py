@@ -1,4 +1,5 @@
-"""Audit every change made through the Django admin, with before/after snapshots (X1)."""
+"""Audit every change made through the Django admin, with before/after snapshots (X1), and,
+for evidence, every look at one object's page."""
 
 from __future__ import annotations
 
@@ -52,3 +53,23 @@ class AuditedAdminMixin:
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+class AuditedViewAdminMixin:
+    """Writes one audit entry each time one object's page is opened in the admin: opening a
+    piece of evidence is an act, wherever it happens (X1). `view_action` names the entry
+    (e.g. "recording.view", as the recording's own page writes)."""
+
+    view_action = "admin.view"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None and request.method == "GET":
+            audit.record(
+                self.view_action,
+                actor=request.user,
+                obj=obj,
+                summary=f"在管理后台查看 {obj._meta.verbose_name} {obj}",
+                detail={"via": "admin"},
+                ip=request.META.get("REMOTE_ADDR", ""),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)

@@ -1,10 +1,14 @@
+"""Background jobs in the admin site: a system administrator may requeue or correct a job
+here; each change is audited with the values before and after (X1)."""
+
 from django.contrib import admin
 
+from avrecords.audit.admin_mixins import AuditedAdminMixin
 from avrecords.jobs.models import Job
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "kind",

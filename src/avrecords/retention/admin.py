@@ -1,9 +1,11 @@
 """Retention in the admin site (M5, S1): to look, never to change. Every change goes through
 the services (pages, API, command line), which check the rules and audit each step; a
-destruction record is kept forever."""
+destruction record is kept forever. Rows that name a recording are listed through the
+scope-and-clearance rule, as the recordings themselves are (X2, M9)."""
 
 from django.contrib import admin
 
+from avrecords.org.scope import recording_q
 from avrecords.retention.models import (
     DestructionRecord,
     DisposalList,
@@ -30,6 +32,9 @@ class RecordingRetentionAdmin(ReadOnlyAdmin):
     search_fields = ["recording__original_name", "recording__sha256"]
     list_select_related = ["recording"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(recording_q(request.user, prefix="recording__"))
+
 
 @admin.register(LegalHold)
 class LegalHoldAdmin(ReadOnlyAdmin):
@@ -49,3 +54,6 @@ class DisposalListAdmin(ReadOnlyAdmin):
 class DestructionRecordAdmin(ReadOnlyAdmin):
     list_display = ["number", "original_name", "unit_name", "keep_until", "purged_at"]
     search_fields = ["number", "original_name", "sha256"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(recording_q(request.user, prefix="recording__"))
