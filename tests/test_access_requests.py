@@ -264,7 +264,9 @@ def test_the_api_walks_a_request_through(org, people):
     assert made.status_code == 201, made.content
     pk = made.json()["id"]
     assert made.json()["chain"] == ["unit_head"]
-    refused = c.post(f"/api/v1/access-requests/{pk}/execute", **basic(org.admin))
+    refused = c.post(
+        f"/api/v1/access-requests/{pk}/execute", content_type="application/json", **basic(org.admin)
+    )
     assert refused.status_code == 400 and "审批中" in refused.json()["detail"]
     ok = c.post(
         f"/api/v1/access-requests/{pk}/approve",
@@ -274,7 +276,11 @@ def test_the_api_walks_a_request_through(org, people):
     )
     assert ok.status_code == 200 and ok.json()["status"] == "approved"
     assert (
-        c.post(f"/api/v1/access-requests/{pk}/execute", **basic(org.admin)).json()["status"]
+        c.post(
+            f"/api/v1/access-requests/{pk}/execute",
+            content_type="application/json",
+            **basic(org.admin),
+        ).json()["status"]
         == "active"
     )
     assert c.get(f"/api/v1/recordings/{rec.pk}/original", **basic(org.officer)).status_code == 200

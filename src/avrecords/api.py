@@ -1,4 +1,13 @@
-"""The /api/v1/ root: authentication, error shapes, and each app's router."""
+"""The /api/v1/ root: authentication, error shapes, and each app's router.
+
+Every operation declares the errors any request to it can meet (`COMMON_ERRORS`, added in
+one place once the routers are registered), so the OpenAPI document lists every status the
+API answers (issue 15, row 16). Errors outside any operation (an unknown path, a non-integer
+id, a wrong method) are turned into the same JSON by `web.middleware.ApiJsonErrorsMiddleware`.
+"""
+
+import copy
+from typing import Annotated
 
 from django.contrib.auth import authenticate
 from django.http import Http404
@@ -6,10 +15,53 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBasicAuth
 from ninja.security import SessionAuth as CookieSession
+from pydantic import Field
+
+from avrecords.web.middleware import API_ERROR_MESSAGES
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+JSON_MEDIA_TYPE = "application/json"
+MULTIPART_MEDIA_TYPE = "multipart/form-data"
+MEDIA_TYPE_NAMES = {
+    JSON_MEDIA_TYPE: "JSON",
+    MULTIPART_MEDIA_TYPE: "文件上传表单（multipart）",
+    "application/yaml": "YAML",
+}
+
+# Far past any list a person pages through; (page - 1) × page size then stays a 64-bit OFFSET
+# on SQLite and PostgreSQL, where a larger one was a 500 (issue 15, row 12).
+PAGE_NUMBER_MAX = 1_000_000
+PageNumber = Annotated[int, Field(le=PAGE_NUMBER_MAX, description="页码，从 1 起")]
+
+
+class UnsupportedMediaType(Exception):
+    """A Basic-authenticated request that changes something, with a body of another type."""
+
+    def __init__(self, accepted: tuple[str, ...]) -> None:
+        super().__init__(", ".join(accepted))
+        self.accepted = accepted
 
 
 class BasicAuth(HttpBasicAuth):
-    """HTTP Basic for station scripts (sessions are for browsers)."""
+    """HTTP Basic for station scripts (sessions are for browsers).
+
+    A Basic-authenticated request that changes something must say its body is JSON, even an
+    empty one (or a type the operation documents instead: multipart for an upload, YAML for a
+    policy; `_declare_common_errors`), else 415 (issue 15, row 14). A browser sends a
+    cross-site request without a CORS preflight (which this API never grants) only as
+    urlencoded, multipart, text/plain or without a type, so Basic credentials a browser happens
+    to hold cannot be ridden by another site. Nor does the API make a browser hold them: see
+    `_unauthenticated`.
+    """
+
+    accepted_media_types: tuple[str, ...] = (JSON_MEDIA_TYPE,)
+
+    def __call__(self, request):
+        user = super().__call__(request)
+        if user is not None and request.method not in SAFE_METHODS:
+            if request.content_type not in self.accepted_media_types:
+                raise UnsupportedMediaType(self.accepted_media_types)
+        return user
 
     def authenticate(self, request, username, password):
         user = authenticate(request, username=username, password=password)
@@ -56,14 +108,26 @@ api = NinjaAPI(
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     # Outside scope and nonexistent look the same (X2): no hint that a record exists.
-    return api.create_response(request, {"detail": "记录不存在或不在您的权限范围内"}, status=404)
+    return api.create_response(request, {"detail": API_ERROR_MESSAGES[404]}, status=404)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    response = api.create_response(request, {"detail": "未登录或用户名、密码错误"}, status=401)
-    response["WWW-Authenticate"] = 'Basic realm="AVRecords", charset="UTF-8"'
+    response = api.create_response(request, {"detail": API_ERROR_MESSAGES[401]}, status=401)
+    # The Basic challenge goes only to a client that sent credentials of its own (a script).
+    # A browser that gets it asks its user for a password and then sends it unasked with
+    # every request to this site, cross-site ones included (issue 15, row 14); a browser's
+    # way in is the session of the login page.
+    if request.headers.get("Authorization"):
+        response["WWW-Authenticate"] = 'Basic realm="AVRecords", charset="UTF-8"'
     return response
+
+
+@api.exception_handler(UnsupportedMediaType)
+def _unsupported_media_type(request, exc):
+    accepted = "或".join(MEDIA_TYPE_NAMES.get(t, t) for t in exc.accepted)
+    message = f"{API_ERROR_MESSAGES[415]}：以 HTTP Basic 认证提交时，请求内容应为 {accepted}"
+    return api.create_response(request, {"detail": message}, status=415)
 
 
 @api.exception_handler(HttpError)
@@ -112,4 +176,75 @@ def _register():
     api.add_router("/", violations_router)
 
 
+COMMON_ERRORS = {
+    400: "请求内容无法解析",
+    401: API_ERROR_MESSAGES[401],
+    403: "无权进行此操作（或页面已过期）",
+    404: API_ERROR_MESSAGES[404],
+    413: API_ERROR_MESSAGES[413],
+    415: API_ERROR_MESSAGES[415],
+    422: "参数无效",
+    429: "登录失败次数过多，已暂时锁定",
+    503: API_ERROR_MESSAGES[503],
+}
+
+
+def _common_errors(operation) -> list[int]:
+    """The statuses any request to `operation` can meet, whatever the operation does."""
+    statuses = [422, 503]
+    if operation.auth_callbacks:
+        statuses += [401, 403, 429]  # 403: refused, or a session's CSRF check failed
+    if "{" in operation.path:
+        statuses.append(404)
+    if set(operation.methods) - SAFE_METHODS:
+        statuses += [400, 413, 415]
+    return statuses
+
+
+def _body_media_types(operation) -> tuple[str, ...]:
+    """JSON, and the body types the operation documents: multipart for a File or Form
+    parameter or the streamed upload, YAML for a policy."""
+    documented = ((operation.openapi_extra or {}).get("requestBody") or {}).get("content") or {}
+    types = [JSON_MEDIA_TYPE, *documented]
+    if any(m.__ninja_param_source__ in ("file", "form") for m in operation.models):
+        types.append(MULTIPART_MEDIA_TYPE)
+    return tuple(dict.fromkeys(types))
+
+
+def _declare_common_errors() -> None:
+    """Give every operation its common errors in the OpenAPI document (not at run time: an
+    operation's own `response` still decides which status a bare result gets), and to those
+    whose body is not JSON a Basic check that accepts its documented type."""
+    error_content = {JSON_MEDIA_TYPE: {"schema": Error.model_json_schema()}}
+    invalid_content = {JSON_MEDIA_TYPE: {"schema": Invalid.model_json_schema()}}
+    # ninja keeps the operations it serves and documents in its bound routers (ninja 1.x).
+    for bound in api._get_bound_routers():
+        for path_view in bound.path_operations.values():
+            for operation in path_view.operations:
+                accepted = _body_media_types(operation)
+                if accepted != BasicAuth.accepted_media_types:
+                    operation.auth_callbacks = [
+                        _accepting(cb, accepted) if isinstance(cb, BasicAuth) else cb
+                        for cb in operation.auth_callbacks
+                    ]
+                extra = dict(operation.openapi_extra or {})
+                responses = dict(extra.get("responses") or {})
+                for status in _common_errors(operation):
+                    if status in operation.response_models or status in responses:
+                        continue
+                    responses[status] = {
+                        "description": COMMON_ERRORS[status],
+                        "content": invalid_content if status == 422 else error_content,
+                    }
+                extra["responses"] = responses
+                operation.openapi_extra = extra
+
+
+def _accepting(auth: BasicAuth, media_types: tuple[str, ...]) -> BasicAuth:
+    accepting = copy.copy(auth)
+    accepting.accepted_media_types = media_types
+    return accepting
+
+
 _register()
+_declare_common_errors()

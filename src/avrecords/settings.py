@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every error answer under /api/ becomes JSON, whoever made it (issue 15 row 16)
+    "avrecords.web.middleware.ApiJsonErrorsMiddleware",
     "avrecords.web.body_limits.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "avrecords.web.idle_timeout.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "avrecords.web.input_limits.InputLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # last: turns a refused sign-in of a locked account or address into the lockout answer
     "axes.middleware.AxesMiddleware",

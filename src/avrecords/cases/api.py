@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid
+from avrecords.api import Error, Invalid, PageNumber
 from avrecords.cases import services
 from avrecords.cases.models import Case
 from avrecords.compliance.activities import visible_activities
@@ -85,7 +85,7 @@ class CaseQuery(Schema):
     unit: int | None = None  # the unit and the units below it
     q: str | None = None  # in the number, title or party
     overdue: bool = False
-    page: int = 1
+    page: PageNumber = 1
 
 
 class CaseIn(Schema):

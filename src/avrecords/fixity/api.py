@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from ninja import Router, Schema, Status
 
-from avrecords.api import Error, Invalid
+from avrecords.api import Error, Invalid, PageNumber
 from avrecords.fixity import services
 from avrecords.fixity.models import FixityCheck
 from avrecords.org.scope import can_view_fixity
@@ -47,7 +47,7 @@ class AlarmOut(Schema):
     response={200: list[AlarmOut], 401: Error, 403: Error, 422: Invalid},
     summary="未确认的完整性告警",
 )
-def list_alarms(request, page: int = 1):
+def list_alarms(request, page: PageNumber = 1):
     if not can_view_fixity(request.user):
         return Status(403, {"detail": "无权查看完整性校验"})
     size = settings.AVRECORDS_PAGE_SIZE

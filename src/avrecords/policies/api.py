@@ -63,8 +63,12 @@ def get_profile(request, code: str):
 
 @router.get(
     "/policies/{code}/yaml",
-    response={200: str, 401: Error, 404: Error},
+    response={200: None, 401: Error, 404: Error},
     summary="导出策略 YAML",
+    openapi_extra={
+        # the profile as YAML: a mapping once parsed
+        "responses": {200: {"content": {"application/yaml": {"schema": {"type": "object"}}}}}
+    },
 )
 def export_profile(request, code: str):
     row = _get(code)

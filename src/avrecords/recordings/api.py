@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid
+from avrecords.api import Error, Invalid, PageNumber
 from avrecords.org.scope import can_ingest, can_upload
 from avrecords.recordings import assignment, listing, services
 from avrecords.recordings.models import IngestBatch, Recording
@@ -85,7 +85,7 @@ class RecordingQuery(Schema):
     place: str | None = None
     case_number: str | None = None
     q: str | None = None
-    page: int = 1
+    page: PageNumber = 1
 
 
 class FileResultOut(Schema):
@@ -251,6 +251,24 @@ def assign_recording(request, recording_id: int, data: AssignmentIn):
         507: Error,
     },
     summary="上传音像文件（multipart/form-data，可多个文件）",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "files": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
 )
 def upload_recordings(request):
     if not can_upload(request.user):
@@ -267,7 +285,7 @@ def upload_recordings(request):
     response={200: list[BatchOut], 401: Error, 403: Error, 422: Invalid},
     summary="导入批次",
 )
-def list_batches(request, page: int = 1):
+def list_batches(request, page: PageNumber = 1):
     if not can_ingest(request.user):
         return Status(403, {"detail": "无权查看导入批次"})
     _, _, rows = _paginate(services.visible_batches(request.user), page)
@@ -291,7 +309,7 @@ def get_batch(request, batch_id: int):
     response={200: list[QuarantineOut], 401: Error, 403: Error, 422: Invalid},
     summary="隔离文件",
 )
-def list_quarantine(request, page: int = 1):
+def list_quarantine(request, page: PageNumber = 1):
     if not can_ingest(request.user):
         return Status(403, {"detail": "无权查看隔离文件"})
     _, _, rows = _paginate(services.visible_quarantine(request.user), page)

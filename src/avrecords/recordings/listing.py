@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import TruncMonth
@@ -126,6 +127,8 @@ def capped_count(qs: QuerySet[Recording], *, cap: int | None = None) -> tuple[in
 def summarise(qs: QuerySet[Recording], *, cap: int | None = None) -> Summary:
     """Total and facet counts: exact up to `cap`, estimated (or partial) past it."""
     cap = count_cap() if cap is None else cap
+    if _matches_nothing(qs):
+        return Summary(0, False, cap, _facets({}), ordered_ids=[])
     if _reads_table(qs):
         counts, total, ordered = _matches(qs.order_by()[: cap + 1])
     else:
@@ -173,6 +176,16 @@ def _count(sql: str, params: list) -> tuple[dict[str, dict[str, int]], int]:
                 bucket = counts.setdefault(facet, {})
                 bucket[value] = bucket.get(value, 0) + n
     return counts, total
+
+
+def _matches_nothing(qs: QuerySet[Recording]) -> bool:
+    """A filter no row can match (an unknown unit, an id past 64 bits) compiles to no SQL at
+    all: the raw SQL below would fail on it (a 500 for /recordings/?unit=999, issue 15 row 12)."""
+    try:
+        qs.query.sql_with_params()
+    except EmptyResultSet:
+        return True
+    return False
 
 
 def _reads_table(qs: QuerySet[Recording]) -> bool:

@@ -17,7 +17,7 @@ import datetime as dt
 from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid
+from avrecords.api import Error, Invalid, PageNumber
 from avrecords.org.scope import visible_units
 from avrecords.supervision import campaigns, scoring
 from avrecords.supervision.campaigns import CampaignError, CampaignInput
@@ -128,7 +128,7 @@ class CampaignPage(Schema):
 class CampaignQuery(Schema):
     status: str | None = None
     kind: str | None = None
-    page: int = 1
+    page: PageNumber = 1
 
 
 class CampaignIn(Schema):
@@ -159,7 +159,7 @@ class RecheckOut(Schema):
     removed_since: list[int]
 
 
-class CloseIn(Schema):
+class CampaignCloseIn(Schema):
     reason: str = ""  # required while samples are unscored
 
 
@@ -201,7 +201,7 @@ class ScoreOut(Schema):
         return list(obj.notes.all())
 
 
-class FindingOut(Schema):
+class SampleFindingOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -224,7 +224,7 @@ class SampleDetailOut(SampleOut):
     activity_started_at: dt.datetime
     activity_ended_at: dt.datetime
     checklist: list[ChecklistItemOut]
-    findings: list[FindingOut]  # the compliance engine's, beside the checklist
+    findings: list[SampleFindingOut]  # the compliance engine's, beside the checklist
     recording_ids: list[int]  # the activity's recordings the user may see
     score: ScoreOut | None
     can_score: bool
@@ -383,7 +383,7 @@ def recheck(request, campaign_id: int):
     response={200: CampaignOut, **AUTH_ERRORS, 409: Error, 422: Invalid},
     summary="结束抽查",
 )
-def close(request, campaign_id: int, body: CloseIn | None = None):
+def close(request, campaign_id: int, body: CampaignCloseIn | None = None):
     if not campaigns.can_read(request.user):
         return Status(403, NO_READ)
     campaign = _campaign(request, campaign_id)

@@ -15,7 +15,7 @@ from typing import Literal
 from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid
+from avrecords.api import Error, Invalid, PageNumber
 from avrecords.compliance.models import Activity
 from avrecords.org.scope import visible_units
 from avrecords.supervision import quality, review
@@ -159,7 +159,7 @@ class ReviewQuery(Schema):
     date_to: dt.date | None = None
     kind: str | None = None  # activity type code
     has_findings: bool | None = None
-    page: int = 1
+    page: PageNumber = 1
 
 
 @router.get(

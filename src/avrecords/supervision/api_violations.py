@@ -15,7 +15,7 @@ import datetime as dt
 from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid
+from avrecords.api import Error, Invalid, PageNumber
 from avrecords.compliance.activities import visible_activities
 from avrecords.compliance.models import ViolationCandidate
 from avrecords.equipment.access import visible_devices
@@ -125,7 +125,7 @@ class ViolationQuery(Schema):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     source: str | None = None  # auto or manual
-    page: int = 1
+    page: PageNumber = 1
 
 
 class ViolationIn(Schema):
@@ -147,7 +147,7 @@ class ProposalIn(Schema):
     reason: str = ""
 
 
-class CommentIn(Schema):
+class DecisionCommentIn(Schema):
     comment: str = ""
 
 
@@ -343,7 +343,7 @@ def _approval(request, decision_id: int, approve: bool, comment: str):
     response={200: DecisionOut, 409: Error, **AUTH_ERRORS},
     summary="批准处理决定（停止执法的自批准之日起计算）",
 )
-def approve_decision(request, decision_id: int, body: CommentIn | None = None):
+def approve_decision(request, decision_id: int, body: DecisionCommentIn | None = None):
     return _approval(request, decision_id, True, body.comment if body else "")
 
 
@@ -352,5 +352,5 @@ def approve_decision(request, decision_id: int, body: CommentIn | None = None):
     response={200: DecisionOut, 409: Error, **AUTH_ERRORS, 422: Invalid},
     summary="不批准处理意见",
 )
-def reject_decision(request, decision_id: int, body: CommentIn | None = None):
+def reject_decision(request, decision_id: int, body: DecisionCommentIn | None = None):
     return _approval(request, decision_id, False, body.comment if body else "")
