@@ -21,6 +21,7 @@ from avrecords.access.models import RequestKind
 from avrecords.cases import forms, services
 from avrecords.cases.models import Case, CaseStatus, CaseType
 from avrecords.compliance.activities import visible_activities
+from avrecords.org.scope import shown_and_withheld
 from avrecords.recordings.services import visible_recordings
 
 CANDIDATES_SHOWN = 200
@@ -98,13 +99,17 @@ def _detail(request, case: Case, *, errors: list[str] | None = None, status: int
     days, cite = services.filing_days(case.unit, case.case_type)
     can_manage = services.can_manage_cases(user)
     open_to_links = can_manage and case.status != CaseStatus.FILED
+    recordings, withheld = shown_and_withheld(  # M9: others counted, never named
+        user, case.recordings.select_related("officer", "unit").order_by("started_at", "pk")
+    )
     context = {
         "nav": "cases",
         "c": case,
         "filing_days": days,
         "filing_cite": cite,
         "late_days": services.overdue_days(case),
-        "recordings": visible_recordings(user).filter(case=case).order_by("started_at", "pk"),
+        "recordings": recordings,
+        "withheld": withheld,
         "activities": visible_activities(user)
         .filter(case=case)
         .select_related("unit")

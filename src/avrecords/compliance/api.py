@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from avrecords.api import Error, Invalid, PageNumber
+from avrecords.api import Error, Invalid
 from avrecords.compliance import activities as acts
 from avrecords.compliance import imports, workflows
 from avrecords.compliance.engine import evaluate_activity
@@ -22,7 +22,7 @@ from avrecords.compliance.models import (
     FindingKind,
     FindingStatus,
 )
-from avrecords.org.scope import can_import_activities, can_record_activity
+from avrecords.org.scope import can_import_activities, can_record_activity, shown_and_withheld
 
 router = Router(tags=["执法活动与合规"])
 
@@ -65,6 +65,22 @@ class FindingOut(Schema):
     def resolve_kind_label(obj: Finding) -> str:
         return obj.get_kind_display()
 
+    @staticmethod
+    def resolve_recording_id(obj: Finding) -> int | None:
+        """Blank when the user may not see the recording (M9; workflows.visible_findings)."""
+        return obj.recording_id if getattr(obj, "recording_shown", False) else None
+
+
+def _linked(activity: Activity, context) -> tuple[list[int], int]:
+    """The linked recordings' ids the user may see, and how many others (M9); worked out once
+    per activity and answer."""
+    if not hasattr(activity, "_linked_for_answer"):
+        shown, withheld = shown_and_withheld(
+            context["request"].user, acts.linked_recordings(activity)
+        )
+        activity._linked_for_answer = (list(shown.values_list("pk", flat=True)), withheld)
+    return activity._linked_for_answer
+
 
 class ActivityOut(Schema):
     id: int
@@ -81,7 +97,8 @@ class ActivityOut(Schema):
     document_started_at: dt.datetime | None
     document_ended_at: dt.datetime | None
     officer_ids: list[int]
-    recording_ids: list[int]
+    recording_ids: list[int]  # those the user may see (X2, M9)
+    withheld_recordings: int  # how many others are linked: counted, never named
     external_ref: str
     source: str
 
@@ -90,8 +107,12 @@ class ActivityOut(Schema):
         return sorted(obj.officers.values_list("pk", flat=True))
 
     @staticmethod
-    def resolve_recording_ids(obj: Activity) -> list[int]:
-        return list(acts.linked_recordings(obj).values_list("pk", flat=True))
+    def resolve_recording_ids(obj: Activity, context) -> list[int]:
+        return _linked(obj, context)[0]
+
+    @staticmethod
+    def resolve_withheld_recordings(obj: Activity, context) -> int:
+        return _linked(obj, context)[1]
 
 
 class ImportOut(Schema):
@@ -141,7 +162,7 @@ def _invalid(errors: list[str]) -> Status:
 @router.get(
     "/activities", response={200: list[ActivityOut], 401: Error, 422: Invalid}, summary="执法活动"
 )
-def list_activities(request, page: PageNumber = 1, external_ref: str = ""):
+def list_activities(request, page: int = 1, external_ref: str = ""):
     qs = acts.visible_activities(request.user)
     if external_ref:
         qs = qs.filter(external_ref=external_ref)
@@ -212,7 +233,7 @@ def import_activities(request, file: File[UploadedFile]):
 @router.get(
     "/findings", response={200: list[FindingOut], 401: Error, 422: Invalid}, summary="合规问题"
 )
-def list_findings(request, status: str = "open", kind: str = "", page: PageNumber = 1):
+def list_findings(request, status: str = "open", kind: str = "", page: int = 1):
     if status not in ("open", "all", *FindingStatus.values) or kind not in (
         "",
         *FindingKind.values,

@@ -17,7 +17,12 @@ from avrecords.compliance.engine import evaluate_activity
 from avrecords.compliance.models import Exemption, Finding, FindingKind, FindingStatus
 from avrecords.equipment.staffing import explosion_check
 from avrecords.org.models import Role, User
-from avrecords.org.scope import can_import_activities, can_record_activity, recording_q
+from avrecords.org.scope import (
+    can_import_activities,
+    can_record_activity,
+    recording_q,
+    shown_and_withheld,
+)
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
 
@@ -110,8 +115,13 @@ def activity_new(request):
 def activity_detail(request, pk: int):
     activity = _activity_or_404(request.user, pk)
     profile = profile_for_unit(activity.unit)
-    links = activity.links.select_related("recording", "recording__officer").order_by(
-        "recording__started_at"
+    # M9: a recording the user may not see is left out, and only counted
+    links, withheld = shown_and_withheld(
+        request.user,
+        activity.links.select_related("recording", "recording__officer").order_by(
+            "recording__started_at"
+        ),
+        prefix="recording__",
     )
     is_officer = activity.officers.filter(pk=request.user.pk).exists()
     return render(
@@ -121,6 +131,7 @@ def activity_detail(request, pk: int):
             "nav": "activities",
             "a": activity,
             "links": links,
+            "withheld": withheld,
             "findings": activity.findings.order_by("kind", "id"),
             "device_problems": explosion_check(activity),
             "exemptions": activity.exemptions.select_related("submitted_by", "decided_by"),

@@ -233,10 +233,16 @@ def escalate_overdue(now=None) -> int:
 
 
 def visible_findings(user):
-    """Findings in the user's scope: officers their own, unit roles their subtree."""
-    from avrecords.org.scope import has_unit_scope, unit_q
+    """Findings in the user's scope: officers their own, unit roles their subtree.
 
-    qs = Finding.objects.select_related("unit", "officer", "activity", "recording")
+    A finding about a recording the user may not see (M9: marked, and he is not cleared)
+    stays in his list, so the work it asks for is not lost, but says nothing of which
+    recording: `recording_shown` is false and pages and API leave the reference blank."""
+    from avrecords.org.scope import has_unit_scope, recording_shown, unit_q
+
+    qs = Finding.objects.select_related("unit", "officer", "activity").annotate(
+        recording_shown=recording_shown(user)
+    )
     if sees_everything(user):
         return qs
     if has_unit_scope(user):

@@ -25,7 +25,7 @@ from django.utils import timezone
 from avrecords.audit import services as audit
 from avrecords.equipment.access import device_in_unit_scope, visible_devices
 from avrecords.equipment.models import ClockFlag, Device
-from avrecords.org.scope import can_manage_equipment
+from avrecords.org.scope import can_manage_equipment, recording_shown
 from avrecords.policies.schema import ClockCheck
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import IngestBatch, IngestSource, Recording
@@ -162,9 +162,12 @@ def check_batch(batch: IngestBatch) -> list[ClockFlag]:
 
 # --- reading and clearing ---------------------------------------------------------------
 def visible_flags(user) -> QuerySet[ClockFlag]:
-    """Flags of the devices the user may see (X2)."""
-    return ClockFlag.objects.filter(device__in=visible_devices(user)).select_related(
-        "device", "device__unit", "resolved_by", "recording"
+    """Flags of the devices the user may see (X2); a flag's recording is named only to those
+    who may see it (`recording_shown`, M9)."""
+    return (
+        ClockFlag.objects.filter(device__in=visible_devices(user))
+        .select_related("device", "device__unit", "resolved_by", "recording")
+        .annotate(recording_shown=recording_shown(user))
     )
 
 

@@ -9,7 +9,7 @@ user's scope is answered with 404, never with a hint that it exists.
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from avrecords.org.models import Role, Secrecy, Unit
 
@@ -223,3 +223,19 @@ def recording_q(user, *, prefix: str = "", resolve_units: bool = False) -> Q:
     if user.is_authenticated and not sees_everything(user):
         scope |= pending
     return scope & secrecy_q(user, f"{prefix}secrecy", own=own if user.is_authenticated else None)
+
+
+def recording_shown(user, prefix: str = "recording__") -> Case:
+    """An annotation for rows that refer to a recording (a finding, a clock flag…): true when
+    the user may see it, false when he may not or there is none. The row stays listed for the
+    work it asks for; the page and API leave the reference out where it is false (M9)."""
+    seen = Q(**{f"{prefix}pk__isnull": False}) & recording_q(user, prefix=prefix)
+    return Case(When(seen, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def shown_and_withheld(user, qs: QuerySet, prefix: str = "") -> tuple[QuerySet, int]:
+    """The rows of `qs` whose recording (reached through `prefix`, "" for recordings
+    themselves) the user may see, and how many others there are: a list leaves those out and
+    says only how many (M9: "另有 N 条…未显示"), never their names, times or ids."""
+    shown = qs.filter(recording_q(user, prefix=prefix))
+    return shown, qs.count() - shown.count()

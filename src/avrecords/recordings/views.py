@@ -19,6 +19,7 @@ from avrecords.org.scope import (
     can_edit_case_info,
     can_ingest,
     can_upload,
+    recording_shown,
     visible_units,
 )
 from avrecords.recordings import listing, services
@@ -226,7 +227,8 @@ def batch_detail(request, batch_id: int):
         {
             "nav": "batches",
             "batch": batch,
-            "items": batch.items.select_related("recording"),
+            # M9: a file whose recording the user may not see is listed without its name
+            "items": batch.items.annotate(recording_shown=recording_shown(request.user)),
         },
     )
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid, PageNumber
+from avrecords.api import Error, Invalid
 from avrecords.cases.services import visible_cases
 from avrecords.compliance.activities import visible_activities
 from avrecords.policies.schema import FACTS
@@ -204,7 +204,7 @@ class HoldDetailOut(HoldOut):
 
 class HoldQuery(Schema):
     status: str | None = None  # active, release_pending, released
-    page: PageNumber = 1
+    page: int = 1
 
 
 class HoldIn(Schema):
@@ -406,7 +406,7 @@ class DisposalOut(Schema):
 
 class ItemOut(Schema):
     id: int
-    recording_id: int
+    recording_id: int | None  # None, and no name: a recording the user may not see (M9)
     original_name: str
     keep_until: dt.date
     category_name: str
@@ -417,21 +417,25 @@ class ItemOut(Schema):
     note: str
 
     @staticmethod
+    def resolve_recording_id(obj) -> int | None:
+        return obj.recording_id if obj.recording_shown else None
+
+    @staticmethod
     def resolve_original_name(obj) -> str:
-        return obj.recording.original_name
+        return obj.recording.original_name if obj.recording_shown else ""
 
 
 class DisposalDetailOut(DisposalOut):
     items: list[ItemOut]  # the first 2000
 
     @staticmethod
-    def resolve_items(obj: DisposalList) -> list:
-        return list(obj.items.select_related("recording").order_by("pk")[:ITEMS_SHOWN])
+    def resolve_items(obj: DisposalList, context) -> list:
+        return list(disposal.items_for(context["request"].user, obj)[:ITEMS_SHOWN])
 
 
 class DisposalQuery(Schema):
     status: str | None = None
-    page: PageNumber = 1
+    page: int = 1
 
 
 class PurgeListOut(Schema):
@@ -520,7 +524,7 @@ class RecordQuery(Schema):
     purged_from: dt.date | None = None
     purged_to: dt.date | None = None
     q: str | None = None  # in the number, file name, officer or unit; or a SHA-256 prefix
-    page: PageNumber = 1
+    page: int = 1
 
 
 @router.get(

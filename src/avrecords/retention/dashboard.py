@@ -10,7 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
-from avrecords.org.scope import scope_unit_ids, sees_everything
+from avrecords.org.scope import recording_q, scope_unit_ids, sees_everything
 from avrecords.retention.models import (
     HoldStatus,
     LegalHold,
@@ -67,7 +67,7 @@ def summary(user=None, today: dt.date | None = None) -> dict:
         "held": rows.filter(held=True).count(),
         "holds": holds(user).select_related("unit", "case", "activity"),
         "unclassified": _unclassified(user),
-        "last_check": StoreCheck.objects.first(),
+        "last_check": _last_check(user),
         "release_pending": holds(user).filter(status=HoldStatus.RELEASE_PENDING).count(),
     }
 
@@ -110,6 +110,25 @@ def awaiting(user) -> dict[str, list]:
 
 def awaiting_count(user) -> int:
     return sum(len(v) for v in awaiting(user).values())
+
+
+def _last_check(user=None) -> StoreCheck | None:
+    """The last store check; for a user its drift lists only the recordings he may see
+    (`drift_shown`) and counts the others (`drift_withheld`, M9)."""
+    check = StoreCheck.objects.first()
+    if check is None:
+        return None
+    check.drift_shown, check.drift_withheld = check.drift, 0
+    if user is not None and check.drift:
+        from avrecords.recordings.models import Recording
+
+        named = [d.get("recording") for d in check.drift]
+        seen = set(
+            Recording.objects.filter(recording_q(user), pk__in=named).values_list("pk", flat=True)
+        )
+        check.drift_shown = [d for d in check.drift if d.get("recording") in seen]
+        check.drift_withheld = len(check.drift) - len(check.drift_shown)
+    return check
 
 
 def _unclassified(user=None) -> int:

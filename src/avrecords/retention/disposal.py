@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.org.models import Unit
-from avrecords.org.scope import scope_unit_ids, sees_everything
+from avrecords.org.scope import recording_shown, scope_unit_ids, sees_everything
 from avrecords.policies.services import profile_for_unit
 from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused
@@ -221,6 +221,17 @@ def decide(user, disposal: DisposalList, *, approve: bool, comment: str = "", ip
         if approve:
             jobs.enqueue(PURGE_JOB, "retention.disposallist", disposal.pk)
     return disposal
+
+
+def items_for(user, disposal: DisposalList):
+    """The list's items for one reader, page and API alike: an item whose recording he may
+    not see (M9) keeps its place, dates and decision, so the review can go on, but
+    `recording_shown` is false and its name, officer and id are left out."""
+    return (
+        disposal.items.select_related("recording__officer", "recording__unit")
+        .annotate(recording_shown=recording_shown(user))
+        .order_by("pk")
+    )
 
 
 def counts(disposal: DisposalList) -> dict[str, int]:

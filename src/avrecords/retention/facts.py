@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.org.scope import scope_unit_ids, sees_everything
+from avrecords.org.scope import recording_q
 from avrecords.policies.schema import FACTS
 from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused
@@ -26,13 +26,12 @@ HAND_FACTS = {
 
 
 def visible_changes(user):
-    """Shortening requests on recordings of the units in the reader's scope (X2)."""
+    """Shortening requests on recordings the reader may see: units in his scope (X2), marks
+    he is cleared for (M9)."""
     qs = RetentionChange.objects.select_related("recording__unit", "requested_by", "fact")
     if not approvals.can_read(user):
         return qs.none()
-    if sees_everything(user):
-        return qs
-    return qs.filter(recording__unit_id__in=scope_unit_ids(user))
+    return qs.filter(recording_q(user, prefix="recording__", resolve_units=True))
 
 
 def record_fact(actor, *, fact: str, note: str, recording=None, activity=None, case=None, ip=""):

@@ -61,8 +61,7 @@ def disposal_list(request):
 
 def _detail(request, d: DisposalList, *, errors=(), status=200):
     user = request.user
-    items = d.items.select_related("recording__officer", "recording__unit").order_by("pk")
-    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(disposal.items_for(user, d), ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "retention/disposal.html",
