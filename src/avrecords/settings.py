@@ -145,7 +145,7 @@ AVRECORDS_PASSWORD_MIN_LENGTH = env_int("AVRECORDS_PASSWORD_MIN_LENGTH", 10, min
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "avrecords.org.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": AVRECORDS_PASSWORD_MIN_LENGTH},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from avrecords.api import Error, Invalid
+from avrecords.api import Error, Invalid, PageNumber
 from avrecords.compliance import activities as acts
 from avrecords.compliance import imports, workflows
 from avrecords.compliance.engine import evaluate_activity
@@ -162,7 +162,7 @@ def _invalid(errors: list[str]) -> Status:
 @router.get(
     "/activities", response={200: list[ActivityOut], 401: Error, 422: Invalid}, summary="执法活动"
 )
-def list_activities(request, page: int = 1, external_ref: str = ""):
+def list_activities(request, page: PageNumber = 1, external_ref: str = ""):
     qs = acts.visible_activities(request.user)
     if external_ref:
         qs = qs.filter(external_ref=external_ref)
@@ -233,7 +233,7 @@ def import_activities(request, file: File[UploadedFile]):
 @router.get(
     "/findings", response={200: list[FindingOut], 401: Error, 422: Invalid}, summary="合规问题"
 )
-def list_findings(request, status: str = "open", kind: str = "", page: int = 1):
+def list_findings(request, status: str = "open", kind: str = "", page: PageNumber = 1):
     if status not in ("open", "all", *FindingStatus.values) or kind not in (
         "",
         *FindingKind.values,

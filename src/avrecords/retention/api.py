@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid
+from avrecords.api import Error, Invalid, PageNumber
 from avrecords.cases.services import visible_cases
 from avrecords.compliance.activities import visible_activities
 from avrecords.policies.schema import FACTS
@@ -204,7 +204,7 @@ class HoldDetailOut(HoldOut):
 
 class HoldQuery(Schema):
     status: str | None = None  # active, release_pending, released
-    page: int = 1
+    page: PageNumber = 1
 
 
 class HoldIn(Schema):
@@ -435,7 +435,7 @@ class DisposalDetailOut(DisposalOut):
 
 class DisposalQuery(Schema):
     status: str | None = None
-    page: int = 1
+    page: PageNumber = 1
 
 
 class PurgeListOut(Schema):
@@ -524,7 +524,7 @@ class RecordQuery(Schema):
     purged_from: dt.date | None = None
     purged_to: dt.date | None = None
     q: str | None = None  # in the number, file name, officer or unit; or a SHA-256 prefix
-    page: int = 1
+    page: PageNumber = 1
 
 
 @router.get(
