@@ -47,10 +47,13 @@ def font_path() -> Path:
 
 
 def font_css() -> str:
+    """Every element, monospace and bold included, in the embedded font: a fallback to the
+    host's fonts would make the PDF depend on what the server has installed, and subsetting a
+    host's CFF collection (fonts-noto-cjk) costs seconds to minutes per document."""
     return (
-        f'@font-face {{ font-family: "{FONT_FAMILY}"; '
+        f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: 100 900; '
         f'src: url("{font_path().as_uri()}"); }}\n'
-        f'html {{ font-family: "{FONT_FAMILY}", sans-serif; }}'
+        f'html, html * {{ font-family: "{FONT_FAMILY}" !important; }}'
     )
 
 
