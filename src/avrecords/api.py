@@ -17,6 +17,7 @@ from ninja.security import HttpBasicAuth
 from ninja.security import SessionAuth as CookieSession
 from pydantic import Field
 
+from avrecords.lib.refusals import Refusal
 from avrecords.web.middleware import API_ERROR_MESSAGES
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -109,6 +110,12 @@ api = NinjaAPI(
 def _not_found(request, exc):
     # Outside scope and nonexistent look the same (X2): no hint that a record exists.
     return api.create_response(request, {"detail": API_ERROR_MESSAGES[404]}, status=404)
+
+
+@api.exception_handler(Refusal)
+def _refused(request, exc: Refusal):
+    # The API's half of the one error mapping (issue 16 §5): a service's typed refusal.
+    return api.create_response(request, exc.as_json(), status=exc.status)
 
 
 @api.exception_handler(AuthenticationError)

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "avrecords.web.input_limits.InputLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # a service's typed refusal (403/404/409/422) becomes the page that says why (issue 16 §5)
+    "avrecords.web.refusal_pages.RefusalPagesMiddleware",
     # last: turns a refused sign-in of a locked account or address into the lockout answer
     "axes.middleware.AxesMiddleware",
 ]

@@ -1,0 +1,82 @@
+"""The named domain events (issue 16 §2): how a lower app tells higher ones what happened.
+
+Apps sit in layers (docs/architecture.md); a lower app never imports a higher one. When
+something happens that a higher app cares about, the lower app sends one of the events below;
+the higher app subscribes in its `AppConfig.ready()`:
+
+    from avrecords import events
+    events.DEVICE_LOST.connect(on_device_lost)          # in supervision/apps.py
+
+    events.DEVICE_LOST.send(device=device, actor=user)   # in equipment's service
+
+Delivery: receivers run when the event is sent, inside the sender's transaction, in the
+order they connected. A subscriber's rows therefore commit or roll back together with the
+sender's (a device marked lost and its violation candidate are one change, never half of
+one), and a subscriber that raises aborts the sender's change with it. Anything that leaves
+the database — a background job — is enqueued by the subscriber through `avrecords.jobs`,
+which dispatches it only after the transaction commits. Senders pass model instances, not
+ids, and never rely on a receiver's return value.
+
+Each event lists its payload; `send()` refuses a missing or unknown key, so the table below
+stays the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger("avrecords.events")
+
+
+@dataclass(eq=False)
+class Event:
+    """One named event: its payload keys and who listens."""
+
+    name: str
+    payload: tuple[str, ...]
+    doc: str
+    optional: tuple[str, ...] = ()
+    _receivers: list[Callable] = field(default_factory=list, repr=False)
+
+    def connect(self, receiver: Callable) -> Callable:
+        """Subscribe `receiver(**payload)`; connecting the same function twice is a no-op
+        (an app's ready() may run more than once in tests)."""
+        if receiver not in self._receivers:
+            self._receivers.append(receiver)
+        return receiver
+
+    def disconnect(self, receiver: Callable) -> None:
+        if receiver in self._receivers:
+            self._receivers.remove(receiver)
+
+    def send(self, **payload) -> None:
+        missing = [k for k in self.payload if k not in payload]
+        unknown = [k for k in payload if k not in self.payload and k not in self.optional]
+        if missing or unknown:
+            raise TypeError(f"event {self.name}: missing {missing}, unknown {unknown}")
+        for receiver in list(self._receivers):
+            receiver(**payload)
+
+    @property
+    def receivers(self) -> list[Callable]:
+        return list(self._receivers)
+
+
+ALL: dict[str, Event] = {}
+
+
+def _event(name: str, payload: tuple[str, ...], doc: str, optional: tuple[str, ...] = ()):
+    event = Event(name, payload, doc, optional)
+    ALL[name] = event
+    return event
+
+
+# --- the events ---------------------------------------------------------------------------
+# Keep this list short and in layer order of the sender. Add an event here, with its payload
+# and what it means, before sending it (docs/architecture.md, "Adding an event").
+
+# -- sent by policies, equipment, recordings, fixity, jobs (the lower layers) --
+
+# -- sent by compliance, cases, access, evidence, retention (the upper layers) --
