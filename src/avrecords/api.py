@@ -7,16 +7,15 @@ id, a wrong method) are turned into the same JSON by `web.middleware.ApiJsonErro
 """
 
 import copy
-from typing import Annotated
 
 from django.contrib.auth import authenticate
 from django.http import Http404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBasicAuth
 from ninja.security import SessionAuth as CookieSession
-from pydantic import Field
 
+from avrecords.lib.api_schemas import PAGE_NUMBER_MAX, Error, Invalid  # noqa: F401 (re-exported)
 from avrecords.lib.refusals import Refusal
 from avrecords.web.middleware import API_ERROR_MESSAGES
 
@@ -28,11 +27,6 @@ MEDIA_TYPE_NAMES = {
     MULTIPART_MEDIA_TYPE: "文件上传表单（multipart）",
     "application/yaml": "YAML",
 }
-
-# Far past any list a person pages through; (page - 1) × page size then stays a 64-bit OFFSET
-# on SQLite and PostgreSQL, where a larger one was a 500 (issue 15, row 12).
-PAGE_NUMBER_MAX = 1_000_000
-PageNumber = Annotated[int, Field(le=PAGE_NUMBER_MAX, description="页码，从 1 起")]
 
 
 class UnsupportedMediaType(Exception):
@@ -80,19 +74,6 @@ class SessionAuth(CookieSession):
         if request.headers.get("Authorization") or not request.user.is_authenticated:
             return None
         return super().__call__(request)
-
-
-class Error(Schema):
-    """Every error response: a Chinese message for the user."""
-
-    detail: str
-
-
-class Invalid(Schema):
-    """422: which parameters were wrong (Chinese summary plus pydantic's details)."""
-
-    detail: str
-    errors: list[dict]
 
 
 api = NinjaAPI(

@@ -15,7 +15,7 @@ from avrecords.access import inbox
 from avrecords.access import requests as svc
 from avrecords.access.chain import RequestRefused, may_decide_role
 from avrecords.access.models import AccessRequest, RequestKind, RequestStatus
-from avrecords.api import Error, Invalid, PageNumber
+from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 
 router = Router(tags=["查阅与复制申请"])
 AUTH = {401: Error, 403: Error, 404: Error}

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid, PageNumber
 from avrecords.cases import services
 from avrecords.cases.models import Case
 from avrecords.compliance.activities import visible_activities
+from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.org.models import User
 from avrecords.org.scope import visible_units
 from avrecords.recordings.services import visible_recordings

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from avrecords.api import Error, Invalid, PageNumber
 from avrecords.compliance import activities as acts
 from avrecords.compliance import imports, workflows
 from avrecords.compliance.engine import evaluate_activity
@@ -22,6 +21,7 @@ from avrecords.compliance.models import (
     FindingKind,
     FindingStatus,
 )
+from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.org.scope import can_import_activities, can_record_activity, shown_and_withheld
 
 router = Router(tags=["执法活动与合规"])

@@ -10,10 +10,10 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
-from avrecords.api import Error, Invalid
 from avrecords.equipment import checks
 from avrecords.equipment.access import visible_devices
 from avrecords.equipment.models import PreUseCheck
+from avrecords.lib.api_schemas import Error, Invalid
 
 router = Router(tags=["设备使用前检查"])
 RECENT_CHECKS = 50

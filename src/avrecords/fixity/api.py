@@ -7,9 +7,9 @@ import datetime as dt
 from django.conf import settings
 from ninja import Router, Schema, Status
 
-from avrecords.api import Error, Invalid, PageNumber
 from avrecords.fixity import services
 from avrecords.fixity.models import FixityCheck
+from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.org.scope import can_view_fixity
 
 router = Router(tags=["完整性校验"])

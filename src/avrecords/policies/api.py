@@ -8,7 +8,7 @@ import datetime as dt
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
-from avrecords.api import Error, Invalid
+from avrecords.lib.api_schemas import Error, Invalid
 from avrecords.org.scope import can_manage_policies
 from avrecords.policies import services
 from avrecords.policies.deadlines import ingest_due

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid, PageNumber
+from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.org.scope import can_ingest, can_upload
 from avrecords.recordings import assignment, listing, services
 from avrecords.recordings.models import IngestBatch, Recording

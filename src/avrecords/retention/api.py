@@ -15,9 +15,9 @@ from django.conf import settings
 from django.db.models import Q
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid, PageNumber
 from avrecords.cases.services import visible_cases
 from avrecords.compliance.activities import visible_activities
+from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.policies.schema import FACTS
 from avrecords.recordings.services import get_visible, visible_recordings
 from avrecords.retention import approvals, disposal, holds, purge, services

@@ -17,7 +17,7 @@ import datetime as dt
 from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid, PageNumber
+from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.org.scope import visible_units
 from avrecords.supervision import campaigns, scoring
 from avrecords.supervision.campaigns import CampaignError, CampaignInput

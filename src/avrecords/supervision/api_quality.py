@@ -15,8 +15,8 @@ from typing import Literal
 from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid, PageNumber
 from avrecords.compliance.models import Activity
+from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.org.scope import visible_units
 from avrecords.supervision import quality, review
 

@@ -15,10 +15,10 @@ import datetime as dt
 from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
-from avrecords.api import Error, Invalid, PageNumber
 from avrecords.compliance.activities import visible_activities
 from avrecords.compliance.models import ViolationCandidate
 from avrecords.equipment.access import visible_devices
+from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.org.models import User
 from avrecords.org.scope import visible_units
 from avrecords.recordings.services import visible_recordings
