@@ -29,12 +29,12 @@ from django.db import connection
 from avrecords.audit import anchors, triggers
 from avrecords.audit import services as audit
 from avrecords.audit.chain import hash_entry
-from avrecords.audit.jobs import ANCHOR_JOB, enqueue_daily
 from avrecords.audit.models import AuditEntry, AuditHead
 from avrecords.evidence import bag as bags
 from avrecords.evidence.items import Item, PackageInfo
 from avrecords.evidence.services import seal_for
 from avrecords.jobs import services as jobs
+from avrecords.jobs.audit_anchor import ANCHOR_JOB, enqueue_daily
 from avrecords.lib import signing
 from tests.conftest import client_for
 

@@ -30,7 +30,9 @@ from avrecords.fixity import conf, schedule
 from avrecords.fixity import sweep as sweeping
 from avrecords.fixity.models import FixityCheck, FixityState, Outcome, SweepSlot
 from avrecords.fixity.sweep import ReadResult, sweep
+from avrecords.jobs import periodic
 from avrecords.jobs import services as jobs
+from avrecords.jobs.management.commands.worker import reaper_pass
 from avrecords.jobs.models import Job, JobState
 from avrecords.lib.storage import get_store
 from avrecords.lib.storage.base import StoreError, StoreIntegrityError, StoreUnavailableError
@@ -417,9 +419,12 @@ def test_workers_racing_for_the_same_interval_enqueue_one_sweep(monkeypatch):
     assert Job.objects.filter(kind="fixity.sweep").count() == 1
 
 
-def test_the_worker_reaper_loop_calls_the_schedule():
-    source = Path(jobs.__file__).parent / "management" / "commands" / "worker.py"
-    assert "enqueue_due_sweep()" in source.read_text()
+def test_the_worker_reaper_pass_runs_the_schedule(originals, monkeypatch):
+    monkeypatch.setattr(conf, "INTERVAL_SECONDS", 3600)
+    assert periodic.registered()["fixity.sweep"] is schedule.enqueue_due_sweep
+    reaper_pass()
+    reaper_pass()  # the same interval: no second sweep
+    assert Job.objects.filter(kind="fixity.sweep", state=JobState.QUEUED).count() == 1
 
 
 # --- page, banner, acknowledgement, API ----------------------------------------------------------

@@ -11,9 +11,11 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from django.utils import timezone
 
 from avrecords.demo import media
+from avrecords.jobs import periodic
 from avrecords.jobs import services as jobs
 from avrecords.jobs.models import Job, JobState
 from avrecords.recordings.models import Recording, RecordingStatus
@@ -219,3 +221,39 @@ def test_a_message_that_cannot_be_sent_is_left_to_the_reaper(
     job.refresh_from_db()
     assert job.state == JobState.QUEUED and job.sent_at is not None  # re-sent after one lease
     assert f"job {job.pk}: queue unavailable (ConnectionError" in caplog.text
+
+
+# --- periodic steps (the worker names no app) ----------------------------------------------
+
+
+def test_every_app_registers_its_periodic_steps():
+    assert set(periodic.registered()) == {
+        "audit.anchor",
+        "compliance.escalate_overdue",
+        "fixity.sweep",
+        "retention.daily",
+        "supervision.clearance_overdue",
+    }
+
+
+def test_a_failing_periodic_step_is_logged_and_the_others_still_run(monkeypatch, caplog):
+    ran = []
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(periodic, "_STEPS", {"a": broken, "b": lambda: ran.append("b")})
+    periodic.run_all()
+    assert ran == ["b"] and "periodic step a failed" in caplog.text
+
+
+def test_a_database_outage_stops_the_pass_so_the_worker_waits(monkeypatch):
+    ran = []
+
+    def down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(periodic, "_STEPS", {"a": down, "b": lambda: ran.append("b")})
+    with pytest.raises(OperationalError):
+        periodic.run_all()
+    assert ran == []

@@ -8,7 +8,7 @@ database can recompute every hash, but not the anchors already printed, burned o
 away, nor sign new ones without the private key: `anchor_check.verify_anchors` then shows
 that an entry before an anchor was changed.
 
-Anchors are made by the daily job (`audit/jobs.py`), by `avrecords audit anchor`, and for
+Anchors are made by the daily job (`jobs/audit_anchor.py`), by `avrecords audit anchor`, and for
 every evidence package at the time it is built. Before signing, the entries since the
 latest earlier anchor are checked to follow from it, so an anchor never vouches for a
 chain already rewritten behind the previous one.

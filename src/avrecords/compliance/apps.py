@@ -7,3 +7,8 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from avrecords.compliance import jobs  # noqa: F401  (registers the evaluate job)
+        from avrecords.compliance.workflows import escalate_overdue
+        from avrecords.jobs import periodic
+
+        # U3, U4: unexplained findings past their window are handed on to supervision
+        periodic.register("compliance.escalate_overdue", escalate_overdue)

@@ -7,3 +7,7 @@ class FixityConfig(AppConfig):
 
     def ready(self):
         from avrecords.fixity import conf, jobs  # noqa: F401  (checks settings, registers the job)
+        from avrecords.fixity.schedule import enqueue_due_sweep
+        from avrecords.jobs import periodic
+
+        periodic.register("fixity.sweep", enqueue_due_sweep)  # M2: once per interval

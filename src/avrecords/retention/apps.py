@@ -6,4 +6,8 @@ class RetentionConfig(AppConfig):
     verbose_name = "保存期限与清除"
 
     def ready(self) -> None:
-        from avrecords.retention import jobs  # noqa: F401  (registers the job handlers)
+        from avrecords.jobs import periodic
+        from avrecords.retention import jobs  # registers the job handlers
+
+        # M5: the day's disposal lists and classification, the nightly store check
+        periodic.register("retention.daily", jobs.enqueue_daily)

@@ -1,4 +1,5 @@
-"""`avrecords worker`: the Huey consumer plus the reaper that re-queues jobs of dead workers.
+"""`avrecords worker`: the Huey consumer plus the reaper that re-queues jobs of dead workers
+and runs the periodic steps the apps registered (`jobs.periodic`).
 
 If the database is unreachable the worker stays up: the reaper and every job step back off
 (exponentially, capped, logged) and carry on when it returns (issue 3, "Database down").
@@ -12,15 +13,18 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from huey.contrib.djhuey import HUEY
 
-from avrecords.audit.jobs import enqueue_daily as audit_anchor_daily
-from avrecords.compliance.workflows import escalate_overdue
-from avrecords.equipment import clearance
-from avrecords.fixity.schedule import enqueue_due_sweep
-from avrecords.jobs import dbwait, queue, services
+from avrecords.jobs import dbwait, periodic, queue, services
 from avrecords.lib import leftovers
-from avrecords.retention.jobs import enqueue_daily as retention_daily
 
 log = logging.getLogger("avrecords.worker")
+
+
+def reaper_pass() -> None:
+    """One pass of the reaper thread: dead workers' jobs queued again, leftovers removed,
+    then every app's periodic steps (fixity's sweep, retention's day, audit's anchor…)."""
+    services.reap()
+    leftovers.clean()
+    periodic.run_all()
 
 
 class Command(BaseCommand):
@@ -39,13 +43,7 @@ class Command(BaseCommand):
             while not stop.is_set():
                 try:
                     close_old_connections()
-                    services.reap()
-                    leftovers.clean()
-                    enqueue_due_sweep()  # fixity (M2): once per interval across all workers
-                    escalate_overdue()  # U3, U4: unexplained findings become violation candidates
-                    clearance.escalate_overdue()  # E5, 004§23(5): clearances past their date
-                    retention_daily()  # M5: disposal lists, classification, store check
-                    audit_anchor_daily()  # X1: the day's signed anchor of the audit chain
+                    reaper_pass()
                 except dbwait.DB_UNAVAILABLE as exc:
                     log.warning(
                         "reaper pass failed, database unavailable (%s)", dbwait.describe(exc)

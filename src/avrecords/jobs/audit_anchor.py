@@ -1,9 +1,11 @@
 """The daily signed anchor of the audit chain (X1), as a background job.
 
-`enqueue_daily()` is called by every worker's reaper (as retention's daily sweep is); the
-first worker past AVRECORDS_AUDIT_ANCHOR_DAILY_HOUR each day to insert that day's `AnchorRun`
-row enqueues the `audit.anchor` job, every other insert fails and does nothing. The anchor
-file goes to AVRECORDS_AUDIT_ANCHOR_DIR on the host of the worker that runs the job.
+It lives in the jobs app, not in audit: audit sits below jobs (docs/architecture.md), so the
+jobs app wires audit's anchoring (`audit.anchors`) to its queue. `enqueue_daily()` is a
+periodic step of every worker's reaper (`jobs.periodic`, registered in JobsConfig.ready());
+the first worker past AVRECORDS_AUDIT_ANCHOR_DAILY_HOUR each day to insert that day's
+`AnchorRun` row enqueues the `audit.anchor` job, every other insert fails and does nothing.
+The anchor file goes to AVRECORDS_AUDIT_ANCHOR_DIR on the host of the worker that runs it.
 """
 
 from __future__ import annotations
