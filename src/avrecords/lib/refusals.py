@@ -11,9 +11,17 @@ render and never write a 403/404 preamble of their own.
 | `NotFound`  | 404    | missing, or outside the person's scope (X2: the two look alike) |
 | `Conflict`  | 409    | the object's state does not allow it now (already decided…)     |
 | `Invalid`   | 422    | what was submitted is wrong; `fields` names each field's reason |
+| `Refusal`   | 400    | refused as asked: older domain refusals whose API always said 400 |
 
-Older domain exceptions (`StepRefused`, `CaseError`…) subclass one of these, so a caller that
-catches the domain type keeps working and the faces map them all the same way.
+Older domain exceptions (`StepRefused`, `CaseError`…) subclass one of these (and keep their
+`ValueError`/`PermissionError` base), so a caller that catches the domain type keeps working
+and the faces map them all the same way. One whose reasons mix state and input and whose API
+has always answered 400 subclasses `Refusal` itself: its clients rely on that status.
+
+A refusal's reasons are `fields` (name → reason) and `reasons` (reasons without a field);
+the API lists them as `errors` (always present on a 422, as its schema says). `api_prefix`
+says what did not happen before the reason in the API's detail ("未保存：…"), where a domain
+refusal's endpoints always said so; pages show the reason alone.
 """
 
 from __future__ import annotations
@@ -26,16 +34,33 @@ class Refusal(Exception):
 
     status = 400
     default_message = "请求无效"
+    api_prefix = ""
 
-    def __init__(self, message: str = "", *, fields: dict[str, str] | None = None) -> None:
-        self.message = message or self.default_message
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        fields: dict[str, str] | None = None,
+        reasons: list[str] | None = None,
+    ) -> None:
         self.fields = dict(fields or {})
+        self.reasons = list(reasons or [])
+        given = message or "；".join([*self.fields.values(), *self.reasons])
+        # A page shows its own general wording for a refusal raised without a reason.
+        self.explained = bool(given)
+        self.message = given or self.default_message
         super().__init__(self.message)
 
+    def error_items(self) -> list[dict]:
+        """Each reason for the API's `errors`: named ones with their field."""
+        named = [{"field": k, "message": v} for k, v in self.fields.items()]
+        return named + [{"message": reason} for reason in self.reasons]
+
     def as_json(self) -> dict:
-        body: dict = {"detail": self.message}
-        if self.fields:
-            body["errors"] = [{"field": k, "message": v} for k, v in self.fields.items()]
+        body: dict = {"detail": self.api_prefix + self.message}
+        errors = self.error_items()
+        if errors or self.status == Invalid.status:
+            body["errors"] = errors
         return body
 
 
@@ -58,7 +83,8 @@ class Invalid(Refusal):
     status = 422
     default_message = "提交的内容有误"
 
-    def __init__(self, message: str = "", *, fields: dict[str, str] | None = None) -> None:
-        if not message and fields:
-            message = "；".join(fields.values())
-        super().__init__(message, fields=fields)
+
+def require(allowed: bool, message: str = "") -> None:
+    """The one-line permission check of an endpoint or view: Forbidden unless allowed."""
+    if not allowed:
+        raise Forbidden(message)

@@ -42,10 +42,11 @@ class RefusalPagesMiddleware:
 
 def refusal_response(request, refusal: Refusal) -> HttpResponse:
     template = next((t for kind, t in TEMPLATES.items() if isinstance(refusal, kind)), None)
-    context = {"exception": refusal.message, "refusal": refusal}
+    context = {"exception": refusal.message, "refusal": refusal, "back": _safe_back(request)}
     if template is None:
         template = "web/refused.html"
-        context["back"] = _safe_back(request)
+    elif not refusal.explained:
+        context["exception"] = ""  # 403.html then says in general words what it means
     return HttpResponse(render_to_string(template, context, request), status=refusal.status)
 
 

@@ -1,0 +1,33 @@
+"""Small request helpers every face shares (issue 16 §5: one of each, not a copy per module).
+
+`client_ip` is the address the audit log records. Behind the reverse proxy named in
+AVRECORDS_TRUSTED_PROXY, `avrecords serve` (waitress) has already put the client's address
+from X-Forwarded-For into REMOTE_ADDR and dropped the header from anyone else, so nothing here
+reads a forwarded header: a client cannot choose the address it is logged under.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponseNotAllowed
+
+
+def client_ip(request) -> str:
+    """The client's address ("" for a call made without a request)."""
+    if request is None:
+        return ""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def int_or_none(value) -> int | None:
+    """A query or form value read as a whole number; None when absent, empty or not one."""
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def post_only(request) -> HttpResponseNotAllowed | None:
+    """405 for a page that only changes something, else None."""
+    return HttpResponseNotAllowed(["POST"]) if request.method != "POST" else None
