@@ -52,6 +52,19 @@ def test_adding_and_changing_a_device_in_the_admin_is_audited(org):
     assert changed.detail["changed"]["status"] == ["in_service", "repair"]
 
 
+def test_changing_a_unit_in_the_admin_is_audited(org):
+    """Units and people are registered in the web face (org sits below audit): still audited."""
+    _superuser(org)
+    response = client_for(org.sysadmin).post(
+        f"/admin/org/unit/{org.squad1.pk}/change/",
+        {"name": "执法第一中队", "code": org.squad1.code, "parent": org.bureau.pk},
+    )
+    assert response.status_code == 302, response.content[:500]
+    changed = AuditEntry.objects.get(action="admin.change", object_id=str(org.squad1.pk))
+    assert changed.actor == org.sysadmin
+    assert changed.detail["changed"]["name"] == ["执法一中队", "执法第一中队"]
+
+
 # --- recordings: scoped, read-only, each look audited (issue 15, row 11) ------------------
 
 SECRET = "3501001_350212_20261120110000_0042.MP4"

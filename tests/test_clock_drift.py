@@ -15,6 +15,7 @@ from avrecords.equipment import clock
 from avrecords.equipment.models import ClockFlag
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
+from avrecords.recordings import clock as ingest_clock
 from avrecords.recordings.ingest import Ingestor, ingest_directory
 from avrecords.recordings.models import IngestSource, Recording
 from tests.conftest import client_for
@@ -189,7 +190,7 @@ def test_it_does_not_flag_the_same_dump_twice_when_finished_again(org, tongbai, 
     batch = Recording.objects.get().batch
     assert batch.pk == summary.batch_id
 
-    assert clock.check_batch(batch) == []
+    assert ingest_clock.check_batch(batch) == []
     assert ClockFlag.objects.count() == 1
 
 

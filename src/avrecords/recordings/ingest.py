@@ -24,7 +24,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.equipment import clock
 from avrecords.jobs import services as jobs
 from avrecords.lib.storage import get_store
 from avrecords.lib.storage.base import (
@@ -35,6 +34,7 @@ from avrecords.lib.storage.base import (
     StoreFullError,
 )
 from avrecords.policies.services import profile_for_unit
+from avrecords.recordings import clock
 from avrecords.recordings.binding import bind
 from avrecords.recordings.media.probe import MediaError, probe_file
 from avrecords.recordings.models import (

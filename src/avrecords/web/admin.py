@@ -1,3 +1,8 @@
+"""The admin pages of units and people (org), audited like every admin change (X1).
+
+They are registered here, in a face, and not in org/admin.py: org sits below audit
+(docs/architecture.md), and the audit mixin belongs to audit, so org may not import it."""
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
