@@ -8,7 +8,9 @@ import datetime as dt
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
+from avrecords.lib import refusals
 from avrecords.lib.api_schemas import Error, Invalid
+from avrecords.lib.refusals import NotFound, require
 from avrecords.org.scope import can_manage_policies
 from avrecords.policies import services
 from avrecords.policies.deadlines import ingest_due
@@ -39,11 +41,11 @@ class DueOut(Schema):
     warning: str
 
 
-def _get(code: str) -> PolicyProfile | None:
-    return PolicyProfile.objects.filter(code=code).first()
-
-
-NOT_FOUND = {"detail": "策略不存在"}
+def _get(code: str) -> PolicyProfile:
+    row = PolicyProfile.objects.filter(code=code).first()
+    if row is None:
+        raise NotFound("策略不存在")
+    return row
 
 
 @router.get("/policies", response={200: list[ProfileSummary], 401: Error}, summary="全部策略")
@@ -57,8 +59,7 @@ def list_profiles(request):
     summary="一个策略（校验后的内容，含出处条款）",
 )
 def get_profile(request, code: str):
-    row = _get(code)
-    return row if row is not None else Status(404, NOT_FOUND)
+    return _get(code)
 
 
 @router.get(
@@ -72,18 +73,7 @@ def get_profile(request, code: str):
 )
 def export_profile(request, code: str):
     row = _get(code)
-    if row is None:
-        return Status(404, NOT_FOUND)
     return HttpResponse(row.source, content_type="application/yaml; charset=utf-8")
-
-
-def _rejected(exc: services.ProfileInvalid) -> Status:
-    """422 naming each wrong field: {"field": "staffing.officers_per_camera", "message": …}."""
-    errors = []
-    for text in exc.errors:
-        field, _, message = text.partition("：")
-        errors.append({"field": field, "message": message} if message else {"message": text})
-    return Status(422, {"detail": "策略未保存：" + "；".join(exc.errors), "errors": errors})
 
 
 def _body_text(request) -> str:
@@ -102,13 +92,8 @@ def _body_text(request) -> str:
     },
 )
 def create_profile(request):
-    if not can_manage_policies(request.user):
-        return Status(403, {"detail": "无权导入策略（仅限系统管理员）"})
-    try:
-        row = services.save_profile(request.user, _body_text(request))
-    except services.ProfileInvalid as exc:
-        return _rejected(exc)
-    return Status(201, row)
+    require(can_manage_policies(request.user), "无权导入策略（仅限系统管理员）")
+    return Status(201, services.save_profile(request.user, _body_text(request)))
 
 
 @router.put(
@@ -120,16 +105,9 @@ def create_profile(request):
     },
 )
 def replace_profile(request, code: str):
-    if not can_manage_policies(request.user):
-        return Status(403, {"detail": "无权修改策略（仅限系统管理员）"})
-    if _get(code) is None:
-        return Status(404, NOT_FOUND)
-    try:
-        return services.save_profile(request.user, _body_text(request), replace=code)
-    except services.ProfileReadOnly as exc:
-        return Status(403, {"detail": f"无权修改：{exc}"})
-    except services.ProfileInvalid as exc:
-        return _rejected(exc)
+    require(can_manage_policies(request.user), "无权修改策略（仅限系统管理员）")
+    _get(code)
+    return services.save_profile(request.user, _body_text(request), replace=code)
 
 
 @router.get(
@@ -141,11 +119,7 @@ def ingest_deadline(
     request, code: str, ended_at: dt.datetime, returned_at: dt.datetime | None = None
 ):
     row = _get(code)
-    if row is None:
-        return Status(404, NOT_FOUND)
     if ended_at.tzinfo is None or (returned_at is not None and returned_at.tzinfo is None):
-        return Status(
-            422, {"detail": "参数无效：时间须带时区，如 2026-10-01T10:00:00+08:00", "errors": []}
-        )
+        raise refusals.Invalid("参数无效：时间须带时区，如 2026-10-01T10:00:00+08:00")
     due = ingest_due(row.profile, ended_at, services.calendar(), returned_at=returned_at)
     return {"due_at": due.at, "rule": due.rule, "cite": due.cite, "warning": due.warning}

@@ -24,12 +24,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from avrecords.lib.refusals import Conflict
 from avrecords.lib.workdays import Calendar
 from avrecords.policies.schema import Activity, Deadline, DeadlineRule, Profile
 
 
-class ExtensionRefused(ValueError):
-    """The profile grants no extension, or not for this activity."""
+class ExtensionRefused(Conflict, ValueError):
+    """The profile grants no extension, or not for this activity (409)."""
 
 
 @dataclass(frozen=True)

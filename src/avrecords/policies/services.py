@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from avrecords.audit.services import record
 from avrecords.jobs import services as jobs
+from avrecords.lib.refusals import Forbidden, Invalid
 from avrecords.lib.workdays import Calendar, Override
 from avrecords.org.models import Unit
 from avrecords.policies.models import HolidayOverride, PolicyProfile, UnitPolicy
@@ -54,16 +55,29 @@ _MESSAGES = {
 }
 
 
-class ProfileInvalid(ValueError):
-    """A profile document that cannot be used; `errors` are Chinese, one per field."""
+class ProfileInvalid(Invalid, ValueError):
+    """A profile document that cannot be used; `errors` are Chinese, one per field, each
+    "field：reason" where the reason belongs to a field."""
+
+    api_prefix = "策略未保存："
 
     def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
+        super().__init__(reasons=errors)
         self.errors = errors
 
+    def error_items(self) -> list[dict]:
+        """{"field": "staffing.officers_per_camera", "message": …} for each named reason."""
+        items = []
+        for text in self.errors:
+            field, _, message = text.partition("：")
+            items.append({"field": field, "message": message} if message else {"message": text})
+        return items
 
-class ProfileReadOnly(PermissionError):
-    pass
+
+class ProfileReadOnly(Forbidden, PermissionError):
+    """A built-in profile: nobody changes it (403)."""
+
+    api_prefix = "无权修改："
 
 
 def _field(loc: tuple) -> str:

@@ -7,11 +7,11 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit
 from avrecords.org.scope import can_manage_policies
 from avrecords.policies import services
@@ -24,13 +24,12 @@ UPLOAD_FIELD = "file"
 def _profile_or_404(code: str) -> PolicyProfile:
     row = PolicyProfile.objects.filter(code=code).first()
     if row is None:
-        raise Http404("策略不存在")
+        raise NotFound("策略不存在")
     return row
 
 
 def _require_manager(request) -> None:
-    if not can_manage_policies(request.user):
-        raise PermissionDenied
+    require(can_manage_policies(request.user))
 
 
 @login_required
