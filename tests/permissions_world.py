@@ -22,9 +22,9 @@ from avrecords.access import requests as access
 from avrecords.access.models import PreserveGround, RequestKind
 from avrecords.cases import services as cases
 from avrecords.compliance import activities as acts
-from avrecords.compliance import workflows
+from avrecords.compliance import clearance, workflows
 from avrecords.compliance.engine import evaluate_activity
-from avrecords.equipment import clearance, events
+from avrecords.equipment import events
 from avrecords.equipment.custody import issue_device, return_device
 from avrecords.equipment.models import ClockFlag, Device, EventKind
 from avrecords.evidence.models import Disc

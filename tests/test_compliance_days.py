@@ -16,10 +16,11 @@ import pytest
 
 from avrecords.compliance import activities as acts
 from avrecords.compliance.engine import evaluate_activity, evaluate_recording
-from avrecords.compliance.models import Finding, FindingKind, ViolationCandidate
+from avrecords.compliance.models import Finding, FindingKind
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
+from avrecords.supervision.models import ViolationCandidate
 from tests.rows import make
 
 pytestmark = pytest.mark.django_db

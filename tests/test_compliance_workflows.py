@@ -12,11 +12,12 @@ from avrecords.audit.models import AuditEntry
 from avrecords.compliance import activities as acts
 from avrecords.compliance import workflows
 from avrecords.compliance.engine import evaluate_activity
-from avrecords.compliance.models import Finding, FindingKind, FindingStatus, ViolationCandidate
+from avrecords.compliance.models import Finding, FindingKind, FindingStatus
 from avrecords.org.models import Role, User
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
+from avrecords.supervision.models import ViolationCandidate
 from tests.conftest import client_for
 from tests.rows import make
 

@@ -29,7 +29,7 @@ from avrecords.cases import services as cases
 from avrecords.cases.models import Case
 from avrecords.compliance import activities as acts
 from avrecords.compliance.engine import evaluate_activity
-from avrecords.compliance.models import Activity, Finding, ViolationCandidate
+from avrecords.compliance.models import Activity, Finding
 from avrecords.equipment.models import ClockFlag
 from avrecords.fixity.models import Outcome
 from avrecords.fixity.services import record_check
@@ -47,6 +47,7 @@ from avrecords.retention.models import (
     StoreCheck,
 )
 from avrecords.retention.services import reclassify
+from avrecords.supervision.models import ViolationCandidate
 from tests.conftest import client_for
 from tests.rows import grant, make, make_stored
 from tests.test_evidence_package import pdf_text

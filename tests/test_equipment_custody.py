@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 
 from avrecords.audit.models import AuditEntry
-from avrecords.compliance.models import Finding, ViolationCandidate
+from avrecords.compliance import clearance
+from avrecords.compliance.models import Finding
 from avrecords.compliance.workflows import todo
-from avrecords.equipment import clearance, events
+from avrecords.equipment import events
 from avrecords.equipment.custody import (
     CustodyError,
     issue_device,
@@ -30,6 +31,8 @@ from avrecords.equipment.models import (
 from avrecords.org.models import Role, User
 from avrecords.policies.models import PolicyProfile
 from avrecords.policies.services import assign
+from avrecords.supervision.candidates import from_overdue_clearances
+from avrecords.supervision.models import ViolationCandidate
 from tests.conftest import client_for
 from tests.rows import make
 
@@ -226,8 +229,8 @@ def test_an_overdue_clearance_becomes_a_violation_candidate_once(org):
     item = clearance.start(org.admin, org.officer, "transfer", org.officer2, when=ago(days=8))
     assert item.due_at == item.started_at + dt.timedelta(days=7)
     assert item.cite == "004§18,004§23(5)"
-    assert clearance.escalate_overdue() == 1
-    assert clearance.escalate_overdue() == 0
+    assert from_overdue_clearances() == 1
+    assert from_overdue_clearances() == 0
     candidate = ViolationCandidate.objects.get(key=f"clearance:{item.pk}")
     assert candidate.person == org.officer and "设备 3501001" in candidate.summary
     assert candidate.kind_name == "人员调动时未做好交接"
@@ -235,7 +238,7 @@ def test_an_overdue_clearance_becomes_a_violation_candidate_once(org):
 
 def test_a_clearance_in_time_raises_nothing(org):
     clearance.start(org.admin, org.officer, "transfer", org.officer2, when=ago(days=2))
-    assert clearance.escalate_overdue() == 0
+    assert from_overdue_clearances() == 0
 
 
 # --- pages ----------------------------------------------------------------------------------

@@ -16,8 +16,7 @@ from django.utils import timezone
 from avrecords.audit.models import AuditEntry
 from avrecords.compliance import activities as acts
 from avrecords.compliance.engine import evaluate_activity
-from avrecords.compliance.models import ViolationCandidate, ViolationStatus
-from avrecords.compliance.violations import from_finding
+from avrecords.compliance.workflows import escalate
 from avrecords.equipment import events
 from avrecords.equipment.custody import CustodyError, issue_device
 from avrecords.equipment.models import Device, EventKind
@@ -25,7 +24,12 @@ from avrecords.org.models import Role
 from avrecords.policies.models import PolicyProfile
 from avrecords.policies.services import assign
 from avrecords.supervision import accountability, suspensions, violations
-from avrecords.supervision.models import Accountability, DecisionStatus
+from avrecords.supervision.models import (
+    Accountability,
+    DecisionStatus,
+    ViolationCandidate,
+    ViolationStatus,
+)
 from tests.conftest import client_for
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -85,7 +89,8 @@ def test_an_automatic_candidate_from_a_finding_appears_in_the_register(org, supe
         ),
     )
     [finding] = evaluate_activity(activity)  # nothing recorded
-    candidate = from_finding(finding, escalate=True)
+    escalate(finding)  # handed on: supervision hears of it and raises the candidate
+    candidate = ViolationCandidate.objects.get(finding=finding)
     body = client_for(supervisor).get("/supervision/violations/").content.decode()
     assert f'href="/supervision/violations/{candidate.pk}/"' in body
     assert "应当记录而未记录" in body and "自动发现" in body

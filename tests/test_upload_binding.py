@@ -23,13 +23,14 @@ from django.core.management import call_command
 from django.test import Client
 
 from avrecords.audit.models import AuditEntry
-from avrecords.compliance.models import Finding, FindingKind, ViolationCandidate
+from avrecords.compliance.models import Finding, FindingKind
 from avrecords.equipment.custody import issue_device
 from avrecords.equipment.models import Device
 from avrecords.jobs import services as jobs
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
+from avrecords.supervision.models import ViolationCandidate
 from tests import media as m
 from tests.conftest import PASSWORD, client_for
 

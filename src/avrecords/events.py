@@ -7,7 +7,7 @@ the higher app subscribes in its `AppConfig.ready()`:
     from avrecords import events
     events.DEVICE_LOST.connect(on_device_lost)          # in supervision/apps.py
 
-    events.DEVICE_LOST.send(device=device, actor=user)   # in equipment's service
+    events.DEVICE_LOST.send(device=device, event=event, actor=user)  # in equipment's service
 
 Delivery: receivers run when the event is sent, inside the sender's transaction, in the
 order they connected. A subscriber's rows therefore commit or roll back together with the
@@ -79,4 +79,30 @@ def _event(name: str, payload: tuple[str, ...], doc: str, optional: tuple[str, .
 
 # -- sent by policies, equipment, recordings, fixity, jobs (the lower layers) --
 
+DEVICE_LOST = _event(
+    "device.lost",
+    ("device", "event", "actor"),
+    "A device was reported lost or stolen (E6), sent by `equipment.events.record_event` after "
+    "the device is marked lost and the holder's custody closed. `device`: the Device; "
+    "`event`: its DeviceEvent (kind loss or theft, `person` answerable for it, `note`); "
+    "`actor`: who reported it. Supervision raises a violation candidate (once per report).",
+)
+
 # -- sent by compliance, cases, access, evidence, retention (the upper layers) --
+
+FINDING_ESCALATED = _event(
+    "finding.escalated",
+    ("finding",),
+    "A finding nobody explained (or exempted) within the profile's window was handed on "
+    "(U3, U4), sent by `compliance.workflows.escalate_overdue` after the finding's status "
+    "became escalated. `finding`: the Finding (kind gap, uncovered or missing). Supervision "
+    "raises its violation candidate (once per finding).",
+)
+LATE_INGEST_FOUND = _event(
+    "finding.late_ingest",
+    ("finding",),
+    "A recording was stored later than the profile allows (M1), sent by "
+    "`compliance.engine.evaluate_recording` when it opens the late_ingest finding. "
+    "`finding`: the Finding, which stays open for the record. Supervision raises its "
+    "violation candidate at once (once per finding).",
+)

@@ -38,7 +38,9 @@ def record(
 ) -> AuditEntry:
     """Append one entry; runs inside the caller's transaction so the act and its entry commit together."""
     if obj is not None:
-        object_type = object_type or obj._meta.label_lower
+        # a model that moved between apps names its old label (`audit_type`): entries already
+        # in the chain cannot be rewritten, so one object keeps one name in it
+        object_type = object_type or getattr(obj, "audit_type", "") or obj._meta.label_lower
         object_id = object_id or obj.pk
     detail = detail or {}
     with transaction.atomic():

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from avrecords import events
 from avrecords.compliance.models import (
     OPEN_STATUSES,
     Activity,
@@ -343,8 +344,6 @@ def evaluate_activity(activity: Activity, cal: Calendar | None = None) -> list[F
 
 @transaction.atomic
 def evaluate_recording(recording: Recording, cal: Calendar | None = None) -> list[Finding]:
-    from avrecords.compliance.violations import from_late_ingest
-
     if recording.officer_id is None:
         # 待指派: bound to nobody yet, so nobody is answerable for it; evaluated once an
         # administrator binds it (recordings.assignment, issue 15).
@@ -359,7 +358,7 @@ def evaluate_recording(recording: Recording, cal: Calendar | None = None) -> lis
     opened = reconcile(scope, computed, unit.pk, profile, cal)
     for finding in opened:
         if finding.kind == FindingKind.LATE_INGEST:
-            from_late_ingest(finding)
+            events.LATE_INGEST_FOUND.send(finding=finding)  # M1: a violation candidate at once
     return opened
 
 

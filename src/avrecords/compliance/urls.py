@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avrecords.compliance import views
+from avrecords.compliance import views, views_clearance
 
 app_name = "compliance"
 urlpatterns = [
@@ -16,4 +16,23 @@ urlpatterns = [
     path("findings/<int:pk>/acknowledge", views.finding_acknowledge, name="finding_acknowledge"),
     path("exemptions/<int:pk>/decide", views.exemption_decide, name="exemption_decide"),
     path("todo/", views.todo, name="todo"),
+    # transfer and departure clearance (E5): shown in the equipment menu, at its old addresses
+    path("equipment/clearances/", views_clearance.clearance_list, name="clearances"),
+    path("equipment/clearances/new", views_clearance.clearance_new, name="clearance_new"),
+    path("equipment/clearances/<int:pk>/", views_clearance.clearance_detail, name="clearance"),
+    path(
+        "equipment/clearances/<int:pk>/handover",
+        views_clearance.clearance_handover,
+        name="clearance_handover",
+    ),
+    path(
+        "equipment/clearances/<int:pk>/complete",
+        views_clearance.clearance_complete,
+        name="clearance_complete",
+    ),
+    path(
+        "equipment/clearances/<int:pk>/cancel",
+        views_clearance.clearance_cancel,
+        name="clearance_cancel",
+    ),
 ]

@@ -6,7 +6,8 @@
 - The officer submits a written work record for an activity done without recording
   (reason, legal basis); the profile's `exemptions.approved_by` approves (the missing-
   recording finding is closed) or rejects it.
-- Unexplained past the profile's window, a finding becomes a violation candidate.
+- Unexplained past the profile's window, a finding is escalated: supervision hears of it
+  (`events.FINDING_ESCALATED`) and makes it a violation candidate.
 
 Every step is audited. Who may act is checked here, not only in the views.
 """
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from avrecords import events
 from avrecords.audit.services import record
 from avrecords.compliance.activities import visible_activities
 from avrecords.compliance.engine import EXPLAINABLE, evaluate_activity
@@ -30,7 +32,6 @@ from avrecords.compliance.models import (
     FindingKind,
     FindingStatus,
 )
-from avrecords.compliance.violations import from_finding
 from avrecords.org.models import Role
 from avrecords.org.scope import sees_everything
 from avrecords.policies.services import calendar as official_calendar
@@ -215,7 +216,9 @@ def grant_extension(actor, activity: Activity) -> None:
 
 
 def escalate_overdue(now=None) -> int:
-    """Findings nobody explained within the profile's window become violation candidates."""
+    """Findings nobody explained within the profile's window are escalated (each with its
+    violation candidate, made by supervision on `events.FINDING_ESCALATED`, in the same
+    transaction)."""
     now = now or timezone.now()
     overdue = Finding.objects.filter(
         kind__in=EXPLAINABLE, status=FindingStatus.OPEN, respond_by__lt=now
@@ -227,9 +230,16 @@ def escalate_overdue(now=None) -> int:
             and finding.activity.exemptions.filter(decision=Decision.PENDING).exists()
         ):
             continue  # waiting for the leader, not for the officer
-        from_finding(finding, escalate=True)
+        escalate(finding)
         count += 1
     return count
+
+
+@transaction.atomic
+def escalate(finding: Finding) -> None:
+    """Hand an unexplained finding on: escalated here, a violation candidate in supervision."""
+    Finding.objects.filter(pk=finding.pk).update(status=FindingStatus.ESCALATED)
+    events.FINDING_ESCALATED.send(finding=finding)
 
 
 def visible_findings(user):

@@ -1,8 +1,9 @@
 """Maintenance, repair, loss, theft and retirement of devices (E6).
 
 Each act is a DeviceEvent with the status before and after; a loss or theft closes the open
-custody (the person no longer holds it), asks the unit head to acknowledge (待办), and raises
-a violation candidate under the article of the unit's profile (001§27(7), 004§23(7)…).
+custody (the person no longer holds it), asks the unit head to acknowledge (待办), and sends
+`events.DEVICE_LOST`, on which supervision raises a violation candidate under the article of
+the unit's profile (001§27(7), 004§23(7)…).
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from avrecords import events
 from avrecords.audit import services as audit
-from avrecords.compliance import violations
-from avrecords.compliance.models import ViolationCandidate
 from avrecords.equipment.custody import CustodyError, check_when, open_custody
 from avrecords.equipment.models import Custody, Device, DeviceEvent, DeviceStatus, EventKind
-from avrecords.policies.services import profile_for_unit
 
 # kind → (statuses it may start from, status after; None = unchanged)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
@@ -93,7 +92,7 @@ def record_event(
         detail={"event": event.pk, "before": event.status_before, "after": event.status_after},
     )
     if kind in LOSSES:
-        _violation(event, device)
+        events.DEVICE_LOST.send(device=device, event=event, actor=actor)
     return event
 
 
@@ -120,25 +119,6 @@ def _close_for_loss(custody: Custody, event: DeviceEvent, actor) -> None:
         returned_by=actor,
         return_condition=f"{event.get_kind_display()}（见设备事项 #{event.pk}）",
         missing_accessories=[],
-    )
-
-
-def _violation(event: DeviceEvent, device: Device) -> ViolationCandidate:
-    """S4/E6: a lost or stolen device is a violation candidate (once per report)."""
-    profile = profile_for_unit(device.unit)
-    cite = profile.equipment.loss.cite if profile else ""
-    who = event.person.display_name if event.person else "（无领用人）"
-    return violations.raise_once(
-        f"device-{event.kind}:{event.pk}",
-        audit_summary=f"违规线索：保管不妥造成设备遗失、被盗（{device.serial}）",
-        audit_detail={"event": event.pk, "person": event.person_id, "device": device.pk},
-        kind="equipment_loss",
-        kind_name="保管不妥造成设备遗失、被盗",
-        person=event.person,
-        unit=device.unit,
-        device=device,
-        summary=f"设备 {device.serial} {event.get_kind_display()}（{who}）：{event.note}"[:300],
-        cite=cite,
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avrecords.equipment import urls_checks, urls_ledger, views, views_clearance
+from avrecords.equipment import urls_checks, urls_ledger, views
 
 app_name = "equipment"
 urlpatterns = [
@@ -19,24 +19,6 @@ urlpatterns = [
         "equipment/events/<int:pk>/acknowledge", views.event_acknowledge, name="event_acknowledge"
     ),
     path("equipment/staffing", views.staffing_report, name="staffing"),
-    path("equipment/clearances/", views_clearance.clearance_list, name="clearances"),
-    path("equipment/clearances/new", views_clearance.clearance_new, name="clearance_new"),
-    path("equipment/clearances/<int:pk>/", views_clearance.clearance_detail, name="clearance"),
-    path(
-        "equipment/clearances/<int:pk>/handover",
-        views_clearance.clearance_handover,
-        name="clearance_handover",
-    ),
-    path(
-        "equipment/clearances/<int:pk>/complete",
-        views_clearance.clearance_complete,
-        name="clearance_complete",
-    ),
-    path(
-        "equipment/clearances/<int:pk>/cancel",
-        views_clearance.clearance_cancel,
-        name="clearance_cancel",
-    ),
     *urls_checks.urlpatterns,
     *urls_ledger.urlpatterns,
 ]

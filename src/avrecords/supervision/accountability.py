@@ -15,12 +15,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.compliance.models import ViolationCandidate, ViolationStatus
 from avrecords.org.models import Role
 from avrecords.org.scope import in_unit_scope, scope_roots, sees_everything, unit_q
 from avrecords.policies.services import profile_for_unit
 from avrecords.supervision import suspensions
-from avrecords.supervision.models import Accountability, DecisionStatus
+from avrecords.supervision.models import (
+    Accountability,
+    DecisionStatus,
+    ViolationCandidate,
+    ViolationStatus,
+)
 from avrecords.supervision.violations import Incomplete, Refused, can_enter, can_read
 
 STANDING = (DecisionStatus.PENDING, DecisionStatus.APPROVED)

@@ -16,14 +16,13 @@ from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
 from avrecords.compliance.activities import visible_activities
-from avrecords.compliance.models import ViolationCandidate
 from avrecords.equipment.access import visible_devices
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.org.models import User
 from avrecords.org.scope import visible_units
 from avrecords.recordings.services import visible_recordings
 from avrecords.supervision import accountability, violations
-from avrecords.supervision.models import Accountability
+from avrecords.supervision.models import Accountability, ViolationCandidate
 from avrecords.supervision.violations import Incomplete, Refused
 
 router = Router(tags=["违规与责任追究"])

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class SupervisionConfig(AppConfig):
     name = "avrecords.supervision"
     verbose_name = "执法监督"
+
+    def ready(self) -> None:
+        from avrecords.jobs import periodic
+        from avrecords.supervision import candidates, subscribers
+
+        subscribers.connect()  # the violation register hears findings and lost devices
+        # E5, 004§23(5): clearances past their date become violation candidates
+        periodic.register("supervision.clearance_overdue", candidates.from_overdue_clearances)

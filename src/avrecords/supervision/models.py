@@ -1,9 +1,10 @@
 """Supervision (S1–S5): spot-check and annual review campaigns with their stratified samples
 and scores, accountability decisions on confirmed violations, and the suspensions they impose.
 
-Violation candidates themselves are `compliance.ViolationCandidate` (automatic ones from the
-compliance and equipment rules; supervisors add entries by hand); confirming or dismissing
-one, with reasons, is recorded on it.
+The violation register (S4) lives here too: `ViolationCandidate`, raised automatically when
+compliance or equipment sends an event (a finding escalated or ingested late, a device lost;
+`supervision.subscribers`), by the overdue-clearance rule, or entered by a supervisor by hand;
+confirming or dismissing one, with reasons, is recorded on it.
 """
 
 from django.conf import settings
@@ -116,6 +117,68 @@ class ScoreNote(models.Model):
         return f"{self.at_seconds // 60:02d}:{self.at_seconds % 60:02d} {self.text}"
 
 
+class ViolationStatus(models.TextChoices):
+    OPEN = "open", "待核查"
+    CONFIRMED = "confirmed", "已认定"
+    DISMISSED = "dismissed", "已排除"
+
+
+class ViolationCandidate(models.Model):
+    """A possible breach (S4) for supervisors to confirm or dismiss, with its evidence.
+
+    Moved from compliance (issue 16): the table keeps its name, and audit entries keep naming
+    the object `compliance.violationcandidate` (`audit_type`), so the history of a candidate
+    recorded before the move and after it is one history in the chain."""
+
+    audit_type = "compliance.violationcandidate"
+
+    key = models.CharField(max_length=100, unique=True, null=True, blank=True)  # one per cause
+    kind = models.CharField("类型", max_length=32)
+    kind_name = models.CharField("类型名称", max_length=100)
+    person = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="violation_candidates"
+    )
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT)
+    finding = models.OneToOneField(
+        "compliance.Finding",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="violation",
+    )
+    activity = models.ForeignKey(
+        "compliance.Activity", null=True, blank=True, on_delete=models.PROTECT
+    )
+    device = models.ForeignKey(
+        "equipment.Device", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recordings = models.ManyToManyField("recordings.Recording", blank=True, related_name="+")
+    summary = models.CharField("说明", max_length=300)
+    cite = models.CharField("依据条款", max_length=100, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ViolationStatus.choices, default=ViolationStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # S4: entered by a supervisor (automatic candidates have none), and how it was decided
+    reported_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("认定时间", null=True, blank=True)
+    decision_reason = models.TextField("认定或排除理由", blank=True)
+
+    class Meta:
+        db_table = "compliance_violationcandidate"  # the table it always had (no data moves)
+        ordering = ["-created_at"]
+        verbose_name = "违规线索"
+        verbose_name_plural = "违规线索"
+
+    def __str__(self) -> str:
+        return f"{self.kind_name}：{self.summary}"
+
+
 class DecisionStatus(models.TextChoices):
     PENDING = "pending", "待批准"
     APPROVED = "approved", "已批准"
@@ -127,7 +190,7 @@ class Accountability(models.Model):
     leader; a decision that suspends bars the person from devices and activities (001§28(3))."""
 
     violation = models.ForeignKey(
-        "compliance.ViolationCandidate", on_delete=models.PROTECT, related_name="decisions"
+        ViolationCandidate, on_delete=models.PROTECT, related_name="decisions"
     )
     person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="accountabilities")
     decision = models.CharField("处理方式代码", max_length=40)

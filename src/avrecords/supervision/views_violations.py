@@ -23,13 +23,17 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from avrecords.compliance.activities import visible_activities
-from avrecords.compliance.models import ViolationCandidate, ViolationStatus
 from avrecords.equipment.access import visible_devices
 from avrecords.org.models import User
 from avrecords.org.scope import visible_units
 from avrecords.recordings.services import visible_recordings
 from avrecords.supervision import accountability, suspensions, violations
-from avrecords.supervision.models import Accountability, DecisionStatus
+from avrecords.supervision.models import (
+    Accountability,
+    DecisionStatus,
+    ViolationCandidate,
+    ViolationStatus,
+)
 from avrecords.supervision.violations import Incomplete, Refused
 
 CHOICES_SHOWN = 200

@@ -1,5 +1,5 @@
 """The violation register (S4): candidates raised automatically (compliance findings, lost
-devices, overdue clearances; `compliance.violations`) and entries by supervisors, each
+devices, overdue clearances; `supervision.candidates`) and entries by supervisors, each
 confirmed or dismissed with a reason.
 
 Who: supervisors read the register of the units assigned to them, unit heads and leaders
@@ -25,11 +25,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.compliance.models import ViolationCandidate, ViolationStatus
-from avrecords.compliance.violations import KINDS as FINDING_KINDS
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import in_unit_scope, sees_everything, unit_q, visible_units
 from avrecords.policies.services import profile_for_unit
+from avrecords.supervision.candidates import KINDS as FINDING_KINDS
+from avrecords.supervision.models import ViolationCandidate, ViolationStatus
 
 READ_ROLES = {Role.SUPERVISOR, Role.LEADER, Role.UNIT_HEAD}
 EXPORT_MAX_ROWS = 20000

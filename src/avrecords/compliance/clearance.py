@@ -3,7 +3,11 @@
 Starting a clearance opens a checklist: every device back, every accessory back (or written
 off by a loss report), the person's recordings and pending findings handed to a named
 successor. It cannot be completed while anything is outstanding; completing it disables the
-account. Past the profile's deadline an open clearance becomes a violation candidate.
+account. Past the profile's deadline an open clearance with something outstanding becomes a
+violation candidate (`supervision.candidates.from_overdue_clearances`).
+
+The Clearance itself is equipment's model; the procedure lives here, in the layer whose data
+it reads (custody from equipment, the person's recordings, his pending findings; issue 16).
 """
 
 from __future__ import annotations
@@ -16,8 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.compliance import violations
-from avrecords.compliance.models import Finding, FindingStatus, ViolationCandidate
+from avrecords.compliance.models import Finding, FindingStatus
 from avrecords.equipment.custody import outstanding_for
 from avrecords.equipment.models import Clearance, ClearanceKind, ClearanceStatus
 from avrecords.policies.services import profile_for_unit
@@ -226,32 +229,3 @@ def cancel(actor, clearance: Clearance, reason: str) -> Clearance:
         detail={"reason": reason.strip()[:300]},
     )
     return clearance
-
-
-def escalate_overdue(now: dt.datetime | None = None) -> int:
-    """004§23(5): an open clearance past its deadline is a violation candidate (once)."""
-    now = now or timezone.now()
-    made = 0
-    for clearance in Clearance.objects.filter(
-        status=ClearanceStatus.OPEN, due_at__lt=now
-    ).select_related("person", "unit"):
-        left = outstanding(clearance)
-        if not left:
-            continue
-        key = f"clearance:{clearance.pk}"
-        if ViolationCandidate.objects.filter(key=key).exists():
-            continue
-        name = clearance.person.display_name
-        violations.raise_once(
-            key,
-            audit_summary=f"违规线索：人员调动时未做好交接（{name}）",
-            audit_detail={"clearance": clearance.pk, "outstanding": left},
-            kind="no_handover",
-            kind_name="人员调动时未做好交接",
-            person=clearance.person,
-            unit=clearance.unit,
-            summary=f"{name} {clearance.get_kind_display()}交接逾期未办结：{'；'.join(left)}"[:300],
-            cite=clearance.cite,
-        )
-        made += 1
-    return made

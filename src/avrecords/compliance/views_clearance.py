@@ -1,5 +1,9 @@
 """Clearance pages (E5): start a transfer or departure, follow its checklist, hand over the
-recordings, complete it (refused while anything is outstanding) or cancel it."""
+recordings, complete it (refused while anything is outstanding) or cancel it.
+
+Served under /equipment/clearances/ as before, shown in the equipment menu; they belong to
+compliance with the procedure (`compliance.clearance`) because it reads recordings and
+findings (issue 16)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from avrecords.equipment import clearance as svc
+from avrecords.compliance import clearance as svc
 from avrecords.equipment.access import visible_people
 from avrecords.equipment.forms import FormError, people_in_scope, person_in_scope
 from avrecords.equipment.models import Clearance, ClearanceKind, ClearanceStatus
@@ -33,7 +37,7 @@ def clearance_list(request):
         qs = qs.filter(status=status)
     return render(
         request,
-        "equipment/clearance_list.html",
+        "compliance/clearance_list.html",
         {
             "nav": "equipment",
             "items": qs[:200],
@@ -65,10 +69,10 @@ def clearance_new(request):
             errors.append(str(exc))
         else:
             messages.success(request, f"已发起 {person.display_name} 的交接")
-            return redirect("equipment:clearance", pk=item.pk)
+            return redirect("compliance:clearance", pk=item.pk)
     return render(
         request,
-        "equipment/clearance_new.html",
+        "compliance/clearance_new.html",
         {
             "nav": "equipment",
             "people": people_in_scope(request.user),
@@ -88,7 +92,7 @@ def clearance_detail(request, pk: int):
     checklist = svc.checklist(item) if item.status == ClearanceStatus.OPEN else []
     return render(
         request,
-        "equipment/clearance_detail.html",
+        "compliance/clearance_detail.html",
         {
             "nav": "equipment",
             "c": item,
@@ -119,7 +123,7 @@ def clearance_handover(request, pk: int):
         return f"已移交 {item.successor.display_name}：{done['recordings']} 条音像记录、{done['findings']} 个待处理问题"
 
     _step(request, pk, go)
-    return redirect("equipment:clearance", pk=pk)
+    return redirect("compliance:clearance", pk=pk)
 
 
 @login_required
@@ -130,7 +134,7 @@ def clearance_complete(request, pk: int):
         return f"{item.person.display_name} 的交接已办结，账号已停用"
 
     _step(request, pk, go)
-    return redirect("equipment:clearance", pk=pk)
+    return redirect("compliance:clearance", pk=pk)
 
 
 @login_required
@@ -141,4 +145,4 @@ def clearance_cancel(request, pk: int):
         return "交接已撤销"
 
     _step(request, pk, go)
-    return redirect("equipment:clearance", pk=pk)
+    return redirect("compliance:clearance", pk=pk)
