@@ -14,10 +14,10 @@ from avrecords.equipment import checks
 from avrecords.equipment.access import visible_devices
 from avrecords.equipment.models import PreUseCheck
 from avrecords.lib.api_schemas import Error, Invalid
+from avrecords.lib.refusals import NotFound
 
 router = Router(tags=["设备使用前检查"])
 RECENT_CHECKS = 50
-NOT_FOUND = {"detail": "未找到设备"}
 
 
 class CheckIn(Schema):
@@ -64,7 +64,10 @@ class CheckOut(Schema):
 
 
 def _device(request, serial: str):
-    return visible_devices(request.user).filter(serial__iexact=serial).first()
+    device = visible_devices(request.user).filter(serial__iexact=serial).first()
+    if device is None:
+        raise NotFound("未找到设备")
+    return device
 
 
 @router.post(
@@ -74,29 +77,16 @@ def _device(request, serial: str):
 )
 def create_check(request, serial: str, body: CheckIn):
     device = _device(request, serial)
-    if device is None:
-        return Status(404, NOT_FOUND)
     checked_at = body.checked_at
     if checked_at is not None and timezone.is_naive(checked_at):
         checked_at = timezone.make_aware(checked_at)  # a station's local (Beijing) time
-    try:
-        check = checks.record_check(
-            request.user,
-            device,
-            **body.dict(exclude={"checked_at"}),
-            source=PreUseCheck.Source.API,
-            when=checked_at,
-        )
-    except checks.CheckNotAllowed as exc:
-        return Status(403, {"detail": str(exc)})
-    except checks.CheckInvalid as exc:
-        return Status(
-            422,
-            {
-                "detail": "未登记：" + "；".join(exc.errors),
-                "errors": [{"message": e} for e in exc.errors],
-            },
-        )
+    check = checks.record_check(
+        request.user,
+        device,
+        **body.dict(exclude={"checked_at"}),
+        source=PreUseCheck.Source.API,
+        when=checked_at,
+    )
     return Status(201, check)
 
 
@@ -107,8 +97,6 @@ def create_check(request, serial: str, body: CheckIn):
 )
 def list_checks(request, serial: str):
     device = _device(request, serial)
-    if device is None:
-        return Status(404, NOT_FOUND)
     return list(
         device.checks.select_related("device", "checked_by").order_by("-checked_at", "-pk")[
             :RECENT_CHECKS

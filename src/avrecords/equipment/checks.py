@@ -19,6 +19,7 @@ from django.utils import timezone
 from avrecords.audit import services as audit
 from avrecords.equipment.access import device_in_unit_scope, held_by, visible_devices
 from avrecords.equipment.models import Custody, Device, DeviceStatus, PreUseCheck
+from avrecords.lib.refusals import Forbidden, Invalid
 from avrecords.org.scope import can_manage_equipment
 from avrecords.policies.services import profile_for_unit
 
@@ -35,15 +36,17 @@ ITEMS = (
 )
 
 
-class CheckNotAllowed(PermissionDenied):
-    """The user may see the device but not check it (views answer 403)."""
+class CheckNotAllowed(Forbidden, PermissionDenied):
+    """The user may see the device but not check it (403)."""
 
 
-class CheckInvalid(ValueError):
-    """A check that cannot be recorded; `errors` are Chinese, one per problem."""
+class CheckInvalid(Invalid, ValueError):
+    """A check that cannot be recorded (422); `errors` are Chinese, one per problem."""
+
+    api_prefix = "未登记："
 
     def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
+        super().__init__(reasons=errors)
         self.errors = errors
 
 

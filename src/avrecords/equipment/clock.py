@@ -19,17 +19,19 @@ from django.utils import timezone
 from avrecords.audit import services as audit
 from avrecords.equipment.access import device_in_unit_scope, visible_devices
 from avrecords.equipment.models import ClockFlag, Device
+from avrecords.lib.refusals import Forbidden, Invalid
 from avrecords.org.scope import can_manage_equipment, recording_shown
 
 RESOLUTION_MAX_CHARS = 300
 
 
-class FlagNotAllowed(PermissionDenied):
-    """The user may see the flag but not clear it (views answer 403)."""
+class FlagNotAllowed(Forbidden, PermissionDenied):
+    """The user may see the flag but not clear it (403)."""
 
 
-class FlagError(ValueError):
-    """A flag that cannot be resolved as asked; the message is Chinese."""
+class FlagError(Invalid, ValueError):
+    """A flag that cannot be resolved as asked (no or too long a note, already resolved);
+    Chinese. The page shows it beside the flag."""
 
 
 def describe_offset(seconds: int) -> str:

@@ -16,13 +16,15 @@ from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.equipment.models import Custody, Device, DeviceStatus
+from avrecords.lib.refusals import Conflict
 
 # A station's or browser's clock may run a little ahead of the server's.
 CLOCK_SLACK = dt.timedelta(minutes=5)
 
 
-class CustodyError(Exception):
-    """A custody change the ledger cannot take; the message is for the user."""
+class CustodyError(Conflict):
+    """A custody change the ledger cannot take in the device's or person's present state
+    (409); the message is for the user."""
 
 
 def holder_at(device: Device, when: dt.datetime):

@@ -6,12 +6,13 @@ import datetime as dt
 
 from django.utils import timezone
 
+from avrecords.lib.refusals import Invalid
 from avrecords.org.models import User
 from avrecords.org.scope import visible_units
 
 
-class FormError(ValueError):
-    pass
+class FormError(Invalid, ValueError):
+    """A value on an equipment form that cannot be read (422); the page shows it."""
 
 
 def parse_when(value: str | None) -> dt.datetime | None:

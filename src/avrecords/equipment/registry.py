@@ -12,13 +12,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, fields
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from avrecords.audit.services import record
 from avrecords.equipment.access import device_in_unit_scope
 from avrecords.equipment.models import Custody, Device, DeviceKind, DeviceStatus
+from avrecords.lib.refusals import Forbidden, Invalid
 from avrecords.org.models import Unit
 from avrecords.org.scope import can_manage_equipment, visible_units
 from avrecords.policies.schema import FEATURES
@@ -46,11 +46,11 @@ LABELS = {
 }
 
 
-class DeviceInvalid(ValueError):
-    """The device as entered breaks one or more rules; `errors` lists them all."""
+class DeviceInvalid(Invalid, ValueError):
+    """The device as entered breaks one or more rules (422); `errors` lists them all."""
 
     def __init__(self, errors: list[str]):
-        super().__init__("；".join(errors))
+        super().__init__(reasons=errors)
         self.errors = errors
 
 
@@ -200,9 +200,9 @@ def _status_errors(status: str, device: Device | None) -> list[str]:
 
 def require_manager(actor, device: Device | None = None) -> None:
     if not can_manage_equipment(actor):
-        raise PermissionDenied("您没有管理设备台账的权限")
+        raise Forbidden("您没有管理设备台账的权限")
     if device is not None and not device_in_unit_scope(actor, device):
-        raise PermissionDenied("设备不在您的管理范围内")
+        raise Forbidden("设备不在您的管理范围内")
 
 
 def _snapshot(device: Device) -> dict:

@@ -13,10 +13,12 @@ render and never write a 403/404 preamble of their own.
 | `Invalid`   | 422    | what was submitted is wrong; `fields` names each field's reason |
 | `Refusal`   | 400    | refused as asked: older domain refusals whose API always said 400 |
 
-Older domain exceptions (`StepRefused`, `CaseError`…) subclass one of these (and keep their
-`ValueError`/`PermissionError` base), so a caller that catches the domain type keeps working
-and the faces map them all the same way. One whose reasons mix state and input and whose API
-has always answered 400 subclasses `Refusal` itself: its clients rely on that status.
+`Forbidden` is also Django's `PermissionDenied` and `NotFound` its `Http404`, so code and tests
+that expect Django's exceptions keep working. Older domain exceptions (`StepRefused`,
+`CaseError`…) subclass one of these and keep their `ValueError`/`PermissionError` base, so a
+caller that catches the domain type keeps working and the faces map them all the same way.
+One whose reasons mix state and input and whose API has always answered 400 subclasses
+`Refusal` itself: its clients rely on that status.
 
 A refusal's reasons are `fields` (name → reason) and `reasons` (reasons without a field);
 the API lists them as `errors` (always present on a 422, as its schema says). `api_prefix`
@@ -25,6 +27,9 @@ refusal's endpoints always said so; pages show the reason alone.
 """
 
 from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 NOT_FOUND_MESSAGE = "记录不存在或不在您的权限范围内"
 
@@ -64,12 +69,12 @@ class Refusal(Exception):
         return body
 
 
-class Forbidden(Refusal):
+class Forbidden(Refusal, PermissionDenied):
     status = 403
     default_message = "无权进行此操作"
 
 
-class NotFound(Refusal):
+class NotFound(Refusal, Http404):
     status = 404
     default_message = NOT_FOUND_MESSAGE
 
