@@ -141,9 +141,7 @@ def activity_detail(request, pk: int):
             "extension": profile.ingest.extension if profile else None,
             "can_extend": bool(profile and profile.ingest.extension)
             and not activity.extension_by_id
-            and workflows.may_decide(
-                request.user, activity.unit, profile.ingest.extension.consent_by
-            ),
+            and workflows.may_extend(request.user, activity),
         },
     )
 

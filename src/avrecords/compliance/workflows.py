@@ -32,36 +32,63 @@ from avrecords.compliance.models import (
     FindingKind,
     FindingStatus,
 )
-from avrecords.org.models import Role
 from avrecords.org.scope import sees_everything
+from avrecords.policies import approvals
 from avrecords.policies.services import calendar as official_calendar
 from avrecords.policies.services import profile_for_unit
-
-ROLE_OF = {"unit_head": Role.UNIT_HEAD, "leader": Role.LEADER, "admin": Role.ADMIN}
-# A leader over the unit may decide what its unit head may (分管领导 above 单位负责人).
-RANK = {Role.UNIT_HEAD: 1, Role.LEADER: 2}
 
 
 class StepRefused(ValueError):
     """A step that cannot be taken now (wrong state, bad input); a Chinese message."""
 
 
-def _in_subtree(user, unit) -> bool:
-    from avrecords.org.scope import in_unit_scope
+# Who decides is the approvals engine's answer (`policies.approvals`): the role the profile
+# names over the unit (`interruptions.acknowledged_by`, `exemptions.approved_by`,
+# `ingest.extension.consent_by`), the leader above a unit head, a system administrator
+# (rules `deciding.interruption`, `.exemption`, `.extension`), never about or for oneself.
 
-    return user.unit_id is not None and in_unit_scope(user, unit)
+
+def acknowledge_step(finding: Finding) -> approvals.Step:
+    """Acknowledging the explanation: written by the officer (or his successor, E5)."""
+    return approvals.Step(
+        unit=finding.unit,
+        decision="interruption.acknowledge",
+        requester_id=finding.handled_by_id or finding.officer_id,
+        concerned_id=finding.officer_id,
+    )
 
 
-def may_decide(user, unit, role_code: str) -> bool:
-    """The profile names a role (unit_head, leader…): holders of it over the unit decide."""
-    if sees_everything(user):
-        return True
-    needed = ROLE_OF.get(role_code, role_code)
-    if needed in RANK:
-        allowed = RANK.get(user.role, 0) >= RANK[needed]
-    else:
-        allowed = user.role == needed
-    return allowed and _in_subtree(user, unit)
+def exemption_step(exemption: Exemption) -> approvals.Step:
+    return approvals.Step(
+        unit=exemption.activity.unit,
+        decision="exemption.approve",
+        requester_id=exemption.submitted_by_id,
+    )
+
+
+def extension_step(activity: Activity) -> approvals.Step:
+    return approvals.Step(unit=activity.unit, decision="extension.consent")
+
+
+def may_acknowledge(user, finding: Finding) -> bool:
+    return approvals.may_decide(user, acknowledge_step(finding))
+
+
+def may_decide_exemption(user, exemption: Exemption) -> bool:
+    return approvals.may_decide(user, exemption_step(exemption))
+
+
+def may_extend(user, activity: Activity) -> bool:
+    return approvals.may_decide(user, extension_step(activity))
+
+
+def _check(actor, step: approvals.Step) -> None:
+    """403 for a person whose role or scope gives him no part in the step; a Chinese
+    message for one who has, but not on this item (his own request, about himself)."""
+    if why := approvals.why_not(actor, step):
+        if why.standing:
+            raise PermissionDenied
+        raise StepRefused(why)
 
 
 @transaction.atomic
@@ -105,9 +132,7 @@ def explain(actor, finding: Finding, reason: str, text: str) -> Explanation:
 @transaction.atomic
 def acknowledge(actor, finding: Finding) -> None:
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
-    profile = profile_for_unit(finding.unit)
-    if not may_decide(actor, finding.unit, profile.interruptions.acknowledged_by):
-        raise PermissionDenied
+    _check(actor, acknowledge_step(finding))
     if finding.status != FindingStatus.EXPLAINED:
         raise StepRefused("只有已说明的中断可以确认")
     now = timezone.now()
@@ -152,11 +177,7 @@ def submit_exemption(actor, activity: Activity, ground: str, reason: str, basis:
 def decide_exemption(actor, exemption: Exemption, approve: bool, note: str = "") -> None:
     exemption = Exemption.objects.select_for_update().get(pk=exemption.pk)
     activity = exemption.activity
-    profile = profile_for_unit(activity.unit)
-    if not may_decide(actor, activity.unit, profile.exemptions.approved_by):
-        raise PermissionDenied
-    if actor.pk == exemption.submitted_by_id:
-        raise StepRefused("不能审批本人提交的申请")
+    _check(actor, exemption_step(exemption))
     if exemption.decision != Decision.PENDING:
         raise StepRefused("该申请已审批")
     exemption.decision = Decision.APPROVED if approve else Decision.REJECTED
@@ -186,8 +207,7 @@ def grant_extension(actor, activity: Activity) -> None:
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     profile = profile_for_unit(activity.unit)
     extension = profile.ingest.extension if profile else None
-    if not may_decide(actor, activity.unit, extension.consent_by if extension else "unit_head"):
-        raise PermissionDenied
+    _check(actor, extension_step(activity))
     if extension is None:
         raise StepRefused(f"策略“{profile.name if profile else ''}”没有延长存储期限的规定")
     if activity.extension_by_id:
@@ -273,18 +293,14 @@ def todo(user) -> dict[str, list]:
     to_ack = [
         f
         for f in visible_findings(user).filter(status=FindingStatus.EXPLAINED)
-        if may_decide(user, f.unit, profile_for_unit(f.unit).interruptions.acknowledged_by)
-        and f.officer_id != user.pk
+        if may_acknowledge(user, f)
     ]
     exemptions = [
         e
         for e in Exemption.objects.filter(
             decision=Decision.PENDING, activity__in=visible_activities(user)
         ).select_related("activity", "activity__unit", "submitted_by")
-        if may_decide(
-            user, e.activity.unit, profile_for_unit(e.activity.unit).exemptions.approved_by
-        )
-        and e.submitted_by_id != user.pk
+        if may_decide_exemption(user, e)
     ]
     from avrecords.equipment.events import pending_acknowledgements
 

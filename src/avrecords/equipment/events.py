@@ -17,6 +17,7 @@ from avrecords import events
 from avrecords.audit import services as audit
 from avrecords.equipment.custody import CustodyError, check_when, open_custody
 from avrecords.equipment.models import Custody, Device, DeviceEvent, DeviceStatus, EventKind
+from avrecords.policies import approvals
 
 # kind → (statuses it may start from, status after; None = unchanged)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
@@ -122,28 +123,34 @@ def _close_for_loss(custody: Custody, event: DeviceEvent, actor) -> None:
     )
 
 
+def acknowledge_step(event: DeviceEvent) -> approvals.Step:
+    """Acknowledging a loss report, as the approvals engine sees it: the profile's
+    `equipment.loss.acknowledged_by` (the unit head, or the leader above), never the person
+    who lost the device (rules `deciding.loss`)."""
+    return approvals.Step(
+        unit=event.device.unit, decision="loss.acknowledge", concerned_id=event.person_id
+    )
+
+
 def pending_acknowledgements(user):
     """Loss and theft reports over the user's units that wait for the unit head (待办)."""
-    from avrecords.compliance.workflows import may_decide
     from avrecords.equipment.access import visible_devices
 
     reports = DeviceEvent.objects.filter(
         kind__in=LOSSES, acknowledged_at__isnull=True, device__in=visible_devices(user)
     ).select_related("device", "device__unit", "person", "operator")
-    return [e for e in reports if may_decide(user, e.device.unit, "unit_head")]
+    return [e for e in reports if approvals.may_decide(user, acknowledge_step(e))]
 
 
 @transaction.atomic
 def acknowledge(actor, event: DeviceEvent) -> DeviceEvent:
     """The unit head has read the loss report (the notification of E6)."""
-    from avrecords.compliance.workflows import may_decide
-
     event = DeviceEvent.objects.select_for_update().get(pk=event.pk)
     if event.kind not in LOSSES:
         raise CustodyError("只有遗失、被盗报告需要单位负责人确认")
     if event.acknowledged_at is not None:
         raise CustodyError("该报告已确认")
-    if not may_decide(actor, event.device.unit, "unit_head"):
+    if not approvals.may_decide(actor, acknowledge_step(event)):
         raise CustodyError("只有单位负责人（或上级领导）可以确认遗失报告")
     event.acknowledged_by = actor
     event.acknowledged_at = timezone.now()

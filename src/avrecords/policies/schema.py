@@ -8,7 +8,9 @@ they leave open (the tolerance of a clock, the sample ratio "按一定比例") s
 
 Sections and the requirement that enforces them: `activities` (U1), `ingest` (M1),
 `continuity` (U2, U6), `interruptions` (U3), `exemptions` (U4), `retention` (M5),
-`staffing` (E3), `equipment` (E4, E5, E7), `approvals` (M3, M8), `supervision` (S2, S5).
+`staffing` (E3), `equipment` (E4, E5, E7), `approvals` (M3, M8), `supervision` (S2, S5),
+`deciding` (the rules every decision's steps follow besides their roles, read by the one
+approvals engine `policies.approvals`).
 """
 
 from __future__ import annotations
@@ -280,11 +282,18 @@ class Clearance(Cited):
     days: int = Field(gt=0)
 
 
+class Loss(Cited):
+    """E6: a lost or stolen device raises a violation candidate under this article; the
+    report waits for `acknowledged_by` (the unit head) to acknowledge it (待办)."""
+
+    acknowledged_by: str = "unit_head"
+
+
 class Equipment(Strict):
     specs: SpecMinimum
     clock: ClockCheck
     clearance: Clearance
-    loss: Cited  # E6: a lost or stolen device raises a violation candidate under this article
+    loss: Loss
     explosion_proof_activities: Cited | None = None  # 001§6(1): explosive areas
 
 
@@ -357,6 +366,139 @@ class Supervision(Strict):
     quality: Quality = Quality(
         note="考评计算方法规定未列明，平台默认：抽查得分占60%，自动发现问题按活动扣分"
     )
+    violations_decided_by: str = "supervisor"  # S4: confirms or dismisses a candidate
+    decisions_approved_by: str = "leader"  # S5: approves or rejects a proposed decision
+
+
+class Office(Cited):
+    """A named office whose head takes a step instead of any unit head over the unit (chengde
+    001§22: 报经办公室主任审核): the unit with this code or name under the unit the profile is
+    assigned to. Without such a unit the step is refused, naming the office."""
+
+    unit: Name = Field(description="单位代码或名称，如 办公室")
+    role: str = "unit_head"  # the step (the role the chain names) its head takes
+
+
+class Rules(Cited):
+    """How the steps of one decision are decided besides the role each names (issue 16).
+
+    A person may decide a step when he holds its role over the item's unit (or, with
+    `office`, heads that office) and no rule below refuses him. Each entry of `Deciding`
+    starts from the platform's default; what a profile writes overrides it field by field."""
+
+    # role → the role that stands in where nobody holding it could decide (a unit without a
+    # 单位负责人 who may: the 分管领导 above decides)
+    stand_in: dict[str, str] = Field(default_factory=dict)
+    # role → roles that may decide it in any case (the 分管领导 above a 单位负责人)
+    also: dict[str, list[str]] = Field(default_factory=dict)
+    not_requester: bool = True  # nobody decides what he asked for himself
+    not_concerned: bool = True  # nobody decides about himself (the person the item is about)
+    distinct_steps: bool = True  # each step of one item by another person
+    case_leader: bool = True  # a leader step on a case with its own 主管领导 is his (001§22)
+    clearance: bool = True  # the decider is cleared for every confidential item in it (M9)
+    # whether a system administrator (or superuser) may decide without holding the role
+    sysadmin: bool = False
+    office: Office | None = None
+
+
+_OWN_RULES = (
+    "平台默认：申请人、当事人本人不审批；各步骤由不同人员办理；须在管辖范围内并有相应知悉权限"
+)
+_KEPT_SYSADMIN = "；系统管理员可代为办理、上级分管领导可办理单位负责人的事项（平台原有做法）"
+
+
+class Deciding(Strict):
+    """The rules of every decision the product takes, one entry each (issue 16)."""
+
+    access: Rules = Rules(
+        stand_in={"unit_head": "leader"},
+        note=_OWN_RULES
+        + "；案件有主管领导的，领导步骤由其审批；无单位负责人可审批时由上级分管领导代为审批",
+    )  # approving view, copy, export, preservation and marking requests (M3, M6–M9)
+    carry_out: Rules = Rules(
+        distinct_steps=False,
+        case_leader=False,
+        note="平台默认：办理人不得为申请人本人（查阅、复制、导出的资料会交到本人手中）",
+    )  # carrying out an approved view, copy or export
+    carry_out_preserve: Rules = Rules(
+        not_requester=False,
+        distinct_steps=False,
+        case_leader=False,
+        note="平台默认：刻录归档的光盘交档案保存、标注只改变密级，不交申请人，申请人可以办理",
+    )  # carrying out an approved preservation or marking (nothing goes to the requester)
+    interruption: Rules = Rules(
+        also={"unit_head": ["leader"]},
+        sysadmin=True,
+        case_leader=False,
+        clearance=False,
+        note=_OWN_RULES + _KEPT_SYSADMIN,
+    )  # acknowledging an explanation of an interruption (U3)
+    exemption: Rules = Rules(
+        also={"unit_head": ["leader"]},
+        sysadmin=True,
+        case_leader=False,
+        clearance=False,
+        note=_OWN_RULES + _KEPT_SYSADMIN,
+    )  # approving a work record instead of a recording (U4)
+    extension: Rules = Rules(
+        also={"unit_head": ["leader"]},
+        sysadmin=True,
+        case_leader=False,
+        clearance=False,
+        note=_OWN_RULES + _KEPT_SYSADMIN,
+    )  # consenting to the longer ingest deadline (M1)
+    loss: Rules = Rules(
+        also={"unit_head": ["leader"]},
+        sysadmin=True,
+        case_leader=False,
+        clearance=False,
+        note=_OWN_RULES + _KEPT_SYSADMIN,
+    )  # acknowledging a loss or theft report (E6)
+    retention: Rules = Rules(
+        case_leader=False,
+        note=_OWN_RULES + "；清除清单的复核人不再审批该清单",
+    )  # reviewing and approving disposal, shortening, releasing a hold (M5)
+    violation: Rules = Rules(
+        not_requester=False,
+        distinct_steps=False,
+        case_leader=False,
+        clearance=False,
+        note="平台默认：监督人员认定其监督范围内的违规线索（含本人录入的），与本人有关的除外",
+    )  # confirming or dismissing a violation candidate (S4)
+    accountability: Rules = Rules(
+        distinct_steps=False,
+        case_leader=False,
+        clearance=False,
+        note="平台默认：提出处理意见的人和被处理人不审批该处理决定",
+    )  # approving or rejecting a proposed accountability decision (S5)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_defaults(cls, data):
+        """What a profile writes for a decision changes only those fields of its default
+        (a new cite or note replaces both of the default's)."""
+        if not isinstance(data, dict):
+            return data
+        merged = dict(data)
+        for name, field in cls.model_fields.items():
+            given = data.get(name)
+            if isinstance(given, dict):
+                base = field.default.model_dump(mode="json")
+                if "cite" in given or "note" in given:
+                    base.pop("cite")
+                    base.pop("note")
+                merged[name] = {**base, **given}
+        return merged
+
+    def roles(self) -> list[str]:
+        """Every role a rule names (checked against ROLES)."""
+        named = []
+        for name in type(self).model_fields:
+            rules: Rules = getattr(self, name)
+            named += [*rules.stand_in, *rules.stand_in.values(), *rules.also]
+            named += [role for roles in rules.also.values() for role in roles]
+            named += [rules.office.role] if rules.office else []
+        return named
 
 
 ROLES = {"officer", "admin", "unit_head", "leader", "supervisor", "archivist", "sysadmin"}
@@ -380,6 +522,7 @@ class Profile(Strict):
     equipment: Equipment
     approvals: Approvals
     supervision: Supervision
+    deciding: Deciding = Deciding()
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -402,6 +545,10 @@ class Profile(Strict):
             self.retention.reviewed_by,
             self.retention.approved_by,
             *([self.ingest.extension.consent_by] if self.ingest.extension else []),
+            self.equipment.loss.acknowledged_by,
+            self.supervision.violations_decided_by,
+            self.supervision.decisions_approved_by,
+            *self.deciding.roles(),
         ]
         if unknown := sorted(set(roles) - ROLES):
             raise ValueError(f"未知角色：{', '.join(unknown)}（可用：{', '.join(sorted(ROLES))}）")

@@ -3,13 +3,15 @@
 Holds are placed by the unit roles and supervisors within scope; the profile's
 `retention.reviewed_by` (档案管理员) reviews disposal lists; its `retention.approved_by`
 (分管领导) approves disposal, shortening and the release of a hold — never the person who
-asked, and only within his scope."""
+asked, and only within his scope. Who may decide is the approvals engine's answer
+(`policies.approvals`); `check_decider` and `may_decide` keep the names the retention services,
+pages and API call."""
 
 from __future__ import annotations
 
 from avrecords.org.models import Role, Unit
-from avrecords.org.scope import in_unit_scope, scope_roots, sees_everything
-from avrecords.policies.services import profile_for_unit
+from avrecords.org.scope import in_unit_scope, sees_everything
+from avrecords.policies import approvals
 
 HOLD_ROLES = {Role.ADMIN, Role.UNIT_HEAD, Role.LEADER, Role.SUPERVISOR, Role.ARCHIVIST}
 READ_ROLES = HOLD_ROLES
@@ -32,10 +34,10 @@ def can_place_hold(user, unit: Unit | None = None) -> bool:
 
 
 def _role(unit: Unit, which: str) -> str:
-    profile = profile_for_unit(unit)
-    if profile is None:
+    role = approvals.role_of(_step(unit, which, None))
+    if not role:
         raise Refused(f"“{unit.name}”未配置执法音像记录规定，无法确定审批人，请联系系统管理员")
-    return getattr(profile.retention, which)
+    return role
 
 
 def approver_role(unit: Unit) -> str:
@@ -46,20 +48,19 @@ def reviewer_role(unit: Unit) -> str:
     return _role(unit, "reviewed_by")
 
 
+def _step(unit: Unit, which: str, requester_id: int | None) -> approvals.Step:
+    """`reviewed_by` is the disposal review; `approved_by` approves a disposal list (its
+    reviewer is the one who asked), a shortening or the release of a hold."""
+    decision = {"reviewed_by": "retention.review", "approved_by": "retention.approve"}[which]
+    return approvals.Step(unit=unit, decision=decision, requester_id=requester_id)
+
+
 def check_decider(user, unit: Unit, which: str, requester_id: int | None) -> None:
-    """Raise Refused unless the user holds the profile's role for this step over the unit."""
-    role = _role(unit, which)
-    if not user.is_active or user.role != role or not scope_roots(user):
-        raise Refused(f"须由{ROLE_NAMES.get(role, role)}办理")
-    if not in_unit_scope(user, unit):
-        raise Refused("该事项不在您的管辖范围内")
-    if requester_id is not None and user.pk == requester_id:
-        raise Refused("不能审批本人提出的申请")
+    """Raise Refused unless the approvals engine lets the user take this step over the unit
+    (the profile's `retention.<which>` role, rules `deciding.retention`)."""
+    if why := approvals.why_not(user, _step(unit, which, requester_id)):
+        raise Refused(why)
 
 
 def may_decide(user, unit: Unit, which: str, requester_id: int | None) -> bool:
-    try:
-        check_decider(user, unit, which, requester_id)
-    except Refused:
-        return False
-    return True
+    return user.is_authenticated and approvals.may_decide(user, _step(unit, which, requester_id))

@@ -2,7 +2,8 @@
 (`supervision.decisions`: criticism and education, written self-examination, notice of
 criticism, suspension from enforcement, no awards this year, administrative sanction — each
 with its article, 001§28, 003§18), proposed by a supervisor with a reason and approved or
-rejected by the leader (分管领导) with a comment.
+rejected by the leader (分管领导; the profile's `supervision.decisions_approved_by`, asked of
+the approvals engine) with a comment.
 
 A violation has at most one decision pending or approved; after a rejection another may be
 proposed. Nobody decides about himself, and the leader never approves his own proposal.
@@ -15,8 +16,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.org.models import Role
-from avrecords.org.scope import in_unit_scope, scope_roots, sees_everything, unit_q
+from avrecords.org.scope import in_unit_scope, sees_everything, unit_q
+from avrecords.policies import approvals
 from avrecords.policies.services import profile_for_unit
 from avrecords.supervision import suspensions
 from avrecords.supervision.models import (
@@ -59,17 +60,23 @@ def proposer_refusal(user, violation: ViolationCandidate) -> str:
     return ""
 
 
+def approval_step(decision: Accountability) -> approvals.Step:
+    """Approving or rejecting the decision, as the approvals engine sees it (the profile's
+    `supervision.decisions_approved_by`, rules `deciding.accountability`): the proposer asked
+    for it, the person is the one it is about."""
+    return approvals.Step(
+        unit=decision.violation.unit,
+        decision="accountability.approve",
+        requester_id=decision.proposed_by_id,
+        concerned_id=decision.person_id,
+    )
+
+
 def approver_refusal(user, decision: Accountability) -> str:
     """Why the user may not approve or reject the decision ("" when he may)."""
-    if not user.is_authenticated or not user.is_active or user.role != Role.LEADER:
+    if not user.is_authenticated:
         return "无权审批处理决定：须由分管领导办理"
-    if not scope_roots(user) or not in_unit_scope(user, decision.violation.unit):
-        return "无权审批：该处理决定不在您的管辖范围内"
-    if decision.proposed_by_id == user.pk:
-        return "无权审批本人提出的处理意见"
-    if decision.person_id == user.pk:
-        return "无权审批对本人的处理决定"
-    return ""
+    return approvals.why_not(user, approval_step(decision)) or ""
 
 
 def standing(violation: ViolationCandidate) -> Accountability | None:

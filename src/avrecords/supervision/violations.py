@@ -27,6 +27,7 @@ from django.utils import timezone
 from avrecords.audit import services as audit
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import in_unit_scope, sees_everything, unit_q, visible_units
+from avrecords.policies import approvals
 from avrecords.policies.services import profile_for_unit
 from avrecords.supervision.candidates import KINDS as FINDING_KINDS
 from avrecords.supervision.models import ViolationCandidate, ViolationStatus
@@ -62,15 +63,19 @@ def can_enter(user) -> bool:
     return user.is_authenticated and user.is_active and user.role == Role.SUPERVISOR
 
 
+def decision_step(candidate: ViolationCandidate) -> approvals.Step:
+    """Confirming or dismissing the candidate, as the approvals engine sees it (the profile's
+    `supervision.violations_decided_by`, rules `deciding.violation`)."""
+    return approvals.Step(
+        unit=candidate.unit, decision="violation.decide", concerned_id=candidate.person_id
+    )
+
+
 def decider_refusal(user, candidate: ViolationCandidate) -> str:
     """Why the user may not confirm or dismiss the candidate ("" when he may)."""
-    if not can_enter(user):
+    if not user.is_authenticated:
         return "无权认定违规线索：须由监督人员办理"
-    if not in_unit_scope(user, candidate.unit):
-        return "无权认定：该违规线索不在您的监督范围内"
-    if candidate.person_id is not None and candidate.person_id == user.pk:
-        return "无权认定与本人有关的违规线索"
-    return ""
+    return approvals.why_not(user, decision_step(candidate)) or ""
 
 
 def may_decide(user, candidate: ViolationCandidate) -> bool:
