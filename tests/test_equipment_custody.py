@@ -282,6 +282,29 @@ def test_clearance_pages_refuse_completion_with_the_outstanding_items(org):
     assert bad.status_code == 422 and "在岗人员" in bad.content.decode()  # not his unit
 
 
+def test_the_equipment_page_links_its_clearances_and_the_todo_page_acknowledges_a_loss(
+    org, head1, spare
+):
+    item = clearance.start(org.admin, org.officer, "leave", org.officer2)
+    admin = client_for(org.admin)
+    page = admin.get("/equipment/").content.decode()
+    assert 'href="/equipment/clearances/"' in page
+    assert f'href="/equipment/clearances/{item.pk}/"' in page
+    assert admin.get(f"/equipment/clearances/{item.pk}/").status_code == 200
+    event = events.record_event(
+        org.admin, org.camera, EventKind.LOSS, note="执法途中遗失于公交车上"
+    )
+    head = client_for(head1)
+    assert 'name="next" value="/todo/"' in head.get("/todo/").content.decode()
+    r = head.post(f"/equipment/events/{event.pk}/acknowledge", {"next": "/todo/"})
+    assert r.status_code == 302 and r.url == "/todo/"
+    event.refresh_from_db()
+    assert event.acknowledged_by == head1
+    event = events.record_event(org.admin, spare, EventKind.THEFT, note="车辆被撬设备被盗")
+    r = head.post(f"/equipment/events/{event.pk}/acknowledge")
+    assert r.status_code == 302 and r.url == f"/equipment/devices/{spare.pk}/"
+
+
 def test_dashboard_shows_status_counts_and_a_loss_waiting(org, head1):
     events.record_event(org.admin, org.camera, EventKind.LOSS, note="执法途中遗失于公交车上")
     page = client_for(head1).get("/equipment/").content.decode()

@@ -17,12 +17,7 @@ from django.views.decorators.http import require_POST
 
 from avrecords.audit import services as audit
 from avrecords.equipment import checks, clock, events, staffing
-from avrecords.equipment.access import (
-    device_in_unit_scope,
-    filter_devices,
-    unit_choices,
-    visible_devices,
-)
+from avrecords.equipment.access import device_in_unit_scope, filter_devices, unit_choices
 from avrecords.equipment.custody import (
     CustodyError,
     issue_device,
@@ -37,12 +32,14 @@ from avrecords.equipment.models import (
     ClearanceStatus,
     ClockFlag,
     Custody,
+    Device,
     DeviceEvent,
     DeviceKind,
     DeviceStatus,
     EventKind,
 )
-from avrecords.org.scope import can_manage_equipment, can_view_equipment, visible_units
+from avrecords.org.models import Unit
+from avrecords.org.scope import can_manage_equipment, can_view_equipment
 from avrecords.policies.schema import FEATURES
 from avrecords.policies.services import profile_for_unit
 
@@ -57,7 +54,7 @@ def _need(allowed: bool) -> None:
 def _managed_device(request, pk: int):
     """A device the user keeps the ledger for: 403 without the permission, 404 outside scope."""
     _need(can_manage_equipment(request.user))
-    device = get_object_or_404(visible_devices(request.user).select_related("unit"), pk=pk)
+    device = Device.objects.select_related("unit").get_visible(request.user, pk)
     if not device_in_unit_scope(request.user, device):
         raise PermissionDenied
     return device
@@ -69,7 +66,7 @@ def index(request):
     _need(can_view_equipment(request.user))
     code = request.GET.get("unit", "")
     devices = filter_devices(request.user, {"unit": code})
-    units = list(visible_units(request.user))
+    units = list(Unit.objects.visible_to(request.user))
     chosen = next((u for u in units if u.code == code), None)
     if chosen is not None:
         units = [u for u in units if u.path.startswith(chosen.path)]
@@ -149,7 +146,7 @@ def device_list(request):
 
 @login_required
 def device_detail(request, pk: int):
-    device = get_object_or_404(visible_devices(request.user).select_related("unit"), pk=pk)
+    device = Device.objects.select_related("unit").get_visible(request.user, pk)
     profile = profile_for_unit(device.unit)
     minimum = profile.equipment.specs if profile else None
     below, unknown = staffing.spec_shortfalls(device, minimum)
@@ -268,9 +265,9 @@ def device_event(request, pk: int):
 @require_POST
 def custody_accessories(request, pk: int):
     _need(can_manage_equipment(request.user))
+    devices = Device.objects.visible_to(request.user)
     custody = get_object_or_404(
-        Custody.objects.filter(device__in=visible_devices(request.user)).select_related("device"),
-        pk=pk,
+        Custody.objects.filter(device__in=devices).select_related("device"), pk=pk
     )
     if not device_in_unit_scope(request.user, custody.device):
         raise PermissionDenied
@@ -288,11 +285,9 @@ def custody_accessories(request, pk: int):
 @login_required
 @require_POST
 def event_acknowledge(request, pk: int):
+    devices = Device.objects.visible_to(request.user)
     event = get_object_or_404(
-        DeviceEvent.objects.filter(device__in=visible_devices(request.user)).select_related(
-            "device__unit"
-        ),
-        pk=pk,
+        DeviceEvent.objects.filter(device__in=devices).select_related("device__unit"), pk=pk
     )
     if not device_in_unit_scope(request.user, event.device):  # a former holder: not his to see
         raise Http404
@@ -301,13 +296,15 @@ def event_acknowledge(request, pk: int):
     except CustodyError as exc:
         raise PermissionDenied(str(exc)) from exc
     messages.success(request, f"已阅：{event.device.serial} {event.get_kind_display()}报告")
-    return redirect(request.POST.get("next") or "compliance:todo")
+    if next_page := request.POST.get("next"):  # the 待办 page sends itself
+        return redirect(next_page)
+    return redirect("equipment:device", pk=event.device_id)
 
 
 @login_required
 def staffing_report(request):
     _need(can_view_equipment(request.user))
-    rows = staffing.ratio_report(visible_units(request.user))
+    rows = staffing.ratio_report(Unit.objects.visible_to(request.user))
     audit.record("equipment.report", actor=request.user, summary="查看配备标准核查")
     return render(
         request,
