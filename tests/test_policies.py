@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from avrecords import events
 from avrecords.audit.models import AuditEntry
+from avrecords.jobs.models import Job
 from avrecords.org.models import Unit
 from avrecords.policies import services
 from avrecords.policies.models import PolicyProfile, UnitPolicy
@@ -221,6 +223,29 @@ def test_a_unit_inherits_its_parents_profile_unless_it_has_its_own(org):
         {"before": None, "after": "zhanhe"},
         {"before": "zhanhe", "after": None},
     ]
+
+
+def test_a_new_assignment_is_an_event_and_compliance_reevaluates_the_unit(org):
+    """Policies names no app above it: it sends PROFILE_ASSIGNED, compliance enqueues."""
+    heard = []
+
+    def receiver(**payload):
+        heard.append(payload)
+
+    events.PROFILE_ASSIGNED.connect(receiver)
+    try:
+        fuzhou = PolicyProfile.objects.get(code="fuzhou")
+        services.assign(org.sysadmin, org.squad1, fuzhou)
+        services.assign(org.sysadmin, org.squad1, fuzhou)  # unchanged: nothing happens
+        services.assign(org.sysadmin, org.squad1, None)
+    finally:
+        events.PROFILE_ASSIGNED.disconnect(receiver)
+    assert heard == [
+        {"unit": org.squad1, "profile": fuzhou, "actor": org.sysadmin},
+        {"unit": org.squad1, "profile": None, "actor": org.sysadmin},
+    ]
+    jobs = Job.objects.filter(kind="compliance.reevaluate_unit")
+    assert [job.subject_id for job in jobs] == [str(org.squad1.pk)] * 2
 
 
 def test_the_units_page_assigns_and_shows_inheritance(org):

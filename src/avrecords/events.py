@@ -87,6 +87,17 @@ DEVICE_LOST = _event(
     "`event`: its DeviceEvent (kind loss or theft, `person` answerable for it, `note`); "
     "`actor`: who reported it. Supervision raises a violation candidate (once per report).",
 )
+PROFILE_ASSIGNED = _event(
+    "profile.assigned",
+    ("unit", "profile", "actor"),
+    "A unit was given another policy profile (X3), or its own was taken away so that it "
+    "inherits its parent's, sent by `policies.services.assign` after the assignment is saved, "
+    "before its audit entry. `unit`: the Unit (its subtree follows, except units with a "
+    "profile of their own); `profile`: the PolicyProfile now assigned to it, None when it "
+    "inherits; `actor`: who assigned it (None for the system). Compliance re-evaluates the "
+    "recent activities of the subtree under the rules that now apply (the "
+    "`compliance.reevaluate_unit` job; U1–U7).",
+)
 
 # -- sent by compliance, cases, access, evidence, retention (the upper layers) --
 

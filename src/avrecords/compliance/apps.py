@@ -6,9 +6,11 @@ class ComplianceConfig(AppConfig):
     verbose_name = "执法活动与合规"
 
     def ready(self):
-        from avrecords.compliance import jobs  # noqa: F401  (registers the evaluate job)
+        from avrecords import events
+        from avrecords.compliance import jobs
         from avrecords.compliance.workflows import escalate_overdue
         from avrecords.jobs import periodic
 
         # U3, U4: unexplained findings past their window are handed on to supervision
         periodic.register("compliance.escalate_overdue", escalate_overdue)
+        events.PROFILE_ASSIGNED.connect(jobs.on_profile_assigned)  # X3: re-evaluate the unit

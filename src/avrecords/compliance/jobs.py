@@ -4,7 +4,7 @@ re-evaluate them and it (U1, U2, M1). A job, so that a station's import is not s
 from __future__ import annotations
 
 from avrecords.jobs.models import Job
-from avrecords.jobs.services import handler
+from avrecords.jobs.services import enqueue, handler
 
 EVALUATE_JOB = "compliance.evaluate"
 
@@ -24,6 +24,11 @@ def run_evaluate(job: Job) -> None:
 
 REEVALUATE_JOB = "compliance.reevaluate_unit"
 REEVALUATE_DAYS = 30  # a new profile applies to the last month's activities, not to history
+
+
+def on_profile_assigned(unit, profile, actor) -> None:
+    """events.PROFILE_ASSIGNED: findings follow the rules that now apply (X3 → U1–U7)."""
+    enqueue(REEVALUATE_JOB, "unit", unit.pk)
 
 
 @handler(REEVALUATE_JOB)

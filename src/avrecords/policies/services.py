@@ -17,8 +17,8 @@ import yaml
 from django.db import transaction
 from pydantic import ValidationError
 
+from avrecords import events
 from avrecords.audit.services import record
-from avrecords.jobs import services as jobs
 from avrecords.lib.refusals import Forbidden, Invalid
 from avrecords.lib.workdays import Calendar, Override
 from avrecords.org.models import Unit
@@ -250,8 +250,7 @@ def assign(actor, unit: Unit, profile: PolicyProfile | None) -> None:
         current.delete()
     else:
         UnitPolicy.objects.update_or_create(unit=unit, defaults={"profile": profile})
-    # Findings follow the rules that now apply (the compliance app's job; X3 → U1–U7).
-    jobs.enqueue("compliance.reevaluate_unit", "unit", unit.pk)
+    events.PROFILE_ASSIGNED.send(unit=unit, profile=profile, actor=actor)  # compliance follows
     record(
         "policy.assign",
         actor=actor,
