@@ -24,9 +24,11 @@ run: $(STAMP)
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/avrecords serve --port 8000
 
+# lint-imports: the layers contract in pyproject.toml (issue 16), so a wrong import fails make test
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-logo
 
 # The second pass of `make test` runs the whole suite on this PostgreSQL server (issue 3 §1).
 # pytest-django creates its own uniquely named test database there and drops it afterwards.
