@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.http import client_ip
+from avrecords.lib.refusals import NotFound, require
 from avrecords.org.scope import can_ingest, can_upload
 from avrecords.recordings import assignment, listing, services
 from avrecords.recordings.models import IngestBatch, Recording
-from avrecords.recordings.uploads import UploadRejected, ingest_upload
+from avrecords.recordings.uploads import ingest_upload
 from avrecords.recordings.views_media import stream_media
 
 router = Router(tags=["音像记录"])
@@ -145,10 +145,6 @@ class QuarantineOut(Schema):
     created_at: dt.datetime
 
 
-def _ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _paginate(qs, page: int) -> tuple[int, int, list]:
     size = settings.AVRECORDS_PAGE_SIZE
     page = max(page, 1)
@@ -182,7 +178,7 @@ def list_recordings(request, filters: Query[RecordingQuery]):
     summary="查看音像记录",
 )
 def get_recording(request, recording_id: int):
-    return services.view_recording(request.user, recording_id, ip=_ip(request))
+    return services.view_recording(request.user, recording_id, ip=client_ip(request))
 
 
 @router.get(
@@ -223,20 +219,13 @@ class AssignmentIn(Schema):
     summary="指派待指派的音像记录（管理员；绑定执法人员和设备后按规定核查）",
 )
 def assign_recording(request, recording_id: int, data: AssignmentIn):
-    try:
-        return assignment.assign(
-            request.user,
-            recording_id,
-            officer_id=data.officer_id,
-            device_id=data.device_id,
-            ip=_ip(request),
-        )
-    except PermissionDenied:
-        return Status(403, {"detail": "无权指派音像记录"})
-    except assignment.AssignmentRefused as exc:
-        if exc.status == 422:
-            return Status(422, {"detail": str(exc), "errors": []})
-        return Status(exc.status, {"detail": str(exc)})
+    return assignment.assign(
+        request.user,
+        recording_id,
+        officer_id=data.officer_id,
+        device_id=data.device_id,
+        ip=client_ip(request),
+    )
 
 
 @router.post(
@@ -271,13 +260,8 @@ def assign_recording(request, recording_id: int, data: AssignmentIn):
     },
 )
 def upload_recordings(request):
-    if not can_upload(request.user):
-        return Status(403, {"detail": "无权上传文件"})
-    try:
-        summary = ingest_upload(request)
-    except UploadRejected as exc:
-        return Status(exc.status, {"detail": str(exc)})
-    return Status(201, summary.as_dict())
+    require(can_upload(request.user), "无权上传文件")
+    return Status(201, ingest_upload(request).as_dict())
 
 
 @router.get(
@@ -286,8 +270,7 @@ def upload_recordings(request):
     summary="导入批次",
 )
 def list_batches(request, page: PageNumber = 1):
-    if not can_ingest(request.user):
-        return Status(403, {"detail": "无权查看导入批次"})
+    require(can_ingest(request.user), "无权查看导入批次")
     _, _, rows = _paginate(services.visible_batches(request.user), page)
     return rows
 
@@ -296,11 +279,10 @@ def list_batches(request, page: PageNumber = 1):
     "/ingest/batches/{batch_id}", response={200: BatchOut, **AUTH_ERRORS}, summary="导入批次详情"
 )
 def get_batch(request, batch_id: int):
-    if not can_ingest(request.user):
-        return Status(403, {"detail": "无权查看导入批次"})
+    require(can_ingest(request.user), "无权查看导入批次")
     batch = services.visible_batches(request.user).filter(pk=batch_id).first()
     if batch is None:
-        return Status(404, {"detail": "批次不存在"})
+        raise NotFound("批次不存在")
     return batch
 
 
@@ -310,7 +292,6 @@ def get_batch(request, batch_id: int):
     summary="隔离文件",
 )
 def list_quarantine(request, page: PageNumber = 1):
-    if not can_ingest(request.user):
-        return Status(403, {"detail": "无权查看隔离文件"})
+    require(can_ingest(request.user), "无权查看隔离文件")
     _, _, rows = _paginate(services.visible_quarantine(request.user), page)
     return rows

@@ -9,7 +9,6 @@ bound to nobody (the engine raises nothing for a recording without an officer).
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -17,6 +16,7 @@ from avrecords.audit import services as audit
 from avrecords.equipment.custody import holder_at
 from avrecords.equipment.models import Device
 from avrecords.jobs import services as jobs
+from avrecords.lib.refusals import Conflict, Forbidden, Invalid
 from avrecords.org.models import User
 from avrecords.org.scope import can_ingest, sees_everything, unit_q
 from avrecords.policies.services import profile_for_unit
@@ -24,12 +24,12 @@ from avrecords.recordings.models import Recording
 from avrecords.recordings.services import get_visible
 
 
-class AssignmentRefused(Exception):
-    """The binding cannot be made; the message is for the user (Chinese)."""
+class AssignmentRefused(Invalid):
+    """The binding cannot be made as asked (422: the person or device chosen); Chinese."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.status = status
+
+class AssignmentConflict(Conflict, AssignmentRefused):
+    """The recording no longer waits for assignment (409: purged, or already bound)."""
 
 
 def can_assign(user) -> bool:
@@ -59,13 +59,13 @@ def assign(
     names if that person held it then). Scope first (404), then permission (403)."""
     get_visible(actor, recording_id)
     if not can_assign(actor):
-        raise PermissionDenied("无权指派音像记录")
+        raise Forbidden("无权指派音像记录")
     with transaction.atomic():
         recording = Recording.objects.select_for_update().get(pk=recording_id)
         if recording.purged_at is not None:
-            raise AssignmentRefused("该音像记录已按保存期限清除，不能指派", status=409)
+            raise AssignmentConflict("该音像记录已按保存期限清除，不能指派")
         if not recording.needs_assignment:
-            raise AssignmentRefused("该音像记录已确定执法人员和设备，无需指派", status=409)
+            raise AssignmentConflict("该音像记录已确定执法人员和设备，无需指派")
         officer = assignable_people(actor).filter(pk=officer_id).first()
         if officer is None:
             raise AssignmentRefused("所选执法人员不存在、已停用或不在您的管辖范围内")

@@ -19,6 +19,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParser
 
+from avrecords.lib.refusals import Refusal
 from avrecords.recordings.ingest import BatchSummary, IngestAborted, Ingestor
 from avrecords.recordings.models import IngestSource
 from avrecords.recordings.naming import UnsafeNameError, check_upload_name
@@ -186,10 +187,12 @@ def too_large_message() -> str:
     return f"文件超过上传大小上限（{limit_mb:.0f} MB），请在采集站使用 avrecords ingest 导入"
 
 
-class UploadRejected(Exception):
-    """The request cannot be imported; the message is for the user (Chinese)."""
+class UploadRejected(Refusal):
+    """The request cannot be imported; the message is for the user (Chinese). Its status is
+    the upload's own: 400 for a request that is not a usable upload (the API always said so),
+    413 too large, or the store's answer when the import stopped (503, 507)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = Refusal.status) -> None:
         super().__init__(message)
         self.status = status
 
