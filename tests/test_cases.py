@@ -262,26 +262,26 @@ def test_linking_an_activity_brings_its_recordings(org, case):
 
 
 def test_a_marked_case_hides_from_an_uncleared_unit_head_but_not_a_cleared_one(org, case, head1):
-    assert case in services.visible_cases(head1)
+    assert case in Case.objects.visible_to(head1)
     apply_mark(case, "state_secret")
-    assert case not in services.visible_cases(head1)
+    assert case not in Case.objects.visible_to(head1)
     head1.secrecy_clearances = ["state_secret"]
     head1.save()
-    assert case in services.visible_cases(User.objects.get(pk=head1.pk))
+    assert case in Case.objects.visible_to(User.objects.get(pk=head1.pk))
 
 
 def test_an_officer_sees_a_case_only_through_his_own_recordings(org, case):
-    assert case not in services.visible_cases(org.officer)
+    assert case not in Case.objects.visible_to(org.officer)
     services.link_recordings(org.admin, case, [make(org, "OTHER.MP4", officer=org.officer2)])
-    assert case not in services.visible_cases(org.officer)
+    assert case not in Case.objects.visible_to(org.officer)
     services.link_recordings(org.admin, case, [make(org, "OWN.MP4", officer=org.officer)])
-    assert list(services.visible_cases(org.officer)) == [case]
+    assert list(Case.objects.visible_to(org.officer)) == [case]
 
 
 def test_a_unit_role_sees_only_the_cases_of_its_units(org, case):
-    assert case in services.visible_cases(org.bureau_admin)
-    assert case not in services.visible_cases(org.other_admin)
-    assert case not in services.visible_cases(org.head2)
+    assert case in Case.objects.visible_to(org.bureau_admin)
+    assert case not in Case.objects.visible_to(org.other_admin)
+    assert case not in Case.objects.visible_to(org.head2)
 
 
 def test_the_list_filters_by_status_type_unit_text_and_overdue(org, case, fuzhou):

@@ -36,7 +36,6 @@ from avrecords.fixity.services import record_check
 from avrecords.fixity.sweep import ReadResult
 from avrecords.lib.storage import get_store
 from avrecords.recordings.models import IngestBatch, IngestItem, Recording
-from avrecords.recordings.services import visible_recordings
 from avrecords.retention import facts
 from avrecords.retention.models import (
     DestructionRecord,
@@ -267,7 +266,7 @@ def test_only_the_cleared_and_the_owner_may_see_the_secrets(world):
         pk: {
             who
             for who, user in world.users.items()
-            if visible_recordings(user).filter(pk=pk).exists()
+            if Recording.objects.visible_to(user).filter(pk=pk).exists()
         }
         for pk in (SECRET_ID, GONE_ID)
     }

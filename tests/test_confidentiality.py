@@ -12,12 +12,11 @@ from avrecords.access.chain import RequestRefused
 from avrecords.access.models import RequestStatus
 from avrecords.audit.models import AuditEntry
 from avrecords.cases.models import Case
-from avrecords.compliance.activities import visible_activities
+from avrecords.compliance.models import Activity
 from avrecords.org.models import Role, User
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
-from avrecords.recordings.services import visible_recordings
 from tests.conftest import PASSWORD, client_for
 from tests.rows import make
 
@@ -43,17 +42,19 @@ def _mark(org, head, mark, **target):
 
 def test_a_marked_recording_disappears_for_the_uncleared_and_stays_for_the_cleared(org, head):
     rec = make(org, "SECRET.MP4", officer=org.officer2)
-    assert visible_recordings(head).filter(pk=rec.pk).exists()
+    assert Recording.objects.visible_to(head).filter(pk=rec.pk).exists()
     org.leader.secrecy_clearances = ["commercial_secret"]
     org.leader.save()
     req = _mark(org, head, "commercial_secret", recordings=[rec])
     assert req.status == RequestStatus.ACTIVE
     rec.refresh_from_db()
     assert rec.secrecy == rec.secrecy_mark == "commercial_secret"
-    assert not visible_recordings(head).filter(pk=rec.pk).exists()
+    assert not Recording.objects.visible_to(head).filter(pk=rec.pk).exists()
     assert client_for(head).get(f"/recordings/{rec.pk}/").status_code == 404
-    assert visible_recordings(User.objects.get(pk=org.leader.pk)).filter(pk=rec.pk).exists()
-    assert visible_recordings(org.officer2).filter(pk=rec.pk).exists()  # his own recording
+    leader = User.objects.get(pk=org.leader.pk)
+    assert Recording.objects.visible_to(leader).filter(pk=rec.pk).exists()
+    # his own recording
+    assert Recording.objects.visible_to(org.officer2).filter(pk=rec.pk).exists()
     assert AuditEntry.objects.filter(action="secrecy.mark", object_id=str(rec.pk)).exists()
 
 
@@ -90,15 +91,13 @@ def test_a_case_mark_covers_its_recordings_and_activities_and_unmarking_restores
     _mark(org, head, "privacy", case=case)
     assert Recording.objects.get(pk=rec.pk).secrecy == "privacy"
     assert Recording.objects.get(pk=rec.pk).secrecy_mark == ""
-    assert not visible_recordings(org.bureau_admin).filter(pk=rec.pk).exists()
+    assert not Recording.objects.visible_to(org.bureau_admin).filter(pk=rec.pk).exists()
     _mark(org, head, "", case=case)
     assert Recording.objects.get(pk=rec.pk).secrecy == ""
-    assert visible_recordings(org.bureau_admin).filter(pk=rec.pk).exists()
+    assert Recording.objects.visible_to(org.bureau_admin).filter(pk=rec.pk).exists()
 
 
 def test_a_marked_activity_hides_from_the_uncleared(org, head):
-    from avrecords.compliance.models import Activity
-
     activity = Activity.objects.create(
         unit=org.squad1,
         kind="on_site_inspection",
@@ -112,8 +111,8 @@ def test_a_marked_activity_hides_from_the_uncleared(org, head):
     from avrecords.access.secrecy import apply_mark
 
     apply_mark(activity, "state_secret")
-    assert not visible_activities(org.admin).filter(pk=activity.pk).exists()
-    assert visible_activities(org.officer).filter(pk=activity.pk).exists()  # his own
+    assert not Activity.objects.visible_to(org.admin).filter(pk=activity.pk).exists()
+    assert Activity.objects.visible_to(org.officer).filter(pk=activity.pk).exists()  # his own
 
 
 def test_an_officer_cannot_ask_to_mark(org, head):
@@ -127,10 +126,11 @@ def test_a_supervisor_sees_the_units_assigned_to_him_only(org):
     in_squad1 = make(org, "S1.MP4", officer=org.officer)
     in_squad2 = make(org, "S2.MP4", officer=org.other_officer)
     # unassigned: his own unit (the bureau) and below
-    assert visible_recordings(supervisor).filter(pk__in=[in_squad1.pk, in_squad2.pk]).count() == 2
+    both = [in_squad1.pk, in_squad2.pk]
+    assert Recording.objects.visible_to(supervisor).filter(pk__in=both).count() == 2
     supervisor.supervised_units.set([org.squad2])
     supervisor = User.objects.get(pk=supervisor.pk)  # a new request: no cached scope
-    seen = set(visible_recordings(supervisor).values_list("pk", flat=True))
+    seen = set(Recording.objects.visible_to(supervisor).values_list("pk", flat=True))
     assert in_squad2.pk in seen and in_squad1.pk not in seen
     assert client_for(supervisor).get(f"/recordings/{in_squad1.pk}/").status_code == 404
     assert client_for(supervisor).get(f"/recordings/{in_squad2.pk}/").status_code == 200

@@ -136,10 +136,10 @@ def test_it_scopes_the_list_of_checks(org):
     checks.record_check(org.officer, org.camera, **ALL_OK)
     checks.record_check(org.other_officer, org.camera2, **ALL_OK)
 
-    assert checks.visible_checks(org.admin).count() == 1
-    assert checks.visible_checks(org.officer).count() == 1
-    assert checks.visible_checks(org.officer2).count() == 0
-    assert checks.visible_checks(org.leader).count() == 2
+    assert PreUseCheck.objects.visible_to(org.admin).count() == 1
+    assert PreUseCheck.objects.visible_to(org.officer).count() == 1
+    assert PreUseCheck.objects.visible_to(org.officer2).count() == 0
+    assert PreUseCheck.objects.visible_to(org.leader).count() == 2
 
 
 # --- the page ----------------------------------------------------------------------------

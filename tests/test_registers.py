@@ -21,13 +21,7 @@ from avrecords.access.models import (
     RequestKind,
     RequestStatus,
 )
-from avrecords.access.register import (
-    can_view_registers,
-    filter_entries,
-    rows,
-    to_xlsx,
-    visible_entries,
-)
+from avrecords.access.register import can_view_registers, filter_entries, rows, to_xlsx
 from avrecords.audit.models import AuditEntry
 from avrecords.org.models import Role, Secrecy
 from avrecords.policies.models import PolicyProfile
@@ -185,16 +179,18 @@ def test_it_lets_unit_roles_and_the_sysadmin_read_the_registers_but_not_officers
 
 def test_it_shows_a_unit_head_only_his_subtree(world):
     org = world.org
-    assert set(visible_entries(org.head2)) == {world.played2, world.package}
-    assert set(visible_entries(world.head1)) == {world.played, world.late, world.copied}
-    assert visible_entries(org.leader).count() == 5  # the bureau is above both squads
-    assert visible_entries(org.sysadmin).count() == 5
+    entries = RegisterEntry.objects.visible_to
+    assert set(entries(org.head2)) == {world.played2, world.package}
+    assert set(entries(world.head1)) == {world.played, world.late, world.copied}
+    assert entries(org.leader).count() == 5  # the bureau is above both squads
+    assert entries(org.sysadmin).count() == 5
 
 
 def test_it_shows_an_officer_only_his_acts_and_those_under_his_requests(world):
     org = world.org
-    assert set(visible_entries(org.officer2)) == {world.played, world.late, world.copied}
-    assert not visible_entries(org.officer).exists()  # his recording, not his request
+    entries = RegisterEntry.objects.visible_to
+    assert set(entries(org.officer2)) == {world.played, world.late, world.copied}
+    assert not entries(org.officer).exists()  # his recording, not his request
 
 
 def test_the_context_says_whether_the_menu_shows_the_registers(world):
@@ -249,12 +245,18 @@ def test_a_confidential_item_is_named_only_to_people_cleared_for_it(world):
     org.admin.secrecy_clearances = [Secrecy.PRIVACY]
     assert "现场检查" in next(rows(qs, viewer=org.admin))["item"]
     org.admin.secrecy_clearances = []
-    by_name = filter_entries(visible_entries(org.admin), {"q": "现场检查"}, user=org.admin)
+    by_name = filter_entries(
+        RegisterEntry.objects.visible_to(org.admin), {"q": "现场检查"}, user=org.admin
+    )
     assert not by_name.exists()
-    by_reason = filter_entries(visible_entries(org.admin), {"q": "复议"}, user=org.admin)
+    by_reason = filter_entries(
+        RegisterEntry.objects.visible_to(org.admin), {"q": "复议"}, user=org.admin
+    )
     assert list(by_reason) == [world.copied]
     sysadmin = org.sysadmin  # cleared for nothing: items without a recording still match
-    package = filter_entries(visible_entries(sysadmin), {"q": "3 个文件"}, user=sysadmin)
+    package = filter_entries(
+        RegisterEntry.objects.visible_to(sysadmin), {"q": "3 个文件"}, user=sysadmin
+    )
     assert list(package) == [world.package]
 
 
@@ -262,7 +264,7 @@ def test_a_confidential_item_is_named_only_to_people_cleared_for_it(world):
 
 
 def test_it_filters_by_register_and_local_dates(world):
-    everything = visible_entries(world.org.sysadmin)
+    everything = RegisterEntry.objects.visible_to(world.org.sysadmin)
     views = filter_entries(everything, {"register": "view"})
     assert numbers(views) == ["CY-2026-0001 播放", "CY-2026-0001 播放", "CY-2026-0002 播放"]
     day = filter_entries(everything, {"from": "2026-11-20", "to": "2026-11-20"})
@@ -280,14 +282,14 @@ def test_it_filters_by_register_and_local_dates(world):
 
 
 def test_a_bad_date_selects_nothing(world):
-    everything = visible_entries(world.org.sysadmin)
+    everything = RegisterEntry.objects.visible_to(world.org.sysadmin)
     assert not filter_entries(everything, {"from": "2026-13-01"}).exists()
     assert not filter_entries(everything, {"from": "2026-11-25", "to": "2026-11-20"}).exists()
 
 
 def test_it_filters_by_unit_subtree(world):
     org = world.org
-    everything = visible_entries(org.sysadmin)
+    everything = RegisterEntry.objects.visible_to(org.sysadmin)
     assert filter_entries(everything, {"unit": org.bureau.code}).count() == 5
     assert set(filter_entries(everything, {"unit": org.squad2.code})) == {
         world.played2,
@@ -295,12 +297,12 @@ def test_it_filters_by_unit_subtree(world):
     }
     assert not filter_entries(everything, {"unit": "NOPE"}).exists()
     # a unit outside the reader's scope selects nothing rather than widening it
-    outside = filter_entries(visible_entries(org.head2), {"unit": org.squad1.code})
+    outside = filter_entries(RegisterEntry.objects.visible_to(org.head2), {"unit": org.squad1.code})
     assert not outside.exists()
 
 
 def test_it_filters_by_person_actor_or_requester_name_or_badge(world):
-    everything = visible_entries(world.org.sysadmin)
+    everything = RegisterEntry.objects.visible_to(world.org.sysadmin)
     assert set(filter_entries(everything, {"person": "王芳"})) == {
         world.played,
         world.late,
@@ -312,7 +314,7 @@ def test_it_filters_by_person_actor_or_requester_name_or_badge(world):
 
 
 def test_it_filters_by_request_number_and_text(world):
-    everything = visible_entries(world.org.sysadmin)
+    everything = RegisterEntry.objects.visible_to(world.org.sysadmin)
     assert set(filter_entries(everything, {"number": "fz-2026"})) == {world.copied}
     assert set(filter_entries(everything, {"q": "TS-1120"})) == {world.played, world.late}
     assert set(filter_entries(everything, {"q": "夜查"})) == {world.played2}
@@ -416,7 +418,9 @@ def test_the_excel_header_is_bold_and_frozen(world):
 
     from openpyxl import load_workbook
 
-    content = to_xlsx(rows(visible_entries(world.org.sysadmin)), "复制登记簿", [("期间", "全部")])
+    content = to_xlsx(
+        rows(RegisterEntry.objects.visible_to(world.org.sysadmin)), "复制登记簿", [("期间", "全部")]
+    )
     sheet = load_workbook(io.BytesIO(content)).active
     assert sheet.freeze_panes == "A3" and sheet["A2"].font.bold
     assert sheet.column_dimensions["G"].width >= 30

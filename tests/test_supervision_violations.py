@@ -106,7 +106,7 @@ def test_an_automatic_candidate_from_a_finding_appears_in_the_register(org, supe
 def test_a_lost_device_is_a_candidate_under_the_profiles_article(org, supervisor):
     spare = Device.objects.create(serial="350S009", unit=org.squad1, status="spare")
     events.record_event(org.admin, spare, EventKind.LOSS, note="外出执法时遗失", person=org.officer)
-    [candidate] = violations.visible_candidates(supervisor)
+    [candidate] = ViolationCandidate.objects.visible_to(supervisor)
     assert (candidate.kind, candidate.cite, candidate.person) == (
         "equipment_loss",
         "001§27(7)",
@@ -159,10 +159,10 @@ def test_a_supervisor_sees_the_units_assigned_to_him_and_no_other(org, superviso
     entry(org, supervisor)
     outsider = org._user("jiandu3", "钱监督", Role.SUPERVISOR, org.squad1)
     outsider.supervised_units.set([org.squad2])
-    assert not violations.visible_candidates(outsider).exists()
-    assert violations.visible_candidates(org.leader).count() == 1  # the bureau's subtree
-    assert violations.visible_candidates(org.head2).count() == 0
-    assert violations.visible_candidates(org.sysadmin).count() == 1
+    assert not ViolationCandidate.objects.visible_to(outsider).exists()
+    assert ViolationCandidate.objects.visible_to(org.leader).count() == 1  # the bureau's subtree
+    assert ViolationCandidate.objects.visible_to(org.head2).count() == 0
+    assert ViolationCandidate.objects.visible_to(org.sysadmin).count() == 1
 
 
 def test_officers_administrators_and_archivists_do_not_read_the_register(org, supervisor):

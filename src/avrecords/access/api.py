@@ -11,7 +11,6 @@ import datetime as dt
 from django.http import FileResponse
 from ninja import Query, Router, Schema, Status
 
-from avrecords.access import inbox
 from avrecords.access import requests as svc
 from avrecords.access.chain import RequestRefused, may_decide_role
 from avrecords.access.models import AccessRequest, RequestKind, RequestStatus
@@ -115,7 +114,7 @@ def _ip(request) -> str:
 
 
 def _get(request, pk: int) -> AccessRequest | None:
-    return inbox.visible_requests(request.user).filter(pk=pk).first()
+    return AccessRequest.objects.visible_to(request.user).filter(pk=pk).first()
 
 
 NOT_FOUND = {"detail": "申请不存在或不在您的权限范围内"}
@@ -127,7 +126,7 @@ NOT_FOUND = {"detail": "申请不存在或不在您的权限范围内"}
     summary="申请列表",
 )
 def list_requests(request, filters: Query[ListQuery]):
-    qs = inbox.visible_requests(request.user)
+    qs = AccessRequest.objects.visible_to(request.user)
     if filters.mine:
         qs = qs.filter(requester=request.user)
     if filters.kind in RequestKind.values:

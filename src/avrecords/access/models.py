@@ -10,8 +10,17 @@ download look for a live grant every time (`access.grants`).
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
+from avrecords.org.managers import ScopedManager
 from avrecords.org.models import Secrecy
+from avrecords.org.scope import (
+    UNIT_SCOPED_ROLES,
+    has_unit_scope,
+    sees_everything,
+    uncleared_marks,
+    unit_q,
+)
 
 USER = settings.AUTH_USER_MODEL
 
@@ -103,6 +112,8 @@ class AccessRequest(models.Model):
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
     revoke_reason = models.CharField("撤销理由", max_length=200, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = "查阅复制申请"
@@ -114,6 +125,34 @@ class AccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.get_kind_display()}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """A person's own requests; unit roles also those of their units; sysadmin all. A
+        request naming a recording, case or activity marked for a secrecy the person is not
+        cleared for stays hidden from him (M9: the request shows their names), unless it is
+        his own."""
+        own = Q(requester=user.pk)
+        if sees_everything(user):
+            scope = Q()
+        elif has_unit_scope(user):
+            scope = unit_q(user) | own
+        else:
+            return own
+        if hidden := uncleared_marks(user):
+            marked = cls.objects.filter(
+                Q(recordings__secrecy__in=hidden)
+                | Q(case__secrecy__in=hidden)
+                | Q(activity__secrecy__in=hidden)
+            )
+            scope &= ~Q(pk__in=marked.values("pk")) | own
+        return scope
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related(
+            "requester", "unit", "case", "activity", "executor"
+        )
 
 
 class Decision(models.TextChoices):
@@ -170,6 +209,8 @@ class RegisterEntry(models.Model):
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = "登记簿记录"
@@ -177,3 +218,13 @@ class RegisterEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_register_display()} {self.item}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Entries of the user's unit scope (all for the system administrator); an officer's
+        own acts and the acts under his requests."""
+        if sees_everything(user):
+            return Q()
+        if user.role in UNIT_SCOPED_ROLES:
+            return unit_q(user)
+        return Q(actor=user.pk) | Q(request__requester=user.pk)

@@ -20,13 +20,7 @@ from django.utils import timezone
 
 from avrecords.access.models import ApprovalStep, Decision, RegisterEntry, RegisterKind
 from avrecords.org.models import Role, Secrecy, Unit
-from avrecords.org.scope import (
-    UNIT_SCOPED_ROLES,
-    sees_everything,
-    uncleared_marks,
-    unit_q,
-    visible_units,
-)
+from avrecords.org.scope import UNIT_SCOPED_ROLES, sees_everything, uncleared_marks
 
 REGISTER_ROLES = UNIT_SCOPED_ROLES
 ROLE_NAMES = dict(Role.choices)
@@ -56,19 +50,6 @@ def can_view_registers(user) -> bool:
         and user.is_authenticated
         and (sees_everything(user) or user.role in REGISTER_ROLES)
     )
-
-
-def visible_entries(user) -> QuerySet[RegisterEntry]:
-    """Entries of the user's unit scope (all for the system administrator); an officer's
-    own acts and the acts under his requests."""
-    qs = RegisterEntry.objects.all()
-    if user is None or not user.is_authenticated:
-        return qs.none()
-    if sees_everything(user):
-        return qs
-    if user.role in REGISTER_ROLES:
-        return qs.filter(unit_q(user))
-    return qs.filter(Q(actor=user) | Q(request__requester=user))
 
 
 # ---- filters ----------------------------------------------------------------------------
@@ -200,7 +181,7 @@ def _own(user) -> Q:
 
 def unit_choices(user) -> list[tuple[str, str]]:
     """(code, name indented by depth) of the units whose entries the user may read."""
-    return [(u.code, "　" * u.depth + u.name) for u in visible_units(user)]
+    return [(u.code, "　" * u.depth + u.name) for u in Unit.objects.visible_to(user)]
 
 
 # ---- rows -------------------------------------------------------------------------------

@@ -26,8 +26,11 @@ from avrecords.access.models import (
 )
 from avrecords.access.secrecy import apply_mark
 from avrecords.audit import services as audit
+from avrecords.cases.models import Case
+from avrecords.compliance.models import Activity
 from avrecords.org.models import Role, Secrecy, Unit
 from avrecords.org.scope import sees_everything
+from avrecords.recordings.models import Recording
 
 PREFIX = {
     RequestKind.VIEW: "CY",
@@ -69,20 +72,18 @@ def common_unit(units: list[Unit]) -> Unit:
 
 def _resolve(user, ask: Ask):
     """(unit, recordings) the request is about; everything must be visible to the requester."""
-    from avrecords.cases.services import visible_cases
-    from avrecords.compliance.activities import linked_recordings, visible_activities
-    from avrecords.recordings.services import visible_recordings
+    from avrecords.compliance.activities import linked_recordings
 
     named = [bool(ask.recordings), ask.case is not None, ask.activity is not None]
     if sum(named) != 1:
         raise RequestRefused("请选择申请的事项：音像记录、案卷或执法活动之一")
-    visible = visible_recordings(user)
+    visible = Recording.objects.visible_to(user)
     if ask.case is not None:
-        if not visible_cases(user).filter(pk=ask.case.pk).exists():
+        if not Case.objects.visible_to(user).filter(pk=ask.case.pk).exists():
             raise RequestRefused("案卷不存在或不在您的权限范围内")
         return ask.case.unit, list(visible.filter(case=ask.case))
     if ask.activity is not None:
-        if not visible_activities(user).filter(pk=ask.activity.pk).exists():
+        if not Activity.objects.visible_to(user).filter(pk=ask.activity.pk).exists():
             raise RequestRefused("执法活动不存在或不在您的权限范围内")
         ids = linked_recordings(ask.activity).values("pk")
         return ask.activity.unit, list(visible.filter(pk__in=ids))
@@ -97,22 +98,18 @@ def resolve_target(user, *, recording_ids=(), case_id=None, activity_id=None) ->
     """The Ask fields for ids a user sent; Http404 for anything he may not see (X2)."""
     from django.http import Http404
 
-    from avrecords.cases.services import visible_cases
-    from avrecords.compliance.activities import visible_activities
-    from avrecords.recordings.services import visible_recordings
-
     fields: dict = {}
     if recording_ids:
-        found = list(visible_recordings(user).filter(pk__in=recording_ids))
+        found = list(Recording.objects.visible_to(user).filter(pk__in=recording_ids))
         if len(found) != len(set(recording_ids)):
             raise Http404("音像记录不存在或不在您的权限范围内")
         fields["recordings"] = found
     if case_id is not None:
-        fields["case"] = visible_cases(user).filter(pk=case_id).first()
+        fields["case"] = Case.objects.visible_to(user).filter(pk=case_id).first()
         if fields["case"] is None:
             raise Http404("案卷不存在或不在您的权限范围内")
     if activity_id is not None:
-        fields["activity"] = visible_activities(user).filter(pk=activity_id).first()
+        fields["activity"] = Activity.objects.visible_to(user).filter(pk=activity_id).first()
         if fields["activity"] is None:
             raise Http404("执法活动不存在或不在您的权限范围内")
     return fields

@@ -14,7 +14,7 @@ from avrecords.access import chain as chains
 from avrecords.access import inbox
 from avrecords.access import requests as svc
 from avrecords.access.chain import RequestRefused, may_decide_role
-from avrecords.access.models import PreserveGround, RequestKind, RequestStatus
+from avrecords.access.models import AccessRequest, PreserveGround, RequestKind, RequestStatus
 from avrecords.org.models import Secrecy
 
 
@@ -23,7 +23,7 @@ def _ip(request) -> str:
 
 
 def _request_or_404(user, pk: int):
-    req = inbox.visible_requests(user).filter(pk=pk).first()
+    req = AccessRequest.objects.visible_to(user).filter(pk=pk).first()
     if req is None:
         raise Http404("申请不存在或不在您的权限范围内")
     return req
@@ -33,7 +33,7 @@ def _request_or_404(user, pk: int):
 def request_list(request):
     user = request.user
     tab = request.GET.get("tab", "mine")
-    qs = inbox.visible_requests(user)
+    qs = AccessRequest.objects.visible_to(user)
     if tab == "mine":
         qs = qs.filter(requester=user)
     elif tab == "approve":

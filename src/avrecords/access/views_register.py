@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from avrecords.access import register as svc
-from avrecords.access.models import RegisterKind
+from avrecords.access.models import RegisterEntry, RegisterKind
 from avrecords.audit.services import record
 from avrecords.lib.pdf import PdfUnavailable
 
@@ -63,7 +63,7 @@ def index(request):
 def register_list(request, register: str):
     filters = _checked(request, register)
     user = request.user
-    qs = svc.filter_entries(svc.visible_entries(user), filters, user=user)
+    qs = svc.filter_entries(RegisterEntry.objects.visible_to(user), filters, user=user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     entries = list(svc.rows(page.object_list, start=page.start_index(), viewer=user))
     return render(
@@ -98,7 +98,7 @@ def register_export(request, register: str):
             messages.error(request, error)
         return _back_to_list(request, register)
     content_type, limit = FORMATS[fmt]
-    qs = svc.filter_entries(svc.visible_entries(user), filters, user=user)
+    qs = svc.filter_entries(RegisterEntry.objects.visible_to(user), filters, user=user)
     count = qs.count()
     if count > limit:
         messages.error(

@@ -15,11 +15,10 @@ from ninja import Query, Router, Schema, Status
 
 from avrecords.cases import services
 from avrecords.cases.models import Case
-from avrecords.compliance.activities import visible_activities
+from avrecords.compliance.models import Activity
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
-from avrecords.org.models import User
-from avrecords.org.scope import visible_units
-from avrecords.recordings.services import visible_recordings
+from avrecords.org.models import Unit, User
+from avrecords.recordings.models import Recording
 
 router = Router(tags=["案卷"])
 AUTH_ERRORS = {401: Error, 403: Error, 404: Error}
@@ -113,7 +112,7 @@ class LinkOut(Schema):
 
 
 def _case(request, case_id: int) -> Case | None:
-    return services.visible_cases(request.user).filter(pk=case_id).first()
+    return Case.objects.visible_to(request.user).filter(pk=case_id).first()
 
 
 def _invalid(errors: list[str]) -> Status:
@@ -138,7 +137,7 @@ def list_cases(request, filters: Query[CaseQuery]):
         "count": qs.count(),
         "page": page,
         "page_size": size,
-        "overdue_count": services.overdue(services.visible_cases(request.user)).count(),
+        "overdue_count": services.overdue(Case.objects.visible_to(request.user)).count(),
         "results": list(qs[(page - 1) * size : page * size]),
     }
 
@@ -147,13 +146,13 @@ def _with_details(request, case: Case) -> Case:
     """The case with its deadline rule and the ids of what the user may see filed with it."""
     case.filing_days, case.filing_cite = services.filing_days(case.unit, case.case_type)
     case.recording_ids = list(
-        visible_recordings(request.user)
+        Recording.objects.visible_to(request.user)
         .filter(case=case)
         .order_by("started_at", "pk")
         .values_list("pk", flat=True)
     )
     case.activity_ids = list(
-        visible_activities(request.user)
+        Activity.objects.visible_to(request.user)
         .filter(case=case)
         .order_by("started_at", "pk")
         .values_list("pk", flat=True)
@@ -181,7 +180,7 @@ def open_case(request, body: CaseIn):
     if not services.can_manage_cases(request.user):
         return Status(403, {"detail": "无权立案登记"})
     errors = []
-    unit = visible_units(request.user).filter(code=body.unit.strip()).first()
+    unit = Unit.objects.visible_to(request.user).filter(code=body.unit.strip()).first()
     if unit is None:
         errors.append(f"单位代码“{body.unit}”不存在或不在您的管辖范围内")
     leader = None
@@ -258,7 +257,7 @@ def link_recordings(request, case_id: int, body: LinkIn):
     ids = list(dict.fromkeys(body.recordings))
     if not ids or len(ids) > MAX_IDS_PER_LINK:
         return _invalid([f"请给出 1 至 {MAX_IDS_PER_LINK} 条音像记录的编号"])
-    found = {r.pk: r for r in visible_recordings(request.user).filter(pk__in=ids)}
+    found = {r.pk: r for r in Recording.objects.visible_to(request.user).filter(pk__in=ids)}
     if missing := [i for i in ids if i not in found]:
         return _invalid(["音像记录不存在或不在您的权限范围内：" + "、".join(map(str, missing))])
     try:

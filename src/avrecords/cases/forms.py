@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from avrecords.cases import services
 from avrecords.cases.services import CaseInput, eligible_leaders
-from avrecords.org.models import User
-from avrecords.org.scope import visible_units
+from avrecords.org.models import Unit, User
 
 MAX_IDS_PER_LINK = 500
 
@@ -24,12 +23,12 @@ class FormError(ValueError):
 
 def unit_choices(user) -> list[tuple[int, str]]:
     """(id, name indented by depth) of the units the user may file cases for."""
-    return [(u.pk, "　" * u.depth + u.name) for u in visible_units(user)]
+    return [(u.pk, "　" * u.depth + u.name) for u in Unit.objects.visible_to(user)]
 
 
 def leader_choices(user) -> list[User]:
     """Active 分管领导 of the agencies the user's units belong to."""
-    return list(eligible_leaders(visible_units(user)))
+    return list(eligible_leaders(Unit.objects.visible_to(user)))
 
 
 def values_of(case) -> dict[str, str]:
@@ -59,7 +58,7 @@ def read_case(user, post, case=None) -> tuple[CaseInput, list[str]]:
     errors, skip = [], set()
     unit = None
     if raw := (post.get("unit") or "").strip():
-        unit = visible_units(user).filter(pk=_int(raw) or 0).first()
+        unit = Unit.objects.visible_to(user).filter(pk=_int(raw) or 0).first()
         if unit is None:
             errors.append("承办单位不存在或不在您的管辖范围内")
             skip.add(services.NO_UNIT)

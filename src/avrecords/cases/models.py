@@ -3,8 +3,11 @@ the archiving deadline of the unit's profile (e.g. 004§19(2): within 30 days of
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
+from avrecords.org.managers import ScopedManager
 from avrecords.org.models import Secrecy
+from avrecords.org.scope import has_unit_scope, secrecy_q, sees_everything, unit_q
 
 USER = settings.AUTH_USER_MODEL
 
@@ -59,6 +62,8 @@ class Case(models.Model):
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-opened_on", "-pk"]
         verbose_name = "案卷"
@@ -67,3 +72,24 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Cases in the user's unit scope, or with the officer's own recordings or
+        activities; a marked case only for those cleared for its mark (M9), and for the
+        officers whose own recordings or activities it holds."""
+        if sees_everything(user):
+            return secrecy_q(user)
+        own = (
+            Q(recordings__officer=user.pk)
+            | Q(recordings__keeper=user.pk)
+            | Q(activities__officers=user.pk)
+        )
+        own_ids = Q(pk__in=cls.objects.filter(own).values("pk"))
+        if has_unit_scope(user):
+            return unit_q(user) & secrecy_q(user, own=own_ids)
+        return own_ids
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related("unit", "leader")

@@ -19,13 +19,7 @@ from django.utils import timezone
 from avrecords.audit import services as audit
 from avrecords.cases.models import Case, CaseStatus, CaseType
 from avrecords.org.models import Role, Unit, User
-from avrecords.org.scope import (
-    has_unit_scope,
-    secrecy_q,
-    sees_everything,
-    unit_q,
-    visible_units,
-)
+from avrecords.org.scope import sees_everything
 from avrecords.policies.schema import Keep
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
@@ -56,21 +50,6 @@ def can_file_cases(user) -> bool:
     return user.is_authenticated and (
         sees_everything(user) or user.role in {Role.ARCHIVIST, Role.ADMIN}
     )
-
-
-def visible_cases(user) -> QuerySet[Case]:
-    """Cases in the user's unit scope, or with the officer's own recordings or activities;
-    a marked case only for those cleared for its mark (M9)."""
-    qs = Case.objects.select_related("unit", "leader")
-    if not user.is_authenticated:
-        return qs.none()
-    if sees_everything(user):
-        return qs.filter(secrecy_q(user))
-    own = Q(recordings__officer=user) | Q(recordings__keeper=user) | Q(activities__officers=user)
-    own_ids = Case.objects.filter(own).values("pk")
-    if has_unit_scope(user):
-        return qs.filter(unit_q(user)).filter(secrecy_q(user, own=Q(pk__in=own_ids)))
-    return qs.filter(pk__in=own_ids)
 
 
 def filing_days(unit: Unit, case_type: str = "") -> tuple[int | None, str]:
@@ -417,13 +396,13 @@ class CaseFilter:
 
 def search_cases(user, f: CaseFilter, today: dt.date | None = None) -> QuerySet[Case]:
     """The case list's filters over the cases the user may see (X2, M9)."""
-    qs = visible_cases(user)
+    qs = Case.objects.visible_to(user)
     if f.status in CaseStatus.values:
         qs = qs.filter(status=f.status)
     if f.case_type in CaseType.values:
         qs = qs.filter(case_type=f.case_type)
     if f.unit is not None:
-        unit = visible_units(user).filter(pk=f.unit).first()
+        unit = Unit.objects.visible_to(user).filter(pk=f.unit).first()
         qs = qs.filter(unit__path__startswith=unit.path) if unit else qs.none()
     if q := tidy(f.q):
         qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(party__icontains=q))

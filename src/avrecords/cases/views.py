@@ -1,8 +1,8 @@
 """Case pages (M10): list with the archiving deadlines, a case's file with its recordings and
 activities, open and edit, link and unlink, close (结案) and file (归档).
 
-Every page finds the case through `visible_cases` (X2, M9): outside the user's scope is 404,
-even for a POST-only action (then 405), before the permission (403). Rules live in
+Every page finds the case through `Case.objects.visible_to` (X2, M9): outside the user's
+scope is 404, even for a POST-only action (then 405), before the permission (403). Rules live in
 `cases.services`; a refused step is shown on the case page with status 400, nothing changed."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from django.utils import timezone
 from avrecords.access.models import RequestKind
 from avrecords.cases import forms, services
 from avrecords.cases.models import Case, CaseStatus, CaseType
-from avrecords.compliance.activities import visible_activities
+from avrecords.compliance.models import Activity
 from avrecords.org.scope import shown_and_withheld
-from avrecords.recordings.services import visible_recordings
+from avrecords.recordings.models import Recording
 
 CANDIDATES_SHOWN = 200
 
@@ -33,7 +33,7 @@ def _need(allowed: bool) -> None:
 
 
 def _case(request, case_id: int) -> Case:
-    case = services.visible_cases(request.user).filter(pk=case_id).first()
+    case = Case.objects.visible_to(request.user).filter(pk=case_id).first()
     if case is None:
         raise Http404("案卷不存在")
     return case
@@ -78,7 +78,7 @@ def case_list(request):
             "statuses": CaseStatus.choices,
             "types": CaseType.choices,
             "units": forms.unit_choices(request.user),
-            "overdue_count": services.overdue(services.visible_cases(request.user), today).count(),
+            "overdue_count": services.overdue(Case.objects.visible_to(request.user), today).count(),
             "can_manage": services.can_manage_cases(request.user),
         },
     )
@@ -110,7 +110,7 @@ def _detail(request, case: Case, *, errors: list[str] | None = None, status: int
         "late_days": services.overdue_days(case),
         "recordings": recordings,
         "withheld": withheld,
-        "activities": visible_activities(user)
+        "activities": Activity.objects.visible_to(user)
         .filter(case=case)
         .select_related("unit")
         .prefetch_related("officers")
@@ -119,12 +119,12 @@ def _detail(request, case: Case, *, errors: list[str] | None = None, status: int
         "can_link": open_to_links,
         "can_close": can_manage and case.status == CaseStatus.OPEN,
         "can_file": services.can_file_cases(user) and case.status == CaseStatus.CLOSED,
-        "candidates": visible_recordings(user)
+        "candidates": Recording.objects.visible_to(user)
         .filter(unit=case.unit, case__isnull=True)
         .order_by("-started_at", "-pk")[:CANDIDATES_SHOWN]
         if open_to_links
         else [],
-        "activity_candidates": visible_activities(user)
+        "activity_candidates": Activity.objects.visible_to(user)
         .filter(unit=case.unit, case__isnull=True)
         .order_by("-started_at", "-pk")[:CANDIDATES_SHOWN]
         if open_to_links
@@ -255,7 +255,9 @@ def case_link(request, case_id: int):
 
     def go():
         if activity_id := (post.get("activity") or "").strip():
-            activity = visible_activities(request.user).filter(pk=_int(activity_id) or 0).first()
+            activity = (
+                Activity.objects.visible_to(request.user).filter(pk=_int(activity_id) or 0).first()
+            )
             if activity is None:
                 raise forms.FormError("执法活动不存在或不在您的权限范围内")
             added = services.link_activity(request.user, case, activity)
@@ -265,7 +267,7 @@ def case_link(request, case_id: int):
         ids = forms.parse_ids(post.getlist("recordings") + [post.get("ids", "")])
         if not ids:
             raise forms.FormError("请选择或填写要关联的音像记录")
-        found = {r.pk: r for r in visible_recordings(request.user).filter(pk__in=ids)}
+        found = {r.pk: r for r in Recording.objects.visible_to(request.user).filter(pk__in=ids)}
         if missing := [i for i in ids if i not in found]:
             raise forms.FormError(
                 "音像记录不存在或不在您的权限范围内：" + "、".join(map(str, missing))
@@ -287,12 +289,14 @@ def case_unlink(request, case_id: int):
 
     def go():
         if activity_id := _int(post.get("activity")):
-            activity = visible_activities(request.user).filter(pk=activity_id).first()
+            activity = Activity.objects.visible_to(request.user).filter(pk=activity_id).first()
             if activity is None:
                 raise forms.FormError("执法活动不存在或不在您的权限范围内")
             services.unlink_activity(request.user, case, activity)
             return f"已移除执法活动 {activity.kind_name}"
-        recording = visible_recordings(request.user).filter(pk=_int(post.get("recording")) or 0)
+        recording = Recording.objects.visible_to(request.user).filter(
+            pk=_int(post.get("recording")) or 0
+        )
         recording = recording.first()
         if recording is None:
             raise forms.FormError("音像记录不存在或不在您的权限范围内")

@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
 
 from avrecords.access.secrecy import refresh_recordings
 from avrecords.audit.services import record
@@ -243,18 +242,3 @@ def linked_recordings(activity: Activity):
     return Recording.objects.filter(
         activity_links__activity=activity, activity_links__excluded=False
     ).order_by("started_at", "pk")
-
-
-def visible_activities(user):
-    """Scope (X2): officers their own activities, unit roles their subtree (supervisors the
-    units they supervise), sysadmin all; a confidential activity (M9) only to those cleared
-    for its mark and to its own officers."""
-    from avrecords.org.scope import has_unit_scope, secrecy_q, sees_everything, unit_q
-
-    qs = Activity.objects.all()
-    if sees_everything(user):
-        return qs.filter(secrecy_q(user))
-    if has_unit_scope(user):
-        own = Q(pk__in=Activity.objects.filter(officers=user).values("pk"))
-        return qs.filter(unit_q(user)).filter(secrecy_q(user, own=own))
-    return qs.filter(Q(officers=user)).distinct()

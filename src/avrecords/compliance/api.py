@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -67,7 +66,7 @@ class FindingOut(Schema):
 
     @staticmethod
     def resolve_recording_id(obj: Finding) -> int | None:
-        """Blank when the user may not see the recording (M9; workflows.visible_findings)."""
+        """Blank when the user may not see the recording (M9; Finding.visible_rows)."""
         return obj.recording_id if getattr(obj, "recording_shown", False) else None
 
 
@@ -163,7 +162,7 @@ def _invalid(errors: list[str]) -> Status:
     "/activities", response={200: list[ActivityOut], 401: Error, 422: Invalid}, summary="执法活动"
 )
 def list_activities(request, page: PageNumber = 1, external_ref: str = ""):
-    qs = acts.visible_activities(request.user)
+    qs = Activity.objects.visible_to(request.user)
     if external_ref:
         qs = qs.filter(external_ref=external_ref)
     page = max(page, 1)
@@ -200,7 +199,7 @@ def create_activity(request, body: ActivityIn):
     summary="一次执法活动",
 )
 def get_activity(request, activity_id: int):
-    return get_object_or_404(acts.visible_activities(request.user), pk=activity_id)
+    return Activity.objects.get_visible(request.user, activity_id)
 
 
 @router.post(
@@ -248,7 +247,7 @@ def list_findings(request, status: str = "open", kind: str = "", page: PageNumbe
                 "errors": [],
             },
         )
-    qs = workflows.visible_findings(request.user)
+    qs = Finding.objects.visible_to(request.user)
     if status == "open":
         qs = qs.filter(status__in=[FindingStatus.OPEN, FindingStatus.EXPLAINED])
     elif status != "all":

@@ -193,9 +193,7 @@ def import_rows(
 
 def lookups(user) -> tuple[dict[str, Unit], dict[str, User]]:
     """Units (by code) and people (by 执法证号, and by name where unique) the user may use."""
-    from avrecords.org.scope import visible_units
-
-    units = visible_units(user)
+    units = Unit.objects.visible_to(user)
     by_code = {u.code: u for u in units}
     people = User.objects.filter(unit__in=by_code.values(), is_active=True).select_related("unit")
     by_key: dict[str, User] = {}

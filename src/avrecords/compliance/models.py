@@ -2,8 +2,17 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
+from avrecords.org.managers import ScopedManager
 from avrecords.org.models import Secrecy
+from avrecords.org.scope import (
+    has_unit_scope,
+    recording_shown,
+    secrecy_q,
+    sees_everything,
+    unit_q,
+)
 
 USER = settings.AUTH_USER_MODEL
 
@@ -80,6 +89,8 @@ class Activity(models.Model):
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = "执法活动"
@@ -99,6 +110,18 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind_name} {self.party or ''} {self.started_at:%Y-%m-%d}".strip()
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Scope (X2): officers their own activities, unit roles their subtree (supervisors the
+        units they supervise), sysadmin all; a confidential activity (M9) only to those cleared
+        for its mark and to its own officers."""
+        if sees_everything(user):
+            return secrecy_q(user)
+        own = Q(pk__in=cls.objects.filter(officers=user.pk).values("pk"))
+        if has_unit_scope(user):
+            return unit_q(user) & secrecy_q(user, own=own)
+        return own
 
 
 class LinkOrigin(models.TextChoices):
@@ -183,6 +206,8 @@ class Finding(models.Model):
     opened_at = models.DateTimeField("发现时间", auto_now_add=True)
     closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-opened_at", "-id"]
         verbose_name = "合规问题"
@@ -194,6 +219,28 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}：{self.summary}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Findings in the user's scope: officers their own (or handed to them), unit roles
+        their subtree, sysadmin all."""
+        if sees_everything(user):
+            return Q()
+        if has_unit_scope(user):
+            return unit_q(user)
+        return Q(officer=user.pk) | Q(handled_by=user.pk)
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        """A finding about a recording the user may not see (M9: marked, and he is not
+        cleared) stays in his list, so the work it asks for is not lost, but says nothing of
+        which recording: `recording_shown` is false and pages and API leave the reference
+        blank."""
+        return (
+            qs.filter(cls.visible_q(user))
+            .select_related("unit", "officer", "activity")
+            .annotate(recording_shown=recording_shown(user))
+        )
 
 
 class Explanation(models.Model):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from avrecords.compliance import activities as acts
 from avrecords.compliance import imports, workflows
 from avrecords.compliance.engine import evaluate_activity
-from avrecords.compliance.models import Exemption, Finding, FindingKind, FindingStatus
+from avrecords.compliance.models import Activity, Exemption, Finding, FindingKind, FindingStatus
 from avrecords.equipment.staffing import explosion_check
 from avrecords.org.models import Role, User
 from avrecords.org.scope import (
@@ -30,12 +30,16 @@ PAGE_SIZE = 50
 
 
 def _activity_or_404(user, pk: int):
-    return get_object_or_404(acts.visible_activities(user).select_related("unit"), pk=pk)
+    return Activity.objects.select_related("unit").get_visible(user, pk)
 
 
 @login_required
 def activity_list(request):
-    qs = acts.visible_activities(request.user).select_related("unit").prefetch_related("officers")
+    qs = (
+        Activity.objects.select_related("unit")
+        .prefetch_related("officers")
+        .visible_to(request.user)
+    )
     if kind := request.GET.get("kind"):
         qs = qs.filter(kind=kind)
     if request.GET.get("open") == "1":
@@ -239,7 +243,7 @@ def activity_import(request):
 
 @login_required
 def finding_list(request):
-    qs = workflows.visible_findings(request.user)
+    qs = Finding.objects.visible_to(request.user)
     status = request.GET.get("status", "open")
     if status == "open":
         qs = qs.filter(status__in=[FindingStatus.OPEN, FindingStatus.EXPLAINED])
@@ -274,7 +278,7 @@ def todo(request):
 
 
 def _finding_or_404(user, pk: int) -> Finding:
-    return get_object_or_404(workflows.visible_findings(user), pk=pk)
+    return Finding.objects.get_visible(user, pk)
 
 
 @login_required
@@ -309,7 +313,7 @@ def finding_acknowledge(request, pk: int):
 @require_POST
 def exemption_decide(request, pk: int):
     exemption = get_object_or_404(
-        Exemption.objects.filter(activity__in=acts.visible_activities(request.user)), pk=pk
+        Exemption.objects.filter(activity__in=Activity.objects.visible_to(request.user)), pk=pk
     )
     try:
         workflows.decide_exemption(

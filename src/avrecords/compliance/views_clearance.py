@@ -10,28 +10,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from avrecords.compliance import clearance as svc
-from avrecords.equipment.access import visible_people
 from avrecords.equipment.forms import FormError, people_in_scope, person_in_scope
 from avrecords.equipment.models import Clearance, ClearanceKind, ClearanceStatus
 from avrecords.org.scope import can_manage_equipment, can_view_equipment
-
-
-def _visible(user):
-    return Clearance.objects.filter(person__in=visible_people(user)).select_related(
-        "person", "successor", "unit", "started_by", "completed_by"
-    )
 
 
 @login_required
 def clearance_list(request):
     if not can_view_equipment(request.user):
         raise PermissionDenied
-    qs = _visible(request.user)
+    qs = Clearance.objects.visible_to(request.user)
     status = request.GET.get("status", ClearanceStatus.OPEN)
     if status in ClearanceStatus.values:
         qs = qs.filter(status=status)
@@ -88,7 +81,7 @@ def clearance_new(request):
 def clearance_detail(request, pk: int):
     if not can_view_equipment(request.user):
         raise PermissionDenied
-    item = get_object_or_404(_visible(request.user), pk=pk)
+    item = Clearance.objects.get_visible(request.user, pk)
     checklist = svc.checklist(item) if item.status == ClearanceStatus.OPEN else []
     return render(
         request,
@@ -107,7 +100,7 @@ def clearance_detail(request, pk: int):
 def _step(request, pk: int, step) -> Clearance:
     if not can_manage_equipment(request.user):
         raise PermissionDenied
-    item = get_object_or_404(_visible(request.user), pk=pk)
+    item = Clearance.objects.get_visible(request.user, pk)
     try:
         messages.success(request, step(item))
     except svc.ClearanceError as exc:

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from avrecords import events
 from avrecords.audit.services import record
-from avrecords.compliance.activities import visible_activities
 from avrecords.compliance.engine import EXPLAINABLE, evaluate_activity
 from avrecords.compliance.models import (
     Activity,
@@ -32,7 +31,6 @@ from avrecords.compliance.models import (
     FindingKind,
     FindingStatus,
 )
-from avrecords.org.scope import sees_everything
 from avrecords.policies import approvals
 from avrecords.policies.services import calendar as official_calendar
 from avrecords.policies.services import profile_for_unit
@@ -262,28 +260,10 @@ def escalate(finding: Finding) -> None:
     events.FINDING_ESCALATED.send(finding=finding)
 
 
-def visible_findings(user):
-    """Findings in the user's scope: officers their own, unit roles their subtree.
-
-    A finding about a recording the user may not see (M9: marked, and he is not cleared)
-    stays in his list, so the work it asks for is not lost, but says nothing of which
-    recording: `recording_shown` is false and pages and API leave the reference blank."""
-    from avrecords.org.scope import has_unit_scope, recording_shown, unit_q
-
-    qs = Finding.objects.select_related("unit", "officer", "activity").annotate(
-        recording_shown=recording_shown(user)
-    )
-    if sees_everything(user):
-        return qs
-    if has_unit_scope(user):
-        return qs.filter(unit_q(user))
-    return qs.filter(Q(officer=user) | Q(handled_by=user))
-
-
 def todo(user) -> dict[str, list]:
     """待办: what waits for this person."""
     mine = list(
-        visible_findings(user).filter(
+        Finding.objects.visible_to(user).filter(
             Q(officer=user, handled_by__isnull=True) | Q(handled_by=user),
             kind__in=EXPLAINABLE,
             status__in=[FindingStatus.OPEN, FindingStatus.ESCALATED],
@@ -292,13 +272,13 @@ def todo(user) -> dict[str, list]:
     )
     to_ack = [
         f
-        for f in visible_findings(user).filter(status=FindingStatus.EXPLAINED)
+        for f in Finding.objects.visible_to(user).filter(status=FindingStatus.EXPLAINED)
         if may_acknowledge(user, f)
     ]
     exemptions = [
         e
         for e in Exemption.objects.filter(
-            decision=Decision.PENDING, activity__in=visible_activities(user)
+            decision=Decision.PENDING, activity__in=Activity.objects.visible_to(user)
         ).select_related("activity", "activity__unit", "submitted_by")
         if may_decide_exemption(user, e)
     ]

@@ -1,42 +1,17 @@
-"""Which devices and people a user may see in the equipment ledger (X2 applied to E1–E7).
+"""Device scope helpers for the equipment ledger (X2 applied to E1–E7).
 
-Unit roles see the devices of their unit's subtree; system administrators all; an officer
-the devices he holds now or has held. Anything else is answered 404 by the pages."""
+Which devices and people a user may see is the models' scope rule
+(`Device.objects.visible_to(user)`, `User.objects.visible_to(user)`): unit roles the devices
+of their unit's subtree, system administrators all, an officer the devices he holds now or
+has held. Anything else is answered 404 by the pages."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from avrecords.equipment.models import Device, DeviceKind, DeviceStatus
-from avrecords.org.models import Unit, User
-from avrecords.org.scope import (
-    has_unit_scope,
-    in_unit_scope,
-    sees_everything,
-    unit_q,
-    visible_units,
-)
-
-
-def visible_devices(user) -> QuerySet[Device]:
-    if not user.is_authenticated:
-        return Device.objects.none()
-    if sees_everything(user):
-        return Device.objects.all()
-    if has_unit_scope(user):
-        return Device.objects.filter(unit_q(user))
-    return Device.objects.filter(custodies__holder=user).distinct()
-
-
-def visible_people(user) -> QuerySet[User]:
-    """People whose custody ledger and clearance the user may see."""
-    if not user.is_authenticated:
-        return User.objects.none()
-    if sees_everything(user):
-        return User.objects.all()
-    if has_unit_scope(user):
-        return User.objects.filter(unit__in=visible_units(user))
-    return User.objects.filter(pk=user.pk)
+from avrecords.org.models import Unit
+from avrecords.org.scope import has_unit_scope, in_unit_scope, sees_everything
 
 
 def device_in_unit_scope(user, device: Device) -> bool:
@@ -50,17 +25,17 @@ def held_by(device: Device, user) -> bool:
     return device.custodies.filter(holder=user, ended_at__isnull=True).exists()
 
 
-__all__ = ["visible_devices", "visible_people", "device_in_unit_scope", "held_by"]
+__all__ = ["device_in_unit_scope", "held_by"]
 
 
 def unit_choices(user) -> list[tuple[str, str]]:
     """(code, name indented by depth) of the user's units, for filters and selectors."""
-    return [(u.code, "　" * u.depth + u.name) for u in visible_units(user)]
+    return [(u.code, "　" * u.depth + u.name) for u in Unit.objects.visible_to(user)]
 
 
 def filter_devices(user, params):
     """The device list's filters (unit code, kind, status, q) over the user's devices."""
-    qs = visible_devices(user)
+    qs = Device.objects.visible_to(user)
     if code := params.get("unit", ""):  # the unit and the units below it
         path = Unit.objects.filter(code=code).values_list("path", flat=True).first()
         qs = qs.filter(unit__path__startswith=path) if path else qs.none()

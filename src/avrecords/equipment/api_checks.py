@@ -11,8 +11,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from avrecords.equipment import checks
-from avrecords.equipment.access import visible_devices
-from avrecords.equipment.models import PreUseCheck
+from avrecords.equipment.models import Device, PreUseCheck
 from avrecords.lib.api_schemas import Error, Invalid
 from avrecords.lib.refusals import NotFound
 
@@ -63,8 +62,8 @@ class CheckOut(Schema):
         return checks.failed_items(obj)
 
 
-def _device(request, serial: str):
-    device = visible_devices(request.user).filter(serial__iexact=serial).first()
+def _device(request, serial: str) -> Device:
+    device = Device.objects.visible_to(request.user).filter(serial__iexact=serial).first()
     if device is None:
         raise NotFound("未找到设备")
     return device

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.equipment.access import device_in_unit_scope, held_by, visible_devices
+from avrecords.equipment.access import device_in_unit_scope, held_by
 from avrecords.equipment.models import Custody, Device, DeviceStatus, PreUseCheck
 from avrecords.lib.refusals import Forbidden, Invalid
 from avrecords.org.scope import can_manage_equipment
@@ -166,13 +166,6 @@ def record_check(
 
 
 # --- lookups for pages and the dashboard ---------------------------------------------------
-def visible_checks(user) -> QuerySet[PreUseCheck]:
-    """Checks of the devices the user may see (X2)."""
-    return PreUseCheck.objects.filter(device__in=visible_devices(user)).select_related(
-        "device", "device__unit", "checked_by"
-    )
-
-
 def last_check(device: Device) -> PreUseCheck | None:
     return device.checks.select_related("checked_by").order_by("-checked_at", "-pk").first()
 
@@ -210,7 +203,6 @@ __all__ = [
     "CheckNotAllowed",
     "may_check",
     "record_check",
-    "visible_checks",
     "last_check",
     "checks_today",
     "unchecked_today",

@@ -17,10 +17,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.equipment.access import device_in_unit_scope, visible_devices
+from avrecords.equipment.access import device_in_unit_scope
 from avrecords.equipment.models import ClockFlag, Device
 from avrecords.lib.refusals import Forbidden, Invalid
-from avrecords.org.scope import can_manage_equipment, recording_shown
+from avrecords.org.scope import can_manage_equipment
 
 RESOLUTION_MAX_CHARS = 300
 
@@ -49,16 +49,6 @@ def describe_offset(seconds: int) -> str:
 
 
 # --- reading and clearing ---------------------------------------------------------------
-def visible_flags(user) -> QuerySet[ClockFlag]:
-    """Flags of the devices the user may see (X2); a flag's recording is named only to those
-    who may see it (`recording_shown`, M9)."""
-    return (
-        ClockFlag.objects.filter(device__in=visible_devices(user))
-        .select_related("device", "device__unit", "resolved_by", "recording")
-        .annotate(recording_shown=recording_shown(user))
-    )
-
-
 def open_flags(device: Device) -> QuerySet[ClockFlag]:
     return device.clock_flags.filter(resolved_at=None).order_by("-created_at", "-pk")
 
@@ -95,7 +85,6 @@ def resolve_flag(actor, flag: ClockFlag, note: str) -> ClockFlag:
 
 
 __all__ = [
-    "visible_flags",
     "open_flags",
     "may_resolve",
     "resolve_flag",

@@ -134,10 +134,9 @@ def acknowledge_step(event: DeviceEvent) -> approvals.Step:
 
 def pending_acknowledgements(user):
     """Loss and theft reports over the user's units that wait for the unit head (待办)."""
-    from avrecords.equipment.access import visible_devices
 
     reports = DeviceEvent.objects.filter(
-        kind__in=LOSSES, acknowledged_at__isnull=True, device__in=visible_devices(user)
+        kind__in=LOSSES, acknowledged_at__isnull=True, device__in=Device.objects.visible_to(user)
     ).select_related("device", "device__unit", "person", "operator")
     return [e for e in reports if approvals.may_decide(user, acknowledge_step(e))]
 

@@ -7,8 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from avrecords.lib.refusals import Invalid
-from avrecords.org.models import User
-from avrecords.org.scope import visible_units
+from avrecords.org.models import Unit, User
 
 
 class FormError(Invalid, ValueError):
@@ -31,7 +30,7 @@ def parse_when(value: str | None) -> dt.datetime | None:
 def people_in_scope(user):
     """Active people of the units the user administers (for issuing and successors)."""
     return (
-        User.objects.filter(unit__in=visible_units(user), is_active=True)
+        User.objects.filter(unit__in=Unit.objects.visible_to(user), is_active=True)
         .select_related("unit")
         .order_by("unit__path", "full_name", "username")
     )

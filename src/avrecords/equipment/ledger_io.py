@@ -25,7 +25,6 @@ from avrecords.equipment.models import Custody, Device, DeviceKind, DeviceStatus
 from avrecords.lib import sheets
 from avrecords.lib.sheets import append_row
 from avrecords.org.models import Unit
-from avrecords.org.scope import visible_units
 from avrecords.policies.schema import FEATURES
 
 SPEC_COLUMNS = {"分辨率": "resolution", "续航（小时）": "battery_hours", "存储（GB）": "storage_gb"}
@@ -247,7 +246,7 @@ def check_row(actor, row: dict, units: dict[str, Unit], known: registry.Known):
 
 
 def unit_lookup(actor) -> dict[str, Unit]:
-    return {u.code: u for u in visible_units(actor)}
+    return {u.code: u for u in Unit.objects.visible_to(actor)}
 
 
 def import_rows(actor, rows: list[dict], *, source_name: str) -> ImportReport:

@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
-from avrecords.org.models import Unit
+from avrecords.org.managers import ScopedManager
+from avrecords.org.models import Unit, User
+from avrecords.org.scope import has_unit_scope, recording_shown, sees_everything, unit_q
 
 USER = settings.AUTH_USER_MODEL
 
@@ -58,6 +60,8 @@ class Device(models.Model):
     note = models.CharField("备注", max_length=300, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True, null=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["serial"]
         verbose_name = "设备"
@@ -73,6 +77,16 @@ class Device(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.serial}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Unit roles see the devices of their unit's subtree; system administrators all; an
+        officer the devices he holds now or has held (X2 applied to E1–E7)."""
+        if sees_everything(user):
+            return Q()
+        if has_unit_scope(user):
+            return unit_q(user)
+        return Q(pk__in=cls.objects.filter(custodies__holder=user.pk).values("pk"))
 
 
 class Custody(models.Model):
@@ -228,6 +242,8 @@ class PreUseCheck(models.Model):
     note = models.CharField("备注", max_length=300, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-checked_at"]
         verbose_name = "使用前检查"
@@ -240,6 +256,15 @@ class PreUseCheck(models.Model):
     @property
     def passed(self) -> bool:
         return self.works and self.battery_ok and self.storage_ok and self.clock_ok
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Checks of the devices the user may see (X2)."""
+        return Q(device__in=Device.objects.visible_to(user).values("pk"))
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related("device", "device__unit", "checked_by")
 
 
 class ClockFlag(models.Model):
@@ -278,6 +303,8 @@ class ClockFlag(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField("处理说明", max_length=300, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "时钟偏差"
@@ -285,6 +312,20 @@ class ClockFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device.serial} {self.get_kind_display()}（{self.offset_seconds} 秒）"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Flags of the devices the user may see (X2)."""
+        return Q(device__in=Device.objects.visible_to(user).values("pk"))
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        """A flag's recording is named only to those who may see it (`recording_shown`, M9)."""
+        return (
+            qs.filter(cls.visible_q(user))
+            .select_related("device", "device__unit", "resolved_by", "recording")
+            .annotate(recording_shown=recording_shown(user))
+        )
 
 
 class ClearanceKind(models.TextChoices):
@@ -323,6 +364,8 @@ class Clearance(models.Model):
     )
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-started_at"]
         verbose_name = "离岗交接"
@@ -335,3 +378,14 @@ class Clearance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.get_kind_display()}交接（{self.get_status_display()}）"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Clearances of the people whose ledger the user may see (`User.visible_q`)."""
+        return Q(person__in=User.objects.visible_to(user).values("pk"))
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related(
+            "person", "successor", "unit", "started_by", "completed_by"
+        )

@@ -20,7 +20,7 @@ from avrecords.equipment.access import device_in_unit_scope
 from avrecords.equipment.models import Custody, Device, DeviceKind, DeviceStatus
 from avrecords.lib.refusals import Forbidden, Invalid
 from avrecords.org.models import Unit
-from avrecords.org.scope import can_manage_equipment, visible_units
+from avrecords.org.scope import can_manage_equipment
 from avrecords.policies.schema import FEATURES
 
 # GA/T 947: the product serial of a body-worn recorder is 7 letters or digits; it is also
@@ -111,7 +111,7 @@ class Known:
     @classmethod
     def load(cls, actor) -> Known:
         return cls(
-            unit_ids=set(visible_units(actor).values_list("pk", flat=True)),
+            unit_ids=set(Unit.objects.visible_to(actor).values_list("pk", flat=True)),
             serials={s.upper() for s in Device.objects.values_list("serial", flat=True)},
             asset_nos=set(Device.objects.exclude(asset_no="").values_list("asset_no", flat=True)),
         )
@@ -154,7 +154,7 @@ def check(actor, data: DeviceInput, device: Device | None = None, *, known=None)
         if known is not None:
             allowed = data.unit.pk in known.unit_ids
         else:
-            allowed = visible_units(actor).filter(pk=data.unit.pk).exists()
+            allowed = Unit.objects.visible_to(actor).filter(pk=data.unit.pk).exists()
         if not allowed:
             errors.append(f"所属单位“{data.unit.name}”不在您的管理范围内")
     errors += _status_errors(data.status, device)

@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from avrecords.equipment import checks, clock
-from avrecords.equipment.access import visible_devices
-from avrecords.org.scope import can_view_equipment, visible_units
+from avrecords.equipment.models import ClockFlag, Device, PreUseCheck
+from avrecords.org.models import Unit
+from avrecords.org.scope import can_view_equipment
 
 PAGE_SIZE = 50
 
@@ -35,7 +36,7 @@ def _number(raw: str, kind, label: str, errors: list[str]):
 @login_required
 @require_http_methods(["GET", "POST"])
 def device_check(request, pk: int):
-    device = get_object_or_404(visible_devices(request.user).select_related("unit"), pk=pk)
+    device = Device.objects.select_related("unit").get_visible(request.user, pk)
     if not checks.may_check(request.user, device):
         raise PermissionDenied("无权登记使用前检查：只有设备的当前领用人或本单位设备管理员可以登记")
     errors: list[str] = []
@@ -84,7 +85,7 @@ def device_check(request, pk: int):
 
 @login_required
 def check_list(request):
-    qs = checks.visible_checks(request.user)
+    qs = PreUseCheck.objects.visible_to(request.user)
     day_text = request.GET.get("date", "").strip()
     unit_id = request.GET.get("unit", "").strip()
     failed = request.GET.get("failed") == "1"
@@ -94,7 +95,7 @@ def check_list(request):
             qs = qs.filter(checked_on=dt.date.fromisoformat(day_text))
         except ValueError:
             error = "日期格式应为 YYYY-MM-DD"
-    units = visible_units(request.user) if can_view_equipment(request.user) else []
+    units = Unit.objects.visible_to(request.user) if can_view_equipment(request.user) else []
     if unit_id:
         unit = units.filter(pk=unit_id).first() if unit_id.isdigit() and units else None
         qs = qs.filter(device__unit__path__startswith=unit.path) if unit else qs.none()
@@ -117,7 +118,7 @@ def check_list(request):
 
 @login_required
 def flag_list(request):
-    qs = clock.visible_flags(request.user)
+    qs = ClockFlag.objects.visible_to(request.user)
     state = request.GET.get("state", "open")
     if state == "open":
         qs = qs.filter(resolved_at=None)
@@ -139,7 +140,7 @@ def flag_list(request):
 @login_required
 @require_POST
 def flag_resolve(request, pk: int):
-    flag = get_object_or_404(clock.visible_flags(request.user), pk=pk)
+    flag = ClockFlag.objects.get_visible(request.user, pk)
     try:
         clock.resolve_flag(request.user, flag, request.POST.get("note", ""))
     except clock.FlagError as exc:

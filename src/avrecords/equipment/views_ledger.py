@@ -15,15 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from avrecords.audit.services import record
 from avrecords.equipment import ledger_io, registry, usage
-from avrecords.equipment.access import (
-    device_in_unit_scope,
-    filter_devices,
-    visible_devices,
-    visible_people,
-)
+from avrecords.equipment.access import device_in_unit_scope, filter_devices
 from avrecords.equipment.models import Device, DeviceKind
 from avrecords.lib.pdf import PdfUnavailable, render_pdf
-from avrecords.org.scope import can_manage_equipment, can_view_equipment, visible_units
+from avrecords.org.models import Unit, User
+from avrecords.org.scope import can_manage_equipment, can_view_equipment
 from avrecords.policies.schema import FEATURES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -105,7 +101,7 @@ def _form(request, *, device=None, values=None, errors=(), status=200):
             "d": device,
             "values": values if values is not None else {},
             "errors": list(errors),
-            "units": visible_units(request.user),
+            "units": Unit.objects.visible_to(request.user),
             "kinds": DeviceKind.choices,
             "statuses": [(s.value, s.label) for s in registry.SETTABLE_STATUSES],
             "status_settable": settable,
@@ -243,7 +239,7 @@ def _ledger_response(request, *, title, subject, usages, filename, audit_obj, de
 @login_required
 @require_GET
 def device_usage(request, pk: int):
-    device = get_object_or_404(visible_devices(request.user).select_related("unit"), pk=pk)
+    device = Device.objects.select_related("unit").get_visible(request.user, pk)
     if can_view_equipment(request.user):
         holder = None
     elif device.custodies.filter(holder=request.user).exists():
@@ -273,7 +269,7 @@ def device_usage(request, pk: int):
 @login_required
 @require_GET
 def person_usage(request, pk: int):
-    person = get_object_or_404(visible_people(request.user).select_related("unit"), pk=pk)
+    person = User.objects.select_related("unit").get_visible(request.user, pk)
     if person.pk != request.user.pk and not can_view_equipment(request.user):
         raise PermissionDenied
     subject = [("使用人", person.display_name)]

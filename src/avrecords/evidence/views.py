@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from avrecords.access.inbox import visible_requests
+from avrecords.access.models import AccessRequest
 from avrecords.evidence import services as svc
 from avrecords.evidence.models import Artifact, Disc, Package
 from avrecords.org.models import Role
@@ -18,7 +18,7 @@ from avrecords.org.scope import sees_everything
 
 def _package_or_404(user, pk: int) -> Package:
     package = (
-        Package.objects.filter(pk=pk, request__in=visible_requests(user))
+        Package.objects.filter(pk=pk, request__in=AccessRequest.objects.visible_to(user))
         .select_related("request")
         .first()
     )
@@ -63,7 +63,7 @@ def package_download(request, pk: int, artifact: str):
 
 def _disc_or_404(user, disc_id: int) -> Disc:
     disc = (
-        Disc.objects.filter(pk=disc_id, package__request__in=visible_requests(user))
+        Disc.objects.filter(pk=disc_id, package__request__in=AccessRequest.objects.visible_to(user))
         .select_related("package__request__unit", "package__request__requester")
         .first()
     )

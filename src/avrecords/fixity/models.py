@@ -3,7 +3,10 @@ and the once-per-interval guard of the schedule."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
+from avrecords.org.managers import ScopedManager
+from avrecords.org.scope import can_view_fixity, recording_q
 from avrecords.recordings.models import Recording
 
 
@@ -48,6 +51,8 @@ class FixityCheck(models.Model):
     acknowledged_at = models.DateTimeField("确认时间", null=True, blank=True)
     acknowledge_note = models.CharField("确认说明", max_length=500, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-checked_at", "-id"]
         verbose_name = "完整性校验记录"
@@ -63,6 +68,18 @@ class FixityCheck(models.Model):
     @property
     def is_open_alarm(self) -> bool:
         return self.alarm and self.acknowledged_at is None
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Checks of originals the user may see (X2, M9); nothing for those without the right
+        to see fixity (M2)."""
+        if not can_view_fixity(user):
+            return Q(pk__in=[])
+        return recording_q(user, prefix="recording__")
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related("recording__unit", "acknowledged_by")
 
 
 class FixityState(models.Model):

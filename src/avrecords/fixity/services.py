@@ -109,20 +109,12 @@ def _log(recording: Recording, check: FixityCheck) -> None:
 # --- who sees what ------------------------------------------------------------------------------
 
 
-def visible_checks(user) -> QuerySet[FixityCheck]:
-    """Checks of originals in the user's unit scope (X2); nothing for those without the right."""
-    if not can_view_fixity(user):
-        return FixityCheck.objects.none()
-    scope = recording_q(user, prefix="recording__")
-    return FixityCheck.objects.filter(scope).select_related("recording__unit", "acknowledged_by")
-
-
 def open_alarms(user=None) -> QuerySet[FixityCheck]:
     """Alarms not yet acknowledged, newest first; user=None means all (commands)."""
     qs = (
         FixityCheck.objects.select_related("recording__unit")
         if user is None
-        else visible_checks(user)
+        else FixityCheck.objects.visible_to(user)
     )
     return qs.filter(alarm=True, acknowledged_at__isnull=True).order_by("-checked_at", "-id")
 
@@ -138,7 +130,7 @@ def acknowledge(user, check_id: int, *, note: str = "", ip: str = "") -> FixityC
     """An administrator confirms they have seen an alarm; audited once, later calls change nothing."""
     if not can_acknowledge_fixity(user):
         raise PermissionDenied("无权确认完整性告警")
-    check = visible_checks(user).filter(pk=check_id, alarm=True).first()
+    check = FixityCheck.objects.visible_to(user).filter(pk=check_id, alarm=True).first()
     if check is None:
         raise Http404("告警不存在或不在您的权限范围内")
     now = timezone.now()
@@ -195,7 +187,7 @@ def coverage(user=None, *, days: int | None = None) -> Coverage:
         checks = FixityCheck.objects.all()
     else:
         originals = Recording.objects.filter(recording_q(user)) if can_view_fixity(user) else None
-        checks = visible_checks(user)
+        checks = FixityCheck.objects.visible_to(user)
     if originals is None:
         return Coverage(days)
     states = FixityState.objects.filter(recording__in=originals.values("pk"))

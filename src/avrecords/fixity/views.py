@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from avrecords.fixity import services
-from avrecords.fixity.models import Outcome
+from avrecords.fixity.models import FixityCheck, Outcome
 from avrecords.org.scope import can_acknowledge_fixity, can_view_fixity
 
 ALARMS_SHOWN = 200
@@ -32,7 +32,7 @@ def fixity_page(request):
         "alarm_total": alarms.count(),
         "coverage": coverage,
         "outcomes": outcomes,
-        "checks": services.visible_checks(request.user)[:CHECKS_SHOWN],
+        "checks": FixityCheck.objects.visible_to(request.user)[:CHECKS_SHOWN],
         "can_acknowledge": can_acknowledge_fixity(request.user),
     }
     return render(request, "fixity/index.html", context)

@@ -1,8 +1,14 @@
 """Units as a tree and the people in them (X2)."""
 
-from django.contrib.auth.models import AbstractUser
-from django.db import models, transaction
+from functools import reduce
+from operator import or_
 
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as AuthUserManager
+from django.db import models, transaction
+from django.db.models import Q
+
+from avrecords.org.managers import ScopedManager, ScopedQuerySet
 from avrecords.org.usernames import UsernameValidator
 
 
@@ -23,6 +29,8 @@ class Unit(models.Model):
     field_squad = models.BooleanField(
         "现场执法分队", default=False, help_text="配备标准按现场执法分队计（如福州 004§5）"
     )
+
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["path"]
@@ -49,6 +57,19 @@ class Unit(models.Model):
     def depth(self) -> int:
         return self.path.count(".") - 1
 
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Units the user may see (X2): unit roles their scope's subtrees (a supervisor the
+        units he supervises), everyone else his own unit, system administrators all."""
+        from avrecords.org.scope import scope_roots, sees_everything
+
+        if sees_everything(user):
+            return Q()
+        roots = scope_roots(user) or ([user.unit.path] if user.unit_id else [])
+        if not roots:
+            return Q(pk__in=[])
+        return reduce(or_, (Q(path__startswith=path) for path in roots))
+
 
 class Role(models.TextChoices):
     OFFICER = "officer", "执法人员"
@@ -70,6 +91,10 @@ class Secrecy(models.TextChoices):
 
 
 SECRECY_RANK = {Secrecy.STATE_SECRET: 3, Secrecy.COMMERCIAL_SECRET: 2, Secrecy.PRIVACY: 1}
+
+
+class UserManager(AuthUserManager.from_queryset(ScopedQuerySet)):
+    """Django's user manager (create_user…) with the scope rule's `visible_to`."""
 
 
 class User(AbstractUser):
@@ -114,12 +139,27 @@ class User(AbstractUser):
         "privacy 个人隐私（M9）",
     )
 
+    objects = UserManager()
+
     class Meta:
         verbose_name = "人员"
         verbose_name_plural = "人员"
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """People whose custody ledger and clearance the user may see (X2): those of the units
+        in a unit role's scope, one's own record otherwise, everyone for system
+        administrators."""
+        from avrecords.org.scope import has_unit_scope, sees_everything, unit_q
+
+        if sees_everything(user):
+            return Q()
+        if has_unit_scope(user):
+            return unit_q(user)
+        return Q(pk=user.pk)
 
     @property
     def display_name(self) -> str:

@@ -2,17 +2,18 @@
 units assigned to them, system administrators everything; confidential items (M9) only
 people cleared for their mark.
 
-Every list, page and endpoint filters through these functions; an object outside the
-user's scope is answered with 404, never with a hint that it exists.
+Each scoped model states its own scope once, as `visible_q(user)` (or `visible_rows`) built
+from these functions, and every list, page and endpoint reads it through
+`Model.objects.visible_to(user)` / `get_visible(user, pk)` (`ScopedManager`, issue 16 §4);
+an object outside the user's scope is answered with 404, never with a hint that it exists.
 """
 
 from functools import reduce
 from operator import or_
 
-from django.db import models
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
-from avrecords.lib.refusals import NotFound
+from avrecords.org.managers import ScopedManager, ScopedQuerySet  # noqa: F401 (the one manager)
 from avrecords.org.models import Role, Secrecy, Unit
 
 UNIT_SCOPED_ROLES = {Role.ADMIN, Role.UNIT_HEAD, Role.LEADER, Role.SUPERVISOR, Role.ARCHIVIST}
@@ -127,17 +128,6 @@ def has_unit_scope(user) -> bool:
     return bool(scope_roots(user))
 
 
-def visible_units(user) -> QuerySet[Unit]:
-    if not user.is_authenticated:
-        return Unit.objects.none()
-    if sees_everything(user):
-        return Unit.objects.all()
-    roots = scope_roots(user) or ([user.unit.path] if user.unit_id else [])
-    if not roots:
-        return Unit.objects.none()
-    return Unit.objects.filter(reduce(or_, (Q(path__startswith=p) for p in roots)))
-
-
 def subtree_unit_ids(unit: Unit) -> list[int]:
     """The unit and every unit below it (units are few; rows are many)."""
     return list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
@@ -241,34 +231,3 @@ def shown_and_withheld(user, qs: QuerySet, prefix: str = "") -> tuple[QuerySet, 
     says only how many (M9: "另有 N 条…未显示"), never their names, times or ids."""
     shown = qs.filter(recording_q(user, prefix=prefix))
     return shown, qs.count() - shown.count()
-
-
-# --- one scope rule per model (issue 16 §4) ------------------------------------------------
-
-
-class ScopedQuerySet(QuerySet):
-    """`Model.objects.visible_to(user)`: the rows of a scoped model the user may see.
-
-    The model says what its scope is with a classmethod `visible_q(user) -> Q`, built from
-    the rules above (`scope_q`, `recording_q`, `unit_q`, `secrecy_q`); it may also define
-    `visible_rows(qs, user) -> QuerySet` instead where a Q cannot say it (a subquery, a
-    distinct). Nothing else decides visibility: lists, pages, API and jobs all come here.
-    Out of scope is 404, identical to missing (X2)."""
-
-    def visible_to(self, user) -> QuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        rows = getattr(self.model, "visible_rows", None)
-        if rows is not None:
-            return rows(self, user)
-        return self.filter(self.model.visible_q(user))
-
-    def get_visible(self, user, pk, **lookups):
-        """The one object the user may see, or `NotFound` (missing and out of scope alike)."""
-        try:
-            return self.visible_to(user).get(pk=pk, **lookups)
-        except (self.model.DoesNotExist, ValueError, TypeError):
-            raise NotFound() from None
-
-
-ScopedManager = models.Manager.from_queryset(ScopedQuerySet)

@@ -6,7 +6,9 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 
 from avrecords.equipment.models import Device, Station
+from avrecords.org.managers import ScopedManager
 from avrecords.org.models import Secrecy, Unit
+from avrecords.org.scope import can_ingest, recording_q, sees_everything, unit_q
 from avrecords.recordings.textsearch import InterleavedText
 
 
@@ -70,6 +72,8 @@ class IngestBatch(models.Model):
     bytes_total = models.BigIntegerField("字节数", default=0)
     error = models.TextField("错误", blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-started_at"]
         verbose_name = "导入批次"
@@ -77,6 +81,18 @@ class IngestBatch(models.Model):
 
     def __str__(self) -> str:
         return f"导入批次 #{self.pk}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Import runs of the units in a records administrator's scope (all for the system
+        administrator); nobody else sees batches."""
+        if not can_ingest(user):
+            return Q(pk__in=[])
+        return Q() if sees_everything(user) else unit_q(user)
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related("station", "operator", "unit")
 
 
 class Recording(models.Model):
@@ -192,6 +208,8 @@ class Recording(models.Model):
     # a tombstone, with its retention.DestructionRecord.
     purged_at = models.DateTimeField("清除时间", null=True, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = "音像记录"
@@ -238,6 +256,16 @@ class Recording(models.Model):
     def resolution(self) -> str:
         return f"{self.width}×{self.height}" if self.width and self.height else ""
 
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Unit scope (X2), own, handed-over or own pending uploads for officers, and only
+        marks the user is cleared for (M9) except his own (`org.scope.recording_q`)."""
+        return recording_q(user)
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related("officer", "device", "unit")
+
 
 class RecordingSource(models.Model):
     """One occurrence of an original: the file name and place it was found (duplicates add rows)."""
@@ -276,6 +304,8 @@ class QuarantinedFile(models.Model):
     resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
     resolution = models.CharField("处理说明", max_length=500, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "隔离文件"
@@ -283,6 +313,18 @@ class QuarantinedFile(models.Model):
 
     def __str__(self) -> str:
         return self.relative_path
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Quarantined files of the units in a records administrator's scope (all for the
+        system administrator); nobody else sees them."""
+        if not can_ingest(user):
+            return Q(pk__in=[])
+        return Q() if sees_everything(user) else unit_q(user)
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related("batch", "unit")
 
 
 class IngestItem(models.Model):

@@ -9,32 +9,18 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.audit.models import AuditEntry
 from avrecords.lib.storage import get_store
-from avrecords.org.scope import can_edit_case_info, can_ingest, recording_q, unit_q
-from avrecords.recordings.models import Derivative, IngestBatch, QuarantinedFile, Recording
+from avrecords.org.scope import can_edit_case_info
+from avrecords.recordings.models import Derivative, Recording
 from avrecords.recordings.search import RecordingFilter, search_recordings  # noqa: F401 (M4)
 
 
-def visible_recordings(user) -> QuerySet[Recording]:
-    return Recording.objects.filter(recording_q(user)).select_related("officer", "device", "unit")
-
-
-def get_visible(user, recording_id: int) -> Recording:
-    """The recording if the user may see it; 404 otherwise (existence is not revealed)."""
-    recording = visible_recordings(user).filter(pk=recording_id).first()
-    if recording is None:
-        raise Http404("记录不存在")
-    return recording
-
-
 def view_recording(user, recording_id: int, *, ip: str = "") -> Recording:
-    recording = get_visible(user, recording_id)
+    recording = Recording.objects.get_visible(user, recording_id)
     audit.record(
         "recording.view",
         actor=user,
@@ -168,28 +154,6 @@ def original_url(source: MediaSource) -> str | None:
     )
 
 
-def visible_batches(user) -> QuerySet[IngestBatch]:
-    if not can_ingest(user):
-        return IngestBatch.objects.none()
-    from avrecords.org.scope import sees_everything
-
-    qs = IngestBatch.objects.select_related("station", "operator", "unit")
-    if sees_everything(user):
-        return qs
-    return qs.filter(unit_q(user))
-
-
-def visible_quarantine(user) -> QuerySet[QuarantinedFile]:
-    if not can_ingest(user):
-        return QuarantinedFile.objects.none()
-    from avrecords.org.scope import sees_everything
-
-    qs = QuarantinedFile.objects.select_related("batch", "unit")
-    if sees_everything(user):
-        return qs
-    return qs.filter(unit_q(user))
-
-
 def update_case_info(
     user, recording_id: int, *, case_number: str, party: str, place: str, ip: str = ""
 ) -> bool:
@@ -197,7 +161,7 @@ def update_case_info(
 
     Returns False, writing nothing, when nothing changes. Scope first (404), then the
     permission (403); the view checks the same, in the same order."""
-    recording = get_visible(user, recording_id)
+    recording = Recording.objects.get_visible(user, recording_id)
     if not can_edit_case_info(user):
         raise PermissionDenied
     wanted = {"case_number": case_number, "party": party, "place": place}

@@ -10,21 +10,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from avrecords.access import grants
 from avrecords.audit.models import AuditEntry
 from avrecords.jobs.models import Job
-from avrecords.org.scope import (
-    can_edit_case_info,
-    can_ingest,
-    can_upload,
-    recording_shown,
-    visible_units,
-)
+from avrecords.org.models import Unit
+from avrecords.org.scope import can_edit_case_info, can_ingest, can_upload, recording_shown
 from avrecords.recordings import listing, services
 from avrecords.recordings.forms import CASE_FIELDS, CaseInfoForm
-from avrecords.recordings.models import MediaKind, RecordingStatus
+from avrecords.recordings.models import (
+    IngestBatch,
+    MediaKind,
+    QuarantinedFile,
+    Recording,
+    RecordingStatus,
+)
 from avrecords.recordings.views_media import gone, stream_media, thumbnail
 from avrecords.retention.approvals import can_read as can_read_retention
 from avrecords.retention.views_recording import box as retention_box
@@ -97,7 +98,7 @@ def recording_list(request):
         "facets": _facet_links(page.summary, params),
         "filters": g,
         "query": params.urlencode(),
-        "units": visible_units(request.user),
+        "units": Unit.objects.visible_to(request.user),
         "kinds": MediaKind.choices,
         "statuses": RecordingStatus.choices,
     }
@@ -159,7 +160,7 @@ def recording_detail(request, recording_id: int):
 def recording_case_info(request, recording_id: int):
     """Save 案件编号, 当事人 and 地点 (M4): scope first (404, even for a GET: existence is not
     revealed), then the method (405) and the permission (403)."""
-    recording = services.get_visible(request.user, recording_id)
+    recording = Recording.objects.get_visible(request.user, recording_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if not can_edit_case_info(request.user):
@@ -186,7 +187,7 @@ def recording_original(request, recording_id: int):
 
 @login_required
 def recording_thumbnail(request, recording_id: int):
-    recording = services.get_visible(request.user, recording_id)
+    recording = Recording.objects.get_visible(request.user, recording_id)
     if recording.purged_at is not None:
         return gone(request)
     return thumbnail(request, recording)
@@ -210,9 +211,9 @@ def upload_page(request):
 def batch_list(request):
     if not can_ingest(request.user):
         raise PermissionDenied
-    page = Paginator(services.visible_batches(request.user), settings.AVRECORDS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        IngestBatch.objects.visible_to(request.user), settings.AVRECORDS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(request, "recordings/batches.html", {"nav": "batches", "page": page})
 
 
@@ -220,7 +221,7 @@ def batch_list(request):
 def batch_detail(request, batch_id: int):
     if not can_ingest(request.user):
         raise PermissionDenied
-    batch = get_object_or_404(services.visible_batches(request.user), pk=batch_id)
+    batch = IngestBatch.objects.get_visible(request.user, batch_id)
     return render(
         request,
         "recordings/batch_detail.html",
@@ -238,6 +239,6 @@ def quarantine_list(request):
     if not can_ingest(request.user):
         raise PermissionDenied
     page = Paginator(
-        services.visible_quarantine(request.user), settings.AVRECORDS_PAGE_SIZE
+        QuarantinedFile.objects.visible_to(request.user), settings.AVRECORDS_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     return render(request, "recordings/quarantine.html", {"nav": "quarantine", "page": page})

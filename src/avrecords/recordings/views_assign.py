@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 
 from avrecords.recordings import assignment
 from avrecords.recordings.forms import AssignmentForm
-from avrecords.recordings.services import get_visible
+from avrecords.recordings.models import Recording
 
 
 def _form(user, data=None) -> AssignmentForm:
@@ -33,7 +33,7 @@ def box(user, recording) -> dict:
 @login_required
 def recording_assign(request, recording_id: int):
     """Scope first (404, even for a GET), then the method (405) and the permission (403)."""
-    get_visible(request.user, recording_id)
+    Recording.objects.get_visible(request.user, recording_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if not assignment.can_assign(request.user):

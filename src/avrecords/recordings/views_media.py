@@ -27,6 +27,7 @@ from avrecords.access import grants
 from avrecords.lib.ranges import UNSATISFIABLE, parse_range, ranged_response, unsatisfiable_response
 from avrecords.lib.storage.base import StoreError
 from avrecords.recordings import services
+from avrecords.recordings.models import Recording
 
 log = logging.getLogger(__name__)
 PURGED = "该音像记录已按保存期限清除"
@@ -56,7 +57,7 @@ def _refuse(request, exc: grants.NoGrant) -> HttpResponse:
 
 
 def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
-    recording = services.get_visible(request.user, recording_id)
+    recording = Recording.objects.get_visible(request.user, recording_id)
     if recording.purged_at is not None:
         return gone(request)
     try:

@@ -15,14 +15,15 @@ from django.conf import settings
 from django.db.models import Q
 from ninja import Query, Router, Schema, Status
 
-from avrecords.cases.services import visible_cases
-from avrecords.compliance.activities import visible_activities
+from avrecords.cases.models import Case
+from avrecords.compliance.models import Activity
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.policies.schema import FACTS
-from avrecords.recordings.services import get_visible, visible_recordings
+from avrecords.recordings.models import Recording
 from avrecords.retention import approvals, disposal, holds, purge, services
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import (
+    DestructionRecord,
     DisposalList,
     HoldStatus,
     LegalHold,
@@ -92,7 +93,7 @@ class RetentionOut(Schema):
     summary="音像记录的保存期限",
 )
 def get_retention(request, recording_id: int):
-    recording = get_visible(request.user, recording_id)
+    recording = Recording.objects.get_visible(request.user, recording_id)
     row = RecordingRetention.objects.filter(recording=recording).first()
     found, _, _ = services.gather_facts(recording)
     return {
@@ -133,7 +134,7 @@ def _may_purge(user, unit) -> bool:
     summary="按保存期限清除一条音像记录（须已列入经复核、批准的清除清单）",
 )
 def purge_recording(request, recording_id: int):
-    recording = get_visible(request.user, recording_id)
+    recording = Recording.objects.get_visible(request.user, recording_id)
     if not _may_purge(request.user, recording.unit):
         return Status(403, {"detail": "无权清除：须由规定的审批人（如分管领导）办理"})
     try:
@@ -224,13 +225,13 @@ class CommentIn(Schema):
 
 
 def _hold(request, hold_id: int) -> LegalHold | None:
-    return holds.visible_holds(request.user).filter(pk=hold_id).first()
+    return LegalHold.objects.visible_to(request.user).filter(pk=hold_id).first()
 
 
 def _with_recordings(request, hold: LegalHold) -> LegalHold:
     ids = set(holds.gathered(hold)) | set(hold.recordings.values_list("pk", flat=True))
     hold.recording_ids = list(
-        visible_recordings(request.user)
+        Recording.objects.visible_to(request.user)
         .filter(pk__in=ids)
         .order_by("started_at", "pk")
         .values_list("pk", flat=True)
@@ -246,7 +247,7 @@ def _with_recordings(request, hold: LegalHold) -> LegalHold:
 def list_holds(request, filters: Query[HoldQuery]):
     if not approvals.can_read(request.user):
         return Status(403, NO_READ)
-    qs = holds.visible_holds(request.user)
+    qs = LegalHold.objects.visible_to(request.user)
     if filters.status in HoldStatus.values:
         qs = qs.filter(status=filters.status)
     return _page(qs, filters.page)
@@ -264,11 +265,11 @@ def place_hold(request, body: HoldIn):
     errors = []
     case = activity = None
     if body.case is not None:
-        case = visible_cases(user).filter(pk=body.case).first()
+        case = Case.objects.visible_to(user).filter(pk=body.case).first()
         if case is None:
             errors.append("案卷不存在或不在您的权限范围内")
     if body.activity is not None:
-        activity = visible_activities(user).filter(pk=body.activity).first()
+        activity = Activity.objects.visible_to(user).filter(pk=body.activity).first()
         if activity is None:
             errors.append("执法活动不存在或不在您的权限范围内")
     if body.case is not None and body.activity is not None:
@@ -445,7 +446,7 @@ class PurgeListOut(Schema):
 
 def _disposal(request, disposal_id: int) -> DisposalList | None:
     return (
-        disposal.visible_lists(request.user)
+        DisposalList.objects.visible_to(request.user)
         .select_related("unit", "reviewed_by", "approved_by")
         .filter(pk=disposal_id)
         .first()
@@ -460,7 +461,9 @@ def _disposal(request, disposal_id: int) -> DisposalList | None:
 def list_disposals(request, filters: Query[DisposalQuery]):
     if not approvals.can_read(request.user):
         return Status(403, NO_READ)
-    qs = disposal.visible_lists(request.user).select_related("unit", "reviewed_by", "approved_by")
+    qs = DisposalList.objects.visible_to(request.user).select_related(
+        "unit", "reviewed_by", "approved_by"
+    )
     if filters.status:
         qs = qs.filter(status=filters.status)
     return _page(qs, filters.page)
@@ -535,7 +538,7 @@ class RecordQuery(Schema):
 def list_records(request, filters: Query[RecordQuery]):
     if not approvals.can_read(request.user):
         return Status(403, NO_READ)
-    qs = purge.visible_records(request.user)
+    qs = DestructionRecord.objects.visible_to(request.user)
     if filters.purged_from:
         qs = qs.filter(purged_at__date__gte=filters.purged_from)
     if filters.purged_to:

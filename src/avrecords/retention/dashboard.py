@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from avrecords.org.scope import recording_q, scope_unit_ids, sees_everything
 from avrecords.retention.models import (
+    DisposalList,
     HoldStatus,
     LegalHold,
     RecordingRetention,
+    RetentionChange,
     StoreCheck,
 )
 from avrecords.retention.services import ACTIVE_HOLDS
@@ -76,14 +78,11 @@ def awaiting(user) -> dict[str, list]:
     """What waits for this person's decision: disposal lists to review or approve, release
     requests, shortening requests (only those the profile's roles let him decide)."""
     from avrecords.retention.approvals import can_read, may_decide
-    from avrecords.retention.disposal import visible_lists
-    from avrecords.retention.facts import visible_changes
-    from avrecords.retention.holds import visible_holds
     from avrecords.retention.models import ChangeStatus, DisposalStatus
 
     if not can_read(user):
         return {"review": [], "approve": [], "release": [], "changes": []}
-    lists = visible_lists(user).select_related("unit")
+    lists = DisposalList.objects.visible_to(user).select_related("unit")
     return {
         "review": [
             d
@@ -97,12 +96,12 @@ def awaiting(user) -> dict[str, list]:
         ],
         "release": [
             h
-            for h in visible_holds(user).filter(status=HoldStatus.RELEASE_PENDING)
+            for h in LegalHold.objects.visible_to(user).filter(status=HoldStatus.RELEASE_PENDING)
             if may_decide(user, h.unit, "approved_by", h.release_requested_by_id)
         ],
         "changes": [
             c
-            for c in visible_changes(user).filter(status=ChangeStatus.PENDING)
+            for c in RetentionChange.objects.visible_to(user).filter(status=ChangeStatus.PENDING)
             if may_decide(user, c.recording.unit, "approved_by", c.requested_by_id)
         ],
     }

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.org.models import Unit
-from avrecords.org.scope import recording_shown, scope_unit_ids, sees_everything
+from avrecords.org.scope import recording_shown
 from avrecords.policies.services import profile_for_unit
 from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused
@@ -49,14 +49,6 @@ def due_q(today) -> Q:
         pending=False,
         recording__purged_at__isnull=True,
     )
-
-
-def visible_lists(user):
-    if sees_everything(user):
-        return DisposalList.objects.all()
-    if not approvals.can_read(user):
-        return DisposalList.objects.none()
-    return DisposalList.objects.filter(unit_id__in=scope_unit_ids(user))
 
 
 def _agency_of(unit: Unit) -> int:

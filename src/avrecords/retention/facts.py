@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.org.scope import recording_q
 from avrecords.policies.schema import FACTS
 from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused
@@ -23,15 +22,6 @@ HAND_FACTS = {
     for code, label in FACTS.items()
     if code not in {"case", "evidence", "complaint", "petition", "reconsideration", "litigation"}
 }
-
-
-def visible_changes(user):
-    """Shortening requests on recordings the reader may see: units in his scope (X2), marks
-    he is cleared for (M9)."""
-    qs = RetentionChange.objects.select_related("recording__unit", "requested_by", "fact")
-    if not approvals.can_read(user):
-        return qs.none()
-    return qs.filter(recording_q(user, prefix="recording__", resolve_units=True))
 
 
 def record_fact(actor, *, fact: str, note: str, recording=None, activity=None, case=None, ip=""):

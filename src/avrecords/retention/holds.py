@@ -13,22 +13,11 @@ from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.compliance.models import ActivityRecording
-from avrecords.org.scope import scope_unit_ids, sees_everything
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import HoldKind, HoldStatus, LegalHold, RecordingRetention
 from avrecords.retention.services import ACTIVE_HOLDS, local_day, reclassify
-
-
-def visible_holds(user):
-    """Holds of the units in the reader's scope (X2); none for those who may not read."""
-    qs = LegalHold.objects.select_related("unit", "case", "activity", "placed_by")
-    if not approvals.can_read(user):
-        return qs.none()
-    if sees_everything(user):
-        return qs
-    return qs.filter(unit_id__in=scope_unit_ids(user))
 
 
 def _number() -> str:

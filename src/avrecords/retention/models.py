@@ -12,7 +12,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from avrecords.org.managers import ScopedManager
+from avrecords.org.scope import recording_q, scope_unit_ids, sees_everything
+
 USER = settings.AUTH_USER_MODEL
+
+
+def _reader(user) -> bool:
+    """May read the retention pages at all (`retention.approvals.can_read`)."""
+    from avrecords.retention.approvals import can_read
+
+    return can_read(user)
 
 
 class RecordingRetention(models.Model):
@@ -143,6 +153,8 @@ class LegalHold(models.Model):
     )
     released_at = models.DateTimeField("解除时间", null=True, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-placed_at", "-pk"]
         verbose_name = "法律保全"
@@ -156,6 +168,19 @@ class LegalHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.get_kind_display()}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Holds of the units in the reader's scope (X2); none for those who may not read."""
+        if not _reader(user):
+            return Q(pk__in=[])
+        return Q() if sees_everything(user) else Q(unit_id__in=scope_unit_ids(user))
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related(
+            "unit", "case", "activity", "placed_by"
+        )
 
 
 class ChangeStatus(models.TextChoices):
@@ -186,6 +211,8 @@ class RetentionChange(models.Model):
     before = models.CharField("变更前", max_length=300, blank=True)
     after = models.CharField("变更后", max_length=300, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-requested_at", "-pk"]
         verbose_name = "缩短保存期限申请"
@@ -193,6 +220,20 @@ class RetentionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recording_id}: {self.get_status_display()}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Shortening requests on recordings the reader may see: units in his scope (X2),
+        marks he is cleared for (M9)."""
+        if not _reader(user):
+            return Q(pk__in=[])
+        return recording_q(user, prefix="recording__", resolve_units=True)
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related(
+            "recording__unit", "requested_by", "fact"
+        )
 
 
 class DisposalStatus(models.TextChoices):
@@ -229,6 +270,8 @@ class DisposalList(models.Model):
     comment = models.CharField("审批意见", max_length=300, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = "清除清单"
@@ -236,6 +279,16 @@ class DisposalList(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Disposal lists of the units in the reader's scope (X2); none for those who may not
+        read; all for the system administrator."""
+        if sees_everything(user):
+            return Q()
+        if not _reader(user):
+            return Q(pk__in=[])
+        return Q(unit_id__in=scope_unit_ids(user))
 
 
 class ItemDecision(models.TextChoices):
@@ -304,6 +357,8 @@ class DestructionRecord(models.Model):
     begun_at = models.DateTimeField("开始清除")
     purged_at = models.DateTimeField("清除完成", null=True, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-begun_at", "-pk"]
         verbose_name = "清除记录"
@@ -311,6 +366,21 @@ class DestructionRecord(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Completed destruction records (one still purging is not yet a record) whose
+        recording the reader may see: its unit in his scope (X2), its mark one he is cleared
+        for (M9; a record names the file it destroyed)."""
+        if not _reader(user):
+            return Q(pk__in=[])
+        return Q(purged_at__isnull=False) & recording_q(
+            user, prefix="recording__", resolve_units=True
+        )
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related("recording", "item__disposal")
 
 
 class DailyRun(models.Model):

@@ -28,9 +28,7 @@ from avrecords.jobs.models import Job
 from avrecords.jobs.services import handler
 from avrecords.lib.storage import get_store
 from avrecords.lib.storage.base import RetentionError
-from avrecords.org.scope import recording_q
 from avrecords.recordings.models import Derivative, Recording
-from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import (
     DestructionRecord,
@@ -55,17 +53,6 @@ PATHS = {
 
 class PurgeNotAllowed(Refused):
     """An attempt to purge that the rules refuse; the message is Chinese."""
-
-
-def visible_records(user):
-    """Completed destruction records whose recording the reader may see: its unit in his
-    scope (X2), its mark one he is cleared for (M9; a record names the file it destroyed)."""
-    qs = DestructionRecord.objects.filter(purged_at__isnull=False).select_related(
-        "recording", "item__disposal"
-    )
-    if not approvals.can_read(user):
-        return qs.none()
-    return qs.filter(recording_q(user, prefix="recording__", resolve_units=True))
 
 
 def _label(user) -> str:

@@ -25,7 +25,7 @@ RUNNING = (DisposalStatus.APPROVED, DisposalStatus.PURGING)
 
 def _list(request, pk: int) -> DisposalList:
     found = (
-        disposal.visible_lists(request.user)
+        DisposalList.objects.visible_to(request.user)
         .select_related("unit", "reviewed_by", "approved_by")
         .filter(pk=pk)
         .first()
@@ -46,7 +46,7 @@ def _may_approve(user, d: DisposalList) -> bool:
 @login_required
 def disposal_list(request):
     need_reader(request.user)
-    qs = disposal.visible_lists(request.user).select_related("unit")
+    qs = DisposalList.objects.visible_to(request.user).select_related("unit")
     status = request.GET.get("status", "")
     if status in DisposalStatus.values:
         qs = qs.filter(status=status)
@@ -93,7 +93,7 @@ def _role_name(d: DisposalList, which: str) -> str:
 
 @login_required
 def disposal_detail(request, pk: int):
-    return _detail(request, _list(request, pk))  # visible_lists is empty for non-readers
+    return _detail(request, _list(request, pk))  # no list is visible to non-readers
 
 
 @login_required

@@ -11,9 +11,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from avrecords.cases.services import visible_cases
-from avrecords.compliance.activities import visible_activities
-from avrecords.recordings.services import visible_recordings
+from avrecords.cases.models import Case
+from avrecords.compliance.models import Activity
+from avrecords.recordings.models import Recording
 from avrecords.retention import approvals, holds
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import HoldKind, HoldStatus, LegalHold
@@ -24,7 +24,7 @@ RECORDINGS_SHOWN = 500
 
 
 def _hold(request, pk: int) -> LegalHold:
-    hold = holds.visible_holds(request.user).filter(pk=pk).first()
+    hold = LegalHold.objects.visible_to(request.user).filter(pk=pk).first()
     if hold is None:
         raise Http404("法律保全不存在或不在您的权限范围内")
     return hold
@@ -33,7 +33,7 @@ def _hold(request, pk: int) -> LegalHold:
 @login_required
 def hold_list(request):
     need_reader(request.user)
-    qs = holds.visible_holds(request.user)
+    qs = LegalHold.objects.visible_to(request.user)
     status = request.GET.get("status", "")
     if status in HoldStatus.values:
         qs = qs.filter(status=status)
@@ -60,14 +60,14 @@ def _target(user, post) -> tuple[object, object, list[str]]:
     case_id = int_or_none(post.get("case"))
     activity_id = int_or_none(post.get("activity"))
     if number or case_id:
-        cases = visible_cases(user)
+        cases = Case.objects.visible_to(user)
         case = (cases.filter(number=number) if number else cases.filter(pk=case_id)).first()
         if case is None:
             errors.append("案卷不存在或不在您的权限范围内")
     if post.get("activity") and activity_id is None:
         errors.append("执法活动编号应为数字")
     elif activity_id:
-        activity = visible_activities(user).filter(pk=activity_id).first()
+        activity = Activity.objects.visible_to(user).filter(pk=activity_id).first()
         if activity is None:
             errors.append("执法活动不存在或不在您的权限范围内")
     if case is not None and activity is not None:
@@ -85,8 +85,8 @@ def _form(request, values, errors=(), status=200):
             "values": values,
             "errors": errors,
             "kinds": HoldKind.choices,
-            "cases": visible_cases(user).order_by("-opened_on", "-pk")[:CHOICES_SHOWN],
-            "activities": visible_activities(user)
+            "cases": Case.objects.visible_to(user).order_by("-opened_on", "-pk")[:CHOICES_SHOWN],
+            "activities": Activity.objects.visible_to(user)
             .select_related("unit")
             .order_by("-started_at", "-pk")[:CHOICES_SHOWN],
         },
@@ -125,7 +125,7 @@ def hold_new(request):
 def _detail(request, hold: LegalHold, *, errors=(), status=200):
     user = request.user
     ids = set(holds.gathered(hold)) | set(hold.recordings.values_list("pk", flat=True))
-    shown = visible_recordings(user).filter(pk__in=ids).order_by("started_at", "pk")
+    shown = Recording.objects.visible_to(user).filter(pk__in=ids).order_by("started_at", "pk")
     pending = hold.status == HoldStatus.RELEASE_PENDING
     return render(
         request,
@@ -147,7 +147,7 @@ def _detail(request, hold: LegalHold, *, errors=(), status=200):
 
 @login_required
 def hold_detail(request, pk: int):
-    return _detail(request, _hold(request, pk))  # visible_holds is empty for non-readers
+    return _detail(request, _hold(request, pk))  # no hold is visible to non-readers
 
 
 def _step(request, pk: int, allowed, act, denied: str):

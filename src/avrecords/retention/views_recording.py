@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 
 from avrecords.policies.schema import FACTS
-from avrecords.recordings.services import get_visible, visible_recordings
+from avrecords.recordings.models import Recording
 from avrecords.retention import approvals, facts, services
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import (
@@ -74,7 +74,7 @@ def _refused(request, recording, exc: Refused):
 
 def _recording_action(request, recording_id: int):
     """Scope first (404), then the method (405), then the permission (403)."""
-    recording = get_visible(request.user, recording_id)
+    recording = Recording.objects.get_visible(request.user, recording_id)
     if request.method != "POST":
         return recording, HttpResponseNotAllowed(["POST"])
     if recording.unit is None or not approvals.can_place_hold(request.user, recording.unit):
@@ -128,8 +128,8 @@ def ask_to_shorten(request, recording_id: int):
 @login_required
 def decide_change(request, pk: int):
     change = (
-        facts.visible_changes(request.user)
-        .filter(pk=pk, recording__in=visible_recordings(request.user))
+        RetentionChange.objects.visible_to(request.user)
+        .filter(pk=pk, recording__in=Recording.objects.visible_to(request.user))
         .first()
     )
     if change is None:

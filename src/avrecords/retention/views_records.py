@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from avrecords.audit.services import record as audit
 from avrecords.lib.pdf import PdfUnavailable, render_pdf
-from avrecords.retention.purge import visible_records
+from avrecords.retention.models import DestructionRecord
 from avrecords.retention.views import ip_of, need_reader
 
 PDF_MAX_ROWS = 2000  # as for the registers: WeasyPrint slows down well before 10k rows
@@ -37,7 +37,7 @@ def _day(value: str) -> dt.date | None:
 def _filtered(request) -> tuple[object, dict, list[str]]:
     values = {name: request.GET.get(name, "").strip() for name in FILTERS}
     errors = []
-    qs = visible_records(request.user)
+    qs = DestructionRecord.objects.visible_to(request.user)
     for name, lookup in (("from", "gte"), ("to", "lte")):
         if not values[name]:
             continue
@@ -105,7 +105,8 @@ def _pdf(request, records, *, title: str, filters, filename: str):
 @login_required
 @require_GET
 def record_pdf(request, pk: int):
-    found = visible_records(request.user).filter(pk=pk).first()  # empty for non-readers
+    # empty for non-readers
+    found = DestructionRecord.objects.visible_to(request.user).filter(pk=pk).first()
     if found is None:
         raise Http404("清除记录不存在或不在您的权限范围内")
     try:

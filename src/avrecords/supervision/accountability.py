@@ -12,11 +12,10 @@ An approved decision that suspends starts on the approval day (`suspensions.unti
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.org.scope import in_unit_scope, sees_everything, unit_q
+from avrecords.org.scope import in_unit_scope
 from avrecords.policies import approvals
 from avrecords.policies.services import profile_for_unit
 from avrecords.supervision import suspensions
@@ -26,21 +25,9 @@ from avrecords.supervision.models import (
     ViolationCandidate,
     ViolationStatus,
 )
-from avrecords.supervision.violations import Incomplete, Refused, can_enter, can_read
+from avrecords.supervision.violations import Incomplete, Refused, can_enter
 
 STANDING = (DecisionStatus.PENDING, DecisionStatus.APPROVED)
-
-
-def visible_decisions(user) -> QuerySet[Accountability]:
-    """Decisions on violations of the units in the reader's scope (as the register)."""
-    qs = Accountability.objects.select_related(
-        "violation", "violation__unit", "person", "proposed_by", "decided_by"
-    )
-    if not can_read(user):
-        return qs.none()
-    if sees_everything(user):
-        return qs
-    return qs.filter(unit_q(user, "violation__unit"))
 
 
 def choices(unit) -> list:

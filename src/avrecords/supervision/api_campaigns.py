@@ -18,7 +18,7 @@ from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
-from avrecords.org.scope import visible_units
+from avrecords.org.models import Unit
 from avrecords.supervision import campaigns, scoring
 from avrecords.supervision.campaigns import CampaignError, CampaignInput
 from avrecords.supervision.models import Campaign, CampaignStatus, Sample
@@ -256,12 +256,12 @@ class ScoreIn(Schema):
 
 
 def _campaign(request, campaign_id: int) -> Campaign | None:
-    return campaigns.visible_campaigns(request.user).filter(pk=campaign_id).first()
+    return Campaign.objects.visible_to(request.user).filter(pk=campaign_id).first()
 
 
 def _with_samples(request, campaign: Campaign) -> Campaign:
     campaign.sample_list = list(
-        campaigns.visible_samples(request.user)
+        Sample.objects.visible_to(request.user)
         .filter(campaign=campaign)
         .select_related("score")
         .order_by("order")
@@ -277,7 +277,7 @@ def _with_samples(request, campaign: Campaign) -> Campaign:
 def list_campaigns(request, filters: Query[CampaignQuery]):
     if not campaigns.can_read(request.user):
         return Status(403, NO_READ)
-    qs = campaigns.visible_campaigns(request.user)
+    qs = Campaign.objects.visible_to(request.user)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.kind:
@@ -302,7 +302,7 @@ def create_campaign(request, body: CampaignIn):
     if not campaigns.can_manage(request.user):
         return Status(403, {"detail": "无权组织抽查：仅监督人员"})
     codes = list(dict.fromkeys(c.strip() for c in body.units))
-    found = {u.code: u for u in visible_units(request.user).filter(code__in=codes)}
+    found = {u.code: u for u in Unit.objects.visible_to(request.user).filter(code__in=codes)}
     if missing := [c for c in codes if c not in found]:
         return _invalid([f"单位代码“{c}”不存在或不在您的监督范围内" for c in missing])
     data = CampaignInput(
@@ -405,7 +405,7 @@ def close(request, campaign_id: int, body: CampaignCloseIn | None = None):
 
 
 def _sample(request, sample_id: int) -> Sample | None:
-    return campaigns.visible_samples(request.user).filter(pk=sample_id).first()
+    return Sample.objects.visible_to(request.user).filter(pk=sample_id).first()
 
 
 def _sample_detail(request, sample: Sample) -> Sample:

@@ -17,7 +17,7 @@ from ninja import Query, Router, Schema, Status
 
 from avrecords.compliance.models import Activity
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
-from avrecords.org.scope import visible_units
+from avrecords.org.models import Unit
 from avrecords.supervision import quality, review
 
 router = Router(tags=["执法监督"])
@@ -92,7 +92,7 @@ def quality_scores(request, q: Query[QualityQuery]):
     period, errors = quality.read_period(params)
     unit = None
     if q.unit is not None:
-        unit = visible_units(user).filter(pk=q.unit).first()
+        unit = Unit.objects.visible_to(user).filter(pk=q.unit).first()
         if unit is None:
             errors.append("单位：不存在或不在您的监督范围内")
     if errors:

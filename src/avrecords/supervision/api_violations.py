@@ -15,12 +15,11 @@ import datetime as dt
 from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
-from avrecords.compliance.activities import visible_activities
-from avrecords.equipment.access import visible_devices
+from avrecords.compliance.models import Activity
+from avrecords.equipment.models import Device
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
-from avrecords.org.models import User
-from avrecords.org.scope import visible_units
-from avrecords.recordings.services import visible_recordings
+from avrecords.org.models import Unit, User
+from avrecords.recordings.models import Recording
 from avrecords.supervision import accountability, violations
 from avrecords.supervision.models import Accountability, ViolationCandidate
 from avrecords.supervision.violations import Incomplete, Refused
@@ -167,12 +166,12 @@ def _refused(exc: Refused) -> Status:
 
 
 def _candidate(request, pk: int) -> ViolationCandidate | None:
-    return violations.visible_candidates(request.user).filter(pk=pk).first()
+    return ViolationCandidate.objects.visible_to(request.user).filter(pk=pk).first()
 
 
 def _detailed(request, candidate: ViolationCandidate) -> ViolationCandidate:
     candidate.recording_ids = list(
-        visible_recordings(request.user)
+        Recording.objects.visible_to(request.user)
         .filter(pk__in=candidate.recordings.values("pk"))
         .order_by("started_at", "pk")
         .values_list("pk", flat=True)
@@ -213,27 +212,27 @@ def report_violation(request, body: ViolationIn):
     if not violations.can_enter(user):
         return Status(403, {"detail": "无权登记违规行为：须由监督人员办理"})
     errors, skip = [], set()
-    unit = visible_units(user).filter(code=body.unit.strip()).first()
+    unit = Unit.objects.visible_to(user).filter(code=body.unit.strip()).first()
     if unit is None:
         errors.append(f"单位代码“{body.unit}”不存在或不在您的监督范围内")
         skip.add(violations.NO_UNIT)
-    person = User.objects.filter(pk=body.person, unit__in=visible_units(user)).first()
+    person = User.objects.filter(pk=body.person, unit__in=Unit.objects.visible_to(user)).first()
     if person is None:
         errors.append("人员不存在或不在您的监督范围内")
         skip.add(violations.NO_PERSON)
     activity = device = None
     if body.activity is not None:
-        activity = visible_activities(user).filter(pk=body.activity).first()
+        activity = Activity.objects.visible_to(user).filter(pk=body.activity).first()
         if activity is None:
             errors.append("执法活动不存在或不在您的权限范围内")
     if body.device is not None:
-        device = visible_devices(user).filter(pk=body.device).first()
+        device = Device.objects.visible_to(user).filter(pk=body.device).first()
         if device is None:
             errors.append("设备不存在或不在您的权限范围内")
     ids = list(dict.fromkeys(body.recordings))[: MAX_RECORDINGS + 1]
     if len(ids) > MAX_RECORDINGS:
         errors.append(f"一次最多关联 {MAX_RECORDINGS} 条音像记录")
-    found = list(visible_recordings(user).filter(pk__in=ids))
+    found = list(Recording.objects.visible_to(user).filter(pk__in=ids))
     if missing := sorted(set(ids) - {r.pk for r in found}):
         errors.append("音像记录不存在或不在您的权限范围内：" + "、".join(map(str, missing)))
     data = violations.ViolationInput(
@@ -324,7 +323,7 @@ def propose_decision(request, violation_id: int, body: ProposalIn):
 
 
 def _approval(request, decision_id: int, approve: bool, comment: str):
-    decision = accountability.visible_decisions(request.user).filter(pk=decision_id).first()
+    decision = Accountability.objects.visible_to(request.user).filter(pk=decision_id).first()
     if decision is None:
         return Status(404, NOT_FOUND)
     if refusal := accountability.approver_refusal(request.user, decision):

@@ -20,12 +20,12 @@ from functools import reduce
 from operator import or_
 
 from django.db import DatabaseError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.audit.models import AuditEntry
-from avrecords.compliance.activities import visible_activities
+from avrecords.compliance.models import Activity
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import in_unit_scope, scope_roots, sees_everything
 from avrecords.policies.models import PolicyProfile, UnitPolicy
@@ -78,29 +78,9 @@ def covers_scope_q(user, field_name: str = "units") -> Q:
     return reduce(or_, parts)
 
 
-def visible_campaigns(user) -> QuerySet[Campaign]:
-    qs = Campaign.objects.select_related("created_by").prefetch_related("units")
-    if not can_read(user):
-        return qs.none()
-    if sees_everything(user):
-        return qs
-    ids = Campaign.objects.filter(covers_scope_q(user)).values("pk")
-    return qs.filter(pk__in=ids)
-
-
 def may_manage(user, campaign: Campaign) -> bool:
     """A campaign is the manager's when every unit of it lies within his scope."""
     return can_manage(user) and all(in_unit_scope(user, u) for u in campaign.units.all())
-
-
-def visible_samples(user) -> QuerySet[Sample]:
-    """Samples of the campaigns the user sees, whose activity he may see himself (M9)."""
-    if not can_read(user):
-        return Sample.objects.none()
-    return Sample.objects.filter(
-        campaign__in=visible_campaigns(user).values("pk"),
-        activity__in=visible_activities(user).values("pk"),
-    ).select_related("campaign", "activity", "unit", "officer")
 
 
 # --- creating ------------------------------------------------------------------------------
@@ -235,7 +215,7 @@ def population(user, campaign: Campaign) -> list[sampling.Item]:
     start, end = _period_bounds(campaign)
     under = reduce(or_, (Q(unit__path__startswith=u.path) for u in units))
     qs = (
-        visible_activities(user)
+        Activity.objects.visible_to(user)
         .filter(under, started_at__gte=start, started_at__lt=end)
         .prefetch_related("officers")
         .order_by("pk")

@@ -9,6 +9,11 @@ confirming or dismissing one, with reasons, is recorded on it.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+from avrecords.compliance.models import Activity
+from avrecords.org.managers import ScopedManager
+from avrecords.org.scope import sees_everything, unit_q
 
 USER = settings.AUTH_USER_MODEL
 
@@ -47,6 +52,8 @@ class Campaign(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField("说明", blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = "抽查"
@@ -54,6 +61,23 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Campaigns one of whose units lies in the reader's scope or above it (a bureau-wide
+        campaign touches the squad a supervisor is assigned to); all for the system
+        administrator; none for those who may not read campaigns."""
+        from avrecords.supervision.campaigns import can_read, covers_scope_q
+
+        if not can_read(user):
+            return Q(pk__in=[])
+        if sees_everything(user):
+            return Q()
+        return Q(pk__in=cls.objects.filter(covers_scope_q(user)).values("pk"))
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related("created_by").prefetch_related("units")
 
 
 class Sample(models.Model):
@@ -69,6 +93,8 @@ class Sample(models.Model):
     )
     order = models.PositiveIntegerField("顺序")
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["campaign", "order"]
         constraints = [
@@ -77,6 +103,20 @@ class Sample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.activity_id}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Samples of the campaigns the reader sees, whose activity he may see himself (M9)."""
+        return Q(
+            campaign__in=Campaign.objects.visible_to(user).values("pk"),
+            activity__in=Activity.objects.visible_to(user).values("pk"),
+        )
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related(
+            "campaign", "activity", "unit", "officer"
+        )
 
 
 class Score(models.Model):
@@ -169,6 +209,8 @@ class ViolationCandidate(models.Model):
     decided_at = models.DateTimeField("认定时间", null=True, blank=True)
     decision_reason = models.TextField("认定或排除理由", blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         db_table = "compliance_violationcandidate"  # the table it always had (no data moves)
         ordering = ["-created_at"]
@@ -177,6 +219,22 @@ class ViolationCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind_name}：{self.summary}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Candidates of the units in the reader's scope (X2); all for the system
+        administrator; none for those who may not read the register."""
+        from avrecords.supervision.violations import can_read
+
+        if not can_read(user):
+            return Q(pk__in=[])
+        return Q() if sees_everything(user) else unit_q(user)
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related(
+            "person", "unit", "reported_by", "decided_by", "finding", "activity", "device"
+        )
 
 
 class DecisionStatus(models.TextChoices):
@@ -211,6 +269,8 @@ class Accountability(models.Model):
     suspended_from = models.DateField("停止执法起", null=True, blank=True)
     suspended_until = models.DateField("停止执法止", null=True, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-proposed_at", "-pk"]
         verbose_name = "责任追究"
@@ -218,3 +278,18 @@ class Accountability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.decision_name}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Decisions on violations of the units in the reader's scope (as the register)."""
+        from avrecords.supervision.violations import can_read
+
+        if not can_read(user):
+            return Q(pk__in=[])
+        return Q() if sees_everything(user) else unit_q(user, "violation__unit")
+
+    @classmethod
+    def visible_rows(cls, qs, user):
+        return qs.filter(cls.visible_q(user)).select_related(
+            "violation", "violation__unit", "person", "proposed_by", "decided_by"
+        )

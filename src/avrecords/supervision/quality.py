@@ -55,7 +55,7 @@ from avrecords.compliance.models import (
     FindingStatus,
 )
 from avrecords.org.models import Unit, User
-from avrecords.org.scope import subtree_unit_ids, visible_units
+from avrecords.org.scope import subtree_unit_ids
 from avrecords.policies.schema import Quality, Supervision
 from avrecords.policies.services import profile_for_unit
 from avrecords.supervision.models import Score
@@ -265,7 +265,7 @@ class ActivityFacts:
 
 def scope_units(user, unit: Unit | None = None) -> list[int]:
     """Ids of the units counted: the user's scope, or the chosen unit's subtree within it."""
-    allowed = set(visible_units(user).values_list("pk", flat=True))
+    allowed = set(Unit.objects.visible_to(user).values_list("pk", flat=True))
     if unit is None:
         return sorted(allowed)
     return sorted(allowed & set(subtree_unit_ids(unit)))
@@ -446,7 +446,7 @@ def scope_label(user, unit: Unit | None) -> str:
     """The units counted, in words: the chosen unit, or the tops of the user's scope."""
     if unit is not None:
         return f"{unit.name}及下级单位"
-    units = list(visible_units(user))
+    units = list(Unit.objects.visible_to(user))
     paths = [u.path for u in units]
     tops = [u.name for u in units if not any(u.path.startswith(p) and u.path != p for p in paths)]
     return "、".join(tops) or "无"

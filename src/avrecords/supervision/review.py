@@ -3,8 +3,8 @@ supervises — their recordings, documents and findings — and opens a complain
 legal hold (`retention.holds.place`, kind 投诉) that preserves the activity's recordings and
 gathers them for the investigation.
 
-Scope is `visible_activities` (X2, M9): a supervisor the units assigned to him, unit heads and
-leaders their subtree, system administrators everything. Playing a recording is the recording
+Scope is `Activity.objects.visible_to` (X2, M9): a supervisor the units assigned to him, unit
+heads and leaders their subtree, system administrators everything. Playing a recording is the recording
 page's business (grants, the audit entry): nothing here serves media. Looking at an activity's
 review page is audited (`supervision.review_view`)."""
 
@@ -18,11 +18,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.compliance.activities import visible_activities
 from avrecords.compliance.models import Activity, ActivityRecording, Finding, FindingKind
 from avrecords.compliance.models import FindingStatus as FS
-from avrecords.org.models import Role, User
-from avrecords.org.scope import sees_everything, visible_units
+from avrecords.org.models import Role, Unit, User
+from avrecords.org.scope import sees_everything
 from avrecords.retention import approvals, holds
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import HoldKind, LegalHold
@@ -46,7 +45,7 @@ def can_open_complaint(user, activity: Activity) -> bool:
 
 
 def reviewable(user) -> QuerySet[Activity]:
-    return visible_activities(user) if can_review(user) else Activity.objects.none()
+    return Activity.objects.visible_to(user) if can_review(user) else Activity.objects.none()
 
 
 # --- the list -----------------------------------------------------------------------------
@@ -121,7 +120,7 @@ def with_findings() -> Exists:
 def search(user, f: ReviewFilter) -> QuerySet[Activity]:
     qs = reviewable(user)
     if f.unit is not None:
-        unit = visible_units(user).filter(pk=f.unit).first()
+        unit = Unit.objects.visible_to(user).filter(pk=f.unit).first()
         qs = qs.filter(unit__path__startswith=unit.path) if unit else qs.none()
     if f.officer is not None:
         qs = qs.filter(pk__in=Activity.objects.filter(officers=f.officer).values("pk"))
@@ -169,7 +168,7 @@ def officer_choices(user) -> list[User]:
     """The officers of the units in scope (for the officer filter)."""
     if not can_review(user):
         return []
-    units = visible_units(user)
+    units = Unit.objects.visible_to(user)
     return list(
         User.objects.filter(unit__in=units, role=Role.OFFICER)
         .select_related("unit")
@@ -184,7 +183,7 @@ def get_reviewable(user, activity_id: int) -> Activity | None:
     """The activity if it is in the user's scope (whatever his role: the page answers 404
     outside scope before 403 for want of the role)."""
     return (
-        visible_activities(user)
+        Activity.objects.visible_to(user)
         .select_related("unit", "case", "created_by")
         .prefetch_related("officers")
         .filter(pk=activity_id)

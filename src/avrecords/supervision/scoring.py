@@ -22,7 +22,6 @@ from avrecords.org.scope import in_unit_scope
 from avrecords.policies.schema import Reason
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
-from avrecords.recordings.services import visible_recordings
 from avrecords.supervision.campaigns import profile_of
 from avrecords.supervision.models import CampaignStatus, Sample, Score, ScoreNote
 
@@ -82,7 +81,7 @@ def recordings(user, sample: Sample):
     linked = ActivityRecording.objects.filter(
         activity_id=sample.activity_id, excluded=False
     ).values("recording_id")
-    return visible_recordings(user).filter(pk__in=linked).order_by("started_at", "pk")
+    return Recording.objects.visible_to(user).filter(pk__in=linked).order_by("started_at", "pk")
 
 
 # --- times into a recording --------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from avrecords.access import grants
-from avrecords.org.scope import visible_units
+from avrecords.org.models import Unit
 from avrecords.supervision import campaigns, scoring
 from avrecords.supervision.campaigns import CampaignError, CampaignInput
 from avrecords.supervision.models import Campaign, CampaignKind, CampaignStatus, Sample
@@ -53,7 +53,7 @@ def _int(value) -> int | None:
 
 def _campaign(request, pk: int) -> Campaign:
     _need(campaigns.can_read(request.user), NO_READ)
-    campaign = campaigns.visible_campaigns(request.user).filter(pk=pk).first()
+    campaign = Campaign.objects.visible_to(request.user).filter(pk=pk).first()
     if campaign is None:
         raise Http404("抽查不存在或不在您的监督范围内")
     return campaign
@@ -61,7 +61,7 @@ def _campaign(request, pk: int) -> Campaign:
 
 def _sample(request, pk: int) -> Sample:
     _need(campaigns.can_read(request.user), NO_READ)
-    sample = campaigns.visible_samples(request.user).filter(pk=pk).first()
+    sample = Sample.objects.visible_to(request.user).filter(pk=pk).first()
     if sample is None:
         raise Http404("样本不存在或不在您的监督范围内")
     return sample
@@ -74,7 +74,7 @@ def _sample(request, pk: int) -> Sample:
 def campaign_list(request):
     user = request.user
     _need(campaigns.can_read(user), NO_READ)
-    qs = campaigns.visible_campaigns(user)
+    qs = Campaign.objects.visible_to(user)
     status, kind = request.GET.get("status", ""), request.GET.get("kind", "")
     if status in CampaignStatus.values:
         qs = qs.filter(status=status)
@@ -100,7 +100,7 @@ def campaign_list(request):
 
 
 def _unit_choices(user) -> list[tuple[int, str]]:
-    return [(u.pk, "　" * u.depth + u.name) for u in visible_units(user)]
+    return [(u.pk, "　" * u.depth + u.name) for u in Unit.objects.visible_to(user)]
 
 
 def _read_form(user, post) -> tuple[CampaignInput, list[str]]:
@@ -116,7 +116,7 @@ def _read_form(user, post) -> tuple[CampaignInput, list[str]]:
             except ValueError:
                 errors.append(f"无法识别的{label}：{raw}")
     ids = [i for i in (_int(v) for v in post.getlist("units")) if i is not None]
-    units = list(visible_units(user).filter(pk__in=ids))
+    units = list(Unit.objects.visible_to(user).filter(pk__in=ids))
     if len(units) < len(set(ids)):
         errors.append("所选单位不存在或不在您的监督范围内")
     units.sort(key=lambda u: ids.index(u.pk))
@@ -186,7 +186,7 @@ def campaign_new(request):
 def _strata(user, campaign: Campaign) -> list[dict]:
     """The samples the user may see, by stratum (unit, officer), in the drawn order."""
     shown = (
-        campaigns.visible_samples(user)
+        Sample.objects.visible_to(user)
         .filter(campaign=campaign)
         .select_related("score", "score__reviewer")
         .order_by("order")

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET
 from avrecords.audit.services import record
 from avrecords.lib.pdf import PdfUnavailable
 from avrecords.org.models import Unit
-from avrecords.org.scope import visible_units
 from avrecords.supervision import quality, reports
 from avrecords.supervision.quality import Period
 
@@ -39,7 +38,11 @@ def _unit(request) -> tuple[Unit | None, list[str]]:
     value = request.GET.get("unit") or ""
     if not value:
         return None, []
-    unit = visible_units(request.user).filter(pk=int(value)).first() if value.isdigit() else None
+    unit = (
+        Unit.objects.visible_to(request.user).filter(pk=int(value)).first()
+        if value.isdigit()
+        else None
+    )
     if unit is None:
         return None, ["单位：不存在或不在您的监督范围内"]
     return unit, []
@@ -71,7 +74,7 @@ def dashboard(request):
             "report": report,
             "period": period,
             "unit": unit,
-            "units": [(u.pk, "　" * u.depth + u.name) for u in visible_units(user)],
+            "units": [(u.pk, "　" * u.depth + u.name) for u in Unit.objects.visible_to(user)],
             "query": _query(period, unit),
             "errors": errors,
             "formula": quality.FORMULA,

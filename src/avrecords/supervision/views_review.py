@@ -18,10 +18,10 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from avrecords.cases.services import visible_cases
+from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity
-from avrecords.org.scope import visible_units
-from avrecords.recordings.services import visible_recordings
+from avrecords.org.models import Unit
+from avrecords.recordings.models import Recording
 from avrecords.retention import approvals
 from avrecords.supervision import review
 from avrecords.supervision.models import Sample
@@ -58,7 +58,7 @@ def review_list(request):
         "filters": request.GET,
         "query": query.urlencode(),
         "errors": errors,
-        "units": [(u.pk, "　" * u.depth + u.name) for u in visible_units(user)],
+        "units": [(u.pk, "　" * u.depth + u.name) for u in Unit.objects.visible_to(user)],
         "officers": review.officer_choices(user),
         "kinds": review.kind_choices(user),
     }
@@ -72,21 +72,23 @@ def review_list(request):
 
 def _detail(request, activity: Activity, *, errors=(), values=None, status: int = 200):
     user = request.user
-    recordings = visible_recordings(user).filter(
+    recordings = Recording.objects.visible_to(user).filter(
         activity_links__activity=activity, activity_links__excluded=False
     )
     linked = activity.links.filter(excluded=False).count()
     shown = list(recordings.order_by("started_at", "pk"))
     holds = list(review.complaints_of(activity))
     held = [r.pk for hold in holds for r in hold.recordings.all()]
-    may_see = set(visible_recordings(user).filter(pk__in=held).values_list("pk", flat=True))
+    may_see = set(
+        Recording.objects.visible_to(user).filter(pk__in=held).values_list("pk", flat=True)
+    )
     complaints = [
         (hold, [r for r in hold.recordings.all() if r.pk in may_see], len(hold.recordings.all()))
         for hold in holds
     ]
     case = None
     if activity.case_id:
-        case = visible_cases(user).filter(pk=activity.case_id).first()
+        case = Case.objects.visible_to(user).filter(pk=activity.case_id).first()
     return render(
         request,
         "supervision/review_detail.html",

@@ -22,11 +22,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from avrecords.compliance.activities import visible_activities
-from avrecords.equipment.access import visible_devices
-from avrecords.org.models import User
-from avrecords.org.scope import visible_units
-from avrecords.recordings.services import visible_recordings
+from avrecords.compliance.models import Activity
+from avrecords.equipment.models import Device
+from avrecords.org.models import Unit, User
+from avrecords.recordings.models import Recording
 from avrecords.supervision import accountability, suspensions, violations
 from avrecords.supervision.models import (
     Accountability,
@@ -61,14 +60,14 @@ def _int(value) -> int | None:
 
 
 def _candidate(request, pk: int) -> ViolationCandidate:
-    found = violations.visible_candidates(request.user).filter(pk=pk).first()
+    found = ViolationCandidate.objects.visible_to(request.user).filter(pk=pk).first()
     if found is None:
         raise Http404("违规线索不存在或不在您的权限范围内")
     return found
 
 
 def _decision(request, pk: int) -> Accountability:
-    found = accountability.visible_decisions(request.user).filter(pk=pk).first()
+    found = Accountability.objects.visible_to(request.user).filter(pk=pk).first()
     if found is None:
         raise Http404("处理决定不存在或不在您的权限范围内")
     return found
@@ -98,8 +97,8 @@ def violation_list(request):
             "statuses": ViolationStatus.choices,
             "kinds": sorted(violations.all_kind_names().items(), key=lambda kv: kv[1]),
             "sources": violations.SOURCES.items(),
-            "units": [(u.pk, "　" * u.depth + u.name) for u in visible_units(user)],
-            "open_count": violations.visible_candidates(user)
+            "units": [(u.pk, "　" * u.depth + u.name) for u in Unit.objects.visible_to(user)],
+            "open_count": ViolationCandidate.objects.visible_to(user)
             .filter(status=ViolationStatus.OPEN)
             .count(),
             "can_enter": violations.can_enter(user),
@@ -135,7 +134,7 @@ def violation_export(request):
 
 def _people(user):
     return (
-        User.objects.filter(unit__in=visible_units(user), is_active=True)
+        User.objects.filter(unit__in=Unit.objects.visible_to(user), is_active=True)
         .exclude(pk=user.pk)
         .select_related("unit")
         .order_by("unit__path", "full_name", "username")
@@ -144,7 +143,7 @@ def _people(user):
 
 def _form(request, values, errors=(), status=200):
     user = request.user
-    unit = visible_units(user).filter(pk=_int(values.get("unit")) or 0).first()
+    unit = Unit.objects.visible_to(user).filter(pk=_int(values.get("unit")) or 0).first()
     return render(
         request,
         "supervision/violation_new.html",
@@ -153,12 +152,12 @@ def _form(request, values, errors=(), status=200):
             "values": values,
             "errors": errors,
             "kinds": violations.kinds_for(unit) if unit else violations.kinds_for(user.unit),
-            "units": [(u.pk, "　" * u.depth + u.name) for u in visible_units(user)],
+            "units": [(u.pk, "　" * u.depth + u.name) for u in Unit.objects.visible_to(user)],
             "people": _people(user)[:500],
-            "activities": visible_activities(user)
+            "activities": Activity.objects.visible_to(user)
             .select_related("unit")
             .order_by("-started_at", "-pk")[:CHOICES_SHOWN],
-            "devices": visible_devices(user).order_by("serial")[:CHOICES_SHOWN],
+            "devices": Device.objects.visible_to(user).order_by("serial")[:CHOICES_SHOWN],
         },
         status=status,
     )
@@ -169,7 +168,7 @@ def _read(user, post) -> tuple[violations.ViolationInput, list[str]]:
     errors, skip = [], set()
     unit = person = activity = device = None
     if raw := post.get("unit"):
-        unit = visible_units(user).filter(pk=_int(raw) or 0).first()
+        unit = Unit.objects.visible_to(user).filter(pk=_int(raw) or 0).first()
         if unit is None:
             errors.append("单位不存在或不在您的监督范围内")
             skip.add(violations.NO_UNIT)
@@ -179,18 +178,18 @@ def _read(user, post) -> tuple[violations.ViolationInput, list[str]]:
             errors.append("人员不存在或不在您的监督范围内")
             skip.add(violations.NO_PERSON)
     if raw := post.get("activity"):
-        activity = visible_activities(user).filter(pk=_int(raw) or 0).first()
+        activity = Activity.objects.visible_to(user).filter(pk=_int(raw) or 0).first()
         if activity is None:
             errors.append("执法活动不存在或不在您的权限范围内")
     if raw := post.get("device"):
-        device = visible_devices(user).filter(pk=_int(raw) or 0).first()
+        device = Device.objects.visible_to(user).filter(pk=_int(raw) or 0).first()
         if device is None:
             errors.append("设备不存在或不在您的权限范围内")
     tokens = [t for t in re.split(r"[\s,，、;；]+", post.get("recordings") or "") if t]
     ids = [int(t) for t in tokens if t.isdigit()]
     if bad := [t for t in tokens if not t.isdigit()]:
         errors.append(f"无法识别的记录编号：{'、'.join(bad)}")
-    found = list(visible_recordings(user).filter(pk__in=ids))
+    found = list(Recording.objects.visible_to(user).filter(pk__in=ids))
     if missing := sorted(set(ids) - {r.pk for r in found}):
         errors.append("音像记录不存在或不在您的权限范围内：" + "、".join(map(str, missing)))
     data = violations.ViolationInput(
@@ -238,7 +237,7 @@ def _kind_note(candidate: ViolationCandidate) -> str:
 def _detail(request, candidate: ViolationCandidate, *, errors=(), status=200):
     user = request.user
     ids = list(candidate.recordings.values_list("pk", flat=True))
-    shown = visible_recordings(user).filter(pk__in=ids).order_by("started_at", "pk")
+    shown = Recording.objects.visible_to(user).filter(pk__in=ids).order_by("started_at", "pk")
     decisions = list(candidate.decisions.select_related("person", "proposed_by", "decided_by"))
     for d in decisions:
         d.can_decide = d.status == DecisionStatus.PENDING and not (
@@ -253,7 +252,7 @@ def _detail(request, candidate: ViolationCandidate, *, errors=(), status=200):
             "c": candidate,
             "kind_note": _kind_note(candidate),
             "activity": activity
-            if activity and visible_activities(user).filter(pk=activity.pk).exists()
+            if activity and Activity.objects.visible_to(user).filter(pk=activity.pk).exists()
             else None,
             "recordings": shown,
             "hidden": len(ids) - shown.count(),
@@ -346,12 +345,12 @@ def violation_propose(request, pk: int):
 def decision_list(request):
     user = request.user
     _need(violations.can_read(user), NO_READ)
-    qs = accountability.visible_decisions(user)
+    qs = Accountability.objects.visible_to(user)
     status = request.GET.get("status", "")
     if status in DecisionStatus.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
-    in_force = accountability.visible_decisions(user).filter(
+    in_force = Accountability.objects.visible_to(user).filter(
         pk__in=suspensions.in_force().values("pk")
     )
     return render(

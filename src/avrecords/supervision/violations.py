@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.org.models import Role, Unit, User
-from avrecords.org.scope import in_unit_scope, sees_everything, unit_q, visible_units
+from avrecords.org.scope import in_unit_scope, sees_everything
 from avrecords.policies import approvals
 from avrecords.policies.services import profile_for_unit
 from avrecords.supervision.candidates import KINDS as FINDING_KINDS
@@ -197,18 +197,6 @@ def all_kind_names() -> dict[str, str]:
 # --- the register ------------------------------------------------------------------------
 
 
-def visible_candidates(user) -> QuerySet[ViolationCandidate]:
-    """Candidates of the units in the reader's scope (X2); none for those who may not read."""
-    qs = ViolationCandidate.objects.select_related(
-        "person", "unit", "reported_by", "decided_by", "finding", "activity", "device"
-    )
-    if not can_read(user):
-        return qs.none()
-    if sees_everything(user):
-        return qs
-    return qs.filter(unit_q(user))
-
-
 @dataclass
 class Filter:
     status: str = ""
@@ -279,7 +267,7 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 def search(user, f: Filter) -> QuerySet[ViolationCandidate]:
     """The register's filters over what the user may read; bad filters select nothing."""
-    qs = visible_candidates(user)
+    qs = ViolationCandidate.objects.visible_to(user)
     if f.errors:
         return qs.none()
     if f.status in ViolationStatus.values:
@@ -287,7 +275,7 @@ def search(user, f: Filter) -> QuerySet[ViolationCandidate]:
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.unit is not None:
-        unit = visible_units(user).filter(pk=f.unit).first()
+        unit = Unit.objects.visible_to(user).filter(pk=f.unit).first()
         qs = qs.filter(unit__path__startswith=unit.path) if unit else qs.none()
     if f.person:
         qs = qs.filter(
