@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from ninja import Router, Schema, Status
+from ninja import Router, Schema
 
 from avrecords.fixity import services
 from avrecords.fixity.models import FixityCheck
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.refusals import require
 from avrecords.org.scope import can_view_fixity
 
 router = Router(tags=["完整性校验"])
@@ -48,8 +49,7 @@ class AlarmOut(Schema):
     summary="未确认的完整性告警",
 )
 def list_alarms(request, page: PageNumber = 1):
-    if not can_view_fixity(request.user):
-        return Status(403, {"detail": "无权查看完整性校验"})
+    require(can_view_fixity(request.user), "无权查看完整性校验")
     size = settings.AVRECORDS_PAGE_SIZE
     page = max(page, 1)
     return list(services.open_alarms(request.user)[(page - 1) * size : page * size])

@@ -15,16 +15,15 @@ import functools
 import logging
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.fixity import conf
 from avrecords.fixity.models import ALARM_OUTCOMES, FixityCheck, FixityState, Outcome
 from avrecords.fixity.sweep import ReadResult
+from avrecords.lib.refusals import Forbidden, NotFound
 from avrecords.org.scope import can_acknowledge_fixity, can_view_fixity, recording_q
 from avrecords.recordings.models import Recording
 
@@ -129,10 +128,10 @@ def open_alarm_count(user) -> int:
 def acknowledge(user, check_id: int, *, note: str = "", ip: str = "") -> FixityCheck:
     """An administrator confirms they have seen an alarm; audited once, later calls change nothing."""
     if not can_acknowledge_fixity(user):
-        raise PermissionDenied("无权确认完整性告警")
+        raise Forbidden("无权确认完整性告警")
     check = FixityCheck.objects.visible_to(user).filter(pk=check_id, alarm=True).first()
     if check is None:
-        raise Http404("告警不存在或不在您的权限范围内")
+        raise NotFound("告警不存在或不在您的权限范围内")
     now = timezone.now()
     note = note.strip()[:500]
     with transaction.atomic():

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from avrecords.fixity import services
 from avrecords.fixity.models import FixityCheck, Outcome
+from avrecords.lib.http import client_ip
+from avrecords.lib.refusals import require
 from avrecords.org.scope import can_acknowledge_fixity, can_view_fixity
 
 ALARMS_SHOWN = 200
@@ -18,8 +19,7 @@ CHECKS_SHOWN = 50
 
 @login_required
 def fixity_page(request):
-    if not can_view_fixity(request.user):
-        raise PermissionDenied
+    require(can_view_fixity(request.user))
     alarms = services.open_alarms(request.user)
     coverage = services.coverage(request.user)
     outcomes = [
@@ -45,7 +45,7 @@ def acknowledge_alarm(request, check_id: int):
         request.user,
         check_id,
         note=request.POST.get("note", ""),
-        ip=request.META.get("REMOTE_ADDR", ""),
+        ip=client_ip(request),
     )
     messages.success(
         request,
