@@ -20,7 +20,7 @@ from avrecords.compliance.workflows import escalate
 from avrecords.equipment import events
 from avrecords.equipment.custody import CustodyError, issue_device
 from avrecords.equipment.models import Device, EventKind
-from avrecords.org.models import Role
+from avrecords.org.models import Role, Suspension
 from avrecords.policies.models import PolicyProfile
 from avrecords.policies.services import assign
 from avrecords.supervision import accountability, suspensions, violations
@@ -518,8 +518,8 @@ def test_an_approved_suspension_runs_from_the_approval_day(org, supervisor):
 def _move_into_the_past(decision: Accountability) -> None:
     """The month has gone by (the clock cannot be moved, the suspension can)."""
     ended = timezone.localdate() - dt.timedelta(days=2)
-    Accountability.objects.filter(pk=decision.pk).update(
-        suspended_from=ended - dt.timedelta(days=30), suspended_until=ended
+    Suspension.objects.filter(decision=decision).update(
+        starts_on=ended - dt.timedelta(days=30), ends_on=ended
     )
 
 

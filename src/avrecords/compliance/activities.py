@@ -17,6 +17,7 @@ from django.db import transaction
 from avrecords.access.secrecy import refresh_recordings
 from avrecords.audit.services import record
 from avrecords.compliance.models import Activity, ActivityRecording, ActivitySource, LinkOrigin
+from avrecords.org import suspensions
 from avrecords.org.models import Unit, User
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
@@ -97,9 +98,11 @@ def check(data: ActivityInput) -> tuple[list[str], object]:
     for officer in data.officers:
         if officer.unit_id is None or not officer.unit.path.startswith(data.unit.path):
             errors.append(f"执法人员：{officer.display_name} 不属于 {data.unit.name} 或其下级单位")
-    from avrecords.supervision import suspensions  # S5, imported late: no import cycle
-
-    errors += suspensions.activity_refusals(data.officers, data.started_at, data.ended_at)
+    if data.started_at is not None and data.ended_at is not None:  # S5: none suspended
+        for officer in data.officers:
+            period = suspensions.suspended_during(officer, data.started_at, data.ended_at)
+            if period is not None:
+                errors.append(f"执法人员：{suspensions.describe(period)}，不能参加该执法活动")
     return errors, kind
 
 

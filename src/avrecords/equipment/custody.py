@@ -17,6 +17,7 @@ from django.utils import timezone
 from avrecords.audit import services as audit
 from avrecords.equipment.models import Custody, Device, DeviceStatus
 from avrecords.lib.refusals import Conflict
+from avrecords.org import suspensions
 
 # A station's or browser's clock may run a little ahead of the server's.
 CLOCK_SLACK = dt.timedelta(minutes=5)
@@ -92,9 +93,7 @@ def issue_device(
         raise CustodyError(f"{holder.display_name} 的账号已停用，不能领用设备")
     if holder.clearances.filter(status="open").exists():
         raise CustodyError(f"{holder.display_name} 正在办理调离交接，不能领用设备")
-    from avrecords.supervision import suspensions  # S5, imported late: no import cycle
-
-    if (suspension := suspensions.suspended(holder, when)) is not None:
+    if (suspension := suspensions.suspended(holder, when)) is not None:  # S5
         raise CustodyError(f"{suspensions.describe(suspension)}，不能领用设备")
     check_when(when)
     if device.purchase_date and timezone.localtime(when).date() < device.purchase_date:

@@ -164,3 +164,28 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+
+class Suspension(models.Model):
+    """A period in which a person may not do enforcement work (S5; chengde 001§28(3)
+    停止执法工作): no device is issued to him (equipment.custody) and he is named on no
+    activity (compliance.activities), from `starts_on` to `ends_on`, both days included.
+
+    It lives here, low, because those apps read it; it is written by the app that decides it
+    (supervision, when the leader approves an accountability decision that suspends, which
+    points at its row). Read and written through `org.suspensions`."""
+
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="suspensions")
+    starts_on = models.DateField("停止执法起")
+    ends_on = models.DateField("停止执法止")  # inclusive
+    basis = models.CharField("依据", max_length=200)  # 停止执法工作一个月，001§28(3)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-ends_on", "-pk"]
+        indexes = [models.Index(fields=["person", "ends_on"])]
+        verbose_name = "停止执法"
+        verbose_name_plural = "停止执法"
+
+    def __str__(self) -> str:
+        return f"{self.person} 停止执法 {self.starts_on} 至 {self.ends_on}"

@@ -146,8 +146,7 @@ def _decide(actor, decision: Accountability, approve: bool, comment: str, ip: st
         locked.comment = comment.strip()[:300]
         text = f"{locked.person.display_name} {locked.decision_name}"
         if approve and locked.suspend_months:
-            locked.suspended_from = timezone.localdate()
-            locked.suspended_until = suspensions.until(locked.suspended_from, locked.suspend_months)
+            suspensions.impose(locked)  # the person's org.Suspension, from today
             text += f"，停止执法工作 {locked.suspended_from:%Y-%m-%d} 至 {locked.suspended_until:%Y-%m-%d}"
         locked.save()
         audit.record(

@@ -7,6 +7,8 @@ compliance or equipment sends an event (a finding escalated or ingested late, a 
 confirming or dismissing one, with reasons, is recorded on it.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -266,8 +268,16 @@ class Accountability(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.CharField("审批意见", max_length=300, blank=True)
-    suspended_from = models.DateField("停止执法起", null=True, blank=True)
-    suspended_until = models.DateField("停止执法止", null=True, blank=True)
+    # an approved decision that suspends writes the person's suspension where the apps that
+    # refuse him read it (org, below them all); its days are the decision's
+    suspension = models.OneToOneField(
+        "org.Suspension",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decision",
+        verbose_name="停止执法",
+    )
 
     objects = ScopedManager()
 
@@ -278,6 +288,16 @@ class Accountability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.decision_name}"
+
+    @property
+    def suspended_from(self) -> dt.date | None:
+        """First day of the suspension it imposed (None: it suspends nobody, or not yet)."""
+        return self.suspension.starts_on if self.suspension_id else None
+
+    @property
+    def suspended_until(self) -> dt.date | None:
+        """Last day (inclusive) of the suspension it imposed."""
+        return self.suspension.ends_on if self.suspension_id else None
 
     @classmethod
     def visible_q(cls, user) -> Q:

@@ -2,6 +2,11 @@
 `suspend_months` > 0 bars the person from being issued a device (equipment.custody) and from
 taking part in an activity (compliance.activities) for its duration.
 
+Supervision decides the period (`until`, `impose`, called when the leader approves) and
+writes it as the person's `org.Suspension`, which those lower apps read through
+`org.suspensions` without knowing who decided; the decision points at it. The functions here
+answer with the decision.
+
 The period is in calendar months and counts the approval day as its first day; its last day
 (`suspended_until`, inclusive) is the day before the same day of the month `months` later:
 approved 2026-12-02 for one month → suspended 2026-12-02 to 2027-01-01, free again on
@@ -17,6 +22,8 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from avrecords.org import suspensions as periods
+from avrecords.org.models import Suspension
 from avrecords.supervision.models import Accountability, DecisionStatus
 
 
@@ -30,60 +37,45 @@ def until(start: dt.date, months: int) -> dt.date:
     return dt.date(year, month, start.day) - dt.timedelta(days=1)
 
 
-def _day(at: dt.date | dt.datetime | None) -> dt.date:
-    if at is None:
-        return timezone.localdate()
-    if isinstance(at, dt.datetime):
-        return timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
-    return at
+def impose(decision: Accountability) -> Suspension:
+    """The approved decision's suspension, from today for its months (inside the approval's
+    transaction; the caller saves the decision, which points at it)."""
+    start = timezone.localdate()
+    basis = "，".join(filter(None, (decision.decision_name, decision.cite)))
+    decision.suspension = periods.record(
+        decision.person, start, until(start, decision.suspend_months), basis
+    )
+    return decision.suspension
 
 
 def _suspensions() -> QuerySet[Accountability]:
     return Accountability.objects.filter(
-        status=DecisionStatus.APPROVED,
-        suspend_months__gt=0,
-        suspended_from__isnull=False,
-        suspended_until__isnull=False,
-    ).select_related("person")
+        status=DecisionStatus.APPROVED, suspension__isnull=False
+    ).select_related("person", "suspension")
 
 
 def in_force(at: dt.date | dt.datetime | None = None) -> QuerySet[Accountability]:
-    """Every suspension in force on a day (today by default)."""
-    day = _day(at)
-    return _suspensions().filter(suspended_from__lte=day, suspended_until__gte=day)
+    """Every suspending decision in force on a day (today by default)."""
+    return _suspensions().filter(suspension__in=periods.in_force(at))
 
 
 def suspended_during(user, start, end) -> Accountability | None:
-    """The suspension (the one ending last) of the user on any day from `start` to `end`."""
-    first, last = _day(start), _day(end)
+    """The decision (the one ending last) suspending the user on any day from `start` to
+    `end`."""
+    first, last = periods.day_of(start), periods.day_of(end)
     return (
         _suspensions()
-        .filter(person_id=user.pk, suspended_from__lte=last, suspended_until__gte=first)
-        .order_by("-suspended_until", "-pk")
+        .filter(person_id=user.pk, suspension__starts_on__lte=last, suspension__ends_on__gte=first)
+        .order_by("-suspension__ends_on", "-pk")
         .first()
     )
 
 
 def suspended(user, at: dt.date | dt.datetime | None = None) -> Accountability | None:
-    """The user's suspension in force at `at` (a day or a moment; now by default), if any."""
+    """The decision suspending the user at `at` (a day or a moment; now by default), if any."""
     return suspended_during(user, at, at)
 
 
 def describe(decision: Accountability) -> str:
     """ "张伟 被停止执法工作至 2027-01-01（停止执法工作一个月，001§28(3)）"."""
-    basis = "，".join(filter(None, (decision.decision_name, decision.cite)))
-    return (
-        f"{decision.person.display_name} 被停止执法工作至 "
-        f"{decision.suspended_until:%Y-%m-%d}（{basis}）"
-    )
-
-
-def activity_refusals(officers, started_at, ended_at) -> list[str]:
-    """compliance.activities.check: one error per officer suspended during the activity."""
-    if started_at is None or ended_at is None:
-        return []
-    found = []
-    for officer in officers:
-        if (decision := suspended_during(officer, started_at, ended_at)) is not None:
-            found.append(f"执法人员：{describe(decision)}，不能参加该执法活动")
-    return found
+    return periods.describe(decision.suspension)

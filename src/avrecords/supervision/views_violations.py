@@ -345,7 +345,7 @@ def violation_propose(request, pk: int):
 def decision_list(request):
     user = request.user
     _need(violations.can_read(user), NO_READ)
-    qs = Accountability.objects.visible_to(user)
+    qs = Accountability.objects.visible_to(user).select_related("suspension")
     status = request.GET.get("status", "")
     if status in DecisionStatus.values:
         qs = qs.filter(status=status)
@@ -361,7 +361,7 @@ def decision_list(request):
             "page": page,
             "status": status,
             "statuses": DecisionStatus.choices,
-            "in_force": in_force.order_by("suspended_until", "pk"),
+            "in_force": in_force.select_related("suspension").order_by("suspension__ends_on", "pk"),
             "today": timezone.localdate(),
         },
     )
