@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccessConfig(AppConfig):
     name = "avrecords.access"
     verbose_name = "查阅与复制"
+
+    def ready(self):
+        from avrecords.access import panels
+
+        panels.register()  # the playback rule, and access's panels on recording and case pages

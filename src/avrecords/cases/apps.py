@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "avrecords.cases"
     verbose_name = "案卷"
+
+    def ready(self):
+        from avrecords.cases import panels
+
+        panels.register()  # the case a recording is filed with, on the recording's page

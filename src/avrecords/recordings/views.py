@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from avrecords.access import grants
+from avrecords import panels
 from avrecords.audit.models import AuditEntry
 from avrecords.jobs.models import Job
 from avrecords.org.models import Unit
@@ -27,8 +27,6 @@ from avrecords.recordings.models import (
     RecordingStatus,
 )
 from avrecords.recordings.views_media import gone, stream_media, thumbnail
-from avrecords.retention.approvals import can_read as can_read_retention
-from avrecords.retention.views_recording import box as retention_box
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -108,14 +106,18 @@ def recording_list(request):
     return render(request, template, context)
 
 
+# The slots of `panels.RECORDING` shown on a recording's page, and on a purged one's.
+DETAIL_SLOTS = ("no_player", "player", "secrecy", "case", "side")
+PURGED_SLOTS = ("purged", "purged_facts")
+
+
 def _tombstone(request, recording, status=200):
-    """A purged recording (M5): what it was and its destruction record; nothing to play."""
-    record = getattr(recording, "destruction", None)
+    """A purged recording (M5): what it was and, in the retention panel, its destruction
+    record; nothing to play."""
     context = {
         "nav": "recordings",
         "r": recording,
-        "record": record,
-        "can_read_retention": can_read_retention(request.user),
+        "slots": panels.RECORDING.render(request, recording, slots=PURGED_SLOTS, may_play=False),
         "sources": recording.sources.select_related("batch__station"),
         "trail": AuditEntry.objects.filter(
             object_type="recordings.recording", object_id=str(recording.pk)
@@ -124,9 +126,12 @@ def _tombstone(request, recording, status=200):
     return render(request, "recordings/tombstone.html", context, status=status)
 
 
-def render_detail(request, recording, form=None, status=200, retention_errors=None):
+def render_detail(request, recording, form=None, status=200, errors=None):
+    """The recording page: its own facts, and the panels other apps register on it
+    (`panels.RECORDING`); `errors` are a refused step's reasons by panel name (status 400)."""
     if recording.purged_at is not None:
         return _tombstone(request, recording, status=status)
+    may_play = panels.PLAYBACK.may_play(request.user, recording)
     context = {
         "nav": "recordings",
         "r": recording,
@@ -137,13 +142,12 @@ def render_detail(request, recording, form=None, status=200, retention_errors=No
         "trail": AuditEntry.objects.filter(
             object_type="recordings.recording", object_id=str(recording.pk)
         ).order_by("-seq")[:50],
-        "can_play": grants.may_play(request.user, recording),
-        "can_download": grants.may_download(request.user, recording),
-        "requests": recording.access_requests.filter(requester=request.user)[:10],
+        "can_play": may_play,
         "can_edit": can_edit_case_info(request.user),
         "form": form or CaseInfoForm(initial={f: getattr(recording, f) for f in CASE_FIELDS}),
-        "retention_errors": retention_errors or [],
-        **retention_box(request.user, recording),
+        "slots": panels.RECORDING.render(
+            request, recording, slots=DETAIL_SLOTS, errors=errors, may_play=may_play
+        ),
     }
     return render(request, "recordings/detail.html", context, status=status)
 

@@ -1,17 +1,18 @@
 """Streaming media with range requests, shared by the pages and the API (M2, M3, X1).
 
-Every request checks a live grant (M3, M8: `access.grants`) before touching the store:
-playback by anyone but the recording's own officer needs an executed 查阅 or 复制 request,
-downloading an original always a 复制 request. No bytes of a recording leave unrecorded
-(issue 15, rows 3 and 4): the whole file and each player's start are audited and registered
-as a playback, a seek only when no playback of the user's is recorded shortly before
-(`services.playback_to_record`); each download is audited and registered; a Range header
-naming anything but one satisfiable range of bytes gets 416 and delivers, and records,
-nothing. A thumbnail is delivered under the same grant and audited and registered each time;
-without the grant the same address answers a neutral placeholder picture holding nothing of
-the recording, so lists still render and nothing is recorded. Originals on S3 are read at
-the version recorded at ingest. A download of an S3 original may instead redirect to a
-presigned URL of that version that expires after AVRECORDS_S3_URL_SECONDS.
+Every request asks the playback rule (M3, M8: `panels.PLAYBACK`, which access provides from
+its grants) before touching the store: playback by anyone but the recording's own officer
+needs an executed 查阅 or 复制 request, downloading an original always a 复制 request. No bytes of
+a recording leave unrecorded (issue 15, rows 3 and 4): the whole file and each player's
+start are audited and registered as a playback, a seek only when no playback of the user's
+is recorded shortly before (`services.playback_to_record`); each download is audited and
+registered; a Range header naming anything but one satisfiable range of bytes gets 416 and
+delivers, and records, nothing. A thumbnail is delivered under the same grant and audited
+and registered each time; without the grant the same address answers a neutral placeholder
+picture holding nothing of the recording, so lists still render and nothing is recorded.
+Originals on S3 are read at the version recorded at ingest. A download of an S3 original may
+instead redirect to a presigned URL of that version that expires after
+AVRECORDS_S3_URL_SECONDS.
 """
 
 import logging
@@ -23,9 +24,9 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
-from avrecords.access import grants
 from avrecords.lib.ranges import UNSATISFIABLE, parse_range, ranged_response, unsatisfiable_response
 from avrecords.lib.storage.base import StoreError
+from avrecords.panels import PLAYBACK
 from avrecords.recordings import services
 from avrecords.recordings.models import Recording
 
@@ -50,7 +51,7 @@ def _player_start(range_header: str) -> bool:
     return re.sub(r"\s", "", range_header).lower() in {"bytes=0-", "bytes=0-1"}
 
 
-def _refuse(request, exc: grants.NoGrant) -> HttpResponse:
+def _refuse(request, exc: PermissionError) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": str(exc)}, status=403)
     raise PermissionDenied(str(exc)) from exc
@@ -62,11 +63,11 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
         return gone(request)
     try:
         grant = (
-            grants.for_download(request.user, recording)
+            PLAYBACK.for_download(request.user, recording)
             if download
-            else grants.for_playback(request.user, recording)
+            else PLAYBACK.for_playback(request.user, recording)
         )
-    except grants.NoGrant as exc:
+    except PermissionError as exc:  # the rule's refusal, with its Chinese reason
         return _refuse(request, exc)
     source = (
         services.original_source(recording) if download else services.playback_source(recording)
@@ -88,7 +89,7 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
     if download:
         with transaction.atomic():
             services.record_playback(request.user, recording, download=True, ip=ip)
-            grants.register_download(grant, request.user, recording, ip)
+            PLAYBACK.register_download(grant, request.user, recording, ip)
     elif services.playback_to_record(
         request.user,
         recording,
@@ -97,7 +98,7 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
     ):
         with transaction.atomic():
             services.record_playback(request.user, recording, download=False, ip=ip)
-            grants.register_playback(grant, request.user, recording, ip)
+            PLAYBACK.register_playback(grant, request.user, recording, ip)
     if url:
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"
@@ -119,8 +120,8 @@ def thumbnail(request, recording) -> HttpResponse:
     playback), a neutral placeholder to those who may not (nothing of the recording, nothing
     recorded); 404 while the thumbnail is still being made."""
     try:
-        grant = grants.for_playback(request.user, recording)
-    except grants.NoGrant:
+        grant = PLAYBACK.for_playback(request.user, recording)
+    except PermissionError:
         response = HttpResponse(PLACEHOLDER_SVG, content_type="image/svg+xml")
         response["Cache-Control"] = "private, no-store"
         return response
@@ -131,7 +132,7 @@ def thumbnail(request, recording) -> HttpResponse:
     ip = request.META.get("REMOTE_ADDR", "")
     with transaction.atomic():
         services.record_thumbnail(request.user, recording, ip=ip)
-        grants.register_playback(grant, request.user, recording, ip, act="查看缩略图")
+        PLAYBACK.register_playback(grant, request.user, recording, ip, act="查看缩略图")
     response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response

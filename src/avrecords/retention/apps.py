@@ -8,6 +8,9 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from avrecords.jobs import periodic
         from avrecords.retention import jobs  # registers the job handlers
+        from avrecords.retention import panels
+
+        panels.register()  # the 保存期限 box and the destruction record on recording pages
 
         # M5: the day's disposal lists and classification, the nightly store check
         periodic.register("retention.daily", jobs.enqueue_daily)

@@ -69,7 +69,7 @@ def _refused(request, recording, exc: Refused):
     from avrecords.recordings.views import render_detail
 
     recording.refresh_from_db()
-    return render_detail(request, recording, retention_errors=[str(exc)], status=400)
+    return render_detail(request, recording, errors={"retention": [str(exc)]}, status=400)
 
 
 def _recording_action(request, recording_id: int):
