@@ -17,6 +17,7 @@ from django.db import transaction
 from avrecords.access.secrecy import refresh_recordings
 from avrecords.audit.services import record
 from avrecords.compliance.models import Activity, ActivityRecording, ActivitySource, LinkOrigin
+from avrecords.lib.refusals import Invalid
 from avrecords.org import suspensions
 from avrecords.org.models import Unit, User
 from avrecords.policies.services import profile_for_unit
@@ -25,11 +26,14 @@ from avrecords.recordings.models import Recording
 MAX_ACTIVITY_HOURS = 72  # longer is a typing error, not an activity
 
 
-class ActivityInvalid(ValueError):
-    """Chinese messages, one per wrong field; nothing was saved."""
+class ActivityInvalid(Invalid, ValueError):
+    """Chinese messages, one per wrong field ("field：reason"); nothing was saved (422)."""
+
+    api_prefix = "未保存："
+    reasons_name_fields = True
 
     def __init__(self, errors: list[str]) -> None:
-        super().__init__("；".join(errors))
+        super().__init__(reasons=errors)
         self.errors = errors
 
 

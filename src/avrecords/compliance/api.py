@@ -20,7 +20,9 @@ from avrecords.compliance.models import (
     FindingKind,
     FindingStatus,
 )
+from avrecords.lib import refusals
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.refusals import Conflict, require
 from avrecords.org.scope import can_import_activities, can_record_activity, shown_and_withheld
 
 router = Router(tags=["执法活动与合规"])
@@ -150,14 +152,6 @@ def _input_from(request, body: ActivityIn):
     return imports.row_input(row, units, people)
 
 
-def _invalid(errors: list[str]) -> Status:
-    fields = []
-    for text in errors:
-        field, _, message = text.partition("：")
-        fields.append({"field": field, "message": message} if message else {"message": text})
-    return Status(422, {"detail": "未保存：" + "；".join(errors), "errors": fields})
-
-
 @router.get(
     "/activities", response={200: list[ActivityOut], 401: Error, 422: Invalid}, summary="执法活动"
 )
@@ -175,20 +169,16 @@ def list_activities(request, page: PageNumber = 1, external_ref: str = ""):
     summary="录入一次执法活动",
 )
 def create_activity(request, body: ActivityIn):
-    if not can_record_activity(request.user):
-        return Status(403, {"detail": "无权录入执法活动"})
+    require(can_record_activity(request.user), "无权录入执法活动")
     data, errors = _input_from(request, body)
     if errors:
-        return _invalid(errors)
+        raise acts.ActivityInvalid(errors)
     if (
         data.external_ref
         and Activity.objects.filter(unit=data.unit, external_ref=data.external_ref).exists()
     ):
-        return Status(409, {"detail": f"外部编号“{data.external_ref}”已录入"})
-    try:
-        activity = acts.create_activity(request.user, data, ActivitySource.API)
-    except acts.ActivityInvalid as exc:
-        return _invalid(exc.errors)
+        raise Conflict(f"外部编号“{data.external_ref}”已录入")
+    activity = acts.create_activity(request.user, data, ActivitySource.API)
     evaluate_activity(activity)
     return Status(201, activity)
 
@@ -208,22 +198,12 @@ def get_activity(request, activity_id: int):
     summary="批量导入执法活动（.xlsx 或 .csv）",
 )
 def import_activities(request, file: File[UploadedFile]):
-    if not can_import_activities(request.user):
-        return Status(403, {"detail": "无权批量导入执法活动"})
-    try:
-        rows = imports.read_table(file.name or "", file.read(imports.MAX_FILE_BYTES + 1))
-    except imports.ImportRefused as exc:
-        return Status(422, {"detail": f"未导入：{exc}", "errors": []})
+    require(can_import_activities(request.user), "无权批量导入执法活动")
+    rows = imports.read_table(file.name or "", file.read(imports.MAX_FILE_BYTES + 1))
     units, people = imports.lookups(request.user)
     report = imports.import_rows(request.user, rows, units, people, source_name=file.name or "")
     if report.errors:
-        return Status(
-            422,
-            {
-                "detail": f"未导入，共 {len(report.errors)} 处错误",
-                "errors": [{"message": e} for e in report.errors],
-            },
-        )
+        raise refusals.Invalid(f"未导入，共 {len(report.errors)} 处错误", reasons=report.errors)
     for activity in report.imported:
         evaluate_activity(activity)
     return {"imported": [a.pk for a in report.imported], "skipped_rows": report.skipped}
@@ -237,15 +217,11 @@ def list_findings(request, status: str = "open", kind: str = "", page: PageNumbe
         "",
         *FindingKind.values,
     ):
-        return Status(
-            422,
-            {
-                "detail": "参数无效：status 应为 open、all 或 "
-                + "、".join(FindingStatus.values)
-                + "；kind 应为 "
-                + "、".join(FindingKind.values),
-                "errors": [],
-            },
+        raise refusals.Invalid(
+            "参数无效：status 应为 open、all 或 "
+            + "、".join(FindingStatus.values)
+            + "；kind 应为 "
+            + "、".join(FindingKind.values)
         )
     qs = Finding.objects.visible_to(request.user)
     if status == "open":

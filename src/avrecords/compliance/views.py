@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +15,8 @@ from avrecords.compliance import imports, workflows
 from avrecords.compliance.engine import evaluate_activity
 from avrecords.compliance.models import Activity, Exemption, Finding, FindingKind, FindingStatus
 from avrecords.equipment.staffing import explosion_check
+from avrecords.lib.http import int_or_none
+from avrecords.lib.refusals import require
 from avrecords.org.models import Role, User
 from avrecords.org.scope import (
     can_import_activities,
@@ -94,8 +95,7 @@ def _form_context(request, values: dict, errors: list[str]):
 
 @login_required
 def activity_new(request):
-    if not can_record_activity(request.user):
-        raise PermissionDenied
+    require(can_record_activity(request.user))
     if request.method == "POST":
         try:
             activity = acts.create_activity(request.user, _form_input(request))
@@ -153,13 +153,9 @@ def activity_detail(request, pk: int):
 @login_required
 @require_POST
 def activity_link(request, pk: int):
-    if not can_record_activity(request.user):
-        raise PermissionDenied
+    require(can_record_activity(request.user))
     activity = _activity_or_404(request.user, pk)
-    try:
-        rec_id = int(request.POST.get("recording", ""))
-    except ValueError:
-        rec_id = 0
+    rec_id = int_or_none(request.POST.get("recording")) or 0
     recording = Recording.objects.filter(recording_q(request.user), pk=rec_id).first()
     if recording is None:
         messages.error(request, "音像记录不存在或不在您的权限范围内")
@@ -207,8 +203,7 @@ def activity_extension(request, pk: int):
 
 @login_required
 def activity_import(request):
-    if not can_import_activities(request.user):
-        raise PermissionDenied
+    require(can_import_activities(request.user))
     report, refused = None, ""
     if request.method == "POST":
         upload = request.FILES.get("file")

@@ -31,13 +31,15 @@ from avrecords.compliance.models import (
     FindingKind,
     FindingStatus,
 )
+from avrecords.lib.refusals import Conflict
 from avrecords.policies import approvals
 from avrecords.policies.services import calendar as official_calendar
 from avrecords.policies.services import profile_for_unit
 
 
-class StepRefused(ValueError):
-    """A step that cannot be taken now (wrong state, bad input); a Chinese message."""
+class StepRefused(Conflict, ValueError):
+    """A step that cannot be taken now (409: wrong state; also a missing reason or choice);
+    a Chinese message. The pages show it and stay where they were."""
 
 
 # Who decides is the approvals engine's answer (`policies.approvals`): the role the profile

@@ -21,7 +21,8 @@ One whose reasons mix state and input and whose API has always answered 400 subc
 `Refusal` itself: its clients rely on that status.
 
 A refusal's reasons are `fields` (name → reason) and `reasons` (reasons without a field);
-the API lists them as `errors` (always present on a 422, as its schema says). `api_prefix`
+the API lists them as `errors` (always present on a 422, as its schema says), and where
+`reasons_name_fields` each "field：reason" with its field. `api_prefix`
 says what did not happen before the reason in the API's detail ("未保存：…"), where a domain
 refusal's endpoints always said so; pages show the reason alone.
 """
@@ -40,6 +41,8 @@ class Refusal(Exception):
     status = 400
     default_message = "请求无效"
     api_prefix = ""
+    # Reasons written "field：reason" (a profile's, an activity's) name their field on the API.
+    reasons_name_fields = False
 
     def __init__(
         self,
@@ -58,8 +61,14 @@ class Refusal(Exception):
 
     def error_items(self) -> list[dict]:
         """Each reason for the API's `errors`: named ones with their field."""
-        named = [{"field": k, "message": v} for k, v in self.fields.items()]
-        return named + [{"message": reason} for reason in self.reasons]
+        items = [{"field": k, "message": v} for k, v in self.fields.items()]
+        for reason in self.reasons:
+            field, _, message = reason.partition("：")
+            if self.reasons_name_fields and message:
+                items.append({"field": field, "message": message})
+            else:
+                items.append({"message": reason})
+        return items
 
     def as_json(self) -> dict:
         body: dict = {"detail": self.api_prefix + self.message}

@@ -25,6 +25,8 @@ from xml.parsers import expat
 
 from openpyxl.utils.cell import coordinate_to_tuple
 
+from avrecords.lib.refusals import Invalid
+
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # all parts together, as unpacked
 MAX_STRINGS_BYTES = 16 * 1024 * 1024  # the shared-string table, which openpyxl holds whole
@@ -43,8 +45,10 @@ DAMAGED = "无法读取 Excel 文件（文件损坏或不是 .xlsx）"
 STRANGE = "无法读取 Excel 文件（文件结构异常）"
 
 
-class SheetRefused(ValueError):
-    """The file as a whole cannot be read (format, size, columns); nothing was imported."""
+class SheetRefused(Invalid, ValueError):
+    """The file as a whole cannot be read (format, size, columns); nothing was imported (422)."""
+
+    api_prefix = "未导入："
 
 
 def too_many_rows(max_rows: int) -> SheetRefused:

@@ -60,18 +60,11 @@ class ProfileInvalid(Invalid, ValueError):
     "field：reason" where the reason belongs to a field."""
 
     api_prefix = "策略未保存："
+    reasons_name_fields = True  # {"field": "staffing.officers_per_camera", "message": …}
 
     def __init__(self, errors: list[str]) -> None:
         super().__init__(reasons=errors)
         self.errors = errors
-
-    def error_items(self) -> list[dict]:
-        """{"field": "staffing.officers_per_camera", "message": …} for each named reason."""
-        items = []
-        for text in self.errors:
-            field, _, message = text.partition("：")
-            items.append({"field": field, "message": message} if message else {"message": text})
-        return items
 
 
 class ProfileReadOnly(Forbidden, PermissionError):
