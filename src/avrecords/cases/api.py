@@ -17,12 +17,13 @@ from avrecords.cases import services
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.http import client_ip
+from avrecords.lib.refusals import require
 from avrecords.org.models import Unit, User
 from avrecords.recordings.models import Recording
 
 router = Router(tags=["案卷"])
 AUTH_ERRORS = {401: Error, 403: Error, 404: Error}
-NOT_FOUND = {"detail": "记录不存在或不在您的权限范围内"}
 MAX_IDS_PER_LINK = 500
 
 
@@ -111,14 +112,8 @@ class LinkOut(Schema):
     case: CaseOut
 
 
-def _case(request, case_id: int) -> Case | None:
-    return Case.objects.visible_to(request.user).filter(pk=case_id).first()
-
-
-def _invalid(errors: list[str]) -> Status:
-    return Status(
-        422, {"detail": "未保存：" + "；".join(errors), "errors": [{"message": e} for e in errors]}
-    )
+def _case(request, case_id: int) -> Case:
+    return Case.objects.get_visible(request.user, case_id)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -165,9 +160,7 @@ def _with_details(request, case: Case) -> Case:
 )
 def get_case(request, case_id: int):
     case = _case(request, case_id)
-    if case is None:
-        return Status(404, NOT_FOUND)
-    services.view_case(request.user, case, ip=request.META.get("REMOTE_ADDR", ""))
+    services.view_case(request.user, case, ip=client_ip(request))
     return _with_details(request, case)
 
 
@@ -177,8 +170,7 @@ def get_case(request, case_id: int):
     summary="立案登记",
 )
 def open_case(request, body: CaseIn):
-    if not services.can_manage_cases(request.user):
-        return Status(403, {"detail": "无权立案登记"})
+    require(services.can_manage_cases(request.user), "无权立案登记")
     errors = []
     unit = Unit.objects.visible_to(request.user).filter(code=body.unit.strip()).first()
     if unit is None:
@@ -200,12 +192,8 @@ def open_case(request, body: CaseIn):
     )
     errors += [e for e in services.check(data) if not (unit is None and e == services.NO_UNIT)]
     if errors:
-        return _invalid(errors)
-    try:
-        case = services.open_case(request.user, data)
-    except services.CaseError as exc:
-        return _invalid(exc.errors)
-    return Status(201, case)
+        raise services.CaseInvalid(errors)
+    return Status(201, services.open_case(request.user, data))
 
 
 @router.post(
@@ -215,15 +203,9 @@ def open_case(request, body: CaseIn):
 )
 def close_case(request, case_id: int, body: CloseIn | None = None):
     case = _case(request, case_id)
-    if case is None:
-        return Status(404, NOT_FOUND)
-    if not services.can_manage_cases(request.user):
-        return Status(403, {"detail": "无权结案"})
+    require(services.can_manage_cases(request.user), "无权结案")
     at = _aware(body.closed_at) if body else None
-    try:
-        return services.close_case(request.user, case, at=at)
-    except services.CaseError as exc:
-        return Status(400, {"detail": str(exc)})
+    return services.close_case(request.user, case, at=at)
 
 
 @router.post(
@@ -233,14 +215,8 @@ def close_case(request, case_id: int, body: CloseIn | None = None):
 )
 def file_case(request, case_id: int):
     case = _case(request, case_id)
-    if case is None:
-        return Status(404, NOT_FOUND)
-    if not services.can_file_cases(request.user):
-        return Status(403, {"detail": "无权归档"})
-    try:
-        return services.file_case(request.user, case)
-    except services.CaseError as exc:
-        return Status(400, {"detail": str(exc)})
+    require(services.can_file_cases(request.user), "无权归档")
+    return services.file_case(request.user, case)
 
 
 @router.post(
@@ -250,18 +226,13 @@ def file_case(request, case_id: int):
 )
 def link_recordings(request, case_id: int, body: LinkIn):
     case = _case(request, case_id)
-    if case is None:
-        return Status(404, NOT_FOUND)
-    if not services.can_manage_cases(request.user):
-        return Status(403, {"detail": "无权关联音像记录"})
+    require(services.can_manage_cases(request.user), "无权关联音像记录")
     ids = list(dict.fromkeys(body.recordings))
     if not ids or len(ids) > MAX_IDS_PER_LINK:
-        return _invalid([f"请给出 1 至 {MAX_IDS_PER_LINK} 条音像记录的编号"])
+        raise services.CaseInvalid([f"请给出 1 至 {MAX_IDS_PER_LINK} 条音像记录的编号"])
     found = {r.pk: r for r in Recording.objects.visible_to(request.user).filter(pk__in=ids)}
     if missing := [i for i in ids if i not in found]:
-        return _invalid(["音像记录不存在或不在您的权限范围内：" + "、".join(map(str, missing))])
-    try:
-        added = services.link_recordings(request.user, case, list(found.values()))
-    except services.CaseError as exc:
-        return Status(400, {"detail": str(exc)})
+        missing_ids = "、".join(map(str, missing))
+        raise services.CaseInvalid(["音像记录不存在或不在您的权限范围内：" + missing_ids])
+    added = services.link_recordings(request.user, case, list(found.values()))
     return {"added": added, "case": case}

@@ -12,13 +12,15 @@ from django.utils import timezone
 
 from avrecords.cases import services
 from avrecords.cases.services import CaseInput, eligible_leaders
+from avrecords.lib.http import int_or_none
+from avrecords.lib.refusals import Invalid
 from avrecords.org.models import Unit, User
 
 MAX_IDS_PER_LINK = 500
 
 
-class FormError(ValueError):
-    pass
+class FormError(Invalid, ValueError):
+    """A value on a case form that cannot be read (422); the page shows it."""
 
 
 def unit_choices(user) -> list[tuple[int, str]]:
@@ -45,20 +47,13 @@ def values_of(case) -> dict[str, str]:
     }
 
 
-def _int(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
 def read_case(user, post, case=None) -> tuple[CaseInput, list[str]]:
     """The posted case form → (input, every error): what cannot be read, then what the
     service's `check` refuses. An unreadable field is reported once, not again as missing."""
     errors, skip = [], set()
     unit = None
     if raw := (post.get("unit") or "").strip():
-        unit = Unit.objects.visible_to(user).filter(pk=_int(raw) or 0).first()
+        unit = Unit.objects.visible_to(user).filter(pk=int_or_none(raw) or 0).first()
         if unit is None:
             errors.append("承办单位不存在或不在您的管辖范围内")
             skip.add(services.NO_UNIT)
@@ -71,7 +66,7 @@ def read_case(user, post, case=None) -> tuple[CaseInput, list[str]]:
             skip.add(services.NO_OPENED_ON)
     leader = None
     if raw := (post.get("leader") or "").strip():
-        leader = User.objects.select_related("unit").filter(pk=_int(raw) or 0).first()
+        leader = User.objects.select_related("unit").filter(pk=int_or_none(raw) or 0).first()
         if leader is None:
             errors.append(services.BAD_LEADER)
     data = CaseInput(

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.cases.models import Case, CaseStatus, CaseType
+from avrecords.lib.refusals import Invalid, Refusal
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import sees_everything
 from avrecords.policies.schema import Keep
@@ -31,13 +32,24 @@ NO_OPENED_ON = "请填写立案日期"
 BAD_LEADER = "主管领导须为本机关在岗的分管领导"
 
 
-class CaseError(ValueError):
-    """A refused step on a case; the message is Chinese and shown to the user. `errors` lists
-    every reason when a form's input was refused (all of them at once)."""
+class CaseError(Refusal, ValueError):
+    """A refused step on a case, mostly for its state (filed, not closed…); the message is
+    Chinese and shown to the user. The API has always answered it 400. `errors` lists every
+    reason (all of them at once)."""
 
     def __init__(self, message: str | list[str]):
         self.errors = list(message) if isinstance(message, list) else [message]
         super().__init__("；".join(self.errors))
+
+
+class CaseInvalid(Invalid, CaseError):
+    """The case as entered breaks the rules (422); every reason at once."""
+
+    api_prefix = "未保存："
+
+    def __init__(self, errors: list[str]):
+        super().__init__(errors)
+        self.reasons = self.errors
 
 
 def can_manage_cases(user) -> bool:
@@ -140,7 +152,7 @@ def check(data: CaseInput, *, case: Case | None = None) -> list[str]:
 def open_case(actor, data: CaseInput) -> Case:
     """立案登记 (M10); refused with every reason at once."""
     if errors := check(data):
-        raise CaseError(errors)
+        raise CaseInvalid(errors)
     with transaction.atomic():
         case = Case.objects.create(
             number=tidy(data.number),
@@ -163,7 +175,7 @@ def update_case(actor, case: Case, data: CaseInput) -> None:
     if case.status == CaseStatus.FILED:
         raise CaseError("案卷已归档，不能修改")
     if errors := check(data, case=case):
-        raise CaseError(errors)
+        raise CaseInvalid(errors)
     fields = {
         "number": tidy(data.number),
         "title": data.title.strip(),

@@ -10,9 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -21,33 +19,19 @@ from avrecords.access.models import RequestKind
 from avrecords.cases import forms, services
 from avrecords.cases.models import Case, CaseStatus, CaseType
 from avrecords.compliance.models import Activity
+from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.refusals import NotFound, require
 from avrecords.org.scope import shown_and_withheld
 from avrecords.recordings.models import Recording
 
 CANDIDATES_SHOWN = 200
 
 
-def _need(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _case(request, case_id: int) -> Case:
     case = Case.objects.visible_to(request.user).filter(pk=case_id).first()
     if case is None:
-        raise Http404("案卷不存在")
+        raise NotFound("案卷不存在")
     return case
-
-
-def _post_only(request) -> HttpResponseNotAllowed | None:
-    return HttpResponseNotAllowed(["POST"]) if request.method != "POST" else None
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 @login_required
@@ -56,7 +40,7 @@ def case_list(request):
     filters = services.CaseFilter(
         status=g.get("status") or None,
         case_type=g.get("type") or None,
-        unit=_int(g.get("unit")),
+        unit=int_or_none(g.get("unit")),
         q=g.get("q") or None,
         overdue=g.get("overdue") == "1",
     )
@@ -138,7 +122,7 @@ def _detail(request, case: Case, *, errors: list[str] | None = None, status: int
 @login_required
 def case_detail(request, case_id: int):
     case = _case(request, case_id)
-    services.view_case(request.user, case, ip=request.META.get("REMOTE_ADDR", ""))
+    services.view_case(request.user, case, ip=client_ip(request))
     return _detail(request, case)
 
 
@@ -164,7 +148,7 @@ def _form(request, *, case: Case | None, values, errors=(), status=200):
 
 @login_required
 def case_new(request):
-    _need(services.can_manage_cases(request.user))
+    require(services.can_manage_cases(request.user))
     if request.method != "POST":
         unit = request.user.unit_id or ""
         values = {"unit": str(unit), "opened_on": timezone.localdate().isoformat()}
@@ -184,7 +168,7 @@ def case_new(request):
 @login_required
 def case_edit(request, case_id: int):
     case = _case(request, case_id)
-    _need(services.can_manage_cases(request.user))
+    require(services.can_manage_cases(request.user))
     if request.method != "POST":
         return _form(request, case=case, values=forms.values_of(case))
     data, errors = forms.read_case(request.user, request.POST, case)
@@ -216,9 +200,9 @@ def _step(request, case: Case, step):
 def case_close(request, case_id: int):
     """结案: starts the archiving deadline of the unit's profile (M10, 004§19(2))."""
     case = _case(request, case_id)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
-    _need(services.can_manage_cases(request.user))
+    require(services.can_manage_cases(request.user))
 
     def go():
         services.close_case(request.user, case, at=forms.parse_when(request.POST.get("at")))
@@ -233,9 +217,9 @@ def case_close(request, case_id: int):
 def case_file(request, case_id: int):
     """归档: the recordings are filed with the case file (M10)."""
     case = _case(request, case_id)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
-    _need(services.can_file_cases(request.user))
+    require(services.can_file_cases(request.user))
 
     def go():
         services.file_case(request.user, case)
@@ -248,15 +232,17 @@ def case_file(request, case_id: int):
 def case_link(request, case_id: int):
     """Link recordings (chosen or typed ids) or one activity; only what the user may see."""
     case = _case(request, case_id)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
-    _need(services.can_manage_cases(request.user))
+    require(services.can_manage_cases(request.user))
     post = request.POST
 
     def go():
         if activity_id := (post.get("activity") or "").strip():
             activity = (
-                Activity.objects.visible_to(request.user).filter(pk=_int(activity_id) or 0).first()
+                Activity.objects.visible_to(request.user)
+                .filter(pk=int_or_none(activity_id) or 0)
+                .first()
             )
             if activity is None:
                 raise forms.FormError("执法活动不存在或不在您的权限范围内")
@@ -282,20 +268,20 @@ def case_link(request, case_id: int):
 def case_unlink(request, case_id: int):
     """Take a recording (or an activity) out of the case."""
     case = _case(request, case_id)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
-    _need(services.can_manage_cases(request.user))
+    require(services.can_manage_cases(request.user))
     post = request.POST
 
     def go():
-        if activity_id := _int(post.get("activity")):
+        if activity_id := int_or_none(post.get("activity")):
             activity = Activity.objects.visible_to(request.user).filter(pk=activity_id).first()
             if activity is None:
                 raise forms.FormError("执法活动不存在或不在您的权限范围内")
             services.unlink_activity(request.user, case, activity)
             return f"已移除执法活动 {activity.kind_name}"
         recording = Recording.objects.visible_to(request.user).filter(
-            pk=_int(post.get("recording")) or 0
+            pk=int_or_none(post.get("recording")) or 0
         )
         recording = recording.first()
         if recording is None:
