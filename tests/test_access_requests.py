@@ -17,7 +17,7 @@ from avrecords.access.chain import RequestRefused, approvers_now
 from avrecords.access.models import AccessRequest, RegisterEntry, RequestKind, RequestStatus
 from avrecords.audit.models import AuditEntry
 from avrecords.cases.models import Case
-from avrecords.org.models import Role, User
+from avrecords.org.models import Role, Unit, User
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from tests.conftest import PASSWORD, client_for
@@ -50,6 +50,17 @@ def _profile(org, code: str):
     return PolicyProfile.objects.get(code=code).profile
 
 
+def _office_director(org) -> User:
+    """chengde 001§22: 报经办公室主任审核 — the head of the bureau's 办公室 takes the unit-head
+    step (the profile's `deciding.access.office`), not the squad's own head."""
+    office = Unit.objects.create(name="办公室", code="T350200-00", parent=org.bureau)
+    return _person("bangongshi", "许主任", Role.UNIT_HEAD, office)
+
+
+def _deciders(org, people, code: str) -> dict:
+    return {**people, Role.UNIT_HEAD: _office_director(org)} if code == "chengde" else people
+
+
 def _walk(req, people, *, comment="同意") -> AccessRequest:
     for role in req.chain:
         req = svc.approve(people[role], req, comment)
@@ -60,6 +71,7 @@ def _walk(req, people, *, comment="同意") -> AccessRequest:
 @pytest.mark.parametrize("kind", [RequestKind.VIEW, RequestKind.COPY])
 def test_each_profile_chain_is_walked_in_order_then_executed(org, people, code, kind):
     profile = _profile(org, code)
+    people = _deciders(org, people, code)
     chain = profile.approvals.chain(kind)
     rec = make(org, "DSJ_0001.MP4", officer=org.officer2)
     req = svc.submit(
@@ -107,7 +119,7 @@ def test_chengde_needs_two_different_people_and_the_case_leader(org, people):
     assert list(req.recordings.all()) == [rec]
     with pytest.raises(RequestRefused, match="不能审批本人"):
         svc.approve(org.admin, req)
-    req = svc.approve(people[Role.UNIT_HEAD], req)  # 办公室主任审核
+    req = svc.approve(_office_director(org), req)  # 办公室主任审核
     with pytest.raises(RequestRefused, match="吴强"):  # 001§22: 案件的局主管领导
         svc.approve(org.leader, req)
     req = svc.approve(other_leader, req)

@@ -13,7 +13,7 @@ from avrecords.access.models import RequestStatus
 from avrecords.audit.models import AuditEntry
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity
-from avrecords.org.models import Role, User
+from avrecords.org.models import Role, Unit, User
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
@@ -34,18 +34,27 @@ def head(org):
     return _person("zhongdui1", "陈刚", Role.UNIT_HEAD, org.squad1)
 
 
-def _mark(org, head, mark, **target):
+@pytest.fixture
+def director(org, head):
+    """chengde 001§22 报经办公室主任审核: the head of the bureau's 办公室 reviews."""
+    office = Unit.objects.create(name="办公室", code="T350200-00", parent=org.bureau)
+    return _person("bangongshi", "许主任", Role.UNIT_HEAD, office)
+
+
+def _mark(org, director, mark, **target):
     req = svc.submit(org.admin, svc.Ask(kind="mark", reason="涉及企业配方", mark=mark, **target))
-    req = svc.approve(head, req)  # chengde: unit head reviews…
+    req = svc.approve(director, req)  # chengde: the office director reviews…
     return svc.approve(org.leader, req)  # …the leader approves; takes effect at once
 
 
-def test_a_marked_recording_disappears_for_the_uncleared_and_stays_for_the_cleared(org, head):
+def test_a_marked_recording_disappears_for_the_uncleared_and_stays_for_the_cleared(
+    org, head, director
+):
     rec = make(org, "SECRET.MP4", officer=org.officer2)
     assert Recording.objects.visible_to(head).filter(pk=rec.pk).exists()
     org.leader.secrecy_clearances = ["commercial_secret"]
     org.leader.save()
-    req = _mark(org, head, "commercial_secret", recordings=[rec])
+    req = _mark(org, director, "commercial_secret", recordings=[rec])
     assert req.status == RequestStatus.ACTIVE
     rec.refresh_from_db()
     assert rec.secrecy == rec.secrecy_mark == "commercial_secret"
@@ -58,24 +67,24 @@ def test_a_marked_recording_disappears_for_the_uncleared_and_stays_for_the_clear
     assert AuditEntry.objects.filter(action="secrecy.mark", object_id=str(rec.pk)).exists()
 
 
-def test_an_approver_not_cleared_for_what_he_would_approve_cannot_approve_it(org, head):
+def test_an_approver_not_cleared_for_what_he_would_approve_cannot_approve_it(org, director):
     from avrecords.access.secrecy import apply_mark
 
     rec = make(org, "S2.MP4", officer=org.officer2)
     apply_mark(rec, "privacy")
-    for person in (org.admin, head):
+    for person in (org.admin, director):
         person.secrecy_clearances = ["privacy"]
         person.save()
     req = svc.submit(
         org.admin, svc.Ask(kind="mark", reason="涉密", mark="state_secret", recordings=[rec])
     )
-    req = svc.approve(head, req)
+    req = svc.approve(director, req)
     with pytest.raises(RequestRefused, match="知悉范围"):
         svc.approve(org.leader, req)  # the leader may not see this private recording
     assert Recording.objects.get(pk=rec.pk).secrecy == "privacy"
 
 
-def test_a_case_mark_covers_its_recordings_and_activities_and_unmarking_restores(org, head):
+def test_a_case_mark_covers_its_recordings_and_activities_and_unmarking_restores(org, director):
     case = Case.objects.create(
         number="承安监罚〔2026〕3号",
         title="某企业事故调查",
@@ -85,14 +94,14 @@ def test_a_case_mark_covers_its_recordings_and_activities_and_unmarking_restores
         created_by=org.admin,
     )
     rec = make(org, "CASE.MP4", officer=org.officer2, case=case)
-    for person in (org.admin, head, org.leader):
+    for person in (org.admin, director, org.leader):
         person.secrecy_clearances = ["privacy"]
         person.save()
-    _mark(org, head, "privacy", case=case)
+    _mark(org, director, "privacy", case=case)
     assert Recording.objects.get(pk=rec.pk).secrecy == "privacy"
     assert Recording.objects.get(pk=rec.pk).secrecy_mark == ""
     assert not Recording.objects.visible_to(org.bureau_admin).filter(pk=rec.pk).exists()
-    _mark(org, head, "", case=case)
+    _mark(org, director, "", case=case)
     assert Recording.objects.get(pk=rec.pk).secrecy == ""
     assert Recording.objects.visible_to(org.bureau_admin).filter(pk=rec.pk).exists()
 

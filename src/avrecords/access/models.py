@@ -21,6 +21,7 @@ from avrecords.org.scope import (
     uncleared_marks,
     unit_q,
 )
+from avrecords.policies import approvals
 
 USER = settings.AUTH_USER_MODEL
 
@@ -131,12 +132,13 @@ class AccessRequest(models.Model):
         """A person's own requests; unit roles also those of their units; sysadmin all. A
         request naming a recording, case or activity marked for a secrecy the person is not
         cleared for stays hidden from him (M9: the request shows their names), unless it is
-        his own."""
+        his own. The head of an office the profile names for a step (chengde 001§22: the
+        办公室主任 reviews) sees the requests of the units that profile covers."""
         own = Q(requester=user.pk)
         if sees_everything(user):
             scope = Q()
         elif has_unit_scope(user):
-            scope = unit_q(user) | own
+            scope = unit_q(user) | own | approvals.decided_by_office(user)
         else:
             return own
         if hidden := uncleared_marks(user):
