@@ -12,9 +12,11 @@ from django.http import FileResponse
 from ninja import Query, Router, Schema, Status
 
 from avrecords.access import requests as svc
-from avrecords.access.chain import RequestRefused, may_decide_role
+from avrecords.access.chain import may_decide_role
 from avrecords.access.models import AccessRequest, RequestKind, RequestStatus
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.http import client_ip
+from avrecords.lib.refusals import NotFound, require
 
 router = Router(tags=["查阅与复制申请"])
 AUTH = {401: Error, 403: Error, 404: Error}
@@ -109,15 +111,11 @@ class ListQuery(Schema):
     page: PageNumber = 1
 
 
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _get(request, pk: int) -> AccessRequest | None:
-    return AccessRequest.objects.visible_to(request.user).filter(pk=pk).first()
-
-
-NOT_FOUND = {"detail": "申请不存在或不在您的权限范围内"}
+def _get(request, pk: int) -> AccessRequest:
+    found = AccessRequest.objects.visible_to(request.user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("申请不存在或不在您的权限范围内")
+    return found
 
 
 @router.get(
@@ -158,29 +156,19 @@ def create_request(request, body: RequestIn):
         mark=body.mark,
         **fields,
     )
-    try:
-        return Status(201, svc.submit(request.user, ask, ip=_ip(request)))
-    except RequestRefused as exc:
-        return Status(400, {"detail": str(exc)})
+    return Status(201, svc.submit(request.user, ask, ip=client_ip(request)))
 
 
 @router.get("/access-requests/{int:pk}", response={200: RequestOut, **AUTH}, summary="申请详情")
 def get_request(request, pk: int):
-    req = _get(request, pk)
-    return req if req else Status(404, NOT_FOUND)
+    return _get(request, pk)
 
 
 def _step(request, pk: int, act, allowed):
     req = _get(request, pk)
-    if req is None:
-        return Status(404, NOT_FOUND)
-    if not allowed(request.user, req):
-        return Status(403, {"detail": "无权操作：您的角色不能进行此操作"})
-    try:
-        act(req)
-    except RequestRefused as exc:
-        return Status(400, {"detail": str(exc)})
-    return Status(200, AccessRequest.objects.get(pk=pk))
+    require(allowed(request.user, req), "无权操作：您的角色不能进行此操作")
+    act(req)
+    return AccessRequest.objects.get(pk=pk)
 
 
 @router.post(
@@ -192,7 +180,7 @@ def approve(request, pk: int, body: DecisionIn):
     return _step(
         request,
         pk,
-        lambda req: svc.approve(request.user, req, body.comment, ip=_ip(request)),
+        lambda req: svc.approve(request.user, req, body.comment, ip=client_ip(request)),
         lambda user, req: may_decide_role(user, req),
     )
 
@@ -206,7 +194,7 @@ def reject(request, pk: int, body: DecisionIn):
     return _step(
         request,
         pk,
-        lambda req: svc.reject(request.user, req, body.comment, ip=_ip(request)),
+        lambda req: svc.reject(request.user, req, body.comment, ip=client_ip(request)),
         lambda user, req: may_decide_role(user, req),
     )
 
@@ -220,7 +208,7 @@ def execute(request, pk: int):
     return _step(
         request,
         pk,
-        lambda req: svc.execute(request.user, req, ip=_ip(request)),
+        lambda req: svc.execute(request.user, req, ip=client_ip(request)),
         lambda user, req: user.role == req.executed_by_role,
     )
 
@@ -234,7 +222,7 @@ def revoke(request, pk: int, body: RevokeIn):
     return _step(
         request,
         pk,
-        lambda req: svc.revoke(request.user, req, body.reason, ip=_ip(request)),
+        lambda req: svc.revoke(request.user, req, body.reason, ip=client_ip(request)),
         lambda user, req: (
             svc.may_revoke(user, req)
             or req.status not in (RequestStatus.APPROVED, RequestStatus.ACTIVE)
@@ -251,14 +239,10 @@ def download_package(request, pk: int, artifact: str):
     from avrecords.evidence import services as evidence
     from avrecords.evidence.models import Artifact
 
-    req = _get(request, pk)
+    req = AccessRequest.objects.visible_to(request.user).filter(pk=pk).first()
     package = getattr(req, "package", None) if req else None
     if package is None or artifact not in Artifact.values:
-        return Status(404, {"detail": "证据包不存在或不在您的权限范围内"})
-    if request.user.pk != req.requester_id:
-        return Status(403, {"detail": "无权下载：只有申请人可以下载证据包"})
-    try:
-        handle, name = evidence.take(request.user, package, artifact, ip=_ip(request))
-    except evidence.PackageRefused as exc:
-        return Status(400, {"detail": str(exc)})
+        raise NotFound("证据包不存在或不在您的权限范围内")
+    require(request.user.pk == req.requester_id, "无权下载：只有申请人可以下载证据包")
+    handle, name = evidence.take(request.user, package, artifact, ip=client_ip(request))
     return FileResponse(handle, as_attachment=True, filename=name)

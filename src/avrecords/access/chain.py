@@ -14,6 +14,7 @@ would go to the person releasing it; `deciding.carry_out_preserve` for discs tha
 from __future__ import annotations
 
 from avrecords.access.models import AccessRequest
+from avrecords.lib.refusals import Refusal
 from avrecords.org.models import Role, Unit, User
 from avrecords.policies import approvals
 from avrecords.policies.approvals import Step
@@ -23,8 +24,9 @@ from avrecords.policies.services import profile_for_unit
 ROLE_NAMES = dict(Role.choices)
 
 
-class RequestRefused(ValueError):
-    """A request or a step on it that cannot be taken; the message is Chinese."""
+class RequestRefused(Refusal, ValueError):
+    """A request or a step on it that cannot be taken (its state, what was asked, who asks);
+    the message is Chinese. The API has always answered it 400, and still does."""
 
 
 def chain_for(kind: str, unit: Unit) -> tuple[Profile, ApprovalChain]:

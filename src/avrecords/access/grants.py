@@ -21,13 +21,14 @@ from avrecords.access.models import (
     RequestKind,
     RequestStatus,
 )
+from avrecords.lib.refusals import Forbidden
 
 PLAY_KINDS = (RequestKind.VIEW, RequestKind.COPY)
 COPY_KINDS = (RequestKind.COPY,)
 
 
-class NoGrant(PermissionError):
-    """No live grant; the message tells the user what to ask for, in Chinese."""
+class NoGrant(Forbidden, PermissionError):
+    """No live grant (403); the message tells the user what to ask for, in Chinese."""
 
 
 def owns(user, recording) -> bool:

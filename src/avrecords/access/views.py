@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from avrecords.access import chain as chains
@@ -15,17 +13,15 @@ from avrecords.access import inbox
 from avrecords.access import requests as svc
 from avrecords.access.chain import RequestRefused, may_decide_role
 from avrecords.access.models import AccessRequest, PreserveGround, RequestKind, RequestStatus
+from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Secrecy
-
-
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _request_or_404(user, pk: int):
     req = AccessRequest.objects.visible_to(user).filter(pk=pk).first()
     if req is None:
-        raise Http404("申请不存在或不在您的权限范围内")
+        raise NotFound("申请不存在或不在您的权限范围内")
     return req
 
 
@@ -75,14 +71,7 @@ def _target(user, params):
             activity_id=int(params["activity"]) if params.get("activity") else None,
         )
     except ValueError as exc:
-        raise Http404("参数无效") from exc
-
-
-def _int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+        raise NotFound("参数无效") from exc
 
 
 @login_required
@@ -108,14 +97,14 @@ def request_new(request):
         ask = svc.Ask(
             kind=kind,
             reason=params.get("reason", ""),
-            days=_int(params.get("days"), 0),
+            days=int_or_none(params.get("days")) or 0,
             place=params.get("place", ""),
             ground=params.get("ground", ""),
             mark=params.get("mark", ""),
             **fields,
         )
         try:
-            req = svc.submit(request.user, ask, ip=_ip(request))
+            req = svc.submit(request.user, ask, ip=client_ip(request))
         except RequestRefused as exc:
             errors.append(str(exc))
         else:
@@ -181,10 +170,9 @@ def _act(request, pk: int, action, allowed=lambda user, req: True) -> object:
     """Scope first (404), then the method (405), then the role (403); a refused step is shown
     as a message and changes nothing."""
     req = _request_or_404(request.user, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not allowed(request.user, req):
-        raise PermissionDenied
+    if refused := post_only(request):
+        return refused
+    require(allowed(request.user, req))
     try:
         action(req)
     except RequestRefused as exc:
@@ -198,10 +186,10 @@ def request_approve(request, pk: int):
         decision = request.POST.get("decision", "approve")
         comment = request.POST.get("comment", "")
         if decision == "reject":
-            svc.reject(request.user, req, comment, ip=_ip(request))
+            svc.reject(request.user, req, comment, ip=client_ip(request))
             messages.success(request, f"已不同意申请 {req.number}。")
         else:
-            svc.approve(request.user, req, comment, ip=_ip(request))
+            svc.approve(request.user, req, comment, ip=client_ip(request))
             messages.success(request, f"已同意申请 {req.number}。")
 
     return _act(request, pk, act, lambda user, req: may_decide_role(user, req))
@@ -210,7 +198,7 @@ def request_approve(request, pk: int):
 @login_required
 def request_execute(request, pk: int):
     def act(req):
-        svc.execute(request.user, req, ip=_ip(request))
+        svc.execute(request.user, req, ip=client_ip(request))
         messages.success(request, f"申请 {req.number} 已办理。")
 
     return _act(request, pk, act, lambda user, req: user.role == req.executed_by_role)
@@ -219,7 +207,7 @@ def request_execute(request, pk: int):
 @login_required
 def request_withdraw(request, pk: int):
     def act(req):
-        svc.withdraw(request.user, req, ip=_ip(request))
+        svc.withdraw(request.user, req, ip=client_ip(request))
         messages.success(request, f"申请 {req.number} 已撤回。")
 
     return _act(request, pk, act, lambda user, req: user.pk == req.requester_id)
@@ -228,7 +216,7 @@ def request_withdraw(request, pk: int):
 @login_required
 def request_revoke(request, pk: int):
     def act(req):
-        svc.revoke(request.user, req, request.POST.get("reason", ""), ip=_ip(request))
+        svc.revoke(request.user, req, request.POST.get("reason", ""), ip=client_ip(request))
         messages.success(request, f"授权 {req.number} 已撤销。")
 
     return _act(

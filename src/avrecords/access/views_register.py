@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,9 @@ from django.views.decorators.http import require_GET
 from avrecords.access import register as svc
 from avrecords.access.models import RegisterEntry, RegisterKind
 from avrecords.audit.services import record
+from avrecords.lib.http import client_ip
 from avrecords.lib.pdf import PdfUnavailable
+from avrecords.lib.refusals import NotFound, require
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,13 +27,12 @@ FILTER_NAMES = ("from", "to", "unit", "person", "number", "q")
 
 
 def _require_reader(user) -> None:
-    if not svc.can_view_registers(user):
-        raise PermissionDenied
+    require(svc.can_view_registers(user))
 
 
 def _checked(request, register: str) -> svc.Filters:
     if register not in RegisterKind.values:
-        raise Http404("没有该登记簿")
+        raise NotFound("没有该登记簿")
     _require_reader(request.user)
     params = {name: request.GET.get(name, "") for name in FILTER_NAMES}
     return svc.read_filters({**params, "register": register})
@@ -122,7 +122,7 @@ def register_export(request, register: str):
         actor=user,
         summary=f"导出{title}（{count} 条，{fmt.upper()}）",
         detail={"register": register, "format": fmt, "count": count, **filters.as_detail()},
-        ip=request.META.get("REMOTE_ADDR", ""),
+        ip=client_ip(request),
     )
     response = HttpResponse(content, content_type=content_type)
     filename = f"{title}-{timezone.localdate():%Y%m%d}.{fmt}"

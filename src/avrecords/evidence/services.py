@@ -29,6 +29,7 @@ from avrecords.audit import services as audit
 from avrecords.audit.anchors import AnchorRefused
 from avrecords.evidence.models import Artifact, Disc, Download, Package, PackageState
 from avrecords.jobs import services as jobs
+from avrecords.lib.refusals import Refusal
 from avrecords.recordings import services as recordings
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,9 @@ COPIES = 2  # 000§20 / 003§16: 一式两份
 PROGRESS_EVERY = 1.0  # seconds between progress writes
 
 
-class PackageRefused(ValueError):
-    """A download or disc entry that cannot be made; Chinese message."""
+class PackageRefused(Refusal, ValueError):
+    """A download or disc entry that cannot be made (not built, taken, expired); Chinese.
+    The API has always answered it 400, and still does."""
 
 
 def start_package(req: AccessRequest) -> Package:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 
 from avrecords.access.models import AccessRequest
 from avrecords.evidence import services as svc
 from avrecords.evidence.models import Artifact, Disc, Package
+from avrecords.lib.http import client_ip, post_only
+from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Role
 from avrecords.org.scope import sees_everything
 
@@ -23,7 +24,7 @@ def _package_or_404(user, pk: int) -> Package:
         .first()
     )
     if package is None:
-        raise Http404("证据包不存在或不在您的权限范围内")
+        raise NotFound("证据包不存在或不在您的权限范围内")
     return package
 
 
@@ -46,13 +47,10 @@ def package_status(request, pk: int):
 def package_download(request, pk: int, artifact: str):
     package = _package_or_404(request.user, pk)
     if artifact not in Artifact.values:
-        raise Http404("文件不存在")
-    if request.user.pk != package.request.requester_id:
-        raise PermissionDenied
+        raise NotFound("文件不存在")
+    require(request.user.pk == package.request.requester_id)
     try:
-        handle, name = svc.take(
-            request.user, package, artifact, ip=request.META.get("REMOTE_ADDR", "")
-        )
+        handle, name = svc.take(request.user, package, artifact, ip=client_ip(request))
     except svc.PackageRefused as exc:
         messages.error(request, str(exc))
         return redirect("access:detail", pk=package.request_id)
@@ -68,17 +66,16 @@ def _disc_or_404(user, disc_id: int) -> Disc:
         .first()
     )
     if disc is None:
-        raise Http404("光盘登记不存在或不在您的权限范围内")
+        raise NotFound("光盘登记不存在或不在您的权限范围内")
     return disc
 
 
 @login_required
 def disc_record(request, disc_id: int):
     disc = _disc_or_404(request.user, disc_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not can_record_discs(request.user):
-        raise PermissionDenied
+    if refused := post_only(request):
+        return refused
+    require(can_record_discs(request.user))
     try:
         svc.record_disc(request.user, disc, location=request.POST.get("location", ""))
         messages.success(request, f"第{disc.copy_no}份光盘的存放位置已登记。")
