@@ -12,12 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from avrecords.audit.models import AuditEntry
-from avrecords.equipment.custody import issue_device, return_device
+from avrecords.equipment.custody import held_now, issue_device, return_device
 from avrecords.equipment.models import Device, DeviceKind, DeviceStatus
 from avrecords.equipment.registry import DeviceInput, DeviceInvalid, register_device, update_device
-from avrecords.equipment.usage import device_usage, held_now, person_usage
 from avrecords.lib.pdf import render_pdf
 from avrecords.policies.schema import FEATURES
+from avrecords.recordings.usage import device_usage, person_usage
 from tests.conftest import client_for
 from tests.rows import make
 from tests.test_equipment_ledger_io import sheet_rows
@@ -262,7 +262,7 @@ def pdf_text_and_fonts(content: bytes) -> tuple[str, set[bytes]]:
 def test_the_usage_ledger_prints_as_a_pdf_with_the_cjk_font_embedded(two_holders):
     org = two_holders
     content = render_pdf(
-        "equipment/print/usage.html",
+        "recordings/print/usage.html",
         {
             "title": "设备使用台账",
             "subject": [("设备", "执法记录仪 3501001")],

@@ -215,3 +215,12 @@ def outstanding_for(person) -> list[Custody]:
         .select_related("device")
         .order_by("started_at")
     )
+
+
+def held_now(user) -> list[Custody]:
+    """The officer's 我的设备: the devices he holds now, with when and what he received."""
+    return list(
+        Custody.objects.filter(holder=user, ended_at__isnull=True)
+        .select_related("device", "device__unit", "holder", "issued_by", "returned_by")
+        .order_by("device__kind", "device__serial")
+    )

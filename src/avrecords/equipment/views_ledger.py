@@ -1,24 +1,24 @@
-"""Pages for the device registry (E1) and the usage ledgers (E2): register, edit, import and
-export devices; a device's or a person's 使用台账 as a page, Excel or PDF; an officer's 我的设备.
-The rules live in registry, ledger_io and usage; these parse the request and show the answer."""
+"""Pages for the device registry (E1): register, edit, import and export devices; an
+officer's 我的设备. The rules live in registry, ledger_io and custody; these parse the request
+and show the answer. The usage ledgers (使用台账, E2) count recordings, so they are recordings'
+pages (`recordings.views_usage`)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from avrecords.audit.services import record
-from avrecords.equipment import ledger_io, registry, usage
+from avrecords.equipment import custody, ledger_io, registry
 from avrecords.equipment.access import device_in_unit_scope, filter_devices
 from avrecords.equipment.models import Device, DeviceKind
-from avrecords.lib.pdf import PdfUnavailable, render_pdf
-from avrecords.org.models import Unit, User
+from avrecords.lib.http import attachment
+from avrecords.org.models import Unit
 from avrecords.org.scope import can_manage_equipment, can_view_equipment
 from avrecords.policies.schema import FEATURES
 
@@ -49,12 +49,6 @@ def _managed_device_or_404(user, pk: int) -> Device:
     if not device_in_unit_scope(user, device):
         raise Http404("设备不存在或不在您的管理范围内")
     return device
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 # ---- register and edit ----------------------------------------------------------------
@@ -200,92 +194,7 @@ def device_export(request):
         detail={"view": "device_export", "format": "xlsx", "filters": filters},
     )
     name = f"设备台账-{timezone.localdate():%Y%m%d}.xlsx"
-    return _download(content, name, XLSX)
-
-
-# ---- usage ledgers ----------------------------------------------------------------------
-
-
-def _ledger_response(request, *, title, subject, usages, filename, audit_obj, detail):
-    fmt = request.GET.get("format", "html")
-    fmt = fmt if fmt in ("xlsx", "pdf") else "html"
-    record(
-        "equipment.export",
-        actor=request.user,
-        obj=audit_obj,
-        summary=f"查看{title}（{fmt.upper() if fmt != 'html' else '页面'}）",
-        detail={**detail, "format": fmt},
-    )
-    context = {
-        "nav": "equipment",
-        "title": title,
-        "subject": subject,
-        "usages": usages,
-        "printed_by": request.user.display_name,
-        "printed_at": timezone.now(),
-    }
-    if fmt == "xlsx":
-        return _download(usage.usage_workbook(usages), f"{filename}.xlsx", XLSX)
-    if fmt == "pdf":
-        try:
-            content = render_pdf("equipment/print/usage.html", context)
-        except PdfUnavailable as exc:
-            messages.error(request, str(exc))
-            return render(request, "equipment/usage.html", context, status=503)
-        return _download(content, f"{filename}.pdf", "application/pdf")
-    return render(request, "equipment/usage.html", context)
-
-
-@login_required
-@require_GET
-def device_usage(request, pk: int):
-    device = Device.objects.select_related("unit").get_visible(request.user, pk)
-    if can_view_equipment(request.user):
-        holder = None
-    elif device.custodies.filter(holder=request.user).exists():
-        holder = request.user  # an officer sees his own periods of a device he has held
-    else:
-        raise PermissionDenied
-    subject = [
-        ("设备", f"{device.get_kind_display()} {device.serial}"),
-        ("资产编号", device.asset_no or "—"),
-        ("品牌型号", device.brand_model or "—"),
-        ("所属单位", device.unit.name),
-        ("状态", device.get_status_display()),
-    ]
-    if holder is not None:
-        subject.append(("使用人", holder.display_name))
-    return _ledger_response(
-        request,
-        title="设备使用台账",
-        subject=subject,
-        usages=[usage.device_usage(device, holder=holder)],
-        filename=f"使用台账-{device.serial}",
-        audit_obj=device,
-        detail={"view": "device_usage", "device": device.pk, "serial": device.serial},
-    )
-
-
-@login_required
-@require_GET
-def person_usage(request, pk: int):
-    person = User.objects.select_related("unit").get_visible(request.user, pk)
-    if person.pk != request.user.pk and not can_view_equipment(request.user):
-        raise PermissionDenied
-    subject = [("使用人", person.display_name)]
-    if person.badge_no:
-        subject.append(("执法证号", person.badge_no))
-    if person.unit_id:
-        subject.append(("单位", person.unit.name))
-    return _ledger_response(
-        request,
-        title="个人设备使用台账",
-        subject=subject,
-        usages=usage.person_usage(person),
-        filename=f"使用台账-{person.display_name}",
-        audit_obj=person,
-        detail={"view": "person_usage", "person": person.pk},
-    )
+    return attachment(content, name, XLSX)
 
 
 @login_required
@@ -294,5 +203,5 @@ def my_devices(request):
     return render(
         request,
         "equipment/my_devices.html",
-        {"nav": "equipment", "held": usage.held_now(request.user)},
+        {"nav": "equipment", "held": custody.held_now(request.user)},
     )

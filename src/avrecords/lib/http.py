@@ -8,7 +8,8 @@ reads a forwarded header: a client cannot choose the address it is logged under.
 
 from __future__ import annotations
 
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.utils.http import content_disposition_header
 
 
 def client_ip(request) -> str:
@@ -31,3 +32,10 @@ def int_or_none(value) -> int | None:
 def post_only(request) -> HttpResponseNotAllowed | None:
     """405 for a page that only changes something, else None."""
     return HttpResponseNotAllowed(["POST"]) if request.method != "POST" else None
+
+
+def attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    """A file to save (an export, a printout): `filename` may be Chinese."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avrecords.recordings import views, views_assign
+from avrecords.recordings import views, views_assign, views_usage
 
 app_name = "recordings"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("ingest/", views.batch_list, name="batches"),
     path("ingest/<int:batch_id>/", views.batch_detail, name="batch"),
     path("quarantine/", views.quarantine_list, name="quarantine"),
+    # E2: the usage ledgers count recordings; they keep their addresses in the equipment pages
+    path("equipment/devices/<int:pk>/usage", views_usage.device_usage, name="device_usage"),
+    path("equipment/people/<int:pk>/usage", views_usage.person_usage, name="person_usage"),
 ]

@@ -4,6 +4,9 @@ A custody period runs from 领用 to 归还 (or now, if still held); the recordi
 period are those the device produced (Recording.device) starting within it, whoever ingested
 them. Recordings a device made outside every custody period are counted separately: a
 device recording while nobody held it is itself worth a look.
+
+It counts recordings, so it lives in the recordings layer (issue 16), with its pages
+(`recordings.views_usage`); the custody periods it reads are equipment's.
 """
 
 from __future__ import annotations
@@ -63,6 +66,11 @@ def _period(custody: Custody, now: dt.datetime) -> Period:
     return Period(custody, totals["n"], totals["seconds"] or 0.0, totals["first"], totals["last"])
 
 
+def made_any(device: Device) -> bool:
+    """Whether the device made any recording (`panels.DEVICE_RECORDINGS`)."""
+    return Recording.objects.filter(device=device).exists()
+
+
 def _custodies():
     return Custody.objects.select_related(
         "device", "device__unit", "holder", "issued_by", "returned_by"
@@ -93,15 +101,6 @@ def person_usage(person, *, now: dt.datetime | None = None) -> list[DeviceUsage]
         usage = by_device.setdefault(custody.device_id, DeviceUsage(custody.device))
         usage.periods.insert(0, _period(custody, now))
     return list(by_device.values())
-
-
-def held_now(user) -> list[Custody]:
-    """The officer's 我的设备: the devices he holds now, with when and what he received."""
-    return list(
-        _custodies()
-        .filter(holder=user, ended_at__isnull=True)
-        .order_by("device__kind", "device__serial")
-    )
 
 
 def duration_text(seconds: float) -> str:
