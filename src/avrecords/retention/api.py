@@ -18,10 +18,12 @@ from ninja import Query, Router, Schema, Status
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.http import client_ip
+from avrecords.lib.refusals import NotFound, require
 from avrecords.policies.schema import FACTS
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals, disposal, holds, purge, services
-from avrecords.retention.approvals import Refused
+from avrecords.retention.approvals import RefusedInput
 from avrecords.retention.models import (
     DestructionRecord,
     DisposalList,
@@ -32,19 +34,9 @@ from avrecords.retention.models import (
 
 router = Router(tags=["保存期限"])
 AUTH_ERRORS = {401: Error, 403: Error, 404: Error}
-NOT_FOUND = {"detail": "记录不存在或不在您的权限范围内"}
-NO_READ = {"detail": "无权查看保存期限"}
+NO_READ = "无权查看保存期限"
+NO_PURGE = "无权清除：须由规定的审批人（如分管领导）办理"
 ITEMS_SHOWN = 2000
-
-
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _invalid(errors: list[str]) -> Status:
-    return Status(
-        422, {"detail": "未办理：" + "；".join(errors), "errors": [{"message": e} for e in errors]}
-    )
 
 
 def _page(qs, page: int) -> list:
@@ -135,12 +127,8 @@ def _may_purge(user, unit) -> bool:
 )
 def purge_recording(request, recording_id: int):
     recording = Recording.objects.get_visible(request.user, recording_id)
-    if not _may_purge(request.user, recording.unit):
-        return Status(403, {"detail": "无权清除：须由规定的审批人（如分管领导）办理"})
-    try:
-        outcome = purge.purge_recording(request.user, recording, path="api", ip=_ip(request))
-    except Refused as exc:
-        return Status(409, {"detail": f"拒绝清除：{exc}"})
+    require(_may_purge(request.user, recording.unit), NO_PURGE)
+    outcome = purge.purge_recording(request.user, recording, path="api", ip=client_ip(request))
     recording.refresh_from_db()
     return {"recording_id": recording.pk, "outcome": outcome, "purged_at": recording.purged_at}
 
@@ -224,8 +212,8 @@ class CommentIn(Schema):
     comment: str = ""
 
 
-def _hold(request, hold_id: int) -> LegalHold | None:
-    return LegalHold.objects.visible_to(request.user).filter(pk=hold_id).first()
+def _hold(request, hold_id: int) -> LegalHold:
+    return LegalHold.objects.get_visible(request.user, hold_id)
 
 
 def _with_recordings(request, hold: LegalHold) -> LegalHold:
@@ -245,8 +233,7 @@ def _with_recordings(request, hold: LegalHold) -> LegalHold:
     summary="法律保全",
 )
 def list_holds(request, filters: Query[HoldQuery]):
-    if not approvals.can_read(request.user):
-        return Status(403, NO_READ)
+    require(approvals.can_read(request.user), NO_READ)
     qs = LegalHold.objects.visible_to(request.user)
     if filters.status in HoldStatus.values:
         qs = qs.filter(status=filters.status)
@@ -260,8 +247,7 @@ def list_holds(request, filters: Query[HoldQuery]):
 )
 def place_hold(request, body: HoldIn):
     user = request.user
-    if not approvals.can_place_hold(user):
-        return Status(403, {"detail": "无权采取法律保全"})
+    require(approvals.can_place_hold(user), "无权采取法律保全")
     errors = []
     case = activity = None
     if body.case is not None:
@@ -275,19 +261,16 @@ def place_hold(request, body: HoldIn):
     if body.case is not None and body.activity is not None:
         errors.append("请只指定一个案卷或一个执法活动")
     if errors:
-        return _invalid(errors)
-    try:
-        hold = holds.place(
-            user,
-            kind=body.kind,
-            reason=body.reason,
-            case=case,
-            activity=activity,
-            reference=body.reference,
-            ip=_ip(request),
-        )
-    except Refused as exc:
-        return _invalid(str(exc).split("；"))
+        raise RefusedInput(errors)
+    hold = holds.place(
+        user,
+        kind=body.kind,
+        reason=body.reason,
+        case=case,
+        activity=activity,
+        reference=body.reference,
+        ip=client_ip(request),
+    )
     return Status(201, _with_recordings(request, hold))
 
 
@@ -295,22 +278,13 @@ def place_hold(request, body: HoldIn):
     "/holds/{int:hold_id}", response={200: HoldDetailOut, **AUTH_ERRORS}, summary="一项法律保全"
 )
 def get_hold(request, hold_id: int):
-    hold = _hold(request, hold_id)
-    if hold is None:
-        return Status(404, NOT_FOUND)
-    return _with_recordings(request, hold)
+    return _with_recordings(request, _hold(request, hold_id))
 
 
 def _hold_step(request, hold_id: int, allowed, act, denied: str):
     hold = _hold(request, hold_id)
-    if hold is None:
-        return Status(404, NOT_FOUND)
-    if not allowed(request.user, hold):
-        return Status(403, {"detail": denied})
-    try:
-        return _with_recordings(request, act(hold))
-    except Refused as exc:
-        return Status(409, {"detail": str(exc)})
+    require(allowed(request.user, hold), denied)
+    return _with_recordings(request, act(hold))
 
 
 def _may_decide_release(user, hold: LegalHold) -> bool:
@@ -327,7 +301,7 @@ def request_release(request, hold_id: int, body: ReleaseIn):
         request,
         hold_id,
         lambda user, hold: approvals.can_place_hold(user, hold.unit),
-        lambda hold: holds.request_release(request.user, hold, body.reason, ip=_ip(request)),
+        lambda hold: holds.request_release(request.user, hold, body.reason, ip=client_ip(request)),
         "无权申请解除该法律保全",
     )
 
@@ -342,7 +316,7 @@ def approve_release(request, hold_id: int):
         request,
         hold_id,
         _may_decide_release,
-        lambda hold: holds.approve_release(request.user, hold, ip=_ip(request)),
+        lambda hold: holds.approve_release(request.user, hold, ip=client_ip(request)),
         "无权审批解除该法律保全：须由规定的审批人办理，且不能审批本人的申请",
     )
 
@@ -358,7 +332,7 @@ def reject_release(request, hold_id: int, body: CommentIn | None = None):
         request,
         hold_id,
         _may_decide_release,
-        lambda hold: holds.reject_release(request.user, hold, comment, ip=_ip(request)),
+        lambda hold: holds.reject_release(request.user, hold, comment, ip=client_ip(request)),
         "无权审批解除该法律保全：须由规定的审批人办理，且不能审批本人的申请",
     )
 
@@ -444,13 +418,16 @@ class PurgeListOut(Schema):
     tally: dict[str, int]  # purged, skipped
 
 
-def _disposal(request, disposal_id: int) -> DisposalList | None:
-    return (
+def _disposal(request, disposal_id: int) -> DisposalList:
+    found = (
         DisposalList.objects.visible_to(request.user)
         .select_related("unit", "reviewed_by", "approved_by")
         .filter(pk=disposal_id)
         .first()
     )
+    if found is None:
+        raise NotFound()
+    return found
 
 
 @router.get(
@@ -459,8 +436,7 @@ def _disposal(request, disposal_id: int) -> DisposalList | None:
     summary="到期清除清单",
 )
 def list_disposals(request, filters: Query[DisposalQuery]):
-    if not approvals.can_read(request.user):
-        return Status(403, NO_READ)
+    require(approvals.can_read(request.user), NO_READ)
     qs = DisposalList.objects.visible_to(request.user).select_related(
         "unit", "reviewed_by", "approved_by"
     )
@@ -475,10 +451,7 @@ def list_disposals(request, filters: Query[DisposalQuery]):
     summary="一份清除清单及其条目",
 )
 def get_disposal(request, disposal_id: int):
-    found = _disposal(request, disposal_id)
-    if found is None:
-        return Status(404, NOT_FOUND)
-    return found
+    return _disposal(request, disposal_id)
 
 
 @router.post(
@@ -488,14 +461,8 @@ def get_disposal(request, disposal_id: int):
 )
 def purge_list(request, disposal_id: int):
     found = _disposal(request, disposal_id)
-    if found is None:
-        return Status(404, NOT_FOUND)
-    if not _may_purge(request.user, found.unit):
-        return Status(403, {"detail": "无权清除：须由规定的审批人（如分管领导）办理"})
-    try:
-        tally = purge.run_list(found, actor=request.user, path="api")
-    except Refused as exc:
-        return Status(409, {"detail": f"拒绝清除：{exc}"})
+    require(_may_purge(request.user, found.unit), NO_PURGE)
+    tally = purge.run_list(found, actor=request.user, path="api")
     found.refresh_from_db()
     return {"disposal": found, "tally": tally}
 
@@ -536,8 +503,7 @@ class RecordQuery(Schema):
     summary="清除记录",
 )
 def list_records(request, filters: Query[RecordQuery]):
-    if not approvals.can_read(request.user):
-        return Status(403, NO_READ)
+    require(approvals.can_read(request.user), NO_READ)
     qs = DestructionRecord.objects.visible_to(request.user)
     if filters.purged_from:
         qs = qs.filter(purged_at__date__gte=filters.purged_from)

@@ -9,6 +9,7 @@ pages and API call."""
 
 from __future__ import annotations
 
+from avrecords.lib.refusals import Conflict, Invalid
 from avrecords.org.models import Role, Unit
 from avrecords.org.scope import in_unit_scope, sees_everything
 from avrecords.policies import approvals
@@ -18,8 +19,19 @@ READ_ROLES = HOLD_ROLES
 ROLE_NAMES = dict(Role.choices)
 
 
-class Refused(ValueError):
-    """A retention step that cannot be taken; the message is Chinese."""
+class Refused(Conflict, ValueError):
+    """A retention step that cannot be taken now (409: the list's, hold's or request's state;
+    also a missing reason or an approver the rules refuse); the message is Chinese. The pages
+    show it on the object's page with status 400, nothing changed."""
+
+
+class RefusedInput(Invalid, Refused):
+    """What was submitted cannot be used (422); every reason at once."""
+
+    api_prefix = "未办理："
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(reasons=reasons)
 
 
 def can_read(user) -> bool:

@@ -15,7 +15,7 @@ from avrecords.audit import services as audit
 from avrecords.compliance.models import ActivityRecording
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals
-from avrecords.retention.approvals import Refused
+from avrecords.retention.approvals import Refused, RefusedInput
 from avrecords.retention.models import HoldKind, HoldStatus, LegalHold, RecordingRetention
 from avrecords.retention.services import ACTIVE_HOLDS, local_day, reclassify
 
@@ -57,10 +57,11 @@ def place(
     if activity is None and case is None:
         errors.append("请指定执法活动或案卷")
     if errors:
-        raise Refused("；".join(errors))
+        raise RefusedInput(errors)
     unit = case.unit if case is not None else activity.unit
     if not approvals.can_place_hold(actor, unit):
-        raise Refused("无权对该单位的音像记录采取法律保全")
+        # refused like the form's input (422), as the API always answered it
+        raise RefusedInput(["无权对该单位的音像记录采取法律保全"])
     with transaction.atomic():
         hold = LegalHold.objects.create(
             number=_number(),

@@ -52,7 +52,9 @@ PATHS = {
 
 
 class PurgeNotAllowed(Refused):
-    """An attempt to purge that the rules refuse; the message is Chinese."""
+    """An attempt to purge that the rules refuse (409); the message is Chinese."""
+
+    api_prefix = "拒绝清除："
 
 
 def _label(user) -> str:

@@ -2,7 +2,8 @@
 `views_disposal`, destruction records in `views_records`, a recording's box in
 `views_recording`.
 
-Every page needs `approvals.can_read` (403). An object is found through its scoped queryset
+Every page needs `approvals.can_read` (403). The request helpers (client address, POST only,
+whole numbers) are lib/http's and refusals raise `lib.refusals` types. An object is found through its scoped queryset
 first: outside the user's units it is 404, even for a POST-only action (then 405), before
 the permission to act (403). Rules live in the services; a refused step is shown on the
 object's page with status 400 and nothing changed."""
@@ -10,38 +11,17 @@ object's page with status 400 and nothing changed."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 
+from avrecords.lib.refusals import require
 from avrecords.retention import approvals, dashboard
 
 
-def ip_of(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def need(allowed: bool, message: str = "") -> None:
-    if not allowed:
-        raise PermissionDenied(message or None)
-
-
 def need_reader(user) -> None:
-    need(
+    require(
         approvals.can_read(user),
         "无权查看保存期限：仅单位负责人、分管领导、管理员、监督人员和档案管理员",
     )
-
-
-def post_only(request) -> HttpResponseNotAllowed | None:
-    return HttpResponseNotAllowed(["POST"]) if request.method != "POST" else None
-
-
-def int_or_none(value) -> int | None:
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 def gb(size) -> float:

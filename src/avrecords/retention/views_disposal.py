@@ -10,14 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import redirect, render
 
+from avrecords.lib.http import client_ip, post_only
+from avrecords.lib.refusals import NotFound, require
 from avrecords.retention import approvals, disposal
 from avrecords.retention.approvals import Refused
 from avrecords.retention.facts import HAND_FACTS
 from avrecords.retention.models import DisposalList, DisposalStatus
-from avrecords.retention.views import ip_of, need, need_reader, post_only
+from avrecords.retention.views import need_reader
 
 ITEMS_PER_PAGE = 100
 RUNNING = (DisposalStatus.APPROVED, DisposalStatus.PURGING)
@@ -31,7 +32,7 @@ def _list(request, pk: int) -> DisposalList:
         .first()
     )
     if found is None:
-        raise Http404("清除清单不存在或不在您的权限范围内")
+        raise NotFound("清除清单不存在或不在您的权限范围内")
     return found
 
 
@@ -112,7 +113,7 @@ def _step(request, pk: int, allowed, act, denied: str):
     d = _list(request, pk)
     if refused := post_only(request):
         return refused
-    need(allowed(request.user, d), denied)
+    require(allowed(request.user, d), denied)
     try:
         done = act(d)
     except Refused as exc:
@@ -128,7 +129,7 @@ def item_decide(request, pk: int, item_id: int):
     d = _list(request, pk)
     item = d.items.select_related("recording", "disposal__unit").filter(pk=item_id).first()
     if item is None:
-        raise Http404("清单中没有该音像记录")
+        raise NotFound("清单中没有该音像记录")
     post = request.POST
 
     def act(d):
@@ -139,7 +140,7 @@ def item_decide(request, pk: int, item_id: int):
             decision,
             fact=post.get("fact", ""),
             reason=post.get("reason", ""),
-            ip=ip_of(request),
+            ip=client_ip(request),
         )
         what = "继续保存" if decision == "keep" else "清除"
         return f"{item.recording.original_name}：{what}"
@@ -150,7 +151,7 @@ def item_decide(request, pk: int, item_id: int):
 @login_required
 def disposal_submit(request, pk: int):
     def act(d):
-        disposal.submit(request.user, d, ip=ip_of(request))
+        disposal.submit(request.user, d, ip=client_ip(request))
         return f"清除清单 {d.number} 已复核完毕，提交审批"
 
     return _step(request, pk, _may_review, act, "无权复核该清除清单")
@@ -166,7 +167,7 @@ def disposal_decide(request, pk: int):
             d,
             approve=approve,
             comment=request.POST.get("comment", ""),
-            ip=ip_of(request),
+            ip=client_ip(request),
         )
         if approve:
             return f"已批准清除清单 {d.number}，清除任务已开始"

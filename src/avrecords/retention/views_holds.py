@@ -8,16 +8,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity
+from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.refusals import NotFound, require
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals, holds
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import HoldKind, HoldStatus, LegalHold
-from avrecords.retention.views import int_or_none, ip_of, need, need_reader, post_only
+from avrecords.retention.views import need_reader
 
 CHOICES_SHOWN = 200
 RECORDINGS_SHOWN = 500
@@ -26,7 +27,7 @@ RECORDINGS_SHOWN = 500
 def _hold(request, pk: int) -> LegalHold:
     hold = LegalHold.objects.visible_to(request.user).filter(pk=pk).first()
     if hold is None:
-        raise Http404("法律保全不存在或不在您的权限范围内")
+        raise NotFound("法律保全不存在或不在您的权限范围内")
     return hold
 
 
@@ -96,7 +97,7 @@ def _form(request, values, errors=(), status=200):
 
 @login_required
 def hold_new(request):
-    need(approvals.can_place_hold(request.user), "无权采取法律保全")
+    require(approvals.can_place_hold(request.user), "无权采取法律保全")
     if request.method != "POST":
         return _form(request, request.GET)
     post = request.POST
@@ -110,7 +111,7 @@ def hold_new(request):
                 case=case,
                 activity=activity,
                 reference=post.get("reference", ""),
-                ip=ip_of(request),
+                ip=client_ip(request),
             )
         except Refused as exc:
             errors = [str(exc)]
@@ -155,7 +156,7 @@ def _step(request, pk: int, allowed, act, denied: str):
     hold = _hold(request, pk)
     if refused := post_only(request):
         return refused
-    need(allowed(request.user, hold), denied)
+    require(allowed(request.user, hold), denied)
     try:
         done = act(hold)
     except Refused as exc:
@@ -172,7 +173,9 @@ def _may_decide(user, hold: LegalHold) -> bool:
 @login_required
 def hold_release(request, pk: int):
     def act(hold):
-        holds.request_release(request.user, hold, request.POST.get("reason", ""), ip=ip_of(request))
+        holds.request_release(
+            request.user, hold, request.POST.get("reason", ""), ip=client_ip(request)
+        )
         return f"已申请解除法律保全 {hold.number}，等待批准"
 
     return _step(
@@ -187,7 +190,7 @@ def hold_release(request, pk: int):
 @login_required
 def hold_approve(request, pk: int):
     def act(hold):
-        holds.approve_release(request.user, hold, ip=ip_of(request))
+        holds.approve_release(request.user, hold, ip=client_ip(request))
         return f"已批准解除法律保全 {hold.number}"
 
     return _step(request, pk, _may_decide, act, "无权审批解除该法律保全")
@@ -196,7 +199,9 @@ def hold_approve(request, pk: int):
 @login_required
 def hold_reject(request, pk: int):
     def act(hold):
-        holds.reject_release(request.user, hold, request.POST.get("comment", ""), ip=ip_of(request))
+        holds.reject_release(
+            request.user, hold, request.POST.get("comment", ""), ip=client_ip(request)
+        )
         return f"已不同意解除法律保全 {hold.number}，保全继续"
 
     return _step(request, pk, _may_decide, act, "无权审批解除该法律保全")

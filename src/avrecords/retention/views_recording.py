@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 
+from avrecords.lib.http import client_ip, post_only
+from avrecords.lib.refusals import NotFound, require
 from avrecords.policies.schema import FACTS
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals, facts, services
@@ -23,10 +23,6 @@ from avrecords.retention.models import (
 )
 
 CHANGES_SHOWN = 5
-
-
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def may_decide_change(user, change: RetentionChange) -> bool:
@@ -75,10 +71,10 @@ def _refused(request, recording, exc: Refused):
 def _recording_action(request, recording_id: int):
     """Scope first (404), then the method (405), then the permission (403)."""
     recording = Recording.objects.get_visible(request.user, recording_id)
-    if request.method != "POST":
-        return recording, HttpResponseNotAllowed(["POST"])
-    if recording.unit is None or not approvals.can_place_hold(request.user, recording.unit):
-        raise PermissionDenied("无权登记保存情形或申请变更保存期限")
+    if refused := post_only(request):
+        return recording, refused
+    allowed = recording.unit is not None and approvals.can_place_hold(request.user, recording.unit)
+    require(allowed, "无权登记保存情形或申请变更保存期限")
     return recording, None
 
 
@@ -93,7 +89,7 @@ def record_fact(request, recording_id: int):
             fact=request.POST.get("fact", ""),
             note=request.POST.get("note", ""),
             recording=recording,
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     except Refused as exc:
         return _refused(request, recording, exc)
@@ -117,7 +113,7 @@ def ask_to_shorten(request, recording_id: int):
             recording,
             reason=request.POST.get("reason", ""),
             fact=fact,
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     except Refused as exc:
         return _refused(request, recording, exc)
@@ -133,11 +129,13 @@ def decide_change(request, pk: int):
         .first()
     )
     if change is None:
-        raise Http404("申请不存在或不在您的权限范围内")
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not may_decide_change(request.user, change):
-        raise PermissionDenied("无权审批该申请：须由规定的审批人办理，且不能审批本人的申请")
+        raise NotFound("申请不存在或不在您的权限范围内")
+    if refused := post_only(request):
+        return refused
+    require(
+        may_decide_change(request.user, change),
+        "无权审批该申请：须由规定的审批人办理，且不能审批本人的申请",
+    )
     approve = request.POST.get("decision", "approve") != "reject"
     try:
         facts.decide_change(
@@ -145,7 +143,7 @@ def decide_change(request, pk: int):
             change,
             approve=approve,
             comment=request.POST.get("comment", ""),
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     except Refused as exc:
         return _refused(request, change.recording, exc)

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +19,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from avrecords.audit.services import record as audit
+from avrecords.lib.http import client_ip
 from avrecords.lib.pdf import PdfUnavailable, render_pdf
+from avrecords.lib.refusals import NotFound
 from avrecords.retention.models import DestructionRecord
-from avrecords.retention.views import ip_of, need_reader
+from avrecords.retention.views import need_reader
 
 PDF_MAX_ROWS = 2000  # as for the registers: WeasyPrint slows down well before 10k rows
 FILTERS = ("from", "to", "q")
@@ -108,7 +110,7 @@ def record_pdf(request, pk: int):
     # empty for non-readers
     found = DestructionRecord.objects.visible_to(request.user).filter(pk=pk).first()
     if found is None:
-        raise Http404("清除记录不存在或不在您的权限范围内")
+        raise NotFound("清除记录不存在或不在您的权限范围内")
     try:
         response = _pdf(
             request,
@@ -125,7 +127,7 @@ def record_pdf(request, pk: int):
         actor=request.user,
         obj=found,
         summary=f"打印清除记录 {found.number}",
-        ip=ip_of(request),
+        ip=client_ip(request),
     )
     return response
 
@@ -162,6 +164,6 @@ def record_export(request):
         actor=request.user,
         summary=f"导出清除记录（{count} 条，PDF）",
         detail={"count": count, "filters": dict(described)},
-        ip=ip_of(request),
+        ip=client_ip(request),
     )
     return response
