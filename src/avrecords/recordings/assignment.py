@@ -21,7 +21,6 @@ from avrecords.org.models import User
 from avrecords.org.scope import can_ingest, sees_everything, unit_q
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
-from avrecords.recordings.services import get_visible
 
 
 class AssignmentRefused(Invalid):
@@ -57,7 +56,7 @@ def assign(
 ) -> Recording:
     """Bind a 待指派 recording to `officer_id` (and `device_id`, or the device its name
     names if that person held it then). Scope first (404), then permission (403)."""
-    get_visible(actor, recording_id)
+    Recording.objects.get_visible(actor, recording_id)
     if not can_assign(actor):
         raise Forbidden("无权指派音像记录")
     with transaction.atomic():
