@@ -12,7 +12,7 @@ from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.scope import can_ingest, can_upload
 from avrecords.recordings import assignment, listing, services
-from avrecords.recordings.models import IngestBatch, Recording
+from avrecords.recordings.models import IngestBatch, QuarantinedFile, Recording
 from avrecords.recordings.uploads import ingest_upload
 from avrecords.recordings.views_media import stream_media
 
@@ -271,7 +271,7 @@ def upload_recordings(request):
 )
 def list_batches(request, page: PageNumber = 1):
     require(can_ingest(request.user), "无权查看导入批次")
-    _, _, rows = _paginate(services.visible_batches(request.user), page)
+    _, _, rows = _paginate(IngestBatch.objects.visible_to(request.user), page)
     return rows
 
 
@@ -280,7 +280,7 @@ def list_batches(request, page: PageNumber = 1):
 )
 def get_batch(request, batch_id: int):
     require(can_ingest(request.user), "无权查看导入批次")
-    batch = services.visible_batches(request.user).filter(pk=batch_id).first()
+    batch = IngestBatch.objects.visible_to(request.user).filter(pk=batch_id).first()
     if batch is None:
         raise NotFound("批次不存在")
     return batch
@@ -293,5 +293,5 @@ def get_batch(request, batch_id: int):
 )
 def list_quarantine(request, page: PageNumber = 1):
     require(can_ingest(request.user), "无权查看隔离文件")
-    _, _, rows = _paginate(services.visible_quarantine(request.user), page)
+    _, _, rows = _paginate(QuarantinedFile.objects.visible_to(request.user), page)
     return rows
