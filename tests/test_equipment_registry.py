@@ -147,6 +147,22 @@ def test_an_update_keeps_its_own_serial_but_not_anothers(org):
     assert device.serial == "3501777"
 
 
+@pytest.mark.parametrize("history", ["recorded", "issued"])
+def test_a_device_that_has_recorded_or_been_issued_keeps_its_serial(org, history):
+    """The serial is part of every file name the device wrote: once it has recorded (which
+    recordings answers, `panels.DEVICE_RECORDINGS`) or been issued, it cannot change."""
+    device = register_device(org.admin, camera_input(org))
+    update_device(org.admin, device, camera_input(org, serial="3501778"))  # no history yet
+    if history == "recorded":
+        make(org, "3501778_350211_20260105090000_0001.MP4", device=device)
+    else:
+        issue_device(device, org.officer, operator=org.admin)
+    assert errors_of(org.admin, camera_input(org, serial="3501779"), device) == [
+        "设备 3501778 已有领用记录或音像记录，产品序号不能修改"
+        "（导入时按序号识别设备）；如登记有误，请报废后重新登记"
+    ]
+
+
 def test_an_issued_device_cannot_be_made_spare(org):
     data = DeviceInput.from_device(org.camera)
     data.status = DeviceStatus.SPARE

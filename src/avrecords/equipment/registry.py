@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from avrecords import panels
 from avrecords.audit.services import record
 from avrecords.equipment.access import device_in_unit_scope
 from avrecords.equipment.models import Custody, Device, DeviceKind, DeviceStatus
@@ -163,9 +164,8 @@ def check(actor, data: DeviceInput, device: Device | None = None, *, known=None)
 
 
 def _has_history(device: Device) -> bool:
-    from avrecords.recordings.models import Recording
-
-    return device.custodies.exists() or Recording.objects.filter(device=device).exists()
+    """It has been issued, or it has recorded (recordings answers: `panels.DEVICE_RECORDINGS`)."""
+    return device.custodies.exists() or panels.DEVICE_RECORDINGS.made_any(device)
 
 
 def _serial_taken(serial: str, device: Device | None, known: Known | None) -> bool:

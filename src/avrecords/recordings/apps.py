@@ -6,4 +6,8 @@ class RecordingsConfig(AppConfig):
     verbose_name = "音像记录"
 
     def ready(self):
-        from avrecords.recordings import jobs  # noqa: F401  (registers media job handlers)
+        from avrecords import panels
+        from avrecords.recordings import jobs, usage  # noqa: F401  (jobs: the media handlers)
+
+        # E1: a device that has recorded keeps its serial (equipment.registry asks)
+        panels.DEVICE_RECORDINGS.provide(made_any=usage.made_any)
