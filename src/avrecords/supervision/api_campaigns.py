@@ -18,26 +18,17 @@ from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.http import client_ip
+from avrecords.lib.refusals import Conflict, require
 from avrecords.org.models import Unit
 from avrecords.supervision import campaigns, scoring
-from avrecords.supervision.campaigns import CampaignError, CampaignInput
+from avrecords.supervision.campaigns import CampaignInput, CampaignInvalid
 from avrecords.supervision.models import Campaign, CampaignStatus, Sample
 from avrecords.supervision.scoring import NoteInput, ScoreError, ScoreInput
 
 router = Router(tags=["执法监督抽查"])
 AUTH_ERRORS = {401: Error, 403: Error, 404: Error}
-NOT_FOUND = {"detail": "记录不存在或不在您的权限范围内"}
-NO_READ = {"detail": "无权查看执法监督抽查"}
-
-
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _invalid(errors: list[str]) -> Status:
-    return Status(
-        422, {"detail": "未办理：" + "；".join(errors), "errors": [{"message": e} for e in errors]}
-    )
+NO_READ = "无权查看执法监督抽查"
 
 
 # --- shapes -----------------------------------------------------------------------------------
@@ -255,8 +246,10 @@ class ScoreIn(Schema):
 # --- campaigns ---------------------------------------------------------------------------------
 
 
-def _campaign(request, campaign_id: int) -> Campaign | None:
-    return Campaign.objects.visible_to(request.user).filter(pk=campaign_id).first()
+def _campaign(request, campaign_id: int) -> Campaign:
+    """Reading first (403), then scope (404)."""
+    require(campaigns.can_read(request.user), NO_READ)
+    return Campaign.objects.get_visible(request.user, campaign_id)
 
 
 def _with_samples(request, campaign: Campaign) -> Campaign:
@@ -275,8 +268,7 @@ def _with_samples(request, campaign: Campaign) -> Campaign:
     summary="抽查与评查",
 )
 def list_campaigns(request, filters: Query[CampaignQuery]):
-    if not campaigns.can_read(request.user):
-        return Status(403, NO_READ)
+    require(campaigns.can_read(request.user), NO_READ)
     qs = Campaign.objects.visible_to(request.user)
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -299,12 +291,11 @@ def list_campaigns(request, filters: Query[CampaignQuery]):
     summary="组织抽查或年度评查",
 )
 def create_campaign(request, body: CampaignIn):
-    if not campaigns.can_manage(request.user):
-        return Status(403, {"detail": "无权组织抽查：仅监督人员"})
+    require(campaigns.can_manage(request.user), "无权组织抽查：仅监督人员")
     codes = list(dict.fromkeys(c.strip() for c in body.units))
     found = {u.code: u for u in Unit.objects.visible_to(request.user).filter(code__in=codes)}
     if missing := [c for c in codes if c not in found]:
-        return _invalid([f"单位代码“{c}”不存在或不在您的监督范围内" for c in missing])
+        raise CampaignInvalid([f"单位代码“{c}”不存在或不在您的监督范围内" for c in missing])
     data = CampaignInput(
         kind=body.kind,
         title=body.title,
@@ -314,11 +305,7 @@ def create_campaign(request, body: CampaignIn):
         ratio=body.ratio,
         note=body.note,
     )
-    try:
-        campaign = campaigns.create_campaign(request.user, data, ip=_ip(request))
-    except CampaignError as exc:
-        return _invalid(exc.errors)
-    return Status(201, campaign)
+    return Status(201, campaigns.create_campaign(request.user, data, ip=client_ip(request)))
 
 
 @router.get(
@@ -327,12 +314,7 @@ def create_campaign(request, body: CampaignIn):
     summary="一项抽查及其样本",
 )
 def get_campaign(request, campaign_id: int):
-    if not campaigns.can_read(request.user):
-        return Status(403, NO_READ)
-    campaign = _campaign(request, campaign_id)
-    if campaign is None:
-        return Status(404, NOT_FOUND)
-    return _with_samples(request, campaign)
+    return _with_samples(request, _campaign(request, campaign_id))
 
 
 @router.post(
@@ -341,17 +323,9 @@ def get_campaign(request, campaign_id: int):
     summary="抽取样本（按存档的随机种子分层抽样，只能一次）",
 )
 def draw(request, campaign_id: int):
-    if not campaigns.can_read(request.user):
-        return Status(403, NO_READ)
     campaign = _campaign(request, campaign_id)
-    if campaign is None:
-        return Status(404, NOT_FOUND)
-    if not campaigns.may_manage(request.user, campaign):
-        return Status(403, {"detail": "无权对该抽查抽取样本"})
-    try:
-        drawn = campaigns.draw_sample(request.user, campaign, ip=_ip(request))
-    except CampaignError as exc:
-        return Status(409, {"detail": str(exc)})
+    require(campaigns.may_manage(request.user, campaign), "无权对该抽查抽取样本")
+    drawn = campaigns.draw_sample(request.user, campaign, ip=client_ip(request))
     return {
         "population": drawn.population,
         "strata": drawn.strata,
@@ -366,15 +340,8 @@ def draw(request, campaign_id: int):
     summary="复核抽样（按存档的随机种子重新计算样本）",
 )
 def recheck(request, campaign_id: int):
-    if not campaigns.can_read(request.user):
-        return Status(403, NO_READ)
     campaign = _campaign(request, campaign_id)
-    if campaign is None:
-        return Status(404, NOT_FOUND)
-    try:
-        result = campaigns.redraw_check(request.user, campaign, ip=_ip(request))
-    except CampaignError as exc:
-        return Status(409, {"detail": str(exc)})
+    result = campaigns.redraw_check(request.user, campaign, ip=client_ip(request))
     return {**result.__dict__, "message": result.message}
 
 
@@ -384,28 +351,21 @@ def recheck(request, campaign_id: int):
     summary="结束抽查",
 )
 def close(request, campaign_id: int, body: CampaignCloseIn | None = None):
-    if not campaigns.can_read(request.user):
-        return Status(403, NO_READ)
     campaign = _campaign(request, campaign_id)
-    if campaign is None:
-        return Status(404, NOT_FOUND)
-    if not campaigns.may_manage(request.user, campaign):
-        return Status(403, {"detail": "无权结束该抽查"})
+    require(campaigns.may_manage(request.user, campaign), "无权结束该抽查")
     if campaign.status == CampaignStatus.CLOSED:
-        return Status(409, {"detail": "本次抽查已结束"})
-    try:
-        return campaigns.close_campaign(
-            request.user, campaign, body.reason if body else "", ip=_ip(request)
-        )
-    except CampaignError as exc:
-        return _invalid(exc.errors)
+        raise Conflict("本次抽查已结束")
+    reason = body.reason if body else ""
+    return campaigns.close_campaign(request.user, campaign, reason, ip=client_ip(request))
 
 
 # --- samples -------------------------------------------------------------------------------
 
 
-def _sample(request, sample_id: int) -> Sample | None:
-    return Sample.objects.visible_to(request.user).filter(pk=sample_id).first()
+def _sample(request, sample_id: int) -> Sample:
+    """Reading first (403), then scope (404)."""
+    require(campaigns.can_read(request.user), NO_READ)
+    return Sample.objects.get_visible(request.user, sample_id)
 
 
 def _sample_detail(request, sample: Sample) -> Sample:
@@ -429,12 +389,7 @@ def _sample_detail(request, sample: Sample) -> Sample:
     summary="一项样本：评查项目、自动发现的问题、评分",
 )
 def get_sample(request, sample_id: int):
-    if not campaigns.can_read(request.user):
-        return Status(403, NO_READ)
-    sample = _sample(request, sample_id)
-    if sample is None:
-        return Status(404, NOT_FOUND)
-    return _sample_detail(request, sample)
+    return _sample_detail(request, _sample(request, sample_id))
 
 
 @router.post(
@@ -443,27 +398,20 @@ def get_sample(request, sample_id: int):
     summary="评分",
 )
 def score(request, sample_id: int, body: ScoreIn):
-    if not campaigns.can_read(request.user):
-        return Status(403, NO_READ)
     sample = _sample(request, sample_id)
-    if sample is None:
-        return Status(404, NOT_FOUND)
-    if why := scoring.refusal(request.user, sample):
-        return Status(403, {"detail": why})
+    why = scoring.refusal(request.user, sample)
+    require(not why, why)
     if sample.campaign.status != CampaignStatus.SCORING:
-        return Status(409, {"detail": f"本次抽查{sample.campaign.get_status_display()}，不能评分"})
+        raise Conflict(f"本次抽查{sample.campaign.get_status_display()}，不能评分")
     codes = [item.code for item in body.items]
     if len(codes) != len(set(codes)):
-        return _invalid(["评查项目重复"])
+        raise ScoreError(["评查项目重复"])
     data = ScoreInput(
         passed={item.code: item.passed for item in body.items},
         item_notes={item.code: item.note for item in body.items},
         comment=body.comment,
         notes=tuple(NoteInput(n.recording_id, n.at, n.text) for n in body.notes),
     )
-    try:
-        scoring.score_sample(request.user, sample, data, ip=_ip(request))
-    except ScoreError as exc:
-        return _invalid(exc.errors)
+    scoring.score_sample(request.user, sample, data, ip=client_ip(request))
     sample = _sample(request, sample_id)
     return _sample_detail(request, sample)

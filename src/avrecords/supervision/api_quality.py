@@ -13,22 +13,21 @@ import datetime as dt
 from typing import Literal
 
 from django.conf import settings
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Schema
 
 from avrecords.compliance.models import Activity
+from avrecords.lib import refusals
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.refusals import require
 from avrecords.org.models import Unit
 from avrecords.supervision import quality, review
 
 router = Router(tags=["执法监督"])
-NO_ROLE = {"detail": "无权查看执法监督：仅监督人员、单位负责人、分管领导和系统管理员"}
+NO_ROLE = "无权查看执法监督：仅监督人员、单位负责人、分管领导和系统管理员"
 
 
-def _invalid(errors: list[str]) -> Status:
-    return Status(
-        422,
-        {"detail": "参数无效：" + "；".join(errors), "errors": [{"message": e} for e in errors]},
-    )
+def _invalid(errors: list[str]) -> refusals.Invalid:
+    return refusals.Invalid("参数无效：" + "；".join(errors), reasons=errors)
 
 
 # --- quality scores -----------------------------------------------------------------------
@@ -86,8 +85,7 @@ class QualityQuery(Schema):
 )
 def quality_scores(request, q: Query[QualityQuery]):
     user = request.user
-    if not quality.can_view_quality(user):
-        return Status(403, NO_ROLE)
+    require(quality.can_view_quality(user), NO_ROLE)
     params = {"start": q.start and q.start.isoformat(), "end": q.end and q.end.isoformat()}
     period, errors = quality.read_period(params)
     unit = None
@@ -96,7 +94,7 @@ def quality_scores(request, q: Query[QualityQuery]):
         if unit is None:
             errors.append("单位：不存在或不在您的监督范围内")
     if errors:
-        return _invalid(errors)
+        raise _invalid(errors)
     facts = quality.gather(quality.scope_units(user, unit), period)
     return {
         "start": period.start,
@@ -169,10 +167,9 @@ class ReviewQuery(Schema):
 )
 def review_activities(request, q: Query[ReviewQuery]):
     user = request.user
-    if not review.can_review(user):
-        return Status(403, NO_ROLE)
+    require(review.can_review(user), NO_ROLE)
     if q.date_from and q.date_to and q.date_to < q.date_from:
-        return _invalid(["截止日期早于起始日期"])
+        raise _invalid(["截止日期早于起始日期"])
     data = q.dict()
     page = max(data.pop("page"), 1)
     qs = review.search(user, review.ReviewFilter(**data))

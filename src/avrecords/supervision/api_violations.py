@@ -18,16 +18,17 @@ from ninja import Query, Router, Schema, Status
 from avrecords.compliance.models import Activity
 from avrecords.equipment.models import Device
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.http import client_ip
+from avrecords.lib.refusals import Forbidden, NotFound, require
 from avrecords.org.models import Unit, User
 from avrecords.recordings.models import Recording
 from avrecords.supervision import accountability, violations
 from avrecords.supervision.models import Accountability, ViolationCandidate
-from avrecords.supervision.violations import Incomplete, Refused
+from avrecords.supervision.violations import Incomplete
 
 router = Router(tags=["违规与责任追究"])
 AUTH_ERRORS = {401: Error, 403: Error, 404: Error}
-NOT_FOUND = {"detail": "记录不存在或不在您的权限范围内"}
-NO_READ = {"detail": "无权查看违规登记"}
+NO_READ = "无权查看违规登记"
 MAX_RECORDINGS = 200
 
 
@@ -149,24 +150,11 @@ class DecisionCommentIn(Schema):
     comment: str = ""
 
 
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _invalid(errors: list[str]) -> Status:
-    return Status(
-        422, {"detail": "未办理：" + "；".join(errors), "errors": [{"message": e} for e in errors]}
-    )
-
-
-def _refused(exc: Refused) -> Status:
-    return (
-        _invalid(exc.errors) if isinstance(exc, Incomplete) else Status(409, {"detail": str(exc)})
-    )
-
-
-def _candidate(request, pk: int) -> ViolationCandidate | None:
-    return ViolationCandidate.objects.visible_to(request.user).filter(pk=pk).first()
+def _candidate(request, pk: int) -> ViolationCandidate:
+    found = ViolationCandidate.objects.visible_to(request.user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def _detailed(request, candidate: ViolationCandidate) -> ViolationCandidate:
@@ -185,13 +173,12 @@ def _detailed(request, candidate: ViolationCandidate) -> ViolationCandidate:
     summary="违规登记",
 )
 def list_violations(request, filters: Query[ViolationQuery]):
-    if not violations.can_read(request.user):
-        return Status(403, NO_READ)
+    require(violations.can_read(request.user), NO_READ)
     data = filters.dict()
     page = max(data.pop("page"), 1)
     f = violations.read_filter({k: ("" if v is None else str(v)) for k, v in data.items()})
     if f.errors:
-        return _invalid(f.errors)
+        raise Incomplete(f.errors)
     qs = violations.search(request.user, f)
     size = settings.AVRECORDS_PAGE_SIZE
     return {
@@ -209,8 +196,7 @@ def list_violations(request, filters: Query[ViolationQuery]):
 )
 def report_violation(request, body: ViolationIn):
     user = request.user
-    if not violations.can_enter(user):
-        return Status(403, {"detail": "无权登记违规行为：须由监督人员办理"})
+    require(violations.can_enter(user), "无权登记违规行为：须由监督人员办理")
     errors, skip = [], set()
     unit = Unit.objects.visible_to(user).filter(code=body.unit.strip()).first()
     if unit is None:
@@ -246,11 +232,8 @@ def report_violation(request, body: ViolationIn):
     )
     errors += [e for e in violations.check(user, data) if e not in skip]
     if errors:
-        return _invalid(errors)
-    try:
-        candidate = violations.report(user, data, ip=_ip(request))
-    except Refused as exc:
-        return _refused(exc)
+        raise Incomplete(errors)
+    candidate = violations.report(user, data, ip=client_ip(request))
     return Status(201, _detailed(request, candidate))
 
 
@@ -260,28 +243,20 @@ def report_violation(request, body: ViolationIn):
     summary="一条违规线索（含证据和处理决定）",
 )
 def get_violation(request, violation_id: int):
-    candidate = _candidate(request, violation_id)
-    if candidate is None:
-        return Status(404, NOT_FOUND)
-    return _detailed(request, candidate)
+    return _detailed(request, _candidate(request, violation_id))
 
 
 def _decide(request, violation_id: int, body: ReasonIn | None, confirm: bool):
     candidate = _candidate(request, violation_id)
-    if candidate is None:
-        return Status(404, NOT_FOUND)
     if refusal := violations.decider_refusal(request.user, candidate):
-        return Status(403, {"detail": refusal})
-    try:
-        violations.decide(
-            request.user,
-            candidate,
-            confirm=confirm,
-            reason=body.reason if body else "",
-            ip=_ip(request),
-        )
-    except Refused as exc:
-        return _refused(exc)
+        raise Forbidden(refusal)
+    violations.decide(
+        request.user,
+        candidate,
+        confirm=confirm,
+        reason=body.reason if body else "",
+        ip=client_ip(request),
+    )
     return _detailed(request, candidate)
 
 
@@ -309,31 +284,20 @@ def dismiss_violation(request, violation_id: int, body: ReasonIn | None = None):
 )
 def propose_decision(request, violation_id: int, body: ProposalIn):
     candidate = _candidate(request, violation_id)
-    if candidate is None:
-        return Status(404, NOT_FOUND)
     if refusal := accountability.proposer_refusal(request.user, candidate):
-        return Status(403, {"detail": refusal})
-    try:
-        made = accountability.propose(
-            request.user, candidate, decision=body.decision, reason=body.reason, ip=_ip(request)
-        )
-    except Refused as exc:
-        return _refused(exc)
+        raise Forbidden(refusal)
+    made = accountability.propose(
+        request.user, candidate, decision=body.decision, reason=body.reason, ip=client_ip(request)
+    )
     return Status(201, made)
 
 
 def _approval(request, decision_id: int, approve: bool, comment: str):
-    decision = Accountability.objects.visible_to(request.user).filter(pk=decision_id).first()
-    if decision is None:
-        return Status(404, NOT_FOUND)
+    decision = Accountability.objects.get_visible(request.user, decision_id)
     if refusal := accountability.approver_refusal(request.user, decision):
-        return Status(403, {"detail": refusal})
-    try:
-        if approve:
-            return accountability.approve(request.user, decision, comment=comment, ip=_ip(request))
-        return accountability.reject(request.user, decision, comment=comment, ip=_ip(request))
-    except Refused as exc:
-        return _refused(exc)
+        raise Forbidden(refusal)
+    decide = accountability.approve if approve else accountability.reject
+    return decide(request.user, decision, comment=comment, ip=client_ip(request))
 
 
 @router.post(

@@ -26,6 +26,7 @@ from django.utils import timezone
 from avrecords.audit import services as audit
 from avrecords.audit.models import AuditEntry
 from avrecords.compliance.models import Activity
+from avrecords.lib.refusals import Conflict, Invalid
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import in_unit_scope, scope_roots, sees_everything
 from avrecords.policies.models import PolicyProfile, UnitPolicy
@@ -41,13 +42,24 @@ NUMBER_PREFIX = {CampaignKind.SPOT_CHECK: "CC", CampaignKind.ANNUAL_REVIEW: "PC"
 MAX_PERIOD_DAYS = 731  # two years: longer is a typing error
 
 
-class CampaignError(ValueError):
-    """A refused step on a campaign; Chinese, shown to the user. `errors` lists every reason
-    a form was refused (all of them at once)."""
+class CampaignError(Conflict, ValueError):
+    """A refused step on a campaign (409: drawn already, nothing to draw, closed…); Chinese,
+    shown to the user. `errors` lists every reason (all of them at once)."""
 
     def __init__(self, message: str | list[str]):
         self.errors = list(message) if isinstance(message, list) else [message]
         super().__init__("；".join(self.errors))
+
+
+class CampaignInvalid(Invalid, CampaignError):
+    """What was entered cannot be used (422: the campaign's form, a close without its
+    reason); every reason at once."""
+
+    api_prefix = "未办理："
+
+    def __init__(self, message: str | list[str]):
+        super().__init__(message)
+        self.reasons = self.errors
 
 
 # --- who may -----------------------------------------------------------------------------
@@ -159,7 +171,7 @@ def create_campaign(actor, data: CampaignInput, *, ip: str = "") -> Campaign:
         raise CampaignError("无权组织抽查：仅监督人员")
     errors = check(actor, data)
     if errors:
-        raise CampaignError(errors)
+        raise CampaignInvalid(errors)
     ratio, basis, profile, _ = ratio_of(data)
     units = list(dict.fromkeys(data.units))
     with transaction.atomic():
@@ -394,9 +406,9 @@ def close_campaign(actor, campaign: Campaign, reason: str = "", *, ip: str = "")
     reason = reason.strip()
     left = unscored(campaign)
     if campaign.status == CampaignStatus.DRAFT and not reason:
-        raise CampaignError("尚未抽取样本，结束须写明理由")
+        raise CampaignInvalid("尚未抽取样本，结束须写明理由")
     if left and not reason:
-        raise CampaignError(f"尚有 {left} 项样本未评分，结束须写明理由")
+        raise CampaignInvalid(f"尚有 {left} 项样本未评分，结束须写明理由")
     with transaction.atomic():
         campaign.status = CampaignStatus.CLOSED
         campaign.closed_at = timezone.now()

@@ -20,6 +20,7 @@ from django.utils import timezone
 from avrecords.audit import services as audit
 from avrecords.compliance.models import Activity, ActivityRecording, Finding, FindingKind
 from avrecords.compliance.models import FindingStatus as FS
+from avrecords.lib.refusals import Invalid
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import sees_everything
 from avrecords.retention import approvals, holds
@@ -30,8 +31,9 @@ REVIEW_ROLES = {Role.SUPERVISOR, Role.UNIT_HEAD, Role.LEADER}
 COMPLAINT_REASON_MAX_CHARS = 2000
 
 
-class ComplaintRefused(ValueError):
-    """A complaint that cannot be opened; the message is Chinese."""
+class ComplaintRefused(Invalid, ValueError):
+    """A complaint that cannot be opened (422: no reason, too long, not this person's to
+    open); the message is Chinese and the page shows it beside the form."""
 
 
 def can_review(user) -> bool:

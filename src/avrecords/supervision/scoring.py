@@ -17,6 +17,7 @@ from django.db import transaction
 
 from avrecords.audit import services as audit
 from avrecords.compliance.models import ActivityRecording, Finding
+from avrecords.lib.refusals import Invalid
 from avrecords.org.models import Role
 from avrecords.org.scope import in_unit_scope
 from avrecords.policies.schema import Reason
@@ -31,12 +32,14 @@ TIME_RE = re.compile(r"^(?:(\d{1,2}):([0-5]\d):([0-5]\d)|(\d{1,3}):([0-5]\d))$")
 NOT_OWN = "不能评查本人参与的执法活动"
 
 
-class ScoreError(ValueError):
-    """A score that cannot be saved; `errors` are Chinese, every reason at once."""
+class ScoreError(Invalid, ValueError):
+    """A score that cannot be saved (422); `errors` are Chinese, every reason at once."""
+
+    api_prefix = "未办理："
 
     def __init__(self, message: str | list[str]):
         self.errors = list(message) if isinstance(message, list) else [message]
-        super().__init__("；".join(self.errors))
+        super().__init__(reasons=self.errors)
 
 
 # --- who may ---------------------------------------------------------------------------------

@@ -15,13 +15,13 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from avrecords.access import grants
+from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit
 from avrecords.supervision import campaigns, scoring
 from avrecords.supervision.campaigns import CampaignError, CampaignInput
@@ -31,39 +31,19 @@ from avrecords.supervision.scoring import ScoreError, ScoreInput
 NO_READ = "无权查看执法监督抽查：仅监督人员、单位负责人、分管领导和系统管理员"
 
 
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _need(allowed: bool, message: str = "") -> None:
-    if not allowed:
-        raise PermissionDenied(message or None)
-
-
-def _post_only(request) -> HttpResponseNotAllowed | None:
-    return HttpResponseNotAllowed(["POST"]) if request.method != "POST" else None
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _campaign(request, pk: int) -> Campaign:
-    _need(campaigns.can_read(request.user), NO_READ)
+    require(campaigns.can_read(request.user), NO_READ)
     campaign = Campaign.objects.visible_to(request.user).filter(pk=pk).first()
     if campaign is None:
-        raise Http404("抽查不存在或不在您的监督范围内")
+        raise NotFound("抽查不存在或不在您的监督范围内")
     return campaign
 
 
 def _sample(request, pk: int) -> Sample:
-    _need(campaigns.can_read(request.user), NO_READ)
+    require(campaigns.can_read(request.user), NO_READ)
     sample = Sample.objects.visible_to(request.user).filter(pk=pk).first()
     if sample is None:
-        raise Http404("样本不存在或不在您的监督范围内")
+        raise NotFound("样本不存在或不在您的监督范围内")
     return sample
 
 
@@ -73,7 +53,7 @@ def _sample(request, pk: int) -> Sample:
 @login_required
 def campaign_list(request):
     user = request.user
-    _need(campaigns.can_read(user), NO_READ)
+    require(campaigns.can_read(user), NO_READ)
     qs = Campaign.objects.visible_to(user)
     status, kind = request.GET.get("status", ""), request.GET.get("kind", "")
     if status in CampaignStatus.values:
@@ -115,7 +95,7 @@ def _read_form(user, post) -> tuple[CampaignInput, list[str]]:
                 dates[name] = dt.date.fromisoformat(raw)
             except ValueError:
                 errors.append(f"无法识别的{label}：{raw}")
-    ids = [i for i in (_int(v) for v in post.getlist("units")) if i is not None]
+    ids = [i for i in (int_or_none(v) for v in post.getlist("units")) if i is not None]
     units = list(Unit.objects.visible_to(user).filter(pk__in=ids))
     if len(units) < len(set(ids)):
         errors.append("所选单位不存在或不在您的监督范围内")
@@ -157,7 +137,7 @@ def _form(request, values, errors=(), status=200):
 @login_required
 def campaign_new(request):
     user = request.user
-    _need(campaigns.can_manage(user), "无权组织抽查：仅监督人员")
+    require(campaigns.can_manage(user), "无权组织抽查：仅监督人员")
     if request.method != "POST":
         today = timezone.localdate()
         kind = request.GET.get("kind")
@@ -171,7 +151,7 @@ def campaign_new(request):
     data, errors = _read_form(user, request.POST)
     if not errors:
         try:
-            campaign = campaigns.create_campaign(user, data, ip=_ip(request))
+            campaign = campaigns.create_campaign(user, data, ip=client_ip(request))
         except CampaignError as exc:
             errors = exc.errors
         else:
@@ -233,9 +213,9 @@ def campaign_detail(request, pk: int):
 def _step(request, pk: int, allowed, act, denied: str):
     """Scope (404), method (405), permission (403); refused → the campaign page with 400."""
     campaign = _campaign(request, pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
-    _need(allowed(request.user, campaign), denied)
+    require(allowed(request.user, campaign), denied)
     try:
         done = act(campaign)
     except CampaignError as exc:
@@ -248,7 +228,7 @@ def _step(request, pk: int, allowed, act, denied: str):
 @login_required
 def campaign_draw(request, pk: int):
     def act(campaign):
-        drawn = campaigns.draw_sample(request.user, campaign, ip=_ip(request))
+        drawn = campaigns.draw_sample(request.user, campaign, ip=client_ip(request))
         return (
             f"已从 {drawn.population} 项执法活动中分层抽取 {len(drawn.sampled)} 项样本"
             f"（{drawn.strata} 层，随机种子 {campaign.seed}）"
@@ -260,7 +240,7 @@ def campaign_draw(request, pk: int):
 @login_required
 def campaign_recheck(request, pk: int):
     def act(campaign):
-        return campaigns.redraw_check(request.user, campaign, ip=_ip(request)).message
+        return campaigns.redraw_check(request.user, campaign, ip=client_ip(request)).message
 
     return _step(request, pk, lambda user, c: campaigns.can_read(user), act, "无权复核抽样")
 
@@ -269,7 +249,7 @@ def campaign_recheck(request, pk: int):
 def campaign_close(request, pk: int):
     def act(campaign):
         campaigns.close_campaign(
-            request.user, campaign, request.POST.get("reason", ""), ip=_ip(request)
+            request.user, campaign, request.POST.get("reason", ""), ip=client_ip(request)
         )
         return f"已结束 {campaign.number}"
 
@@ -351,7 +331,7 @@ def _read_score(post, sample: Sample) -> ScoreInput:
     codes = [item.code for item in scoring.checklist(sample)]
     notes = []
     for key in post:
-        if key.startswith("notes_") and (recording_id := _int(key.removeprefix("notes_"))):
+        if key.startswith("notes_") and (recording_id := int_or_none(key.removeprefix("notes_"))):
             notes += scoring.parse_note_lines(recording_id, post.get(key, ""))
     return ScoreInput(
         passed={code: verdicts.get(post.get(f"item_{code}", "")) for code in codes},
@@ -364,13 +344,13 @@ def _read_score(post, sample: Sample) -> ScoreInput:
 @login_required
 def sample_score(request, pk: int):
     sample = _sample(request, pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
     why_not = scoring.refusal(request.user, sample)
-    _need(why_not is None, why_not or "")
+    require(why_not is None, why_not or "")
     try:
         score = scoring.score_sample(
-            request.user, sample, _read_score(request.POST, sample), ip=_ip(request)
+            request.user, sample, _read_score(request.POST, sample), ip=client_ip(request)
         )
     except ScoreError as exc:
         return _score_page(request, sample, values=request.POST, errors=exc.errors, status=400)

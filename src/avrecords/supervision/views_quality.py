@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,9 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from avrecords.audit.services import record
+from avrecords.lib.http import client_ip
 from avrecords.lib.pdf import PdfUnavailable
+from avrecords.lib.refusals import require
 from avrecords.org.models import Unit
 from avrecords.supervision import quality, reports
 from avrecords.supervision.quality import Period
@@ -30,8 +31,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def need_supervisor(user) -> None:
-    if not quality.can_view_quality(user):
-        raise PermissionDenied(NO_ROLE)
+    require(quality.can_view_quality(user), NO_ROLE)
 
 
 def _unit(request) -> tuple[Unit | None, list[str]]:
@@ -115,7 +115,7 @@ def _export(request, fmt: str):
             "unit": unit.pk if unit else None,
             "activities": report.total.activities,
         },
-        ip=request.META.get("REMOTE_ADDR", ""),
+        ip=client_ip(request),
     )
     response = HttpResponse(content, content_type=content_type)
     filename = f"{reports.TITLE}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"

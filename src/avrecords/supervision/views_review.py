@@ -12,14 +12,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity
+from avrecords.lib.http import client_ip, post_only
+from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals
@@ -28,14 +28,10 @@ from avrecords.supervision.models import Sample
 from avrecords.supervision.views_quality import need_supervisor
 
 
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _activity(request, activity_id: int) -> Activity:
     activity = review.get_reviewable(request.user, activity_id)
     if activity is None:
-        raise Http404("执法活动不存在或不在您的监督范围内")
+        raise NotFound("执法活动不存在或不在您的监督范围内")
     return activity
 
 
@@ -118,7 +114,7 @@ def _detail(request, activity: Activity, *, errors=(), values=None, status: int 
 def review_detail(request, activity_id: int):
     activity = _activity(request, activity_id)
     need_supervisor(request.user)
-    review.view(request.user, activity, ip=_ip(request))
+    review.view(request.user, activity, ip=client_ip(request))
     return _detail(request, activity)
 
 
@@ -126,10 +122,12 @@ def review_detail(request, activity_id: int):
 def complaint(request, activity_id: int):
     """立案调查投诉: a legal hold on the activity that preserves and gathers its recordings."""
     activity = _activity(request, activity_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not review.can_open_complaint(request.user, activity):
-        raise PermissionDenied("无权立案调查投诉：仅监督人员、单位负责人和分管领导在其范围内")
+    if refused := post_only(request):
+        return refused
+    require(
+        review.can_open_complaint(request.user, activity),
+        "无权立案调查投诉：仅监督人员、单位负责人和分管领导在其范围内",
+    )
     post = request.POST
     try:
         hold = review.open_complaint(
@@ -137,7 +135,7 @@ def complaint(request, activity_id: int):
             activity,
             reason=post.get("reason", ""),
             reference=post.get("reference", ""),
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     except review.ComplaintRefused as exc:
         return _detail(request, activity, errors=[str(exc)], values=post, status=400)

@@ -15,15 +15,16 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from avrecords.compliance.models import Activity
 from avrecords.equipment.models import Device
+from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit, User
 from avrecords.recordings.models import Recording
 from avrecords.supervision import accountability, suspensions, violations
@@ -39,37 +40,17 @@ CHOICES_SHOWN = 200
 NO_READ = "无权查看违规登记：仅监督人员、单位负责人、分管领导和系统管理员"
 
 
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _need(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _post_only(request) -> HttpResponseNotAllowed | None:
-    return HttpResponseNotAllowed(["POST"]) if request.method != "POST" else None
-
-
-def _int(value) -> int | None:
-    try:
-        return int(str(value).strip()) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _candidate(request, pk: int) -> ViolationCandidate:
     found = ViolationCandidate.objects.visible_to(request.user).filter(pk=pk).first()
     if found is None:
-        raise Http404("违规线索不存在或不在您的权限范围内")
+        raise NotFound("违规线索不存在或不在您的权限范围内")
     return found
 
 
 def _decision(request, pk: int) -> Accountability:
     found = Accountability.objects.visible_to(request.user).filter(pk=pk).first()
     if found is None:
-        raise Http404("处理决定不存在或不在您的权限范围内")
+        raise NotFound("处理决定不存在或不在您的权限范围内")
     return found
 
 
@@ -79,7 +60,7 @@ def _decision(request, pk: int) -> Accountability:
 @login_required
 def violation_list(request):
     user = request.user
-    _need(violations.can_read(user), NO_READ)
+    require(violations.can_read(user), NO_READ)
     f = violations.read_filter(request.GET)
     qs = violations.search(user, f)
     page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -110,14 +91,14 @@ def violation_list(request):
 @login_required
 def violation_export(request):
     user = request.user
-    _need(violations.can_read(user), NO_READ)
+    require(violations.can_read(user), NO_READ)
     f = violations.read_filter(request.GET)
     if f.errors:
         for error in f.errors:
             messages.error(request, error)
         return redirect("supervision:violations")
     try:
-        content = violations.export_xlsx(user, f, ip=_ip(request))
+        content = violations.export_xlsx(user, f, ip=client_ip(request))
     except Refused as exc:
         messages.error(request, str(exc))
         return redirect("supervision:violations")
@@ -143,7 +124,7 @@ def _people(user):
 
 def _form(request, values, errors=(), status=200):
     user = request.user
-    unit = Unit.objects.visible_to(user).filter(pk=_int(values.get("unit")) or 0).first()
+    unit = Unit.objects.visible_to(user).filter(pk=int_or_none(values.get("unit")) or 0).first()
     return render(
         request,
         "supervision/violation_new.html",
@@ -168,21 +149,21 @@ def _read(user, post) -> tuple[violations.ViolationInput, list[str]]:
     errors, skip = [], set()
     unit = person = activity = device = None
     if raw := post.get("unit"):
-        unit = Unit.objects.visible_to(user).filter(pk=_int(raw) or 0).first()
+        unit = Unit.objects.visible_to(user).filter(pk=int_or_none(raw) or 0).first()
         if unit is None:
             errors.append("单位不存在或不在您的监督范围内")
             skip.add(violations.NO_UNIT)
     if raw := post.get("person"):
-        person = _people(user).filter(pk=_int(raw) or 0).first()
+        person = _people(user).filter(pk=int_or_none(raw) or 0).first()
         if person is None:
             errors.append("人员不存在或不在您的监督范围内")
             skip.add(violations.NO_PERSON)
     if raw := post.get("activity"):
-        activity = Activity.objects.visible_to(user).filter(pk=_int(raw) or 0).first()
+        activity = Activity.objects.visible_to(user).filter(pk=int_or_none(raw) or 0).first()
         if activity is None:
             errors.append("执法活动不存在或不在您的权限范围内")
     if raw := post.get("device"):
-        device = Device.objects.visible_to(user).filter(pk=_int(raw) or 0).first()
+        device = Device.objects.visible_to(user).filter(pk=int_or_none(raw) or 0).first()
         if device is None:
             errors.append("设备不存在或不在您的权限范围内")
     tokens = [t for t in re.split(r"[\s,，、;；]+", post.get("recordings") or "") if t]
@@ -207,7 +188,7 @@ def _read(user, post) -> tuple[violations.ViolationInput, list[str]]:
 @login_required
 def violation_new(request):
     user = request.user
-    _need(violations.can_enter(user), "无权登记违规行为：须由监督人员办理")
+    require(violations.can_enter(user), "无权登记违规行为：须由监督人员办理")
     if request.method != "POST":
         values = request.GET.copy()
         values.setdefault("unit", str(user.unit_id or ""))
@@ -215,7 +196,7 @@ def violation_new(request):
     data, errors = _read(user, request.POST)
     if not errors:
         try:
-            candidate = violations.report(user, data, ip=_ip(request))
+            candidate = violations.report(user, data, ip=client_ip(request))
         except Refused as exc:
             errors = exc.errors if isinstance(exc, Incomplete) else [str(exc)]
         else:
@@ -287,9 +268,9 @@ def _step(request, candidate: ViolationCandidate, act):
 
 def _decide(request, pk: int, confirm: bool):
     candidate = _candidate(request, pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
-    _need(
+    require(
         violations.may_decide(request.user, candidate),
         violations.decider_refusal(request.user, candidate),
     )
@@ -300,7 +281,7 @@ def _decide(request, pk: int, confirm: bool):
             candidate,
             confirm=confirm,
             reason=request.POST.get("reason", ""),
-            ip=_ip(request),
+            ip=client_ip(request),
         )
         return "已认定为违规" if confirm else "已排除该违规线索"
 
@@ -320,10 +301,10 @@ def violation_dismiss(request, pk: int):
 @login_required
 def violation_propose(request, pk: int):
     candidate = _candidate(request, pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
     refusal = accountability.proposer_refusal(request.user, candidate)
-    _need(not refusal, refusal)
+    require(not refusal, refusal)
 
     def act():
         made = accountability.propose(
@@ -331,7 +312,7 @@ def violation_propose(request, pk: int):
             candidate,
             decision=request.POST.get("decision", ""),
             reason=request.POST.get("reason", ""),
-            ip=_ip(request),
+            ip=client_ip(request),
         )
         return f"已提出处理意见：{made.decision_name}，等待分管领导批准"
 
@@ -344,7 +325,7 @@ def violation_propose(request, pk: int):
 @login_required
 def decision_list(request):
     user = request.user
-    _need(violations.can_read(user), NO_READ)
+    require(violations.can_read(user), NO_READ)
     qs = Accountability.objects.visible_to(user).select_related("suspension")
     status = request.GET.get("status", "")
     if status in DecisionStatus.values:
@@ -369,19 +350,21 @@ def decision_list(request):
 
 def _approval(request, pk: int, approve: bool):
     decision = _decision(request, pk)
-    if refused := _post_only(request):
+    if refused := post_only(request):
         return refused
     refusal = accountability.approver_refusal(request.user, decision)
-    _need(not refusal, refusal)
+    require(not refusal, refusal)
 
     def act():
         comment = request.POST.get("comment", "")
         if approve:
-            done = accountability.approve(request.user, decision, comment=comment, ip=_ip(request))
+            done = accountability.approve(
+                request.user, decision, comment=comment, ip=client_ip(request)
+            )
             if done.suspended_until:
                 return f"已批准：{suspensions.describe(done)}"
             return f"已批准处理决定：{done.decision_name}"
-        accountability.reject(request.user, decision, comment=comment, ip=_ip(request))
+        accountability.reject(request.user, decision, comment=comment, ip=client_ip(request))
         return "已不批准该处理意见，可重新提出"
 
     return _step(request, decision.violation, act)

@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from avrecords.audit import services as audit
+from avrecords.lib.refusals import Conflict, Invalid
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import in_unit_scope, sees_everything
 from avrecords.policies import approvals
@@ -38,16 +39,18 @@ NO_UNIT = "请选择违规人员所在单位"
 NO_PERSON = "请选择违规人员"
 
 
-class Refused(ValueError):
-    """A step that cannot be taken in the object's present state; the message is Chinese."""
+class Refused(Conflict, ValueError):
+    """A step that cannot be taken in the object's present state (409); Chinese."""
 
 
-class Incomplete(Refused):
-    """The input is missing or wrong (the API answers 422); `errors` lists every reason."""
+class Incomplete(Invalid, Refused):
+    """The input is missing or wrong (422); `errors` lists every reason."""
+
+    api_prefix = "未办理："
 
     def __init__(self, message: str | list[str]):
         self.errors = list(message) if isinstance(message, list) else [message]
-        super().__init__("；".join(self.errors))
+        super().__init__(reasons=self.errors)
 
 
 # --- who may -----------------------------------------------------------------------------
