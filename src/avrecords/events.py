@@ -101,6 +101,60 @@ PROFILE_ASSIGNED = _event(
 
 # -- sent by compliance, cases, access, evidence, retention (the upper layers) --
 
+ACTIVITY_CHANGED = _event(
+    "activity.changed",
+    ("activity", "actor", "change"),
+    "An enforcement activity was entered (U1), sent by `compliance.activities.create_activity` "
+    "after the activity, its officers and its automatic links are saved. `activity`: the "
+    "Activity; `actor`: who entered it (by hand or by an import); `change`: 'created'. "
+    "Retention recomputes the keep-until of its recordings (M5: a dispute keeps them longer).",
+)
+ACTIVITY_LINKS_CHANGED = _event(
+    "activity.links_changed",
+    ("activities", "recordings", "actor", "change"),
+    "Recordings were linked to or unlinked from activities (U1), sent by "
+    "`compliance.activities` (`auto_link`, `link_new_recording`, `link`, `unlink`) after the "
+    "links are saved. `activities`: the Activities concerned (a list); `recordings`: the "
+    "Recordings whose links changed (a list); `actor`: who did it by hand (None when "
+    "automatic); `change`: 'auto' (the officer recorded during the activity), 'linked' or "
+    "'unlinked' (by hand). Access recomputes the recordings' effective confidentiality marks "
+    "(M9: a marked activity's mark covers its recordings; after an automatic link only when "
+    "an activity is marked); retention recomputes their keep-until after a link by hand (M5).",
+)
+RECORDING_EVALUATED = _event(
+    "recording.evaluated",
+    ("recording",),
+    "Compliance linked a newly stored (or newly assigned) recording to its activities and "
+    "evaluated them and it (U1, U2, M1), sent by the `compliance.evaluate` job. `recording`: "
+    "the Recording. Retention gives it its category and keep-until (M5), now that the facts "
+    "of its activities are known.",
+)
+CASE_CHANGED = _event(
+    "case.changed",
+    ("case", "actor", "change"),
+    "A case (M10) changed, sent by `cases.services` after the change and its audit entry are "
+    "saved. `case`: the Case; `actor`: who changed it; `change`: 'edited' (with `before`: "
+    "the case number before the edit), 'recordings_filed' or 'recordings_removed' (with "
+    "`recordings`: the Recordings' ids), 'activity_filed' or 'activity_removed' (with "
+    "`activity`: the Activity; the recordings that follow it come in their own event), "
+    "'closed', 'filed'. Compliance writes a new case number on the case's activities; access "
+    "recomputes the confidentiality marks of what came or went (M9: a case's mark covers "
+    "them); retention recomputes the keep-until of the recordings that came or went and, when "
+    "the case is closed or filed, of all its recordings (M5: kept with the case file).",
+    optional=("recordings", "activity", "before"),
+)
+REQUEST_EXECUTED = _event(
+    "access.request_executed",
+    ("request", "actor"),
+    "An approved access request was carried out: its grant starts (M3, M6–M9), sent by "
+    "`access.requests` after the request is saved active, before its audit entry. `request`: "
+    "the AccessRequest (kind view, copy, export, preserve or mark; a mark is already applied); "
+    "`actor`: who carried it out (None when the last approval carried it out by itself). "
+    "Evidence starts building the package of an export or preservation (the "
+    "`evidence.package` job); retention recomputes the keep-until of an export's recordings "
+    "(M5: used as evidence).",
+)
+
 FINDING_ESCALATED = _event(
     "finding.escalated",
     ("finding",),

@@ -6,6 +6,7 @@ class AccessConfig(AppConfig):
     verbose_name = "查阅与复制"
 
     def ready(self):
-        from avrecords.access import panels
+        from avrecords.access import panels, subscribers
 
         panels.register()  # the playback rule, and access's panels on recording and case pages
+        subscribers.connect()

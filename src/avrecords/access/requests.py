@@ -3,7 +3,8 @@ carries it out → a live grant until it expires or is revoked.
 
 Every step is audited. A refusal changes nothing and says why in Chinese (`RequestRefused`).
 Marking requests (M9) take effect on the last approval; export and preservation requests
-start building their package when carried out (`evidence.services`).
+start building their package when carried out (`events.REQUEST_EXECUTED`, which evidence
+and retention subscribe to).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from avrecords import events
 from avrecords.access import chain as chains
 from avrecords.access.chain import RequestRefused
 from avrecords.access.models import (
@@ -309,14 +311,9 @@ def _carry_out(user, req: AccessRequest, *, ip: str = "") -> None:
             detail={"before": before, "after": req.mark, "request": req.number},
             ip=ip,
         )
-    elif req.kind in (RequestKind.EXPORT, RequestKind.PRESERVE):
-        from avrecords.evidence.services import start_package
-
-        start_package(req)
-        if req.kind == RequestKind.EXPORT:  # M5: used as evidence
-            from avrecords.retention.services import reclassify
-
-            reclassify(list(req.recordings.all()), actor=user, why=f"证据导出 {req.number}")
+    # evidence builds an export's or a preservation's package; retention keeps an export's
+    # recordings as evidence (M5, M6, M7)
+    events.REQUEST_EXECUTED.send(request=req, actor=user)
 
 
 def execute(user, req: AccessRequest, *, ip: str = "") -> AccessRequest:

@@ -15,11 +15,11 @@ from ninja import Query, Router, Schema, Status
 
 from avrecords.cases import services
 from avrecords.cases.models import Case
-from avrecords.compliance.models import Activity
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import require
 from avrecords.org.models import Unit, User
+from avrecords.panels import CASE_ACTIVITIES
 from avrecords.recordings.models import Recording
 
 router = Router(tags=["案卷"])
@@ -147,7 +147,7 @@ def _with_details(request, case: Case) -> Case:
         .values_list("pk", flat=True)
     )
     case.activity_ids = list(
-        Activity.objects.visible_to(request.user)
+        CASE_ACTIVITIES.visible(request.user)
         .filter(case=case)
         .order_by("started_at", "pk")
         .values_list("pk", flat=True)

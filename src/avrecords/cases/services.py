@@ -16,11 +16,13 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from avrecords import events
 from avrecords.audit import services as audit
 from avrecords.cases.models import Case, CaseStatus, CaseType
 from avrecords.lib.refusals import Invalid, Refusal
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import sees_everything
+from avrecords.panels import CASE_ACTIVITIES
 from avrecords.policies.schema import Keep
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
@@ -192,12 +194,7 @@ def update_case(actor, case: Case, data: CaseInput) -> None:
             setattr(case, k, v)
         case.save()
         if before["number"] != case.number:
-            from avrecords.compliance.models import Activity
-
             Recording.objects.filter(case=case).update(case_number=case.number)
-            Activity.objects.filter(case=case, case_number=before["number"]).update(
-                case_number=case.number
-            )
         audit.record(
             "case.edit",
             actor=actor,
@@ -205,6 +202,8 @@ def update_case(actor, case: Case, data: CaseInput) -> None:
             summary=f"修改案卷 {case}",
             detail={"before": before, "after": {k: str(v or "") for k, v in fields.items()}},
         )
+        # compliance writes a new number on the activities that carried the old one
+        events.CASE_CHANGED.send(case=case, actor=actor, change="edited", before=before["number"])
 
 
 def link_recordings(actor, case: Case, recordings: list[Recording]) -> int:
@@ -212,8 +211,6 @@ def link_recordings(actor, case: Case, recordings: list[Recording]) -> int:
     with another case stays there until removed from it. Returns how many were added."""
     if case.status == CaseStatus.FILED:
         raise CaseError("案卷已归档，不能再关联音像记录")
-    from avrecords.access.secrecy import refresh_recordings
-
     with transaction.atomic():
         # Read the links under lock: the objects given may be stale, or another user may be
         # filing the same recording with another case right now.
@@ -229,7 +226,6 @@ def link_recordings(actor, case: Case, recordings: list[Recording]) -> int:
         if not ids:
             return 0
         Recording.objects.filter(pk__in=ids).update(case=case, case_number=case.number)
-        refresh_recordings(Recording.objects.filter(pk__in=ids))
         audit.record(
             "case.link",
             actor=actor,
@@ -237,21 +233,18 @@ def link_recordings(actor, case: Case, recordings: list[Recording]) -> int:
             summary=f"案卷 {case.number} 关联音像记录 {len(ids)} 条",
             detail={"recordings": ids},
         )
-        _retention(ids, actor, f"归入案卷 {case.number}")
+        _changed(case, actor, "recordings_filed", recordings=ids)
     return len(ids)
 
 
 def unlink_recording(actor, case: Case, recording: Recording) -> None:
     if case.status == CaseStatus.FILED:
         raise CaseError("案卷已归档，不能移除音像记录")
-    from avrecords.access.secrecy import refresh_recordings
-
     with transaction.atomic():
         if not Recording.objects.filter(pk=recording.pk, case=case).update(
             case=None, case_number=""
         ):
             raise CaseError("该音像记录不在本案卷中")
-        refresh_recordings(Recording.objects.filter(pk=recording.pk))
         audit.record(
             "case.unlink",
             actor=actor,
@@ -259,15 +252,13 @@ def unlink_recording(actor, case: Case, recording: Recording) -> None:
             summary=f"案卷 {case.number} 移除音像记录 {recording.original_name}",
             detail={"recording": recording.pk},
         )
-        _retention([recording.pk], actor, f"移出案卷 {case.number}")
+        _changed(case, actor, "recordings_removed", recordings=[recording.pk])
 
 
 def link_activity(actor, case: Case, activity) -> int:
     """File an activity with the case; its linked recordings not yet in a case follow.
-    Returns how many recordings were added with it."""
-    from avrecords.access.secrecy import refresh_activities
-    from avrecords.compliance.activities import linked_recordings
-
+    Returns how many recordings were added with it. Activities are compliance's: cases asks
+    the rule compliance provides (`panels.CASE_ACTIVITIES`) which recordings follow."""
     if case.status == CaseStatus.FILED:
         raise CaseError("案卷已归档，不能再关联执法活动")
     with transaction.atomic():
@@ -285,7 +276,6 @@ def link_activity(actor, case: Case, activity) -> int:
         type(activity).objects.filter(pk=activity.pk).update(
             case=case, case_number=activity.case_number or case.number
         )
-        refresh_activities(type(activity).objects.filter(pk=activity.pk))
         audit.record(
             "case.link_activity",
             actor=actor,
@@ -293,20 +283,18 @@ def link_activity(actor, case: Case, activity) -> int:
             summary=f"案卷 {case.number} 关联执法活动 {activity.kind_name}",
             detail={"activity": activity.pk},
         )
-        free = linked_recordings(activity).filter(Q(case__isnull=True) | Q(case=case))
+        _changed(case, actor, "activity_filed", activity=activity)
+        free = CASE_ACTIVITIES.recordings(activity).filter(Q(case__isnull=True) | Q(case=case))
         return link_recordings(actor, case, list(free))
 
 
 def unlink_activity(actor, case: Case, activity) -> None:
     """Take an activity out of the case; recordings filed with it stay until removed."""
-    from avrecords.access.secrecy import refresh_activities
-
     if case.status == CaseStatus.FILED:
         raise CaseError("案卷已归档，不能移除执法活动")
     with transaction.atomic():
         if not type(activity).objects.filter(pk=activity.pk, case=case).update(case=None):
             raise CaseError("该执法活动不在本案卷中")
-        refresh_activities(type(activity).objects.filter(pk=activity.pk))
         audit.record(
             "case.unlink_activity",
             actor=actor,
@@ -314,6 +302,7 @@ def unlink_activity(actor, case: Case, activity) -> None:
             summary=f"案卷 {case.number} 移除执法活动 {activity.kind_name}",
             detail={"activity": activity.pk},
         )
+        _changed(case, actor, "activity_removed", activity=activity)
 
 
 def close_case(actor, case: Case, *, at: dt.datetime | None = None) -> Case:
@@ -338,7 +327,7 @@ def close_case(actor, case: Case, *, at: dt.datetime | None = None) -> Case:
             summary=f"结案 {case}"
             + (f"，应于 {case.file_due:%Y-%m-%d} 前归档（{cite}）" if case.file_due else ""),
         )
-        _retention_case(case, actor, f"案卷 {case.number} 结案")
+        _changed(case, actor, "closed")
     return case
 
 
@@ -367,21 +356,20 @@ def file_case(actor, case: Case, *, archive_years: int | None = None) -> Case:
             + ("（已超过归档期限）" if late else "")
             + (f"，保管{archive_years}年" if archive_years else "，永久保管"),
         )
-        _retention_case(case, actor, f"案卷 {case.number} 归档")
+        _changed(case, actor, "filed")
     return case
 
 
-def _retention(ids, actor, why: str) -> None:
-    """M5: a recording's retention follows its case (filed with it: kept with the case file)."""
-    from avrecords.retention.services import reclassify
-
-    reclassify(ids, actor=actor, why=why)
-
-
-def _retention_case(case: Case, actor, why: str) -> None:
-    from avrecords.retention.services import reclassify_case
-
-    reclassify_case(case, actor=actor, why=why)
+def _changed(case: Case, actor, change: str, *, recordings=(), activity=None) -> None:
+    """Tell the apps that follow a case (`events.CASE_CHANGED`): access recomputes the marks
+    of what came or went (M9), retention the keep-until of the recordings (M5: filed with a
+    case, kept with the case file)."""
+    extra: dict = {}
+    if recordings:
+        extra["recordings"] = list(Recording.objects.filter(pk__in=list(recordings)))
+    if activity is not None:
+        extra["activity"] = activity
+    events.CASE_CHANGED.send(case=case, actor=actor, change=change, **extra)
 
 
 def overdue(qs: QuerySet[Case], today: dt.date | None = None) -> QuerySet[Case]:

@@ -12,13 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-from avrecords.access.models import RequestKind
+from avrecords import panels
 from avrecords.cases import forms, services
 from avrecords.cases.models import Case, CaseStatus, CaseType
-from avrecords.compliance.models import Activity
 from avrecords.lib.http import client_ip, int_or_none, post_only
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.scope import shown_and_withheld
@@ -68,16 +67,6 @@ def case_list(request):
     )
 
 
-def _access_links(case: Case) -> list[tuple[str, str]]:
-    """Where to ask for a view, copy, export, preservation or mark of the case's recordings
-    (the access app decides; M5–M9)."""
-    try:
-        base = reverse("access:new")
-    except NoReverseMatch:
-        base = "/access/new"
-    return [(f"{base}?kind={kind}&case={case.pk}", label) for kind, label in RequestKind.choices]
-
-
 def _detail(request, case: Case, *, errors: list[str] | None = None, status: int = 200):
     user = request.user
     days, cite = services.filing_days(case.unit, case.case_type)
@@ -94,11 +83,6 @@ def _detail(request, case: Case, *, errors: list[str] | None = None, status: int
         "late_days": services.overdue_days(case),
         "recordings": recordings,
         "withheld": withheld,
-        "activities": Activity.objects.visible_to(user)
-        .filter(case=case)
-        .select_related("unit")
-        .prefetch_related("officers")
-        .order_by("started_at", "pk"),
         "can_manage": can_manage,
         "can_link": open_to_links,
         "can_close": can_manage and case.status == CaseStatus.OPEN,
@@ -108,12 +92,14 @@ def _detail(request, case: Case, *, errors: list[str] | None = None, status: int
         .order_by("-started_at", "-pk")[:CANDIDATES_SHOWN]
         if open_to_links
         else [],
-        "activity_candidates": Activity.objects.visible_to(user)
-        .filter(unit=case.unit, case__isnull=True)
-        .order_by("-started_at", "-pk")[:CANDIDATES_SHOWN]
-        if open_to_links
-        else [],
-        "access_links": _access_links(case),
+        # the parts other apps register (`panels.CASE`): its activities, where to ask for access
+        "slots": panels.CASE.render(
+            request,
+            case,
+            can_link=open_to_links,
+            link_url=reverse("cases:link", args=[case.pk]),
+            unlink_url=reverse("cases:unlink", args=[case.pk]),
+        ),
         "errors": errors or [],
     }
     return render(request, "cases/detail.html", context, status=status)
@@ -239,11 +225,8 @@ def case_link(request, case_id: int):
 
     def go():
         if activity_id := (post.get("activity") or "").strip():
-            activity = (
-                Activity.objects.visible_to(request.user)
-                .filter(pk=int_or_none(activity_id) or 0)
-                .first()
-            )
+            activities = panels.CASE_ACTIVITIES.visible(request.user)
+            activity = activities.filter(pk=int_or_none(activity_id) or 0).first()
             if activity is None:
                 raise forms.FormError("执法活动不存在或不在您的权限范围内")
             added = services.link_activity(request.user, case, activity)
@@ -275,7 +258,7 @@ def case_unlink(request, case_id: int):
 
     def go():
         if activity_id := int_or_none(post.get("activity")):
-            activity = Activity.objects.visible_to(request.user).filter(pk=activity_id).first()
+            activity = panels.CASE_ACTIVITIES.visible(request.user).filter(pk=activity_id).first()
             if activity is None:
                 raise forms.FormError("执法活动不存在或不在您的权限范围内")
             services.unlink_activity(request.user, case, activity)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from avrecords.access.secrecy import refresh_recordings
+from avrecords import events
 from avrecords.audit.services import record
 from avrecords.compliance.models import Activity, ActivityRecording, ActivitySource, LinkOrigin
 from avrecords.lib.refusals import Invalid
@@ -147,15 +147,9 @@ def create_activity(actor, data: ActivityInput, source: str = ActivitySource.WEB
         detail={"kind": activity.kind, "source": source, "officers": [o.pk for o in data.officers]},
     )
     auto_link(activity)
-    _retention_of(activity, actor)
+    # M5: an activity's facts (a dispute) reach its recordings' retention
+    events.ACTIVITY_CHANGED.send(activity=activity, actor=actor, change="created")
     return activity
-
-
-def _retention_of(activity: Activity, actor) -> None:
-    """M5: an activity's facts (a dispute) reach its recordings' retention."""
-    from avrecords.retention.services import reclassify_activity
-
-    reclassify_activity(activity, actor=actor, why=f"执法活动 {activity.kind_name}")
 
 
 def _window(activity: Activity) -> tuple[dt.datetime, dt.datetime]:
@@ -177,8 +171,13 @@ def auto_link(activity: Activity) -> int:
         if pk not in known
     ]
     ActivityRecording.objects.bulk_create(new)
-    if new and activity.secrecy:  # M9: the activity's mark covers its recordings
-        refresh_recordings(Recording.objects.filter(pk__in=[row.recording_id for row in new]))
+    if new:  # M9: a marked activity's mark covers its recordings
+        events.ACTIVITY_LINKS_CHANGED.send(
+            activities=[activity],
+            recordings=list(Recording.objects.filter(pk__in=[row.recording_id for row in new])),
+            actor=None,
+            change="auto",
+        )
     return len(new)
 
 
@@ -199,8 +198,10 @@ def link_new_recording(recording: Recording) -> list[Activity]:
                 activity=activity, recording=recording, defaults={"origin": LinkOrigin.AUTO}
             )
             found.append(activity)
-    if any(activity.secrecy for activity in found):
-        refresh_recordings(Recording.objects.filter(pk=recording.pk))
+    if found:
+        events.ACTIVITY_LINKS_CHANGED.send(
+            activities=found, recordings=[recording], actor=None, change="auto"
+        )
     return found
 
 
@@ -223,10 +224,9 @@ def link(actor, activity: Activity, recording: Recording) -> None:
         summary=f"人工关联音像记录 #{recording.pk} 到 {activity}",
         detail={"recording": recording.pk},
     )
-    refresh_recordings(Recording.objects.filter(pk=recording.pk))
-    from avrecords.retention.services import reclassify
-
-    reclassify([recording], actor=actor, why=f"关联执法活动 {activity.kind_name}")
+    events.ACTIVITY_LINKS_CHANGED.send(
+        activities=[activity], recordings=[recording], actor=actor, change="linked"
+    )
 
 
 @transaction.atomic
@@ -242,7 +242,9 @@ def unlink(actor, activity: Activity, recording: Recording) -> None:
             summary=f"取消音像记录 #{recording.pk} 与 {activity} 的关联",
             detail={"recording": recording.pk},
         )
-        refresh_recordings(Recording.objects.filter(pk=recording.pk))
+        events.ACTIVITY_LINKS_CHANGED.send(
+            activities=[activity], recordings=[recording], actor=actor, change="unlinked"
+        )
 
 
 def linked_recordings(activity: Activity):

@@ -7,10 +7,12 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from avrecords import events
-        from avrecords.compliance import jobs
+        from avrecords.compliance import jobs, panels, subscribers
         from avrecords.compliance.workflows import escalate_overdue
         from avrecords.jobs import periodic
 
         # U3, U4: unexplained findings past their window are handed on to supervision
         periodic.register("compliance.escalate_overdue", escalate_overdue)
         events.PROFILE_ASSIGNED.connect(jobs.on_profile_assigned)  # X3: re-evaluate the unit
+        panels.register()  # the activities of a case: the rule cases asks, the case page's part
+        subscribers.connect()

@@ -3,6 +3,7 @@ re-evaluate them and it (U1, U2, M1). A job, so that a station's import is not s
 
 from __future__ import annotations
 
+from avrecords import events
 from avrecords.jobs.models import Job
 from avrecords.jobs.services import enqueue, handler
 
@@ -17,9 +18,7 @@ def run_evaluate(job: Job) -> None:
     recording = Recording.objects.filter(pk=job.subject_id).select_related("unit").first()
     if recording is not None:
         relinked(recording)
-        from avrecords.retention.services import reclassify
-
-        reclassify([recording], why="入库")  # M5: its first category and date
+        events.RECORDING_EVALUATED.send(recording=recording)  # M5: retention classifies it
 
 
 REEVALUATE_JOB = "compliance.reevaluate_unit"

@@ -7,3 +7,6 @@ class EvidenceConfig(AppConfig):
 
     def ready(self):
         from avrecords.evidence import services  # noqa: F401  (registers the package job)
+        from avrecords.evidence import subscribers
+
+        subscribers.connect()

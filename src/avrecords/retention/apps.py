@@ -8,9 +8,10 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from avrecords.jobs import periodic
         from avrecords.retention import jobs  # registers the job handlers
-        from avrecords.retention import panels
+        from avrecords.retention import panels, subscribers
 
         panels.register()  # the 保存期限 box and the destruction record on recording pages
+        subscribers.connect()
 
         # M5: the day's disposal lists and classification, the nightly store check
         periodic.register("retention.daily", jobs.enqueue_daily)
