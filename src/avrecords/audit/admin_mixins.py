@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.forms.models import model_to_dict
 
 from avrecords.audit import services as audit
+from avrecords.lib.http import client_ip
 
 HIDDEN_FIELDS = {"password"}
 
@@ -20,9 +21,6 @@ def snapshot(obj) -> dict:
 class AuditedAdminMixin:
     """Writes one audit entry for each add, change or delete done in the admin."""
 
-    def _ip(self, request) -> str:
-        return request.META.get("REMOTE_ADDR", "")
-
     def save_model(self, request, obj, form, change):
         before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
         super().save_model(request, obj, form, change)
@@ -34,7 +32,7 @@ class AuditedAdminMixin:
             obj=obj,
             summary=f"{'修改' if change else '新增'} {obj._meta.verbose_name} {obj}",
             detail={"changed": changed},
-            ip=self._ip(request),
+            ip=client_ip(request),
         )
 
     def delete_model(self, request, obj):
@@ -46,7 +44,7 @@ class AuditedAdminMixin:
             obj=obj,
             summary=f"删除 {label}",
             detail={"before": before},
-            ip=self._ip(request),
+            ip=client_ip(request),
         )
         super().delete_model(request, obj)
 
@@ -70,6 +68,6 @@ class AuditedViewAdminMixin:
                 obj=obj,
                 summary=f"在管理后台查看 {obj._meta.verbose_name} {obj}",
                 detail={"via": "admin"},
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=client_ip(request),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)

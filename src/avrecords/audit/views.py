@@ -12,7 +12,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +21,9 @@ from django.views.decorators.http import require_GET
 from avrecords.audit import anchors
 from avrecords.audit.services import record
 from avrecords.lib import signing
+from avrecords.lib.http import client_ip
 from avrecords.lib.pdf import PdfUnavailable, render_pdf
+from avrecords.lib.refusals import require
 from avrecords.org.scope import can_view_audit_anchors
 
 ANCHORS_SHOWN = 100
@@ -60,8 +61,7 @@ def _key_context(key: signing.PublicKey | None) -> dict:
 
 
 def _allowed(request) -> None:
-    if not can_view_audit_anchors(request.user):
-        raise PermissionDenied
+    require(can_view_audit_anchors(request.user))
 
 
 @login_required
@@ -89,7 +89,7 @@ def _audit_export(request, fmt: str, count: int) -> None:
         actor=request.user,
         summary=f"导出审计锚定记录（{fmt.upper()}，{count} 个）",
         detail={"format": fmt, "anchors": count},
-        ip=request.META.get("REMOTE_ADDR", ""),
+        ip=client_ip(request),
     )
 
 

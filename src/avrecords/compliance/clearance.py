@@ -23,6 +23,7 @@ from avrecords.audit import services as audit
 from avrecords.compliance.models import Finding, FindingStatus
 from avrecords.equipment.custody import outstanding_for
 from avrecords.equipment.models import Clearance, ClearanceKind, ClearanceStatus
+from avrecords.lib.refusals import Conflict
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
 
@@ -30,11 +31,12 @@ DEFAULT_DAYS = 7
 PENDING = [FindingStatus.OPEN, FindingStatus.EXPLAINED, FindingStatus.ESCALATED]
 
 
-class ClearanceError(Exception):
-    """A clearance step that cannot be taken; `items` lists what is outstanding."""
+class ClearanceError(Conflict):
+    """A clearance step that cannot be taken in its present state (409: outstanding items,
+    already closed…); `items` lists what is outstanding."""
 
     def __init__(self, message: str, items: list[str] | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, reasons=items)
         self.items = items or []
 
 

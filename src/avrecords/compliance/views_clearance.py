@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -17,13 +16,13 @@ from django.views.decorators.http import require_POST
 from avrecords.compliance import clearance as svc
 from avrecords.equipment.forms import FormError, people_in_scope, person_in_scope
 from avrecords.equipment.models import Clearance, ClearanceKind, ClearanceStatus
+from avrecords.lib.refusals import require
 from avrecords.org.scope import can_manage_equipment, can_view_equipment
 
 
 @login_required
 def clearance_list(request):
-    if not can_view_equipment(request.user):
-        raise PermissionDenied
+    require(can_view_equipment(request.user))
     qs = Clearance.objects.visible_to(request.user)
     status = request.GET.get("status", ClearanceStatus.OPEN)
     if status in ClearanceStatus.values:
@@ -44,8 +43,7 @@ def clearance_list(request):
 
 @login_required
 def clearance_new(request):
-    if not can_manage_equipment(request.user):
-        raise PermissionDenied
+    require(can_manage_equipment(request.user))
     errors, values = [], request.POST if request.method == "POST" else request.GET
     if request.method == "POST":
         try:
@@ -79,8 +77,7 @@ def clearance_new(request):
 
 @login_required
 def clearance_detail(request, pk: int):
-    if not can_view_equipment(request.user):
-        raise PermissionDenied
+    require(can_view_equipment(request.user))
     item = Clearance.objects.get_visible(request.user, pk)
     checklist = svc.checklist(item) if item.status == ClearanceStatus.OPEN else []
     return render(
@@ -98,8 +95,7 @@ def clearance_detail(request, pk: int):
 
 
 def _step(request, pk: int, step) -> Clearance:
-    if not can_manage_equipment(request.user):
-        raise PermissionDenied
+    require(can_manage_equipment(request.user))
     item = Clearance.objects.get_visible(request.user, pk)
     try:
         messages.success(request, step(item))

@@ -7,10 +7,8 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -38,6 +36,7 @@ from avrecords.equipment.models import (
     DeviceStatus,
     EventKind,
 )
+from avrecords.lib.refusals import Forbidden, NotFound, require
 from avrecords.org.models import Unit
 from avrecords.org.scope import can_manage_equipment, can_view_equipment
 from avrecords.policies.schema import FEATURES
@@ -46,24 +45,18 @@ from avrecords.policies.services import profile_for_unit
 PAGE_SIZE = 50
 
 
-def _need(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _managed_device(request, pk: int):
     """A device the user keeps the ledger for: 403 without the permission, 404 outside scope."""
-    _need(can_manage_equipment(request.user))
+    require(can_manage_equipment(request.user))
     device = Device.objects.select_related("unit").get_visible(request.user, pk)
-    if not device_in_unit_scope(request.user, device):
-        raise PermissionDenied
+    require(device_in_unit_scope(request.user, device))
     return device
 
 
 @login_required
 def index(request):
     """Dashboard per unit: devices by status, custody, overdue, below spec, ratio status."""
-    _need(can_view_equipment(request.user))
+    require(can_view_equipment(request.user))
     code = request.GET.get("unit", "")
     devices = filter_devices(request.user, {"unit": code})
     units = list(Unit.objects.visible_to(request.user))
@@ -264,13 +257,12 @@ def device_event(request, pk: int):
 @login_required
 @require_POST
 def custody_accessories(request, pk: int):
-    _need(can_manage_equipment(request.user))
+    require(can_manage_equipment(request.user))
     devices = Device.objects.visible_to(request.user)
     custody = get_object_or_404(
         Custody.objects.filter(device__in=devices).select_related("device"), pk=pk
     )
-    if not device_in_unit_scope(request.user, custody.device):
-        raise PermissionDenied
+    require(device_in_unit_scope(request.user, custody.device))
 
     def go():
         names = request.POST.getlist("names")
@@ -290,11 +282,11 @@ def event_acknowledge(request, pk: int):
         DeviceEvent.objects.filter(device__in=devices).select_related("device__unit"), pk=pk
     )
     if not device_in_unit_scope(request.user, event.device):  # a former holder: not his to see
-        raise Http404
+        raise NotFound()
     try:
         events.acknowledge(request.user, event)
-    except CustodyError as exc:
-        raise PermissionDenied(str(exc)) from exc
+    except CustodyError as exc:  # this page has always answered every refusal here 403
+        raise Forbidden(str(exc)) from exc
     messages.success(request, f"已阅：{event.device.serial} {event.get_kind_display()}报告")
     if next_page := request.POST.get("next"):  # the 待办 page sends itself
         return redirect(next_page)
@@ -303,7 +295,7 @@ def event_acknowledge(request, pk: int):
 
 @login_required
 def staffing_report(request):
-    _need(can_view_equipment(request.user))
+    require(can_view_equipment(request.user))
     rows = staffing.ratio_report(Unit.objects.visible_to(request.user))
     audit.record("equipment.report", actor=request.user, summary="查看配备标准核查")
     return render(

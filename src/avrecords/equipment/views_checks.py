@@ -8,7 +8,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from avrecords.equipment import checks, clock
 from avrecords.equipment.models import ClockFlag, Device, PreUseCheck
+from avrecords.lib.refusals import require
 from avrecords.org.models import Unit
 from avrecords.org.scope import can_view_equipment
 
@@ -37,8 +37,10 @@ def _number(raw: str, kind, label: str, errors: list[str]):
 @require_http_methods(["GET", "POST"])
 def device_check(request, pk: int):
     device = Device.objects.select_related("unit").get_visible(request.user, pk)
-    if not checks.may_check(request.user, device):
-        raise PermissionDenied("无权登记使用前检查：只有设备的当前领用人或本单位设备管理员可以登记")
+    require(
+        checks.may_check(request.user, device),
+        "无权登记使用前检查：只有设备的当前领用人或本单位设备管理员可以登记",
+    )
     errors: list[str] = []
     values = request.POST if request.method == "POST" else {}
     if request.method == "POST":

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,6 +16,7 @@ from avrecords.equipment import custody, ledger_io, registry
 from avrecords.equipment.access import device_in_unit_scope, filter_devices
 from avrecords.equipment.models import Device, DeviceKind
 from avrecords.lib.http import attachment
+from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit
 from avrecords.org.scope import can_manage_equipment, can_view_equipment
 from avrecords.policies.schema import FEATURES
@@ -39,15 +38,14 @@ FORM_FIELDS = {  # form field → import column (the form is parsed like an impo
 
 
 def _require_manager(user) -> None:
-    if not can_manage_equipment(user):
-        raise PermissionDenied
+    require(can_manage_equipment(user))
 
 
 def _managed_device_or_404(user, pk: int) -> Device:
     _require_manager(user)
     device = get_object_or_404(Device.objects.select_related("unit"), pk=pk)
     if not device_in_unit_scope(user, device):
-        raise Http404("设备不存在或不在您的管理范围内")
+        raise NotFound("设备不存在或不在您的管理范围内")
     return device
 
 
@@ -182,8 +180,7 @@ def device_import(request):
 @login_required
 @require_GET
 def device_export(request):
-    if not can_view_equipment(request.user):
-        raise PermissionDenied
+    require(can_view_equipment(request.user))
     devices = filter_devices(request.user, request.GET)
     content = ledger_io.export_devices(devices)
     filters = {k: request.GET[k] for k in ("unit", "kind", "status", "q") if request.GET.get(k)}

@@ -7,14 +7,14 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from avrecords import panels
 from avrecords.audit.models import AuditEntry
 from avrecords.jobs.models import Job
+from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.refusals import require
 from avrecords.org.models import Unit
 from avrecords.org.scope import can_edit_case_info, can_ingest, can_upload, recording_shown
 from avrecords.recordings import listing, services
@@ -36,19 +36,12 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 def _filter(g) -> services.RecordingFilter:
     return services.RecordingFilter(
-        officer=_int(g.get("officer")),
+        officer=int_or_none(g.get("officer")),
         officer_q=g.get("officer_q") or None,
         device=g.get("device") or None,
-        unit=_int(g.get("unit")),
+        unit=int_or_none(g.get("unit")),
         date_from=_date(g.get("date_from")),
         date_to=_date(g.get("date_to")),
         media_kind=g.get("media_kind") or None,
@@ -154,9 +147,7 @@ def render_detail(request, recording, form=None, status=200, errors=None):
 
 @login_required
 def recording_detail(request, recording_id: int):
-    recording = services.view_recording(
-        request.user, recording_id, ip=request.META.get("REMOTE_ADDR", "")
-    )
+    recording = services.view_recording(request.user, recording_id, ip=client_ip(request))
     return render_detail(request, recording)
 
 
@@ -165,15 +156,14 @@ def recording_case_info(request, recording_id: int):
     """Save 案件编号, 当事人 and 地点 (M4): scope first (404, even for a GET: existence is not
     revealed), then the method (405) and the permission (403)."""
     recording = Recording.objects.get_visible(request.user, recording_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not can_edit_case_info(request.user):
-        raise PermissionDenied
+    if refused := post_only(request):
+        return refused
+    require(can_edit_case_info(request.user))
     form = CaseInfoForm(request.POST)
     if not form.is_valid():
         return render_detail(request, recording, form, status=400)
     changed = services.update_case_info(
-        request.user, recording_id, **form.cleaned_data, ip=request.META.get("REMOTE_ADDR", "")
+        request.user, recording_id, **form.cleaned_data, ip=client_ip(request)
     )
     messages.success(request, "案件信息已保存。" if changed else "案件信息没有变化。")
     return redirect("recordings:detail", recording_id=recording_id)
@@ -199,8 +189,7 @@ def recording_thumbnail(request, recording_id: int):
 
 @login_required
 def upload_page(request):
-    if not can_upload(request.user):
-        raise PermissionDenied
+    require(can_upload(request.user))
     return render(
         request,
         "recordings/upload.html",
@@ -213,8 +202,7 @@ def upload_page(request):
 
 @login_required
 def batch_list(request):
-    if not can_ingest(request.user):
-        raise PermissionDenied
+    require(can_ingest(request.user))
     page = Paginator(
         IngestBatch.objects.visible_to(request.user), settings.AVRECORDS_PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -223,8 +211,7 @@ def batch_list(request):
 
 @login_required
 def batch_detail(request, batch_id: int):
-    if not can_ingest(request.user):
-        raise PermissionDenied
+    require(can_ingest(request.user))
     batch = IngestBatch.objects.get_visible(request.user, batch_id)
     return render(
         request,
@@ -240,8 +227,7 @@ def batch_detail(request, batch_id: int):
 
 @login_required
 def quarantine_list(request):
-    if not can_ingest(request.user):
-        raise PermissionDenied
+    require(can_ingest(request.user))
     page = Paginator(
         QuarantinedFile.objects.visible_to(request.user), settings.AVRECORDS_PAGE_SIZE
     ).get_page(request.GET.get("page"))

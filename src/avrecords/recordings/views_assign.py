@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 
+from avrecords.lib.http import client_ip, post_only
+from avrecords.lib.refusals import require
 from avrecords.recordings import assignment
 from avrecords.recordings.forms import AssignmentForm
 from avrecords.recordings.models import Recording
@@ -34,10 +34,9 @@ def box(user, recording) -> dict:
 def recording_assign(request, recording_id: int):
     """Scope first (404, even for a GET), then the method (405) and the permission (403)."""
     Recording.objects.get_visible(request.user, recording_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not assignment.can_assign(request.user):
-        raise PermissionDenied
+    if refused := post_only(request):
+        return refused
+    require(assignment.can_assign(request.user))
     form = _form(request.user, request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -51,7 +50,7 @@ def recording_assign(request, recording_id: int):
             recording_id,
             officer_id=form.cleaned_data["officer"].pk,
             device_id=device.pk if device else None,
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_ip(request),
         )
     except assignment.AssignmentRefused as exc:
         messages.error(request, f"未指派：{exc}")

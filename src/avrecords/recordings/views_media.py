@@ -19,12 +19,13 @@ import logging
 import re
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
+from avrecords.lib.http import client_ip
 from avrecords.lib.ranges import UNSATISFIABLE, parse_range, ranged_response, unsatisfiable_response
+from avrecords.lib.refusals import Forbidden, NotFound
 from avrecords.lib.storage.base import StoreError
 from avrecords.panels import PLAYBACK
 from avrecords.recordings import services
@@ -51,12 +52,6 @@ def _player_start(range_header: str) -> bool:
     return re.sub(r"\s", "", range_header).lower() in {"bytes=0-", "bytes=0-1"}
 
 
-def _refuse(request, exc: PermissionError) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": str(exc)}, status=403)
-    raise PermissionDenied(str(exc)) from exc
-
-
 def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
     recording = Recording.objects.get_visible(request.user, recording_id)
     if recording.purged_at is not None:
@@ -67,8 +62,8 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
             if download
             else PLAYBACK.for_playback(request.user, recording)
         )
-    except PermissionError as exc:  # the rule's refusal, with its Chinese reason
-        return _refuse(request, exc)
+    except PermissionError as exc:  # the rule's refusal, with its Chinese reason: 403 either face
+        raise Forbidden(str(exc)) from exc
     source = (
         services.original_source(recording) if download else services.playback_source(recording)
     )
@@ -85,7 +80,7 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
     except StoreError as exc:
         log.error("recording %s: store unavailable: %s", recording.pk, exc)
         return JsonResponse({"detail": "存储服务暂不可用，请稍后再试"}, status=503)
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     if download:
         with transaction.atomic():
             services.record_playback(request.user, recording, download=True, ip=ip)
@@ -127,9 +122,9 @@ def thumbnail(request, recording) -> HttpResponse:
         return response
     path = services.thumbnail_path(recording)
     if path is None or not path.exists():
-        raise Http404("尚无缩略图")
+        raise NotFound("尚无缩略图")
     handle = open(path, "rb")
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     with transaction.atomic():
         services.record_thumbnail(request.user, recording, ip=ip)
         PLAYBACK.register_playback(grant, request.user, recording, ip, act="查看缩略图")

@@ -10,6 +10,7 @@ reason shown."""
 
 from django.contrib import admin, messages
 
+from avrecords.lib.http import client_ip
 from avrecords.org.scope import recording_q
 from avrecords.recordings.admin import RecordingAdmin
 from avrecords.recordings.models import Recording
@@ -77,7 +78,7 @@ class PurgeableRecordingAdmin(RecordingAdmin):
 
     @admin.action(description="按保存期限清除")
     def purge_by_retention(self, request, queryset):
-        ip = request.META.get("REMOTE_ADDR", "")
+        ip = client_ip(request)
         for recording in queryset:
             try:
                 outcome = purge.purge_recording(request.user, recording, path="admin", ip=ip)

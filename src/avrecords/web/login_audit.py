@@ -15,15 +15,15 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from avrecords.audit.services import record
+from avrecords.lib.http import client_ip
 from avrecords.web.login_throttle import cooloff
 
 USERNAME_MAX_CHARS = 150
 
 
 def _ip(request) -> str:
-    if request is None:
-        return ""
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
+    # axes' address where it read one (the same REMOTE_ADDR: AXES_IPWARE_META_PRECEDENCE_ORDER)
+    return getattr(request, "axes_ip_address", None) or client_ip(request)
 
 
 def channel(request) -> str:

@@ -6,21 +6,17 @@ from django.contrib import messages
 from django.contrib.auth import password_validation, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from avrecords.lib.http import client_ip
+from avrecords.lib.refusals import require
 from avrecords.web import accounts, login_throttle
-
-
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 @login_required
 def lockouts(request):
-    if not login_throttle.can_unlock(request.user):
-        raise PermissionDenied
+    require(login_throttle.can_unlock(request.user))
     return render(
         request,
         "web/lockouts.html",
@@ -36,14 +32,13 @@ def lockouts(request):
 @login_required
 @require_POST
 def unlock(request):
-    if not login_throttle.can_unlock(request.user):
-        raise PermissionDenied
+    require(login_throttle.can_unlock(request.user))
     try:
         cleared = login_throttle.unlock(
             request.user,
             username=request.POST.get("username", "").strip(),
             address=request.POST.get("address", "").strip(),
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     except login_throttle.UnlockRefused as exc:
         messages.error(request, str(exc))
@@ -56,7 +51,9 @@ def unlock(request):
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        accounts.change_password(request.user, form.cleaned_data["new_password1"], ip=_ip(request))
+        accounts.change_password(
+            request.user, form.cleaned_data["new_password1"], ip=client_ip(request)
+        )
         update_session_auth_hash(request, request.user)  # stay signed in here, nowhere else
         messages.success(request, "登录密码已修改")
         return redirect("recordings:list")
