@@ -12,12 +12,15 @@ import datetime as dt
 
 import pytest
 
+from avrecords.access import grants
 from avrecords.access import requests as svc
 from avrecords.access.chain import RequestRefused, approval_step, approvers_now
 from avrecords.access.inbox import to_approve
-from avrecords.access.models import AccessRequest, RequestStatus
+from avrecords.access.models import AccessRequest, RegisterEntry, RequestStatus
 from avrecords.access.secrecy import apply_mark
+from avrecords.audit.models import AuditEntry
 from avrecords.cases.models import Case
+from avrecords.compliance.models import Activity, ActivityRecording
 from avrecords.org.models import Role, Unit, User
 from avrecords.policies import approvals
 from avrecords.policies import services as policies
@@ -27,6 +30,7 @@ from avrecords.retention import facts, holds
 from avrecords.retention.approvals import Refused
 from avrecords.retention.services import reclassify
 from avrecords.supervision import violations
+from avrecords.supervision.models import Campaign, CampaignStatus, Sample
 from tests.conftest import PASSWORD, client_for
 from tests.rows import make, make_stored
 
@@ -410,3 +414,98 @@ def test_a_rule_naming_an_unknown_role_is_refused():
         policies.parse(
             _tongbai_with("\ndeciding:\n  access: {stand_in: {unit_head: boss}, note: x}\n")
         )
+
+
+# --- the supervisors' own access for supervision (S1) --------------------------------------
+
+
+def _reviewed_activity(org, recording):
+    activity = Activity.objects.create(
+        unit=org.squad1,
+        kind="inspection",
+        kind_name="现场检查",
+        must_record=True,
+        started_at=recording.started_at,
+        ended_at=recording.ended_at,
+        source="web",
+        created_by=org.admin,
+    )
+    ActivityRecording.objects.create(activity=activity, recording=recording, origin="auto")
+    return activity
+
+
+def _sampled(org, activity, status=CampaignStatus.SCORING):
+    campaign = Campaign.objects.create(
+        number="CC-2026-0001",
+        kind="spot_check",
+        title="2026年第四季度抽查",
+        period_start=dt.date(2026, 10, 1),
+        period_end=dt.date(2026, 12, 31),
+        ratio=0.05,
+        seed=1,
+        profile_code="x",
+        status=status,
+        created_by=org.leader,
+    )
+    Sample.objects.create(
+        campaign=campaign, activity=activity, unit=org.squad1, officer=org.officer2, order=1
+    )
+    return campaign
+
+
+@pytest.mark.parametrize("code", PROFILES)
+def test_a_supervisor_plays_a_sampled_activity_only_where_the_profile_says_so(org, code):
+    """`supervision.review_access`: fuzhou 004§10, 004§22 (委执法监督处等通过提取、调看音像记录
+    信息开展执法监督，按一定比例抽查) — a supervisor scoring a sampled activity plays its
+    recordings without asking the squad, each playback audited; chengde 001§23 sends
+    执法监督 viewing through 001§22 (a request), and the other three give supervisors no such
+    access."""
+    profile = _use(org, code)
+    direct = code == "fuzhou"
+    assert profile.supervision.review_access.direct == direct
+    supervisor = _supervisor(org)
+    rec = make_stored(org, "3501001_350212_20261120100000_0001.MP4", officer=org.officer2)
+    activity = _reviewed_activity(org, rec)
+    client = client_for(supervisor)
+    assert not grants.may_play(supervisor, rec)  # not reviewing it yet: a request, as always
+    assert client.get(f"/recordings/{rec.pk}/media").status_code == 403
+    _sampled(org, activity)
+    assert grants.may_play(supervisor, rec) == direct
+    assert client.get(f"/recordings/{rec.pk}/media").status_code == (200 if direct else 403)
+    played = AuditEntry.objects.filter(
+        action="recording.play", actor=supervisor, object_id=str(rec.pk)
+    )
+    assert played.count() == (1 if direct else 0)
+    assert not RegisterEntry.objects.exists()  # no request, no 登记簿 entry under one
+    # the rule is the supervisor's: a unit head over the squad still asks
+    assert not grants.may_play(_head(org), rec)
+
+
+def test_fuzhou_a_supervisor_plays_a_complained_about_activity(org):
+    """004§10: 执法行为被投诉的，应当及时收集、保存相关信息 — a complaint (a 投诉 hold) on the
+    activity lets the supervisor over the squad play its recordings; not once it is closed."""
+    _use(org, "fuzhou")
+    supervisor = _supervisor(org)
+    rec = make_stored(org, "3501001_350212_20261120110000_0001.MP4", officer=org.officer2)
+    activity = _reviewed_activity(org, rec)
+    hold = holds.place(org.admin, kind="complaint", reason="当事人投诉执法态度", activity=activity)
+    assert grants.reviewing(supervisor, rec) == f"投诉核查 {hold.number}"
+    assert grants.may_play(supervisor, rec)
+    holds.request_release(org.admin, hold, "投诉已办结")
+    holds.approve_release(org.leader, hold)
+    assert not grants.may_play(supervisor, rec)
+
+
+def test_fuzhou_only_while_the_review_lasts_and_within_his_units(org):
+    """A closed campaign is reviewed no more; a supervisor assigned other units (004§22:
+    相挂钩的单位) has no part in squad 1's review."""
+    _use(org, "fuzhou")
+    supervisor = _supervisor(org)
+    elsewhere = _person("jiandu2", "孔监督", Role.SUPERVISOR, org.bureau)
+    elsewhere.supervised_units.set([org.squad2])
+    elsewhere = User.objects.get(pk=elsewhere.pk)
+    rec = make_stored(org, "3501001_350212_20261120120000_0001.MP4", officer=org.officer2)
+    campaign = _sampled(org, _reviewed_activity(org, rec))
+    assert grants.may_play(supervisor, rec) and not grants.may_play(elsewhere, rec)
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CLOSED)
+    assert not grants.may_play(supervisor, rec)

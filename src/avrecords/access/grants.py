@@ -5,12 +5,20 @@
   covering it.
 - Downloading an original: always a live 复制 grant, whoever asks (M3: no private copies;
   001§24: 未经批准，不得擅自对外提供).
+- Reviewing for supervision: where the unit's profile gives supervisors their own access
+  (`supervision.review_access`, fuzhou 004§10, 004§22; the approvals engine reads it), a
+  supervisor over the unit plays the recordings of an activity he is reviewing — sampled for a
+  campaign, complained about — without asking the unit under review. Supervision says which
+  (`REVIEWING`, filled in its ready()); the playback is audited like any other. Under chengde
+  001§23 sends it through 001§22: he asks like anyone else.
 
 A live grant is an executed request of the person asking, not revoked and before its
 valid_until. Each act under a grant is written to the register (查阅登记簿 / 复制登记簿).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -22,6 +30,7 @@ from avrecords.access.models import (
     RequestStatus,
 )
 from avrecords.lib.refusals import Forbidden
+from avrecords.policies import approvals
 
 PLAY_KINDS = (RequestKind.VIEW, RequestKind.COPY)
 COPY_KINDS = (RequestKind.COPY,)
@@ -49,8 +58,24 @@ def live_grant(user, recording, kinds) -> AccessRequest | None:
     )
 
 
+# Upper apps say what a person is reviewing: (user, recording) -> why ("" when he is not)
+REVIEWING: list[Callable[..., str]] = []
+
+
+def reviewing(user, recording) -> str:
+    """Why the person may play the recording for supervision without a request ("" if not):
+    the profile lets supervisors review directly and he is reviewing its activity."""
+    if not REVIEWING or not approvals.reviews_without_asking(user, recording.unit):
+        return ""
+    return next((why for source in REVIEWING if (why := source(user, recording))), "")
+
+
 def may_play(user, recording) -> bool:
-    return owns(user, recording) or live_grant(user, recording, PLAY_KINDS) is not None
+    return (
+        owns(user, recording)
+        or live_grant(user, recording, PLAY_KINDS) is not None
+        or bool(reviewing(user, recording))
+    )
 
 
 def may_download(user, recording) -> bool:
@@ -58,10 +83,13 @@ def may_download(user, recording) -> bool:
 
 
 def for_playback(user, recording) -> AccessRequest | None:
-    """The grant playback happens under (None for the recording's own officer); NoGrant if none."""
+    """The grant playback happens under (None for the recording's own officer and for a
+    supervisor reviewing it, neither needing one); NoGrant if none."""
     if owns(user, recording):
         return None
     grant = live_grant(user, recording, PLAY_KINDS)
+    if grant is None and reviewing(user, recording):
+        return None
     if grant is None:
         raise NoGrant(
             "无权播放：查阅他人的音像记录须经批准，请先提交查阅申请，审批并办理后在有效期内查阅"

@@ -23,6 +23,9 @@ archivists'.
 
 `why_not(user, step)` answers in Chinese, naming every rule that refuses him (None when he
 may); `deciders(step)` lists the people who may (the 待办 and the pages' "waiting for").
+`reviews_without_asking(user, unit)` is the supervisors' own access for supervision (fuzhou
+004§10, 004§22; chengde 001§23 sends it through 001§22), read from
+`supervision.review_access`.
 """
 
 from __future__ import annotations
@@ -420,3 +423,21 @@ def decided_by_office(user: User) -> Q:
             if found is not None and found.pk == user.unit_id:
                 return Q(unit__path__startswith=root.path)
     return Q(pk__in=[])
+
+
+def reviews_without_asking(user: User, unit: Unit) -> bool:
+    """Whether the unit's profile lets this person play what he reviews there — an activity
+    sampled for a campaign or complained about — without asking the unit under review: its
+    `supervision.review_access` is `direct` (fuzhou 004§10, 004§22) and he holds its role
+    (监督人员) over the unit. Under chengde 001§23 sends such viewing through 001§22: he asks
+    like anyone else. Which activities he is reviewing is supervision's to say."""
+    profile = profile_for_unit(unit)
+    if profile is None or not user.is_authenticated or not user.is_active:
+        return False
+    rule = profile.supervision.review_access
+    return (
+        rule.direct
+        and user.role == rule.role
+        and bool(scope_roots(user))
+        and in_unit_scope(user, unit)
+    )

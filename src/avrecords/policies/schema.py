@@ -359,12 +359,26 @@ class Quality(Cited):
     missing_recording_points: float = Field(40, ge=0)
 
 
+class ReviewAccess(Cited):
+    """S1: whether a supervisor reviewing an activity — sampled for a spot check or review, or
+    complained about — plays its recordings without asking the unit under review (fuzhou
+    004§10, 004§22: 通过提取、调看音像记录信息，开展执法监督), or asks like anyone else
+    (chengde 001§9 with 001§23: 执法监督需要调取、查看的，依照第二十二条规定执行). Each such
+    playback is audited."""
+
+    direct: bool = False
+    role: str = "supervisor"  # who reviews (the units assigned to him, X2)
+
+
 class Supervision(Strict):
     sampling: Sampling
     checklist: list[Reason] = Field(min_length=1)
     decisions: list[Decision] = Field(min_length=1)
     quality: Quality = Quality(
         note="考评计算方法规定未列明，平台默认：抽查得分占60%，自动发现问题按活动扣分"
+    )
+    review_access: ReviewAccess = ReviewAccess(
+        note="规定未赋予监督人员免审批调看音像记录：监督中调看他人的音像记录按查阅申请审批（平台默认）"
     )
     violations_decided_by: str = "supervisor"  # S4: confirms or dismisses a candidate
     decisions_approved_by: str = "leader"  # S5: approves or rejects a proposed decision
@@ -547,6 +561,7 @@ class Profile(Strict):
             *([self.ingest.extension.consent_by] if self.ingest.extension else []),
             self.equipment.loss.acknowledged_by,
             self.supervision.violations_decided_by,
+            self.supervision.review_access.role,
             self.supervision.decisions_approved_by,
             *self.deciding.roles(),
         ]

@@ -6,9 +6,12 @@ class SupervisionConfig(AppConfig):
     verbose_name = "执法监督"
 
     def ready(self) -> None:
+        from avrecords.access import grants
         from avrecords.jobs import periodic
-        from avrecords.supervision import candidates, subscribers
+        from avrecords.supervision import candidates, review, subscribers
 
         subscribers.connect()  # the violation register hears findings and lost devices
         # E5, 004§23(5): clearances past their date become violation candidates
         periodic.register("supervision.clearance_overdue", candidates.from_overdue_clearances)
+        # 004§10, 004§22: a supervisor plays what he reviews, where the profile says so
+        grants.REVIEWING.append(review.reviewing)

@@ -25,7 +25,9 @@ from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import sees_everything
 from avrecords.retention import approvals, holds
 from avrecords.retention.approvals import Refused
-from avrecords.retention.models import HoldKind, LegalHold
+from avrecords.retention.models import HoldKind, HoldStatus, LegalHold
+from avrecords.supervision import scoring
+from avrecords.supervision.models import CampaignStatus, Sample
 
 REVIEW_ROLES = {Role.SUPERVISOR, Role.UNIT_HEAD, Role.LEADER}
 COMPLAINT_REASON_MAX_CHARS = 2000
@@ -250,3 +252,28 @@ def open_complaint(
         )
     except Refused as exc:
         raise ComplaintRefused(str(exc)) from exc
+
+
+# --- the supervisor's own access (S1: 004§10, 004§22) ---------------------------------------
+
+
+def reviewing(user, recording) -> str:
+    """What the supervisor is reviewing that this recording belongs to ("" if nothing): an
+    activity sampled for a campaign still being scored that he may score, or a complaint (an
+    active 投诉 hold) over it. `access.grants` asks this, after the profile's
+    `supervision.review_access` (the approvals engine) lets him review without a request."""
+    activities = ActivityRecording.objects.filter(recording=recording, excluded=False).values(
+        "activity_id"
+    )
+    samples = Sample.objects.filter(activity_id__in=activities).exclude(
+        campaign__status=CampaignStatus.CLOSED
+    )
+    for sample in samples.select_related("campaign", "unit", "activity"):
+        if scoring.may_score(user, sample):
+            return f"抽查评查 {sample.campaign.number}"
+    complaint = LegalHold.objects.filter(
+        kind=HoldKind.COMPLAINT,
+        status__in=[HoldStatus.ACTIVE, HoldStatus.RELEASE_PENDING],
+        recordings=recording,
+    ).first()
+    return f"投诉核查 {complaint.number}" if complaint else ""
