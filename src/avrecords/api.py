@@ -143,6 +143,7 @@ def _register():
     from avrecords.cases.api import router as cases_router
     from avrecords.compliance.api import router as compliance_router
     from avrecords.equipment.api_checks import router as checks_router
+    from avrecords.evidence.api import router as evidence_router
     from avrecords.fixity.api import router as fixity_router
     from avrecords.policies.api import router as policies_router
     from avrecords.recordings.api import router as recordings_router
@@ -157,6 +158,7 @@ def _register():
     api.add_router("/", compliance_router)
     api.add_router("/devices", checks_router)
     api.add_router("/", access_router)
+    api.add_router("/", evidence_router)  # the package download, under /access-requests/
     api.add_router("/", cases_router)
     api.add_router("/", retention_router)
     api.add_router("/", campaigns_router)

@@ -1,14 +1,12 @@
 """JSON API for requests (M3, M6–M9): a case system or a script submits a request, approvers
-decide it, the administrator carries it out; an evidence package is downloaded once.
-
-Nothing here bypasses approval: the package download checks the requester, the live grant and
-that the artifact was not taken before, exactly as the page does (`evidence.services.take`)."""
+decide it, the administrator carries it out. Nothing here bypasses approval. The package of
+an executed export is downloaded through evidence's API (`evidence.api`), at an address under
+the request."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.http import FileResponse
 from ninja import Query, Router, Schema, Status
 
 from avrecords.access import requests as svc
@@ -228,21 +226,3 @@ def revoke(request, pk: int, body: RevokeIn):
             or req.status not in (RequestStatus.APPROVED, RequestStatus.ACTIVE)
         ),
     )
-
-
-@router.get(
-    "/access-requests/{int:pk}/package/{artifact}",
-    response={200: None, 400: Error, **AUTH},
-    summary="下载证据包（bag）或光盘镜像（iso）：仅申请人、授权有效期内、每个文件一次",
-)
-def download_package(request, pk: int, artifact: str):
-    from avrecords.evidence import services as evidence
-    from avrecords.evidence.models import Artifact
-
-    req = AccessRequest.objects.visible_to(request.user).filter(pk=pk).first()
-    package = getattr(req, "package", None) if req else None
-    if package is None or artifact not in Artifact.values:
-        raise NotFound("证据包不存在或不在您的权限范围内")
-    require(request.user.pk == req.requester_id, "无权下载：只有申请人可以下载证据包")
-    handle, name = evidence.take(request.user, package, artifact, ip=client_ip(request))
-    return FileResponse(handle, as_attachment=True, filename=name)
