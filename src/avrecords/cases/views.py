@@ -18,7 +18,7 @@ from django.utils import timezone
 from avrecords import panels
 from avrecords.cases import forms, services
 from avrecords.cases.models import Case, CaseStatus, CaseType
-from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.http import client_ip, int_or_none, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.scope import shown_and_withheld
 from avrecords.recordings.models import Recording
@@ -172,14 +172,14 @@ def case_edit(request, case_id: int):
 
 def _step(request, case: Case, step):
     """Run a refusable step: success → back to the case; refused → the case page, 400."""
-    try:
-        done = step()
-    except (services.CaseError, forms.FormError) as exc:
-        case.refresh_from_db()
-        errors = exc.errors if isinstance(exc, services.CaseError) else [str(exc)]
-        return _detail(request, case, errors=errors, status=400)
-    messages.success(request, done)
-    return redirect("cases:detail", case_id=case.pk)
+    return run_step(
+        request,
+        case,
+        step,
+        refusals=(services.CaseError, forms.FormError),
+        again=lambda errors: _detail(request, case, errors=errors, status=400),
+        then=reverse("cases:detail", kwargs={"case_id": case.pk}),
+    )
 
 
 @login_required

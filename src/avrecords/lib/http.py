@@ -8,7 +8,9 @@ reads a forwarded header: a client cannot choose the address it is logged under.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
 
@@ -32,6 +34,25 @@ def int_or_none(value) -> int | None:
 def post_only(request) -> HttpResponseNotAllowed | None:
     """405 for a page that only changes something, else None."""
     return HttpResponseNotAllowed(["POST"]) if request.method != "POST" else None
+
+
+def run_step(request, obj, act, *, refusals, again, then: str) -> HttpResponse:
+    """A page's step that a service may refuse, run the one way every page runs it: `act()`
+    returns what was done, said as a message on `then` (a URL); a refusal of the `refusals`
+    types re-reads `obj` and answers `again(reasons)` (the object's page again with every
+    reason beside it, status 400), nothing changed."""
+    try:
+        done = act()
+    except refusals as exc:
+        obj.refresh_from_db()
+        return again(reasons_of(exc))
+    messages.success(request, done)
+    return redirect(then)
+
+
+def reasons_of(refusal: Exception) -> list[str]:
+    """A refusal's reasons as a page lists them: the domain's `errors`, else its message."""
+    return list(getattr(refusal, "errors", None) or [str(refusal)])
 
 
 def attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:

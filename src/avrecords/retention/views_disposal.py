@@ -6,13 +6,13 @@ job runs the progress refreshes by itself (HTMX)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 
-from avrecords.lib.http import client_ip, post_only
+from avrecords.lib.http import client_ip, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
 from avrecords.retention import approvals, disposal
 from avrecords.retention.approvals import Refused
@@ -114,13 +114,14 @@ def _step(request, pk: int, allowed, act, denied: str):
     if refused := post_only(request):
         return refused
     require(allowed(request.user, d), denied)
-    try:
-        done = act(d)
-    except Refused as exc:
-        d.refresh_from_db()
-        return _detail(request, d, errors=[str(exc)], status=400)
-    messages.success(request, done)
-    return redirect("retention:disposal", pk=d.pk)
+    return run_step(
+        request,
+        d,
+        lambda: act(d),
+        refusals=Refused,
+        again=lambda errors: _detail(request, d, errors=errors, status=400),
+        then=reverse("retention:disposal", kwargs={"pk": d.pk}),
+    )
 
 
 @login_required

@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity
-from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.http import client_ip, int_or_none, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals, holds
@@ -157,13 +158,14 @@ def _step(request, pk: int, allowed, act, denied: str):
     if refused := post_only(request):
         return refused
     require(allowed(request.user, hold), denied)
-    try:
-        done = act(hold)
-    except Refused as exc:
-        hold.refresh_from_db()
-        return _detail(request, hold, errors=[str(exc)], status=400)
-    messages.success(request, done)
-    return redirect("retention:hold", pk=hold.pk)
+    return run_step(
+        request,
+        hold,
+        lambda: act(hold),
+        refusals=Refused,
+        again=lambda errors: _detail(request, hold, errors=errors, status=400),
+        then=reverse("retention:hold", kwargs={"pk": hold.pk}),
+    )
 
 
 def _may_decide(user, hold: LegalHold) -> bool:

@@ -17,10 +17,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from avrecords.access import grants
-from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.http import client_ip, int_or_none, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit
 from avrecords.supervision import campaigns, scoring
@@ -216,13 +217,14 @@ def _step(request, pk: int, allowed, act, denied: str):
     if refused := post_only(request):
         return refused
     require(allowed(request.user, campaign), denied)
-    try:
-        done = act(campaign)
-    except CampaignError as exc:
-        campaign.refresh_from_db()
-        return _detail(request, campaign, errors=exc.errors, status=400)
-    messages.success(request, done)
-    return redirect("supervision:campaign", pk=campaign.pk)
+    return run_step(
+        request,
+        campaign,
+        lambda: act(campaign),
+        refusals=CampaignError,
+        again=lambda errors: _detail(request, campaign, errors=errors, status=400),
+        then=reverse("supervision:campaign", kwargs={"pk": campaign.pk}),
+    )
 
 
 @login_required

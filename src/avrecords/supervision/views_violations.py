@@ -18,12 +18,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from avrecords.compliance.models import Activity
 from avrecords.equipment.models import Device
-from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.http import client_ip, int_or_none, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit, User
 from avrecords.recordings.models import Recording
@@ -256,14 +257,14 @@ def violation_detail(request, pk: int):
 
 def _step(request, candidate: ViolationCandidate, act):
     """Run a refusable step: done → back to the candidate; refused → its page with 400."""
-    try:
-        done = act()
-    except Refused as exc:
-        candidate.refresh_from_db()
-        errors = exc.errors if isinstance(exc, Incomplete) else [str(exc)]
-        return _detail(request, candidate, errors=errors, status=400)
-    messages.success(request, done)
-    return redirect("supervision:violation", pk=candidate.pk)
+    return run_step(
+        request,
+        candidate,
+        act,
+        refusals=Refused,
+        again=lambda errors: _detail(request, candidate, errors=errors, status=400),
+        then=reverse("supervision:violation", kwargs={"pk": candidate.pk}),
+    )
 
 
 def _decide(request, pk: int, confirm: bool):
