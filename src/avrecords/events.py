@@ -135,7 +135,7 @@ CASE_CHANGED = _event(
     "A case (M10) changed, sent by `cases.services` after the change and its audit entry are "
     "saved. `case`: the Case; `actor`: who changed it; `change`: 'edited' (with `before`: "
     "the case number before the edit), 'recordings_filed' or 'recordings_removed' (with "
-    "`recordings`: the Recordings' ids), 'activity_filed' or 'activity_removed' (with "
+    "`recordings`: the Recordings, a list), 'activity_filed' or 'activity_removed' (with "
     "`activity`: the Activity; the recordings that follow it come in their own event), "
     "'closed', 'filed'. Compliance writes a new case number on the case's activities; access "
     "recomputes the confidentiality marks of what came or went (M9: a case's mark covers "
@@ -147,7 +147,8 @@ REQUEST_EXECUTED = _event(
     "access.request_executed",
     ("request", "actor"),
     "An approved access request was carried out: its grant starts (M3, M6–M9), sent by "
-    "`access.requests` after the request is saved active, before its audit entry. `request`: "
+    "`access.requests` once the request is saved active (by `execute`, before its audit "
+    "entry; or by the last approval when no role carries it out). `request`: "
     "the AccessRequest (kind view, copy, export, preserve or mark; a mark is already applied); "
     "`actor`: who carried it out (None when the last approval carried it out by itself). "
     "Evidence starts building the package of an export or preservation (the "
