@@ -20,9 +20,12 @@ from avrecords.web.login_throttle import can_unlock
 
 
 def roles(request):
+    # Panels of a page render with the request too: the counts are taken once per request.
+    if (known := getattr(request, "_avrecords_menu", None)) is not None:
+        return known
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
-    return {
+    request._avrecords_menu = {
         "can_ingest": signed_in and can_ingest(user),
         "can_upload": signed_in and can_upload(user),
         "can_manage_policies": signed_in and can_manage_policies(user),
@@ -39,3 +42,4 @@ def roles(request):
         "supervision_todo": supervision_count(user) if signed_in else 0,
         "can_unlock_logins": signed_in and can_unlock(user),
     }
+    return request._avrecords_menu
