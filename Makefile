@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export AVRECORDS_HOME ?= $(CURDIR)/var
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgresql lint bench bench-search clean install
+.PHONY: run test test-sqlite test-postgresql test-postgresql-all lint bench bench-search clean install
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,21 +30,37 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports --no-logo
 
-# The second pass of `make test` runs the whole suite on this PostgreSQL server (issue 3 §1).
-# pytest-django creates its own uniquely named test database there and drops it afterwards.
+# The PostgreSQL server of `make test`'s second pass (issue 3 §1). pytest-django creates its
+# own uniquely named test database there and drops it afterwards.
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 # One timed pytest run in a fresh AVRECORDS_HOME, so concurrent runs never share files.
-# $(1): name of the pass; $(2): how DATABASE_URL is set for it.
+# $(1): name of the pass; $(2): how DATABASE_URL is set for it; $(3): its pytest arguments.
 define pytest_pass
 home=$$(mktemp -d -t avrecords-test-XXXXXX); start=$$(date +%s); \
-$(2) AVRECORDS_HOME=$$home $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; rm -rf $$home; \
+$(2) AVRECORDS_HOME=$$home $(BIN)/pytest $(3) $(PYTEST_ARGS); rc=$$?; rm -rf $$home; \
 echo "== $(1) pass: $$(( $$(date +%s) - start )) s, exit status $$rc =="; exit $$rc
 endef
 
-# The whole suite on SQLite and on PostgreSQL, both passes at once (one per core: 8 min
-# instead of 12 on two cores). -O prints each pass's output whole when it ends; -k runs and
-# reports both even if one fails, and the exit status is still non-zero.
+# PostgreSQL unreachable: the pass is skipped with a message, or fails the build when CI=true.
+# $(1): what it runs; $(2): its pytest arguments.
+define postgresql_pass
+@if $(BIN)/python scripts/pg_available "$(TEST_DATABASE_URL)"; then \
+  echo "== $(1) on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
+  $(call pytest_pass,PostgreSQL,DATABASE_URL="$(TEST_DATABASE_URL)",$(2)); \
+elif [ "$${CI:-}" = "true" ]; then \
+  echo "FAILED: PostgreSQL pass required when CI=true, but the server is unreachable." >&2; \
+  exit 1; \
+else \
+  echo "SKIPPED: PostgreSQL pass (server unreachable; CI=true would make this a failure)." >&2; \
+fi
+endef
+
+# Every test on SQLite, on two pytest-xdist workers, and at the same time the database-specific
+# ones (tests/conftest.py says which) on PostgreSQL: three processes on two cores, the SQLite
+# workers taking both cores once the shorter PostgreSQL pass is done. -O prints each pass's
+# output whole when it ends; -k runs and reports both even if one fails, and the exit status
+# is still non-zero. `make test-postgresql-all` runs every test on PostgreSQL.
 test: $(STAMP) lint
 	AVRECORDS_HOME=$$(mktemp -d) $(BIN)/avrecords check --fail-level WARNING
 	AVRECORDS_HOME=$$(mktemp -d) $(BIN)/avrecords makemigrations --check --dry-run
@@ -52,20 +68,14 @@ test: $(STAMP) lint
 	@$(MAKE) --no-print-directory -j2 -O -k test-sqlite test-postgresql
 
 test-sqlite: $(STAMP)
-	@echo "== test suite on SQLite =="
-	@$(call pytest_pass,SQLite,env -u DATABASE_URL)
+	@echo "== every test on SQLite (two workers) =="
+	@$(call pytest_pass,SQLite,env -u DATABASE_URL,-n 2 --dist worksteal)
 
-# PostgreSQL unreachable: the pass is skipped with a message, or fails the build when CI=true.
 test-postgresql: $(STAMP)
-	@if $(BIN)/python scripts/pg_available "$(TEST_DATABASE_URL)"; then \
-	  echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
-	  $(call pytest_pass,PostgreSQL,DATABASE_URL="$(TEST_DATABASE_URL)"); \
-	elif [ "$${CI:-}" = "true" ]; then \
-	  echo "FAILED: PostgreSQL pass required when CI=true, but the server is unreachable." >&2; \
-	  exit 1; \
-	else \
-	  echo "SKIPPED: PostgreSQL pass (server unreachable; CI=true would make this a failure)." >&2; \
-	fi
+	$(call postgresql_pass,the database-specific tests,-m database_specific)
+
+test-postgresql-all: $(STAMP)
+	$(call postgresql_pass,every test,-n 2 --dist worksteal)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py

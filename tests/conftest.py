@@ -1,8 +1,25 @@
-"""Shared fixtures: an isolated store per test, generated media, and stock users per role."""
+"""Shared fixtures: an isolated store per test, generated media, and stock users per role.
+
+Database-specific tests. `make test` runs every test on SQLite and, at the same time, the
+database-specific ones on PostgreSQL (`-m database_specific`; `make test-postgresql-all` runs
+every test there). A test is database-specific when what it proves depends on the engine:
+locking and concurrency (select_for_update, claims by conditional UPDATE), text and trigram
+search, migrations, transactions, triggers and constraints, the engine's limits, a database
+that is down. It is marked so in one of three ways:
+
+- `@pytest.mark.database_specific` on the test (or `pytestmark` in its module);
+- its module named in DATABASE_SPECIFIC_MODULES below (every test in it);
+- it commits real transactions (`django_db(transaction=True)` or `transactional_db`).
+
+pytest-xdist (`-n 2`, the SQLite pass of `make test`): each worker gets its own
+AVRECORDS_HOME (queue, keys, uploads and its own SQLite test database).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -14,7 +31,47 @@ from avrecords.org.models import Role, Unit, User
 from tests.media import build_library
 
 PASSWORD = "test-password-1"
-pytest_plugins = ["tests.s3server", "tests.permissions_world"]
+pytest_plugins = ["tests.s3server", "tests.permissions.world"]
+
+# Modules whose every test is database-specific (see the module docstring).
+DATABASE_SPECIFIC_MODULES = {
+    "test_postgresql.py",  # the PostgreSQL pass's own prerequisites
+    "test_search.py",  # text search: LIKE on SQLite, the trigram index on PostgreSQL
+    "test_scope_rule.py",  # each model's scope query, which every list and lookup filters by
+    "test_audit_chain.py",  # the append-only triggers
+    "test_audit_concurrent_appends.py",  # the chain's head row locked by concurrent writers
+    "test_jobs.py",  # leases claimed by conditional UPDATE with the database's clock
+    "test_jobs_database_down.py",
+    "test_jobs_many_workers.py",
+    "test_database_down_web.py",
+    "test_transfer.py",  # an embedded installation moved onto the configured engines
+    "test_violation_register_move.py",  # migrations forwards and back
+    "test_org_suspensions.py",  # a migration moving rows between apps
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by the markers
+def pytest_collection_modifyitems(config, items):
+    database_specific = pytest.mark.database_specific
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = "transactional_db" in getattr(item, "fixturenames", ()) or bool(
+            marker and marker.kwargs.get("transaction")
+        )
+        if transactional or item.path.name in DATABASE_SPECIFIC_MODULES:
+            item.add_marker(database_specific)
+    tests = Path(__file__).parent
+    if missing := sorted(n for n in DATABASE_SPECIFIC_MODULES if not (tests / n).exists()):
+        raise pytest.UsageError(f"DATABASE_SPECIFIC_MODULES names missing modules: {missing}")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    """Each pytest-xdist worker gets an AVRECORDS_HOME of its own, inside the run's."""
+    home = Path(os.environ["AVRECORDS_HOME"])  # settings_test makes one if none was given
+    for spec in specs:
+        (home / spec.id).mkdir(parents=True, exist_ok=True)
+        spec.env["AVRECORDS_HOME"] = str(home / spec.id)
 
 
 @pytest.fixture(scope="session", autouse=True)

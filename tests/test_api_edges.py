@@ -77,6 +77,7 @@ def _is_json(response) -> bool:
 # --- row 12: huge numbers, unknown values, long searches --------------------------------------
 
 
+@pytest.mark.database_specific  # numbers and values past the engine's limits
 @pytest.mark.parametrize("path", API_LISTS)
 def test_a_page_number_past_the_limit_is_a_chinese_422_naming_page(org, path):
     response = _answering(org.sysadmin).get(f"{path}?page={HUGE}")
@@ -86,6 +87,7 @@ def test_a_page_number_past_the_limit_is_a_chinese_422_naming_page(org, path):
     assert last.status_code in (200, 403)  # the last page allowed is simply empty
 
 
+@pytest.mark.database_specific  # numbers and values past the engine's limits
 def test_a_huge_id_in_a_filter_is_refused_in_chinese_or_matches_nothing(org):
     # SQLite cannot take the number (refused); PostgreSQL compares it and finds no row.
     api_answer = _answering(org.admin).get(f"/api/v1/recordings?officer={HUGE}")
@@ -101,12 +103,14 @@ def test_a_huge_id_in_a_filter_is_refused_in_chinese_or_matches_nothing(org):
         assert "数值或内容超出允许范围" in page.content.decode()
 
 
+@pytest.mark.database_specific  # numbers and values past the engine's limits
 def test_an_unknown_unit_in_the_recording_filter_lists_nothing(org):
     for unit in ("999", HUGE):
         response = _answering(org.admin).get(f"/recordings/?unit={unit}")
         assert response.status_code == 200, unit
 
 
+@pytest.mark.database_specific  # numbers and values past the engine's limits
 def test_huge_ids_in_paths_are_not_found(org):
     page = _answering(org.admin).get(f"/recordings/{HUGE}/")
     assert page.status_code == 404 and "未找到" in page.content.decode()
@@ -132,6 +136,7 @@ def test_a_search_of_200_characters_is_still_answered(org):
     assert _answering(org.admin).get("/api/v1/recordings", {"q": q}).status_code == 200
 
 
+@pytest.mark.database_specific  # numbers and values past the engine's limits
 @pytest.mark.parametrize("path", PAGES)
 def test_odd_filter_values_on_list_pages_never_give_a_server_error(org, path):
     client = _answering(org.bureau_admin)

@@ -333,6 +333,7 @@ def test_it_reads_the_object_version_recorded_at_ingest(local_originals):
     assert seen[originals[1].storage_key] == ""
 
 
+@pytest.mark.database_specific  # claimed by a conditional UPDATE
 def test_two_sweeps_at_once_split_the_work(originals):
     other = "other-host:1:1"
     sweeping.ensure_states()

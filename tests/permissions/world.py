@@ -11,23 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
 
-from avrecords.access import grants
-from avrecords.access import requests as access
-from avrecords.access.models import PreserveGround, RequestKind
-from avrecords.cases import services as cases
 from avrecords.compliance import activities as acts
 from avrecords.compliance import clearance, workflows
 from avrecords.compliance.engine import evaluate_activity
 from avrecords.equipment import events
 from avrecords.equipment.custody import issue_device, return_device
 from avrecords.equipment.models import ClockFlag, Device, EventKind
-from avrecords.evidence.models import Disc
 from avrecords.fixity.models import Outcome
 from avrecords.fixity.services import record_check
 from avrecords.fixity.sweep import ReadResult
@@ -39,6 +36,7 @@ from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
 from tests import media as m
 from tests.conftest import PASSWORD, Org
+from tests.permissions import world_records as records
 
 CUSTOM = "xianju"  # the administrator-made profile of the world
 
@@ -57,7 +55,7 @@ SQUAD2_NAME = "3501004_350221_20261120093000_0001.MP4"  # camera 3501004, issued
 SQUAD1_BROKEN = "3501001_350211_20261120100000_0009.MP4"
 SQUAD2_BROKEN = "3501004_350221_20261120100000_0009.MP4"
 NO_SUCH_ID = 999_999
-CASE_NUMBERS = {"squad1": "桐市监罚〔2026〕7号", "squad2": "桐市监罚〔2026〕8号"}
+SIGNED_IN_FOR_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -101,6 +99,25 @@ class World:
     campaign: int = 0  # squad 1's September spot check, drawn: one sample, the seizure
     draft_campaign: int = 0  # a draft over the same period, not drawn yet
     sample: int = 0  # the drawn campaign's sample
+    sessions: dict[str, str] = field(default_factory=dict)  # user → his signed-in session
+
+    def sign_in_everyone(self) -> None:
+        """A session per user, made once with the world (signing in is audited, and costs a
+        chain entry per test otherwise). It outlasts the idle time: a module of the matrix may
+        run longer than that on a busy machine."""
+        for who, user in self.users.items():
+            client = Client()
+            client.force_login(user)
+            session = client.session
+            session.set_expiry(SIGNED_IN_FOR_SECONDS)
+            session.save()
+            self.sessions[who] = session.session_key
+
+    def client(self, who: str) -> Client:
+        """A client signed in as `who`, through the session made with the world."""
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[who]
+        return client
 
     def ids(self, squad: str = "squad1") -> dict[str, int]:
         return {
@@ -174,7 +191,9 @@ def module_world(django_db_setup, django_db_blocker, library, world_dir):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield build_world(Org(), library, world_dir / "dumps")
+            world = build_world(Org(), library, world_dir / "dumps")
+            world.sign_in_everyone()
+            yield world
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -274,239 +293,9 @@ def build_world(org, library, tmp_path) -> World:
         flag.pk,
         org.officer.pk,
     )
-    _build_cases(world, org)
-    _build_requests(world, org)
-    _build_retention(world, org)
-    _build_violations(world, org)
-    _build_campaigns(world, org)
+    records.build_cases(world, org)
+    records.build_requests(world, org)
+    records.build_retention(world, org)
+    records.build_violations(world, org)
+    records.build_campaigns(world, org)
     return world
-
-
-def _case(actor, number: str, unit, opened_on: dt.date, recordings=()):
-    case = cases.open_case(
-        actor,
-        cases.CaseInput(
-            number=number,
-            title="华兴贸易销售过期食品案",
-            case_type="penalty",
-            unit=unit,
-            opened_on=opened_on,
-            party="桐城市华兴贸易有限公司",
-        ),
-    )
-    cases.link_recordings(actor, case, list(recordings))
-    return case
-
-
-def _build_cases(world: World, org) -> None:
-    """An open case per squad holding that squad's recording; a closed squad-1 case."""
-    rec = Recording.objects.filter(pk__in=world.recording.values()).in_bulk()
-    one = _case(
-        org.admin,
-        CASE_NUMBERS["squad1"],
-        org.squad1,
-        dt.date(2026, 11, 20),
-        [rec[world.recording["squad1"]]],
-    )
-    two = _case(
-        org.other_admin,
-        CASE_NUMBERS["squad2"],
-        org.squad2,
-        dt.date(2026, 11, 20),
-        [rec[world.recording["squad2"]]],
-    )
-    closed = _case(org.admin, "桐市监罚〔2026〕5号", org.squad1, dt.date(2026, 11, 2))
-    cases.close_case(org.admin, closed)
-    world.case, world.case2, world.closed = one.pk, two.pk, closed.pk
-
-
-def _build_requests(world: World, org) -> None:
-    """Requests on the squad-1 recording through the real chain (tongbai: the unit head
-    陈刚 approves, an administrator carries it out, an archivist for preservation)."""
-    rec = Recording.objects.get(pk=world.recording["squad1"])
-    users = world.users
-    head = users["head1"]
-
-    def ask(user, kind, **extra):
-        reason = extra.pop("reason", "案件办理需要")
-        return access.submit(user, access.Ask(kind=kind, reason=reason, recordings=[rec], **extra))
-
-    def granted(user, kind, executor=org.bureau_admin, **extra):
-        req = access.approve(head, ask(user, kind, **extra), "同意")
-        return access.execute(executor, req)
-
-    # Live grants: copies for 林海 (admin) and the leader, a view for the supervisor.
-    copy = granted(users["admin"], RequestKind.COPY, reason="移送司法机关需要复制")
-    granted(users["leader"], RequestKind.COPY, executor=org.admin)
-    view = granted(users["supervisor"], RequestKind.VIEW, executor=org.admin, reason="执法监督")
-    # 张伟's own requests, one at each stage.
-    world.request = ask(org.officer, RequestKind.COPY, reason="当事人申请复议，需提交复制件").pk
-    world.approved = access.approve(head, ask(org.officer, RequestKind.COPY), "同意").pk
-    export = granted(org.officer, RequestKind.EXPORT, executor=org.admin, place="执法一中队")
-    preserve = granted(
-        org.officer,
-        RequestKind.PRESERVE,
-        executor=users["archivist"],
-        ground=PreserveGround.DISPUTE,
-        reason="当事人对现场执法有异议",
-    )
-    world.export, world.package = export.pk, export.package.pk
-    world.preserve = preserve.pk
-    world.disc = Disc.objects.get(package=preserve.package, copy_no=1).pk
-    # The registers: the supervisor played the recording, 林海 downloaded it.
-    grants.register_playback(view, users["supervisor"], rec)
-    grants.register_download(copy, users["admin"], rec)
-
-
-OLD = (2023, 1, 5, 9, 0)  # tongbai: a general recording is kept 2 years, to 2025-01-05
-
-
-def _build_retention(world: World, org) -> None:
-    """Holds, disposal lists at each stage and a destruction record (M5, S1). The recordings
-    that come and go belong to the bureau itself, so no squad's lists change."""
-    from avrecords.cases.models import Case
-    from avrecords.compliance.models import Activity
-    from avrecords.retention import disposal, facts, holds
-    from avrecords.retention.models import (
-        DestructionRecord,
-        DisposalItem,
-        DisposalList,
-        DisposalStatus,
-        ItemDecision,
-        ItemOutcome,
-    )
-    from avrecords.retention.services import reclassify
-    from tests.rows import make, make_stored
-
-    users = world.users
-    world.hold = holds.place(
-        org.admin,
-        kind="complaint",
-        case=Case.objects.get(pk=world.case),
-        reason="当事人投诉现场执法态度",
-        reference="桐市监投〔2026〕3号",
-    ).pk
-    held = holds.place(
-        org.admin,
-        kind="litigation",
-        activity=Activity.objects.get(pk=world.activity),
-        reason="当事人对查封决定提起行政诉讼",
-    )
-    world.held = holds.request_release(org.admin, held, "诉讼已终结").pk
-
-    def due(name: str):
-        rec = make_stored(org, name, officer=False, unit=org.bureau, at=OLD)
-        reclassify([rec], why="首次确定保存期限")
-        [made] = disposal.make_lists()
-        return rec, made
-
-    rec, review = due("3501000_000000_20230105090000_0001.MP4")
-    world.due, world.disposal, world.item = rec.pk, review.pk, review.items.get().pk
-    _, submitted = due("3501000_000000_20230105090000_0002.MP4")
-    world.submitted = disposal.submit(users["archivist"], submitted).pk
-    world.change = facts.ask_to_shorten(
-        org.other_admin,
-        Recording.objects.get(pk=world.recording["squad2"]),
-        reason="案件已撤销，不再作为证据使用",
-    ).pk
-    # What a purge leaves (the purge itself is tests/test_retention_purge.py's): a done list,
-    # its item purged, the record, the recording a tombstone.
-    gone = make(
-        org, "3501000_000000_20230105090000_0003.MP4", officer=False, unit=org.bureau, at=OLD
-    )
-    now = dt.datetime(2026, 11, 25, 10, tzinfo=dt.UTC)
-    done = DisposalList.objects.create(
-        number="QC-20261125-001",
-        unit=org.bureau,
-        profile_code="tongbai",
-        status=DisposalStatus.DONE,
-        reviewed_by=users["archivist"],
-        approved_by=users["leader"],
-        finished_at=now,
-    )
-    item = DisposalItem.objects.create(
-        disposal=done,
-        recording=gone,
-        keep_until=dt.date(2025, 1, 5),
-        category_name="一般执法记录",
-        decision=ItemDecision.PURGE,
-        outcome=ItemOutcome.PURGED,
-    )
-    world.record = DestructionRecord.objects.create(
-        recording=gone,
-        item=item,
-        number=f"{done.number}-{item.pk}",
-        original_name=gone.original_name,
-        sha256=gone.sha256,
-        size_bytes=gone.size_bytes,
-        storage_key=gone.storage_key,
-        started_at=gone.started_at,
-        ended_at=gone.ended_at,
-        ingested_at=gone.ingested_at,
-        unit_name=org.bureau.name,
-        category_name="一般执法记录",
-        cite="000§18",
-        keep_until=dt.date(2025, 1, 5),
-        reviewed_by="档案员（dangan）",
-        approved_by="郑国华（lingdao）",
-        begun_at=now,
-        purged_at=now,
-    ).pk
-    Recording.objects.filter(pk=gone.pk).update(purged_at=now)
-
-
-# --- violations and accountability (S4, S5) -----------------------------------------------
-
-
-def _build_violations(world: World, org) -> None:
-    """The supervisor's entries about 张伟 (tongbai): one open, one confirmed, one confirmed
-    with a decision pending with the leader."""
-    from avrecords.supervision import accountability, violations
-
-    supervisor = world.users["supervisor"]
-
-    def entry(summary: str):
-        data = violations.ViolationInput(
-            kind="not_recorded", unit=org.squad1, person=org.officer, summary=summary
-        )
-        return violations.report(supervisor, data)
-
-    def confirmed(summary: str):
-        made = entry(summary)
-        return violations.decide(supervisor, made, confirm=True, reason="经核查属实")
-
-    world.violation = entry("巡查时未开启执法记录仪").pk
-    world.confirmed_violation = confirmed("检查时中途关闭执法记录仪").pk
-    world.decision = accountability.propose(
-        supervisor,
-        confirmed("送达时未记录"),
-        decision="written_self_examination",
-        reason="再次违规",
-    ).pk
-
-
-# --- spot-check campaigns and scoring (S2, S3) ------------------------------------------
-
-
-def _build_campaigns(world: World, org) -> None:
-    """The supervisor's spot check of squad 1 over September at 100%, drawn (its one sample
-    is the seizure), and a draft over the same period."""
-    from avrecords.supervision import campaigns
-
-    supervisor = world.users["supervisor"]
-
-    def made(title: str):
-        data = campaigns.CampaignInput(
-            kind="spot_check",
-            title=title,
-            period_start=dt.date(2026, 9, 1),
-            period_end=dt.date(2026, 9, 30),
-            units=[org.squad1],
-            ratio=1.0,
-        )
-        return campaigns.create_campaign(supervisor, data)
-
-    drawn = made("2026年9月音像记录抽查")
-    campaigns.draw_sample(supervisor, drawn)
-    world.campaign, world.sample = drawn.pk, drawn.samples.get().pk
-    world.draft_campaign = made("2026年9月音像记录复查").pk

@@ -1,0 +1,36 @@
+"""Every row of the matrix, app by app (lowest layer first)."""
+
+from __future__ import annotations
+
+from tests.permissions import (
+    rows_access,
+    rows_audit,
+    rows_campaigns,
+    rows_cases,
+    rows_compliance,
+    rows_equipment,
+    rows_evidence,
+    rows_org,
+    rows_policies,
+    rows_recordings,
+    rows_retention,
+    rows_supervision,
+)
+from tests.permissions.rules import Endpoint
+
+ENDPOINTS: list[Endpoint] = [
+    *rows_org.ROWS,
+    *rows_audit.ROWS,
+    *rows_policies.ROWS,
+    *rows_equipment.ROWS,
+    *rows_recordings.ROWS,
+    *rows_compliance.ROWS,
+    *rows_cases.ROWS,
+    *rows_access.ROWS,
+    *rows_evidence.ROWS,
+    *rows_retention.ROWS,
+    *rows_supervision.ROWS,
+    *rows_campaigns.ROWS,
+]
+PAGES = [e for e in ENDPOINTS if not e.api]
+APIS = [e for e in ENDPOINTS if e.api]
