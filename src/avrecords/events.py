@@ -99,6 +99,16 @@ PROFILE_ASSIGNED = _event(
     "`compliance.reevaluate_unit` job; U1–U7).",
 )
 
+RECORDING_STORED = _event(
+    "recording.stored",
+    ("recording",),
+    "A recording became answerable to someone: newly stored and bound to an officer at ingest "
+    "(M1), sent by `recordings.ingest` after its audit entry, or a 待指派 recording bound by an "
+    "administrator, sent by `recordings.assignment.assign`. Sent only where the recording's "
+    "unit has a policy profile. `recording`: the Recording. Compliance queues its evaluation "
+    "(the `compliance.evaluate` job: links to activities, U1, U2, M1 findings).",
+)
+
 # -- sent by compliance, cases, access, evidence, retention (the upper layers) --
 
 ACTIVITY_CHANGED = _event(

@@ -14,5 +14,6 @@ class ComplianceConfig(AppConfig):
         # U3, U4: unexplained findings past their window are handed on to supervision
         periodic.register("compliance.escalate_overdue", escalate_overdue)
         events.PROFILE_ASSIGNED.connect(jobs.on_profile_assigned)  # X3: re-evaluate the unit
+        events.RECORDING_STORED.connect(jobs.on_recording_stored)  # U1, U2, M1: evaluate it
         panels.register()  # the activities of a case: the rule cases asks, the case page's part
         subscribers.connect()

@@ -30,6 +30,12 @@ def on_profile_assigned(unit, profile, actor) -> None:
     enqueue(REEVALUATE_JOB, "unit", unit.pk)
 
 
+def on_recording_stored(recording) -> None:
+    """events.RECORDING_STORED: link the recording to its activities and raise what the
+    profile says (U1, U2, M1), in the background."""
+    enqueue("compliance.evaluate", "recording", recording.pk)
+
+
 @handler(REEVALUATE_JOB)
 def run_reevaluate(job: Job) -> None:
     """A unit's profile changed: re-evaluate the recent activities of its subtree (and their

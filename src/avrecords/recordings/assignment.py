@@ -12,10 +12,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import QuerySet
 
+from avrecords import events
 from avrecords.audit import services as audit
 from avrecords.equipment.custody import holder_at
 from avrecords.equipment.models import Device
-from avrecords.jobs import services as jobs
 from avrecords.lib.refusals import Conflict, Forbidden, Invalid
 from avrecords.org.models import User
 from avrecords.org.scope import can_ingest, sees_everything, unit_q
@@ -99,7 +99,7 @@ def assign(
             ip=ip,
         )
         if profile_for_unit(recording.unit) is not None:
-            jobs.enqueue("compliance.evaluate", "recording", recording.pk)  # U1, U2, M1
+            events.RECORDING_STORED.send(recording=recording)  # U1, U2, M1
     return recording
 
 

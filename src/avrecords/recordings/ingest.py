@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from avrecords import events
 from avrecords.audit import services as audit
 from avrecords.jobs import services as jobs
 from avrecords.lib.storage import get_store
@@ -362,7 +363,7 @@ class Ingestor:
             if probe.needs_proxy:
                 jobs.enqueue("media.proxy", "recording", recording.pk)
             if recording.unit_id is not None and profile_for_unit(recording.unit) is not None:
-                jobs.enqueue("compliance.evaluate", "recording", recording.pk)  # U1, U2, M1
+                events.RECORDING_STORED.send(recording=recording)  # U1, U2, M1
             clock.check_recording(recording, station_time=timezone.now(), batch=self.batch)  # E7
         return recording, binding.notes
 
