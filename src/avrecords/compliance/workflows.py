@@ -14,7 +14,6 @@ Every step is audited. Who may act is checked here, not only in the views.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -31,7 +30,7 @@ from avrecords.compliance.models import (
     FindingKind,
     FindingStatus,
 )
-from avrecords.lib.refusals import Conflict
+from avrecords.lib.refusals import Conflict, Forbidden
 from avrecords.policies import approvals
 from avrecords.policies.services import calendar as official_calendar
 from avrecords.policies.services import profile_for_unit
@@ -87,7 +86,7 @@ def _check(actor, step: approvals.Step) -> None:
     message for one who has, but not on this item (his own request, about himself)."""
     if why := approvals.why_not(actor, step):
         if why.standing:
-            raise PermissionDenied
+            raise Forbidden()
         raise StepRefused(why)
 
 
@@ -95,7 +94,7 @@ def _check(actor, step: approvals.Step) -> None:
 def explain(actor, finding: Finding, reason: str, text: str) -> Explanation:
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if (finding.handled_by_id or finding.officer_id) != actor.pk:  # E5: a successor answers
-        raise PermissionDenied
+        raise Forbidden()
     if finding.kind not in (FindingKind.GAP, FindingKind.UNCOVERED):
         raise StepRefused("只有记录中断或未全程记录的问题需要说明中断原因")
     if finding.status not in (FindingStatus.OPEN, FindingStatus.ESCALATED):
@@ -146,7 +145,7 @@ def acknowledge(actor, finding: Finding) -> None:
 @transaction.atomic
 def submit_exemption(actor, activity: Activity, ground: str, reason: str, basis: str) -> Exemption:
     if not activity.officers.filter(pk=actor.pk).exists():
-        raise PermissionDenied
+        raise Forbidden()
     profile = profile_for_unit(activity.unit)
     choice = next((g for g in profile.exemptions.grounds if g.code == ground), None)
     if choice is None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -36,7 +35,7 @@ ITEMS = (
 )
 
 
-class CheckNotAllowed(Forbidden, PermissionDenied):
+class CheckNotAllowed(Forbidden):
     """The user may see the device but not check it (403)."""
 
 

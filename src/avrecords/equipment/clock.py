@@ -11,7 +11,6 @@ clock is fast).
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -25,7 +24,7 @@ from avrecords.org.scope import can_manage_equipment
 RESOLUTION_MAX_CHARS = 300
 
 
-class FlagNotAllowed(Forbidden, PermissionDenied):
+class FlagNotAllowed(Forbidden):
     """The user may see the flag but not clear it (403)."""
 
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.audit.models import AuditEntry
+from avrecords.lib.refusals import require
 from avrecords.lib.storage import get_store
 from avrecords.org.scope import can_edit_case_info
 from avrecords.recordings.models import Derivative, Recording
@@ -162,8 +162,7 @@ def update_case_info(
     Returns False, writing nothing, when nothing changes. Scope first (404), then the
     permission (403); the view checks the same, in the same order."""
     recording = Recording.objects.get_visible(user, recording_id)
-    if not can_edit_case_info(user):
-        raise PermissionDenied
+    require(can_edit_case_info(user))
     wanted = {"case_number": case_number, "party": party, "place": place}
     changed = {f: v for f, v in wanted.items() if getattr(recording, f) != v}
     if not changed:
