@@ -11,17 +11,16 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from avrecords.compliance import activities as acts
-from avrecords.compliance import imports, workflows
+from avrecords.compliance import filters, imports, workflows
 from avrecords.compliance.engine import evaluate_activity
 from avrecords.compliance.models import (
     Activity,
     ActivitySource,
     Finding,
-    FindingKind,
-    FindingStatus,
 )
 from avrecords.lib import refusals
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.filters import refuse
 from avrecords.lib.refusals import Conflict, require
 from avrecords.org.scope import can_import_activities, can_record_activity, shown_and_withheld
 
@@ -155,10 +154,14 @@ def _input_from(request, body: ActivityIn):
 @router.get(
     "/activities", response={200: list[ActivityOut], 401: Error, 422: Invalid}, summary="执法活动"
 )
-def list_activities(request, page: PageNumber = 1, external_ref: str = ""):
-    qs = Activity.objects.visible_to(request.user)
-    if external_ref:
-        qs = qs.filter(external_ref=external_ref)
+def list_activities(
+    request, page: PageNumber = 1, external_ref: str = "", kind: str = "", open: bool = False
+):
+    qs, errors = filters.filter_activities(
+        Activity.objects.visible_to(request.user),
+        {"external_ref": external_ref, "kind": kind, "open": open},
+    )
+    refuse(errors)
     page = max(page, 1)
     return list(qs[(page - 1) * 50 : page * 50])
 
@@ -213,23 +216,10 @@ def import_activities(request, file: File[UploadedFile]):
     "/findings", response={200: list[FindingOut], 401: Error, 422: Invalid}, summary="合规问题"
 )
 def list_findings(request, status: str = "open", kind: str = "", page: PageNumber = 1):
-    if status not in ("open", "all", *FindingStatus.values) or kind not in (
-        "",
-        *FindingKind.values,
-    ):
-        raise refusals.Invalid(
-            "参数无效：status 应为 open、all 或 "
-            + "、".join(FindingStatus.values)
-            + "；kind 应为 "
-            + "、".join(FindingKind.values)
-        )
-    qs = Finding.objects.visible_to(request.user)
-    if status == "open":
-        qs = qs.filter(status__in=[FindingStatus.OPEN, FindingStatus.EXPLAINED])
-    elif status != "all":
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
+    qs, errors = filters.filter_findings(
+        Finding.objects.visible_to(request.user), {"status": status, "kind": kind}
+    )
+    refuse(errors)
     page = max(page, 1)
     return list(qs[(page - 1) * 50 : page * 50])
 

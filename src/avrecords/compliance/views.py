@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from avrecords.compliance import activities as acts
-from avrecords.compliance import imports, workflows
+from avrecords.compliance import filters, imports, workflows
 from avrecords.compliance.engine import evaluate_activity
 from avrecords.compliance.models import Activity, Exemption, Finding, FindingKind, FindingStatus
 from avrecords.equipment.staffing import explosion_check
+from avrecords.lib.filters import tell
 from avrecords.lib.http import int_or_none
 from avrecords.lib.refusals import require
 from avrecords.org.models import Role, User
@@ -36,17 +37,13 @@ def _activity_or_404(user, pk: int):
 
 @login_required
 def activity_list(request):
-    qs = (
+    qs, errors = filters.filter_activities(
         Activity.objects.select_related("unit")
         .prefetch_related("officers")
-        .visible_to(request.user)
+        .visible_to(request.user),
+        request.GET,
     )
-    if kind := request.GET.get("kind"):
-        qs = qs.filter(kind=kind)
-    if request.GET.get("open") == "1":
-        qs = qs.filter(
-            findings__status__in=[FindingStatus.OPEN, FindingStatus.EXPLAINED]
-        ).distinct()
+    tell(request, errors)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -238,14 +235,10 @@ def activity_import(request):
 
 @login_required
 def finding_list(request):
-    qs = Finding.objects.visible_to(request.user)
-    status = request.GET.get("status", "open")
-    if status == "open":
-        qs = qs.filter(status__in=[FindingStatus.OPEN, FindingStatus.EXPLAINED])
-    elif status in FindingStatus.values:
-        qs = qs.filter(status=status)
-    if (kind := request.GET.get("kind")) in FindingKind.values:
-        qs = qs.filter(kind=kind)
+    qs, errors = filters.filter_findings(Finding.objects.visible_to(request.user), request.GET)
+    tell(request, errors)
+    status = request.GET.get("status") or "open"
+    kind = request.GET.get("kind")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
