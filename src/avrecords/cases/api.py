@@ -13,9 +13,11 @@ from django.conf import settings
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
+from avrecords.cases import filters as case_filters
 from avrecords.cases import services
 from avrecords.cases.models import Case
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.filters import refuse
 from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import require
 from avrecords.org.models import Unit, User
@@ -126,7 +128,8 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 def list_cases(request, filters: Query[CaseQuery]):
     data = filters.dict()
     page = max(data.pop("page"), 1)
-    qs = services.search_cases(request.user, services.CaseFilter(**data))
+    qs, errors = case_filters.filter_cases(request.user, data)
+    refuse(errors)
     size = settings.AVRECORDS_PAGE_SIZE
     return {
         "count": qs.count(),

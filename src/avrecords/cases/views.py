@@ -16,8 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from avrecords import panels
+from avrecords.cases import filters as case_filters
 from avrecords.cases import forms, services
 from avrecords.cases.models import Case, CaseStatus, CaseType
+from avrecords.lib.filters import tell
 from avrecords.lib.http import client_ip, int_or_none, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.scope import shown_and_withheld
@@ -36,14 +38,9 @@ def _case(request, case_id: int) -> Case:
 @login_required
 def case_list(request):
     g = request.GET
-    filters = services.CaseFilter(
-        status=g.get("status") or None,
-        case_type=g.get("type") or None,
-        unit=int_or_none(g.get("unit")),
-        q=g.get("q") or None,
-        overdue=g.get("overdue") == "1",
-    )
-    qs = services.search_cases(request.user, filters).select_related("unit")
+    qs, errors = case_filters.filter_cases(request.user, g)
+    tell(request, errors)
+    qs = qs.select_related("unit")
     page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(g.get("page"))
     today = timezone.localdate()
     for case in page:
