@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,10 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_setupnodes(config, specs):
-    """Each pytest-xdist worker gets an AVRECORDS_HOME of its own, inside the run's."""
+    """Each pytest-xdist worker gets an AVRECORDS_HOME of its own, inside the run's, and all
+    of them one hash seed (ids made from sets come out alike, as xdist requires; a new seed
+    each run)."""
+    os.environ.setdefault("PYTHONHASHSEED", str(random.randrange(1, 2**32)))
     home = Path(os.environ["AVRECORDS_HOME"])  # settings_test makes one if none was given
     for spec in specs:
         (home / spec.id).mkdir(parents=True, exist_ok=True)
