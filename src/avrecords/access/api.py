@@ -9,10 +9,12 @@ import datetime as dt
 
 from ninja import Query, Router, Schema, Status
 
+from avrecords.access import filters as request_filters
 from avrecords.access import requests as svc
 from avrecords.access.chain import may_decide_role
-from avrecords.access.models import AccessRequest, RequestKind, RequestStatus
+from avrecords.access.models import AccessRequest, RequestStatus
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.filters import refuse
 from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import NotFound, require
 
@@ -103,6 +105,7 @@ class RevokeIn(Schema):
 
 
 class ListQuery(Schema):
+    tab: str | None = None  # mine, approve (待我审批), execute (待我办理), all
     kind: str | None = None
     status: str | None = None
     mine: bool = False
@@ -122,13 +125,10 @@ def _get(request, pk: int) -> AccessRequest:
     summary="申请列表",
 )
 def list_requests(request, filters: Query[ListQuery]):
-    qs = AccessRequest.objects.visible_to(request.user)
-    if filters.mine:
-        qs = qs.filter(requester=request.user)
-    if filters.kind in RequestKind.values:
-        qs = qs.filter(kind=filters.kind)
-    if filters.status in RequestStatus.values:
-        qs = qs.filter(status=filters.status)
+    qs, errors = request_filters.filter_requests(
+        request.user, AccessRequest.objects.visible_to(request.user), filters.dict()
+    )
+    refuse(errors)
     page = max(filters.page, 1)
     return list(qs[(page - 1) * 50 : page * 50])
 

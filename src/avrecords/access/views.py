@@ -9,10 +9,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from avrecords.access import chain as chains
-from avrecords.access import inbox
+from avrecords.access import filters, inbox
 from avrecords.access import requests as svc
 from avrecords.access.chain import RequestRefused, may_decide_role
 from avrecords.access.models import AccessRequest, PreserveGround, RequestKind, RequestStatus
+from avrecords.lib.filters import tell
 from avrecords.lib.http import client_ip, int_or_none, post_only
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Secrecy
@@ -28,20 +29,13 @@ def _request_or_404(user, pk: int):
 @login_required
 def request_list(request):
     user = request.user
-    tab = request.GET.get("tab", "mine")
-    qs = AccessRequest.objects.visible_to(user)
-    if tab == "mine":
-        qs = qs.filter(requester=user)
-    elif tab == "approve":
-        qs = qs.filter(pk__in=[r.pk for r in inbox.to_approve(user)])
-    elif tab == "execute":
-        qs = qs.filter(pk__in=[r.pk for r in inbox.to_execute(user)])
+    tab = request.GET.get("tab") or "mine"
+    qs, errors = filters.filter_requests(
+        user, AccessRequest.objects.visible_to(user), request.GET, default_tab="mine"
+    )
+    tell(request, errors)
     kind = request.GET.get("kind", "")
-    if kind in RequestKind.values:
-        qs = qs.filter(kind=kind)
     status = request.GET.get("status", "")
-    if status in RequestStatus.values:
-        qs = qs.filter(status=status)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     for req in page:
         req.state_label = svc.state_label(req)

@@ -1,0 +1,42 @@
+"""One filter per list, shared by the page and the API (issue 16 §5).
+
+The list of access requests: the page passes `request.GET`, the API its query as a dict;
+both start from `AccessRequest.objects.visible_to(user)` (X2). Invalid values come back as
+Chinese reasons, with an empty list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db.models import QuerySet
+
+from avrecords.access import inbox
+from avrecords.access.models import AccessRequest, RequestKind, RequestStatus
+from avrecords.lib.filters import Params
+
+TABS = ("mine", "approve", "execute", "all")
+
+
+def filter_requests(
+    user, qs: QuerySet[AccessRequest], params: Mapping, *, default_tab: str = "all"
+) -> tuple[QuerySet[AccessRequest], dict[str, str]]:
+    """tab: mine (the user's own), approve (waiting for the user's decision), execute (waiting
+    for the user to carry out), all; `mine` (API) is tab=mine; kind, status: one value each."""
+    p = Params(params)
+    tab = p.choice("tab", TABS, "列表") or ("mine" if p.flag("mine", "我的申请") else default_tab)
+    kind = p.choice("kind", RequestKind.values, "申请类型")
+    status = p.choice("status", RequestStatus.values, "状态")
+    if p.errors:
+        return qs.none(), p.errors
+    if tab == "mine":
+        qs = qs.filter(requester=user)
+    elif tab == "approve":
+        qs = qs.filter(pk__in=[r.pk for r in inbox.to_approve(user)])
+    elif tab == "execute":
+        qs = qs.filter(pk__in=[r.pk for r in inbox.to_execute(user)])
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    return qs, p.errors
