@@ -18,10 +18,12 @@ from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.filters import refuse
 from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import Conflict, require
 from avrecords.org.models import Unit
 from avrecords.supervision import campaigns, scoring
+from avrecords.supervision import filters as campaign_filters
 from avrecords.supervision.campaigns import CampaignInput, CampaignInvalid
 from avrecords.supervision.models import Campaign, CampaignStatus, Sample
 from avrecords.supervision.scoring import NoteInput, ScoreError, ScoreInput
@@ -269,11 +271,10 @@ def _with_samples(request, campaign: Campaign) -> Campaign:
 )
 def list_campaigns(request, filters: Query[CampaignQuery]):
     require(campaigns.can_read(request.user), NO_READ)
-    qs = Campaign.objects.visible_to(request.user)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
+    qs, errors = campaign_filters.filter_campaigns(
+        Campaign.objects.visible_to(request.user), filters.dict()
+    )
+    refuse(errors)
     size = settings.AVRECORDS_PAGE_SIZE
     page = max(filters.page, 1)
     return {

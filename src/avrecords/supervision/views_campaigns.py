@@ -21,10 +21,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from avrecords.access import grants
+from avrecords.lib.filters import tell
 from avrecords.lib.http import client_ip, int_or_none, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit
-from avrecords.supervision import campaigns, scoring
+from avrecords.supervision import campaigns, filters, scoring
 from avrecords.supervision.campaigns import CampaignError, CampaignInput
 from avrecords.supervision.models import Campaign, CampaignKind, CampaignStatus, Sample
 from avrecords.supervision.scoring import ScoreError, ScoreInput
@@ -55,12 +56,9 @@ def _sample(request, pk: int) -> Sample:
 def campaign_list(request):
     user = request.user
     require(campaigns.can_read(user), NO_READ)
-    qs = Campaign.objects.visible_to(user)
+    qs, errors = filters.filter_campaigns(Campaign.objects.visible_to(user), request.GET)
+    tell(request, errors)
     status, kind = request.GET.get("status", ""), request.GET.get("kind", "")
-    if status in CampaignStatus.values:
-        qs = qs.filter(status=status)
-    if kind in CampaignKind.values:
-        qs = qs.filter(kind=kind)
     page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
     for campaign in page:
         campaign.ratio_text = campaigns.percent(campaign.ratio)
