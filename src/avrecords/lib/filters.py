@@ -38,7 +38,7 @@ class Params:
 
     def choice(self, name: str, allowed: Iterable[str], label: str) -> str | None:
         value = self.text(name)
-        allowed = list(allowed)
+        allowed = list(dict.fromkeys(allowed))
         if value is not None and value not in allowed:
             self.errors[name] = f"{label} {name} 应为 " + "、".join(allowed)
             return None

@@ -1,0 +1,303 @@
+"""One filter per list (issue 16 §5): the page and the API of a list read the same parameters
+the same way, so they show the same rows; a value neither understands is a Chinese 422 on the
+API and a Chinese message over an empty list on the page.
+
+Rows are compared through real requests: the page's rows by the links they carry, the API's
+by their ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from avrecords.access import requests as access_requests
+from avrecords.access.models import AccessRequest
+from avrecords.cases import services as cases
+from avrecords.compliance import activities as acts
+from avrecords.compliance.engine import evaluate_activity
+from avrecords.compliance.models import Finding
+from avrecords.org.models import Role
+from avrecords.policies import services as policies
+from avrecords.policies.models import PolicyProfile
+from avrecords.supervision import campaigns
+from avrecords.supervision.campaigns import CampaignInput
+from tests.conftest import client_for
+from tests.rows import make
+
+pytestmark = pytest.mark.django_db
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def linked_ids(html: str, name: str) -> list[int]:
+    """The ids of the rows linking to the named detail page, in page order, once each."""
+    pattern = re.escape(reverse(name, args=[999999999])).replace("999999999", r"(\d+)")
+    return list(dict.fromkeys(int(pk) for pk in re.findall(pattern, html)))
+
+
+def page_of(client, url: str, params: dict) -> str:
+    answer = client.get(url, params)
+    assert answer.status_code == 200
+    return answer.content.decode()
+
+
+def api_of(client, url: str, params: dict) -> list[dict]:
+    answer = client.get(url, params)
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    return body["results"] if isinstance(body, dict) else body
+
+
+def assert_refused_alike(client, page_url, api_url, params, name):
+    """The API answers 422 naming the parameter in Chinese; the page says why and lists
+    nothing."""
+    api = client.get(api_url, params)
+    assert api.status_code == 422
+    body = api.json()
+    assert body["detail"].startswith("参数无效：") and name in body["detail"]
+    assert body["errors"]
+    page = client.get(page_url, params)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"{name} 应为" in html and "messages" in html
+    return html
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
+def _case(org, user, number, **changes):
+    values = {
+        "number": number,
+        "title": "某超市销售过期食品案",
+        "case_type": "penalty",
+        "unit": org.squad1,
+        "opened_on": dt.date(2026, 11, 2),
+        "party": "某超市",
+        "leader": org.leader,
+    }
+    values.update(changes)
+    return cases.open_case(user, cases.CaseInput(**values))
+
+
+@pytest.fixture
+def some_cases(org):
+    policies.assign(org.sysadmin, org.bureau, PolicyProfile.objects.get(code="fuzhou"))
+    first = _case(org, org.admin, "榕市监罚〔2026〕12号")
+    second = _case(
+        org, org.other_admin, "榕市监检〔2026〕1号", unit=org.squad2, case_type="inspection"
+    )
+    third = _case(org, org.admin, "榕市监罚〔2026〕13号", party="某药店")
+    cases.close_case(org.admin, third)
+    return first, second, third
+
+
+@pytest.mark.parametrize(
+    "page_params, api_params",
+    [
+        ({}, {}),
+        ({"status": "closed"}, {"status": "closed"}),
+        ({"type": "inspection"}, {"case_type": "inspection"}),
+        ({"q": "药店"}, {"q": "药店"}),
+        ({"q": "监检", "status": "open"}, {"q": "监检", "status": "open"}),
+    ],
+)
+def test_the_case_list_shows_the_same_cases_on_the_page_and_in_the_api(
+    org, some_cases, page_params, api_params
+):
+    client = client_for(org.bureau_admin)
+    unit = {"unit": org.squad2.pk} if page_params.get("type") else {}
+    page = linked_ids(page_of(client, "/cases/", {**page_params, **unit}), "cases:detail")
+    api = [c["id"] for c in api_of(client, "/api/v1/cases", {**api_params, **unit})]
+    assert page == api
+    assert page  # every case above matches something
+
+
+def test_a_bad_case_filter_is_refused_alike(org, some_cases):
+    client = client_for(org.bureau_admin)
+    html = assert_refused_alike(client, "/cases/", "/api/v1/cases", {"status": "lost"}, "status")
+    assert linked_ids(html, "cases:detail") == []
+
+
+# --- compliance: findings and activities ----------------------------------------------------
+
+
+def _activity(org, day, *, kind="on_site_inspection", external_ref=""):
+    start = dt.datetime(2026, 9, day, 10, tzinfo=BEIJING)
+    activity = acts.create_activity(
+        org.admin,
+        acts.ActivityInput(
+            unit=org.squad1,
+            kind=kind,
+            started_at=start,
+            ended_at=start + dt.timedelta(hours=1),
+            officers=[org.officer],
+            external_ref=external_ref,
+        ),
+    )
+    evaluate_activity(activity)
+    return activity
+
+
+@pytest.fixture
+def activities(org):
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="tongbai"))
+    seizure = _activity(org, 1, kind="seal_seizure", external_ref="TB-1")
+    inspection = _activity(org, 2, external_ref="TB-2")
+    other = _activity(org, 3, kind="seal_seizure")
+    Finding.objects.filter(activity=other).update(status="resolved")
+    return seizure, inspection, other
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"kind": "seal_seizure"},
+        {"open": "1"},
+        {"kind": "seal_seizure", "open": "1"},
+        {"external_ref": "TB-2"},
+    ],
+)
+def test_the_activity_list_shows_the_same_activities_on_the_page_and_in_the_api(
+    org, activities, params
+):
+    client = client_for(org.admin)
+    page = linked_ids(page_of(client, "/activities/", params), "compliance:activity")
+    api = [a["id"] for a in api_of(client, "/api/v1/activities", params)]
+    assert page == api
+
+
+def test_a_bad_activity_filter_is_refused_alike(org, activities):
+    client = client_for(org.admin)
+    html = assert_refused_alike(
+        client, "/activities/", "/api/v1/activities", {"open": "maybe"}, "open"
+    )
+    assert linked_ids(html, "compliance:activity") == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"status": "all"}, {"status": "resolved"}, {"status": "all", "kind": "missing"}],
+)
+def test_the_finding_list_shows_the_same_findings_on_the_page_and_in_the_api(
+    org, activities, params
+):
+    assert Finding.objects.filter(activity__isnull=False).count() >= 2
+    client = client_for(org.admin)
+    # A finding's row links to its activity (the findings here are one per activity).
+    page = linked_ids(page_of(client, "/findings/", params), "compliance:activity")
+    api = list(dict.fromkeys(f["activity_id"] for f in api_of(client, "/api/v1/findings", params)))
+    assert page == api
+
+
+def test_a_bad_finding_filter_is_refused_alike(org, activities):
+    client = client_for(org.admin)
+    html = assert_refused_alike(
+        client, "/findings/", "/api/v1/findings", {"status": "all", "kind": "bogus"}, "kind"
+    )
+    assert linked_ids(html, "compliance:activity") == []
+
+
+# --- access requests -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def asked(org):
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="fuzhou"))
+    org.supervisor = org._user("jiandu", "监督员", Role.SUPERVISOR, org.bureau)
+    rec = make(org, "DSJ_0001.MP4", officer=org.officer2)
+    ask = access_requests.Ask
+    view = access_requests.submit(
+        org.supervisor, ask(kind="view", reason="案情研判需要", days=3, recordings=[rec])
+    )
+    copy = access_requests.submit(
+        org.supervisor, ask(kind="copy", reason="移送需要", days=3, recordings=[rec])
+    )
+    own = access_requests.submit(
+        org.admin, ask(kind="view", reason="复核", days=3, recordings=[rec])
+    )
+    return view, copy, own
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"tab": "mine"},
+        {"tab": "all"},
+        {"tab": "all", "kind": "copy"},
+        {"tab": "approve"},
+        {"tab": "all", "status": "pending"},
+    ],
+)
+def test_the_request_list_shows_the_same_requests_on_the_page_and_in_the_api(org, asked, params):
+    assert AccessRequest.objects.count() == 3
+    for user in (org.admin, org.supervisor, org.leader):
+        client = client_for(user)
+        page = linked_ids(page_of(client, "/access/", params), "access:detail")
+        api = [r["id"] for r in api_of(client, "/api/v1/access-requests", params)]
+        assert page == api, (user, params)
+
+
+def test_mine_in_the_api_is_the_pages_own_tab(org, asked):
+    client = client_for(org.supervisor)
+    page = linked_ids(page_of(client, "/access/", {}), "access:detail")
+    api = [r["id"] for r in api_of(client, "/api/v1/access-requests", {"mine": "true"})]
+    assert page == api
+    assert set(page) == {r.pk for r in asked[:2]}
+
+
+def test_a_bad_request_filter_is_refused_alike(org, asked):
+    client = client_for(org.supervisor)
+    html = assert_refused_alike(
+        client, "/access/", "/api/v1/access-requests", {"tab": "all", "kind": "steal"}, "kind"
+    )
+    assert linked_ids(html, "access:detail") == []
+
+
+# --- supervision: campaigns ------------------------------------------------------------------
+
+
+@pytest.fixture
+def some_campaigns(org):
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="tongbai"))
+    org.supervisor = org._user("jiandu", "监督员", Role.SUPERVISOR, org.squad1)
+
+    def make_campaign(kind):
+        return campaigns.create_campaign(
+            org.supervisor,
+            CampaignInput(
+                kind=kind,
+                title="2026年9月音像记录抽查",
+                period_start=dt.date(2026, 9, 1),
+                period_end=dt.date(2026, 9, 30),
+                units=[org.squad1],
+            ),
+        )
+
+    return make_campaign("spot_check"), make_campaign("annual_review")
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"kind": "spot_check"}, {"kind": "annual_review"}, {"status": "draft"}]
+)
+def test_the_campaign_list_shows_the_same_campaigns_on_the_page_and_in_the_api(
+    org, some_campaigns, params
+):
+    client = client_for(org.supervisor)
+    page = linked_ids(page_of(client, "/supervision/campaigns/", params), "supervision:campaign")
+    api = [c["id"] for c in api_of(client, "/api/v1/campaigns", params)]
+    assert page == api
+
+
+def test_a_bad_campaign_filter_is_refused_alike(org, some_campaigns):
+    client = client_for(org.supervisor)
+    html = assert_refused_alike(
+        client, "/supervision/campaigns/", "/api/v1/campaigns", {"status": "gone"}, "status"
+    )
+    assert linked_ids(html, "supervision:campaign") == []
