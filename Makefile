@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export AVRECORDS_HOME ?= $(CURDIR)/var
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgresql test-postgresql-all lint bench bench-search clean install
+.PHONY: run test test-sqlite test-postgresql test-postgresql-all pdf-subsetter lint bench bench-search clean install
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,11 +61,24 @@ endef
 # workers taking both cores once the shorter PostgreSQL pass is done. -O prints each pass's
 # output whole when it ends; -k runs and reports both even if one fails, and the exit status
 # is still non-zero. `make test-postgresql-all` runs every test on PostgreSQL.
-test: $(STAMP) lint
+test: $(STAMP) lint pdf-subsetter
 	AVRECORDS_HOME=$$(mktemp -d) $(BIN)/avrecords check --fail-level WARNING
 	AVRECORDS_HOME=$$(mktemp -d) $(BIN)/avrecords makemigrations --check --dry-run
 	@echo "== running the SQLite and PostgreSQL passes in parallel; each prints when it ends =="
 	@$(MAKE) --no-print-directory -j2 -O -k test-sqlite test-postgresql
+
+# WeasyPrint subsets the PDF font with HarfBuzz's subsetter in ~0.1 s a document and with
+# fontTools in ~3 s (docs/deployment.md): the tests print dozens of PDFs. As root (CI), the
+# Debian package is installed if missing; otherwise a note says what to install.
+pdf-subsetter:
+	@ldconfig -p | grep -q libharfbuzz-subset || \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -qq libharfbuzz-subset0 >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libharfbuzz-subset0 >/dev/null 2>&1; } || \
+	    echo "note: could not install libharfbuzz-subset0; each PDF takes seconds" >&2; \
+	  else \
+	    echo "note: apt install libharfbuzz-subset0 (each PDF takes seconds without it)" >&2; \
+	  fi
 
 test-sqlite: $(STAMP)
 	@echo "== every test on SQLite (two workers) =="
