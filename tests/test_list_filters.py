@@ -301,3 +301,46 @@ def test_a_bad_campaign_filter_is_refused_alike(org, some_campaigns):
         client, "/supervision/campaigns/", "/api/v1/campaigns", {"status": "gone"}, "status"
     )
     assert linked_ids(html, "supervision:campaign") == []
+
+
+# --- recordings ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def some_recordings(org):
+    return [
+        make(org, "DSJ_0001.MP4", party="恒达贸易"),
+        make(org, "DSJ_0002.JPG", media_kind="photo", at=(2026, 11, 21, 9, 0)),
+        make(org, "DSJ_0003.MP4", officer=org.other_officer, at=(2026, 11, 22, 9, 0)),
+        make(org, "DSJ_0004.MP4", needs_assignment=True, at=(2026, 11, 23, 9, 0)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"media_kind": "photo"},
+        {"date_from": "2026-11-21", "date_to": "2026-11-22"},
+        {"party": "恒达"},
+        {"needs_assignment": "1"},
+        {"needs_assignment": "0"},
+        {"q": "DSJ_0003"},
+    ],
+)
+def test_the_recording_list_shows_the_same_recordings_on_the_page_and_in_the_api(
+    org, some_recordings, params
+):
+    client = client_for(org.bureau_admin)
+    page = linked_ids(page_of(client, "/recordings/", params), "recordings:detail")
+    api = [r["id"] for r in api_of(client, "/api/v1/recordings", params)]
+    assert page == api
+    assert page
+
+
+def test_a_bad_recording_filter_is_refused_alike(org, some_recordings):
+    client = client_for(org.bureau_admin)
+    html = assert_refused_alike(
+        client, "/recordings/", "/api/v1/recordings", {"media_kind": "hologram"}, "media_kind"
+    )
+    assert linked_ids(html, "recordings:detail") == []

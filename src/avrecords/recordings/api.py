@@ -8,10 +8,12 @@ from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.filters import refuse
 from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.scope import can_ingest, can_upload
 from avrecords.recordings import assignment, listing, services
+from avrecords.recordings import filters as recording_filters
 from avrecords.recordings.models import IngestBatch, QuarantinedFile, Recording
 from avrecords.recordings.uploads import ingest_upload
 from avrecords.recordings.views_media import stream_media
@@ -157,7 +159,8 @@ def _paginate(qs, page: int) -> tuple[int, int, list]:
 def list_recordings(request, filters: Query[RecordingQuery]):
     data = filters.dict()
     page = data.pop("page")
-    qs = services.search_recordings(request.user, services.RecordingFilter(**data))
+    qs, errors = recording_filters.filter_recordings(request.user, data)
+    refuse(errors)
     size = settings.AVRECORDS_PAGE_SIZE
     start = (max(page, 1) - 1) * size
     with listing.planned_for_lists():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,11 +11,12 @@ from django.shortcuts import redirect, render
 from avrecords import panels
 from avrecords.audit.models import AuditEntry
 from avrecords.jobs.models import Job
-from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.filters import tell
+from avrecords.lib.http import client_ip, post_only
 from avrecords.lib.refusals import require
 from avrecords.org.models import Unit
 from avrecords.org.scope import can_edit_case_info, can_ingest, can_upload, recording_shown
-from avrecords.recordings import listing, services
+from avrecords.recordings import filters, listing, services
 from avrecords.recordings.forms import CASE_FIELDS, CaseInfoForm
 from avrecords.recordings.models import (
     IngestBatch,
@@ -27,32 +26,6 @@ from avrecords.recordings.models import (
     RecordingStatus,
 )
 from avrecords.recordings.views_media import gone, stream_media, thumbnail
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _filter(g) -> services.RecordingFilter:
-    return services.RecordingFilter(
-        officer=int_or_none(g.get("officer")),
-        officer_q=g.get("officer_q") or None,
-        device=g.get("device") or None,
-        unit=int_or_none(g.get("unit")),
-        date_from=_date(g.get("date_from")),
-        date_to=_date(g.get("date_to")),
-        media_kind=g.get("media_kind") or None,
-        status=g.get("status") or None,
-        needs_assignment=True if g.get("needs_assignment") == "1" else None,
-        party=g.get("party") or None,
-        place=g.get("place") or None,
-        case_number=g.get("case_number") or None,
-        q=g.get("q") or None,
-    )
-
 
 FACET_TITLES = {"media_kind": "类型", "status": "状态", "unit": "单位", "month": "月份"}
 
@@ -77,7 +50,8 @@ def _facet_links(summary: listing.Summary, params) -> list[tuple[str, str, list[
 @login_required
 def recording_list(request):
     g = request.GET
-    qs = services.search_recordings(request.user, _filter(g))
+    qs, errors = filters.filter_recordings(request.user, g)
+    tell(request, errors)
     page = listing.search_page(qs, g.get("page"))
     params = g.copy()
     params.pop("page", None)
