@@ -344,3 +344,90 @@ def test_a_bad_recording_filter_is_refused_alike(org, some_recordings):
         client, "/recordings/", "/api/v1/recordings", {"media_kind": "hologram"}, "media_kind"
     )
     assert linked_ids(html, "recordings:detail") == []
+
+
+# --- retention: holds, disposal lists, destruction records -----------------------------------
+
+
+@pytest.fixture
+def retained(org):
+    from avrecords.retention import holds
+    from avrecords.retention.models import DisposalList, DisposalStatus
+    from tests.test_retention_pages import _case as retention_case
+    from tests.test_retention_pages import _classified, _purged
+
+    policies.assign(org.sysadmin, org.bureau, PolicyProfile.objects.get(code="tongbai"))
+    archivist = org._user("dangan", "何静", Role.ARCHIVIST, org.bureau)
+    one, two = _classified(org, "A.MP4"), _classified(org, "B.MP4")
+    case = retention_case(org, "桐市监罚〔2026〕21号", [one, two])
+    placed = [
+        holds.place(org.admin, kind="complaint", reason="当事人投诉", case=case),
+        holds.place(org.admin, kind="petition", reason="信访", case=case),
+    ]
+    holds.request_release(org.admin, placed[1], "已办结")
+    for n, status in enumerate((DisposalStatus.REVIEW, DisposalStatus.SUBMITTED)):
+        DisposalList.objects.create(
+            number=f"QC-20261101-00{n}", unit=org.squad1, profile_code="tongbai", status=status
+        )
+    _purged(org, one, org.leader, archivist)
+    return archivist
+
+
+@pytest.mark.parametrize("params", [{}, {"status": "active"}, {"status": "release_pending"}])
+def test_the_hold_list_shows_the_same_holds_on_the_page_and_in_the_api(org, retained, params):
+    client = client_for(org.bureau_admin)
+    page = linked_ids(page_of(client, "/retention/holds/", params), "retention:hold")
+    api = [h["id"] for h in api_of(client, "/api/v1/holds", params)]
+    assert page == api
+    assert page
+
+
+@pytest.mark.parametrize("params", [{}, {"status": "review"}, {"status": "submitted"}])
+def test_the_disposal_list_shows_the_same_lists_on_the_page_and_in_the_api(org, retained, params):
+    client = client_for(org.bureau_admin)
+    page = linked_ids(page_of(client, "/retention/disposals/", params), "retention:disposal")
+    api = [d["id"] for d in api_of(client, "/api/v1/disposals", params)]
+    assert page == api
+    assert page
+
+
+@pytest.mark.parametrize(
+    "page_params, api_params",
+    [
+        ({}, {}),
+        ({"q": "A.MP4"}, {"q": "A.MP4"}),
+        ({"q": "一般执法"}, {"q": "一般执法"}),  # the category: the API did not search it
+        ({"q": "B.MP4"}, {"q": "B.MP4"}),
+        ({"from": "2020-01-01", "to": "2099-12-31"}, {"purged_from": "2020-01-01"}),
+        ({"to": "2020-01-01"}, {"purged_to": "2020-01-01"}),
+    ],
+)
+def test_the_destruction_records_are_the_same_on_the_page_and_in_the_api(
+    org, retained, page_params, api_params
+):
+    client = client_for(org.bureau_admin)
+    html = page_of(client, "/retention/records/", page_params)
+    page = linked_ids(html, "retention:record_pdf")
+    api = [r["id"] for r in api_of(client, "/api/v1/destruction-records", api_params)]
+    assert sorted(page) == sorted(api)
+    assert bool(page) == (page_params.get("q") != "B.MP4" and page_params.get("to") != "2020-01-01")
+
+
+@pytest.mark.parametrize(
+    "page_url, api_url",
+    [("/retention/holds/", "/api/v1/holds"), ("/retention/disposals/", "/api/v1/disposals")],
+)
+def test_a_bad_retention_status_is_refused_alike(org, retained, page_url, api_url):
+    client = client_for(org.bureau_admin)
+    assert_refused_alike(client, page_url, api_url, {"status": "forgotten"}, "status")
+
+
+def test_a_bad_destruction_record_date_is_refused_alike(org, retained):
+    client = client_for(org.bureau_admin)
+    api = client.get("/api/v1/destruction-records", {"purged_from": "2026-13-01"})
+    assert api.status_code == 422 and api.json()["detail"].startswith("参数无效")
+    page = client.get("/retention/records/", {"from": "2026-13-01"})
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "清除日期自 from 应为日期" in html
+    assert linked_ids(html, "retention:record_pdf") == []

@@ -12,22 +12,22 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Q
 from ninja import Query, Router, Schema, Status
 
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
+from avrecords.lib.filters import refuse
 from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import NotFound, require
 from avrecords.policies.schema import FACTS
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals, disposal, holds, purge, services
+from avrecords.retention import filters as retention_filters
 from avrecords.retention.approvals import RefusedInput
 from avrecords.retention.models import (
     DestructionRecord,
     DisposalList,
-    HoldStatus,
     LegalHold,
     RecordingRetention,
 )
@@ -234,9 +234,10 @@ def _with_recordings(request, hold: LegalHold) -> LegalHold:
 )
 def list_holds(request, filters: Query[HoldQuery]):
     require(approvals.can_read(request.user), NO_READ)
-    qs = LegalHold.objects.visible_to(request.user)
-    if filters.status in HoldStatus.values:
-        qs = qs.filter(status=filters.status)
+    qs, errors = retention_filters.filter_holds(
+        LegalHold.objects.visible_to(request.user), filters.dict()
+    )
+    refuse(errors)
     return _page(qs, filters.page)
 
 
@@ -440,8 +441,8 @@ def list_disposals(request, filters: Query[DisposalQuery]):
     qs = DisposalList.objects.visible_to(request.user).select_related(
         "unit", "reviewed_by", "approved_by"
     )
-    if filters.status:
-        qs = qs.filter(status=filters.status)
+    qs, errors = retention_filters.filter_disposals(qs, filters.dict())
+    refuse(errors)
     return _page(qs, filters.page)
 
 
@@ -504,17 +505,8 @@ class RecordQuery(Schema):
 )
 def list_records(request, filters: Query[RecordQuery]):
     require(approvals.can_read(request.user), NO_READ)
-    qs = DestructionRecord.objects.visible_to(request.user)
-    if filters.purged_from:
-        qs = qs.filter(purged_at__date__gte=filters.purged_from)
-    if filters.purged_to:
-        qs = qs.filter(purged_at__date__lte=filters.purged_to)
-    if term := (filters.q or "").strip():
-        qs = qs.filter(
-            Q(number__icontains=term)
-            | Q(original_name__icontains=term)
-            | Q(sha256__startswith=term.lower())
-            | Q(officer__icontains=term)
-            | Q(unit_name__icontains=term)
-        )
+    qs, errors = retention_filters.filter_records(
+        DestructionRecord.objects.visible_to(request.user), filters.dict()
+    )
+    refuse(errors)
     return _page(qs.order_by("-purged_at", "-pk"), filters.page)

@@ -12,9 +12,10 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
 
+from avrecords.lib.filters import tell
 from avrecords.lib.http import client_ip, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
-from avrecords.retention import approvals, disposal
+from avrecords.retention import approvals, disposal, filters
 from avrecords.retention.approvals import Refused
 from avrecords.retention.facts import HAND_FACTS
 from avrecords.retention.models import DisposalList, DisposalStatus
@@ -47,10 +48,11 @@ def _may_approve(user, d: DisposalList) -> bool:
 @login_required
 def disposal_list(request):
     need_reader(request.user)
-    qs = DisposalList.objects.visible_to(request.user).select_related("unit")
+    qs, errors = filters.filter_disposals(
+        DisposalList.objects.visible_to(request.user).select_related("unit"), request.GET
+    )
+    tell(request, errors)
     status = request.GET.get("status", "")
-    if status in DisposalStatus.values:
-        qs = qs.filter(status=status)
     qs = qs.annotate(item_count=Count("items")).order_by("-created_at", "-pk")
     page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

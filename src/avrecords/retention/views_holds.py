@@ -13,10 +13,11 @@ from django.urls import reverse
 
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity
+from avrecords.lib.filters import tell
 from avrecords.lib.http import client_ip, int_or_none, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
 from avrecords.recordings.models import Recording
-from avrecords.retention import approvals, holds
+from avrecords.retention import approvals, filters, holds
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import HoldKind, HoldStatus, LegalHold
 from avrecords.retention.views import need_reader
@@ -35,10 +36,9 @@ def _hold(request, pk: int) -> LegalHold:
 @login_required
 def hold_list(request):
     need_reader(request.user)
-    qs = LegalHold.objects.visible_to(request.user)
+    qs, errors = filters.filter_holds(LegalHold.objects.visible_to(request.user), request.GET)
+    tell(request, errors)
     status = request.GET.get("status", "")
-    if status in HoldStatus.values:
-        qs = qs.filter(status=status)
     page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -4,13 +4,10 @@ is. Records are seen by the readers whose scope includes the recording's unit.""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +19,7 @@ from avrecords.audit.services import record as audit
 from avrecords.lib.http import client_ip
 from avrecords.lib.pdf import PdfUnavailable, render_pdf
 from avrecords.lib.refusals import NotFound
+from avrecords.retention import filters
 from avrecords.retention.models import DestructionRecord
 from avrecords.retention.views import need_reader
 
@@ -29,36 +27,12 @@ PDF_MAX_ROWS = 2000  # as for the registers: WeasyPrint slows down well before 1
 FILTERS = ("from", "to", "q")
 
 
-def _day(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _filtered(request) -> tuple[object, dict, list[str]]:
     values = {name: request.GET.get(name, "").strip() for name in FILTERS}
-    errors = []
-    qs = DestructionRecord.objects.visible_to(request.user)
-    for name, lookup in (("from", "gte"), ("to", "lte")):
-        if not values[name]:
-            continue
-        day = _day(values[name])
-        if day is None:
-            errors.append(f"日期“{values[name]}”无效，应为 年-月-日")
-            qs = qs.none()
-        else:
-            qs = qs.filter(**{f"purged_at__date__{lookup}": day})
-    if term := values["q"]:
-        qs = qs.filter(
-            Q(number__icontains=term)
-            | Q(original_name__icontains=term)
-            | Q(sha256__startswith=term.lower())
-            | Q(officer__icontains=term)
-            | Q(unit_name__icontains=term)
-            | Q(category_name__icontains=term)
-        )
-    return qs, values, errors
+    qs, errors = filters.filter_records(
+        DestructionRecord.objects.visible_to(request.user), request.GET
+    )
+    return qs, values, list(errors.values())
 
 
 def _described(values: dict) -> list[tuple[str, str]]:
