@@ -431,3 +431,44 @@ def test_a_bad_destruction_record_date_is_refused_alike(org, retained):
     html = page.content.decode()
     assert "清除日期自 from 应为日期" in html
     assert linked_ids(html, "retention:record_pdf") == []
+
+
+# --- supervision: the activities to review ---------------------------------------------------
+
+
+@pytest.fixture
+def review_world(org):
+    from tests.test_supervision_review import world
+
+    return world.__wrapped__(org)
+
+
+@pytest.mark.parametrize(
+    "page_params, api_params",
+    [
+        ({}, {}),
+        ({"findings": "1"}, {"has_findings": "true"}),
+        ({"findings": "0"}, {"has_findings": "false"}),
+        ({"kind": "sampling"}, {"kind": "sampling"}),
+        ({"date_from": "2026-03-11", "date_to": "2026-04-30"}, None),
+    ],
+)
+def test_the_review_list_shows_the_same_activities_on_the_page_and_in_the_api(
+    org, review_world, page_params, api_params
+):
+    api_params = page_params if api_params is None else api_params
+    client = client_for(org.leader)
+    page = linked_ids(page_of(client, "/supervision/review/", page_params), "supervision:review")
+    api = [a["id"] for a in api_of(client, "/api/v1/supervision/review/activities", api_params)]
+    assert page == api
+    assert page
+
+
+def test_a_bad_review_filter_is_refused_alike(org, review_world):
+    client = client_for(org.leader)
+    params = {"date_from": "2026-05-01", "date_to": "2026-04-01"}
+    api = client.get("/api/v1/supervision/review/activities", params)
+    assert api.status_code == 422 and "截止日期早于起始日期" in api.json()["detail"]
+    page = client.get("/supervision/review/", params)
+    assert page.status_code == 400 and "截止日期早于起始日期" in page.content.decode()
+    assert linked_ids(page.content.decode(), "supervision:review") == []

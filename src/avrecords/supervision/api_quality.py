@@ -20,6 +20,7 @@ from avrecords.lib import refusals
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.lib.refusals import require
 from avrecords.org.models import Unit
+from avrecords.supervision import filters as review_filters
 from avrecords.supervision import quality, review
 
 router = Router(tags=["执法监督"])
@@ -168,11 +169,11 @@ class ReviewQuery(Schema):
 def review_activities(request, q: Query[ReviewQuery]):
     user = request.user
     require(review.can_review(user), NO_ROLE)
-    if q.date_from and q.date_to and q.date_to < q.date_from:
-        raise _invalid(["截止日期早于起始日期"])
     data = q.dict()
     page = max(data.pop("page"), 1)
-    qs = review.search(user, review.ReviewFilter(**data))
+    qs, errors = review_filters.filter_review(user, data)
+    if errors:
+        raise _invalid(errors)
     size = settings.AVRECORDS_PAGE_SIZE
     results = list(qs[(page - 1) * size : page * size])
     counts = review.finding_counts(results)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from django.db.models import QuerySet
 
 from avrecords.lib.filters import Params
+from avrecords.supervision import review
 from avrecords.supervision.models import Campaign, CampaignKind, CampaignStatus
 
 
@@ -29,3 +30,17 @@ def filter_campaigns(
     if kind:
         qs = qs.filter(kind=kind)
     return qs, p.errors
+
+
+def filter_review(user, params: Mapping) -> tuple[QuerySet, list[str]]:
+    """The activities a supervisor may review, filtered by `review.read_filter`'s parameters:
+    unit, officer, date_from, date_to, kind, and findings (the page: 1 有 / 0 无) or
+    has_findings (the API: true / false). Invalid values: Chinese reasons, an empty list."""
+    values = {k: ("" if v is None else str(v)) for k, v in params.items()}
+    has = params.get("has_findings")
+    if has not in (None, "") and not values.get("findings"):
+        values["findings"] = {True: "1", False: "0"}.get(has, str(has))
+    f, errors = review.read_filter(values)
+    if errors:
+        return review.reviewable(user).none(), errors
+    return review.search(user, f), errors

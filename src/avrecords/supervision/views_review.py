@@ -23,7 +23,7 @@ from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals
-from avrecords.supervision import review
+from avrecords.supervision import filters, review
 from avrecords.supervision.models import Sample
 from avrecords.supervision.views_quality import need_supervisor
 
@@ -40,8 +40,7 @@ def _activity(request, activity_id: int) -> Activity:
 def review_list(request):
     user = request.user
     need_supervisor(user)
-    f, errors = review.read_filter(request.GET)
-    qs = review.search(user, f) if not errors else Activity.objects.none()
+    qs, errors = filters.filter_review(user, request.GET)
     page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = review.finding_counts(page)
     for a in page:
