@@ -41,7 +41,6 @@ DATABASE_SPECIFIC_MODULES = {
     "test_scope_rule.py",  # each model's scope query, which every list and lookup filters by
     "test_audit_chain.py",  # the append-only triggers
     "test_audit_concurrent_appends.py",  # the chain's head row locked by concurrent writers
-    "test_jobs.py",  # leases claimed by conditional UPDATE with the database's clock
     "test_jobs_database_down.py",
     "test_jobs_many_workers.py",
     "test_database_down_web.py",

@@ -54,6 +54,7 @@ def test_each_new_video_gets_a_thumbnail_job_and_a_proxy_job_only_when_needed(
     }
 
 
+@pytest.mark.database_specific  # claimed by a conditional UPDATE
 def test_a_job_can_be_claimed_by_one_worker_only(hevc_recording):
     job = _proxy_job(hevc_recording)
     assert jobs.claim(job.pk, "host-a:1:1")
@@ -62,6 +63,7 @@ def test_a_job_can_be_claimed_by_one_worker_only(hevc_recording):
     assert job.worker == "host-a:1:1" and job.attempts == 1 and job.state == JobState.RUNNING
 
 
+@pytest.mark.database_specific  # leases judged by the database's clock
 def test_an_expired_lease_is_reaped_and_the_job_runs_again(hevc_recording):
     job = _proxy_job(hevc_recording)
     assert jobs.claim(job.pk, "dead-host:1:1")
@@ -76,6 +78,7 @@ def test_an_expired_lease_is_reaped_and_the_job_runs_again(hevc_recording):
     assert hevc_recording.status == RecordingStatus.READY
 
 
+@pytest.mark.database_specific  # leases judged by the database's clock
 def test_a_live_lease_is_not_taken_over(hevc_recording):
     job = _proxy_job(hevc_recording)
     assert jobs.claim(job.pk, "alive:1:1")
@@ -173,6 +176,7 @@ def test_a_worker_killed_mid_job_has_its_job_rerun_by_another(tmp_path):
         assert c.duration / 1e6 == pytest.approx(40, abs=1)
 
 
+@pytest.mark.database_specific  # leases judged by the database's clock
 def test_a_worker_whose_clock_runs_ahead_cannot_take_a_live_lease(hevc_recording, monkeypatch):
     job = _proxy_job(hevc_recording)
     assert jobs.claim(job.pk, "host-a:1:1")
