@@ -472,3 +472,36 @@ def test_a_bad_review_filter_is_refused_alike(org, review_world):
     page = client.get("/supervision/review/", params)
     assert page.status_code == 400 and "截止日期早于起始日期" in page.content.decode()
     assert linked_ids(page.content.decode(), "supervision:review") == []
+
+
+# --- supervision: the violation register (already one filter: violations.read_filter) -------
+
+
+@pytest.fixture
+def registered(org):
+    from avrecords.supervision import violations
+
+    policies.assign(org.sysadmin, org.bureau, PolicyProfile.objects.get(code="chengde"))
+    org.supervisor = org._user("jiandu", "刘监督", Role.SUPERVISOR, org.squad1)
+
+    def entry(**changes):
+        values = {"kind": "lent", "unit": org.squad1, "person": org.officer, "summary": "借给他人"}
+        values.update(changes)
+        return violations.report(org.supervisor, violations.ViolationInput(**values))
+
+    lent = entry()
+    other = entry(kind="leaked", person=org.officer2, summary="外传视频")
+    violations.decide(org.supervisor, other, confirm=False, reason="查无实据")
+    return lent, other
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"status": "open"}, {"kind": "leaked"}, {"person": "王芳"}, {"source": "auto"}]
+)
+def test_the_violation_register_is_the_same_on_the_page_and_in_the_api(org, registered, params):
+    client = client_for(org.supervisor)
+    html = page_of(client, "/supervision/violations/", params)
+    page = linked_ids(html, "supervision:violation")
+    api = [v["id"] for v in api_of(client, "/api/v1/violations", params)]
+    assert page == api
+    assert bool(page) == (params.get("source") != "auto")
