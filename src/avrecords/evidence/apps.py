@@ -6,7 +6,9 @@ class EvidenceConfig(AppConfig):
     verbose_name = "证据导出与光盘"
 
     def ready(self):
-        from avrecords.evidence import services  # noqa: F401  (registers the package job)
-        from avrecords.evidence import subscribers
+        from avrecords.evidence import (
+            services,  # noqa: F401  (registers the package job)
+            subscribers,
+        )
 
         subscribers.connect()

@@ -7,8 +7,11 @@ class RetentionConfig(AppConfig):
 
     def ready(self) -> None:
         from avrecords.jobs import periodic
-        from avrecords.retention import jobs  # registers the job handlers
-        from avrecords.retention import panels, subscribers
+        from avrecords.retention import (
+            jobs,  # registers the job handlers
+            panels,
+            subscribers,
+        )
 
         panels.register()  # the 保存期限 box and the destruction record on recording pages
         subscribers.connect()
