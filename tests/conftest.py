@@ -32,7 +32,7 @@ from avrecords.org.models import Role, Unit, User
 from tests.media import build_library
 
 PASSWORD = "test-password-1"
-pytest_plugins = ["tests.s3server", "tests.permissions.world"]
+pytest_plugins = ["tests.s3server", "tests.permissions.world", "tests.supervision_fixtures"]
 
 # Modules whose every test is database-specific (see the module docstring).
 DATABASE_SPECIFIC_MODULES = {
