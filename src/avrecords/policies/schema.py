@@ -419,6 +419,15 @@ _OWN_RULES = (
     "平台默认：申请人、当事人本人不审批；各步骤由不同人员办理；须在管辖范围内并有相应知悉权限"
 )
 _KEPT_SYSADMIN = "；系统管理员可代为办理、上级分管领导可办理单位负责人的事项（平台原有做法）"
+# The four decisions of a unit head about his unit's own work (U3, U4, M1, E6): the leader
+# above may decide them too, and the system administrator stands in (kept, see above).
+_UNIT_HEAD_DECIDES = Rules(
+    also={"unit_head": ["leader"]},
+    sysadmin=True,
+    case_leader=False,
+    clearance=False,
+    note=_OWN_RULES + _KEPT_SYSADMIN,
+)
 
 
 class Deciding(Strict):
@@ -440,34 +449,10 @@ class Deciding(Strict):
         case_leader=False,
         note="平台默认：刻录归档的光盘交档案保存、标注只改变密级，不交申请人，申请人可以办理",
     )  # carrying out an approved preservation or marking (nothing goes to the requester)
-    interruption: Rules = Rules(
-        also={"unit_head": ["leader"]},
-        sysadmin=True,
-        case_leader=False,
-        clearance=False,
-        note=_OWN_RULES + _KEPT_SYSADMIN,
-    )  # acknowledging an explanation of an interruption (U3)
-    exemption: Rules = Rules(
-        also={"unit_head": ["leader"]},
-        sysadmin=True,
-        case_leader=False,
-        clearance=False,
-        note=_OWN_RULES + _KEPT_SYSADMIN,
-    )  # approving a work record instead of a recording (U4)
-    extension: Rules = Rules(
-        also={"unit_head": ["leader"]},
-        sysadmin=True,
-        case_leader=False,
-        clearance=False,
-        note=_OWN_RULES + _KEPT_SYSADMIN,
-    )  # consenting to the longer ingest deadline (M1)
-    loss: Rules = Rules(
-        also={"unit_head": ["leader"]},
-        sysadmin=True,
-        case_leader=False,
-        clearance=False,
-        note=_OWN_RULES + _KEPT_SYSADMIN,
-    )  # acknowledging a loss or theft report (E6)
+    interruption: Rules = _UNIT_HEAD_DECIDES  # acknowledging an explanation of an interruption (U3)
+    exemption: Rules = _UNIT_HEAD_DECIDES  # approving a work record instead of a recording (U4)
+    extension: Rules = _UNIT_HEAD_DECIDES  # consenting to the longer ingest deadline (M1)
+    loss: Rules = _UNIT_HEAD_DECIDES  # acknowledging a loss or theft report (E6)
     retention: Rules = Rules(
         case_leader=False,
         note=_OWN_RULES + "；清除清单的复核人不再审批该清单",
