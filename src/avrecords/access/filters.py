@@ -15,7 +15,7 @@ from avrecords.access import inbox
 from avrecords.access.models import AccessRequest, RequestKind, RequestStatus
 from avrecords.lib.filters import Params
 
-TABS = ("mine", "approve", "execute", "all")
+TABS = (("mine", "我的申请"), ("approve", "待我审批"), ("execute", "待我办理"), ("all", "全部"))
 
 
 def filter_requests(
@@ -25,8 +25,8 @@ def filter_requests(
     for the user to carry out), all; `mine` (API) is tab=mine; kind, status: one value each."""
     p = Params(params)
     tab = p.choice("tab", TABS, "列表") or ("mine" if p.flag("mine", "我的申请") else default_tab)
-    kind = p.choice("kind", RequestKind.values, "申请类型")
-    status = p.choice("status", RequestStatus.values, "状态")
+    kind = p.choice("kind", RequestKind.choices, "申请类型")
+    status = p.choice("status", RequestStatus.choices, "状态")
     if p.errors:
         return qs.none(), p.errors
     if tab == "mine":

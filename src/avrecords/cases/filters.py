@@ -24,8 +24,8 @@ def read_case_filter(params: Mapping) -> tuple[services.CaseFilter, dict[str, st
     p = Params(params)
     type_name = "case_type" if p.text("case_type") is not None else "type"
     f = services.CaseFilter(
-        status=p.choice("status", CaseStatus.values, "状态"),
-        case_type=p.choice(type_name, CaseType.values, "案件类型"),
+        status=p.choice("status", CaseStatus.choices, "状态"),
+        case_type=p.choice(type_name, CaseType.choices, "案件类型"),
         unit=p.integer("unit", "单位"),
         q=p.text("q"),
         overdue=bool(p.flag("overdue", "只看逾期未归档")),

@@ -20,8 +20,11 @@ OPEN_STATUSES = (FindingStatus.OPEN, FindingStatus.EXPLAINED)
 def filter_findings(qs: QuerySet[Finding], params: Mapping) -> tuple[QuerySet, dict[str, str]]:
     """status: open (default: 待处理 and 已说明), all, or one status; kind: one kind."""
     p = Params(params)
-    status = p.choice("status", ("open", "all", *FindingStatus.values), "状态") or "open"
-    kind = p.choice("kind", FindingKind.values, "类型")
+    status = (
+        p.choice("status", (("open", "待处理"), ("all", "全部"), *FindingStatus.choices), "状态")
+        or "open"
+    )
+    kind = p.choice("kind", FindingKind.choices, "类型")
     if p.errors:
         return qs.none(), p.errors
     if status == "open":

@@ -36,11 +36,13 @@ class Params:
         value = self._raw(name)
         return None if value is None else str(value)
 
-    def choice(self, name: str, allowed: Iterable[str], label: str) -> str | None:
+    def choice(self, name: str, allowed: Iterable[tuple[str, str]], label: str) -> str | None:
+        """One of `allowed`, (code, Chinese name) pairs such as a TextChoices' `.choices`;
+        the reason names the choices in Chinese, as the page's select shows them."""
         value = self.text(name)
-        allowed = list(dict.fromkeys(allowed))
-        if value is not None and value not in allowed:
-            self.errors[name] = f"{label} {name} 应为 " + "、".join(allowed)
+        names = dict(allowed)
+        if value is not None and value not in names:
+            self.errors[name] = f"{label} {name} 应为 " + "、".join(names.values())
             return None
         return value
 

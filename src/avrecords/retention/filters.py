@@ -24,7 +24,7 @@ from avrecords.retention.models import (
 def filter_holds(qs: QuerySet[LegalHold], params: Mapping) -> tuple[QuerySet, dict[str, str]]:
     """status: one value."""
     p = Params(params)
-    status = p.choice("status", HoldStatus.values, "状态")
+    status = p.choice("status", HoldStatus.choices, "状态")
     if p.errors:
         return qs.none(), p.errors
     return (qs.filter(status=status) if status else qs), p.errors
@@ -35,7 +35,7 @@ def filter_disposals(
 ) -> tuple[QuerySet, dict[str, str]]:
     """status: one value."""
     p = Params(params)
-    status = p.choice("status", DisposalStatus.values, "状态")
+    status = p.choice("status", DisposalStatus.choices, "状态")
     if p.errors:
         return qs.none(), p.errors
     return (qs.filter(status=status) if status else qs), p.errors

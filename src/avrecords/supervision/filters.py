@@ -21,8 +21,8 @@ def filter_campaigns(
 ) -> tuple[QuerySet[Campaign], dict[str, str]]:
     """status, kind: one value each."""
     p = Params(params)
-    status = p.choice("status", CampaignStatus.values, "状态")
-    kind = p.choice("kind", CampaignKind.values, "类型")
+    status = p.choice("status", CampaignStatus.choices, "状态")
+    kind = p.choice("kind", CampaignKind.choices, "类型")
     if p.errors:
         return qs.none(), p.errors
     if status:
