@@ -1,0 +1,119 @@
+"""One inbox: every pending task of every app, for exactly the people who can act on it
+(issue 17 §3, X2).
+
+Each app that creates work registers a *source* in its `AppConfig.ready()`; the inbox page
+(待办), the menu's count and the workbench (工作台) ask this registry and name no app:
+
+    worklist.register(
+        "access.approve",                   # code; never shown
+        group="待我审批的查阅、复制申请",     # the Chinese heading of the group
+        order=30,
+        tasks=lambda user: [worklist.Task(title=…, url=…, due=…, obj=r) for r in …],
+        count=None,                         # optional faster count(user) -> int
+        template="access/_task.html",       # optional snippet to act in place ({{ task }})
+    )
+
+A source answers for one person: it lists only what *that person* can act on now, deciding
+through the approvals engine (`policies.approvals.why_not`) or the app's own rule, never by a
+role name alone. A task leaves the inbox when the work is done because the source no longer
+lists it; nothing is stored here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Task:
+    """One thing a person must do: shown as `title` linking to `url`, due by `due`."""
+
+    title: str
+    url: str
+    due: datetime | None = None
+    detail: str = ""
+    obj: Any = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.now()
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    group: str
+    order: int
+    tasks: Callable[[Any], list[Task]]
+    count: Callable[[Any], int] | None = None
+    template: str | None = None
+
+    def count_for(self, user) -> int:
+        return self.count(user) if self.count else len(self.tasks(user))
+
+
+@dataclass
+class Group:
+    """One source's tasks for one person, as the inbox page shows them."""
+
+    source: Source
+    tasks: list[Task] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.source.group
+
+    @property
+    def template(self) -> str | None:
+        return self.source.template
+
+
+_SOURCES: dict[str, Source] = {}
+
+
+def register(
+    name: str,
+    *,
+    group: str,
+    tasks: Callable[[Any], list[Task]],
+    order: int = 50,
+    count: Callable[[Any], int] | None = None,
+    template: str | None = None,
+) -> Source:
+    """Add (or replace: ready() may run more than once in tests) the source `name`."""
+    source = Source(name, group, order, tasks, count, template)
+    _SOURCES[name] = source
+    return source
+
+
+def unregister(name: str) -> None:
+    _SOURCES.pop(name, None)
+
+
+def sources() -> list[Source]:
+    return sorted(_SOURCES.values(), key=lambda s: (s.order, s.name))
+
+
+def groups_for(user, *, keep_empty: bool = False) -> list[Group]:
+    """Every source's tasks for `user`, in order; empty groups left out unless asked."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    out = [Group(s, list(s.tasks(user))) for s in sources()]
+    return out if keep_empty else [g for g in out if g.tasks]
+
+
+def count_for(user) -> int:
+    """How many tasks wait for `user` (the number beside 待办). Cached on the user object
+    for the request, since the menu, the workbench and the page all ask."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    cached = getattr(user, "_worklist_count", None)
+    if cached is None:
+        cached = sum(s.count_for(user) for s in sources())
+        user._worklist_count = cached
+    return cached
