@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from avrecords.compliance.models import Activity, Finding, FindingKind, FindingStatus
 from avrecords.lib.filters import Params
+from avrecords.recordings.textsearch import tidy
 
 OPEN_STATUSES = (FindingStatus.OPEN, FindingStatus.EXPLAINED)
 
@@ -38,9 +39,11 @@ def filter_findings(qs: QuerySet[Finding], params: Mapping) -> tuple[QuerySet, d
 
 def filter_activities(qs: QuerySet[Activity], params: Mapping) -> tuple[QuerySet, dict[str, str]]:
     """kind: the profile's activity kind; open: only those with a finding still open;
-    external_ref: the case system's own number."""
+    external_ref: the case system's own number; q: words in the kind's name, party, place or
+    case number."""
     p = Params(params)
     kind = p.text("kind")
+    q = tidy(p.text("q"))
     open_only = p.flag("open", "只看有待处理问题的")
     external_ref = p.text("external_ref")
     if p.errors:
@@ -49,6 +52,13 @@ def filter_activities(qs: QuerySet[Activity], params: Mapping) -> tuple[QuerySet
         qs = qs.filter(kind=kind)
     if external_ref:
         qs = qs.filter(external_ref=external_ref)
+    if q:
+        qs = qs.filter(
+            Q(kind_name__icontains=q)
+            | Q(party__icontains=q)
+            | Q(place__icontains=q)
+            | Q(case_number__icontains=q)
+        )
     if open_only:
         qs = qs.filter(findings__status__in=OPEN_STATUSES).distinct()
     return qs, p.errors
