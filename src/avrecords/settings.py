@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "avrecords.audit",
     "avrecords.org",
+    "avrecords.notices",
     "avrecords.policies",
     "avrecords.equipment",
     "avrecords.jobs",

@@ -43,6 +43,13 @@ class Task:
     def overdue(self) -> bool:
         return self.due is not None and self.due < timezone.now()
 
+    @property
+    def overdue_days(self) -> int:
+        """Whole days past `due` (at least 1 once overdue), as "已逾期 3 天" says."""
+        if not self.overdue:
+            return 0
+        return max(1, (timezone.now() - self.due).days)
+
 
 @dataclass(frozen=True)
 class Source:

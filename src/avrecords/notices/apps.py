@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NoticesConfig(AppConfig):
+    name = "avrecords.notices"
+    verbose_name = "站内消息"
