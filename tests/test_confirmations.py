@@ -1,0 +1,175 @@
+"""Every irreversible action asks first (issue 17 §7): its form carries `data-confirm`, which
+site.js turns into a "确定要……吗？" question before the form is sent.
+
+Two checks. The templates: every POST form names its action, and each action is on one of
+the two lists below, so a new form cannot slip in without someone deciding whether it can be
+undone. The pages: each irreversible form, rendered for the person who may use it, carries
+the question.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import avrecords
+
+TEMPLATES = Path(avrecords.__file__).parent
+FORM_RE = re.compile(r"<form\b[^>]*>", re.S)
+CONFIRM_RE = re.compile(r'(?:data|hx)-confirm="([^"]+)"')
+ACTION_RE = re.compile(r"""action="(?:\{% url '([\w:]+)'|\{\{ (\w+) \}\})""")
+
+# Actions that cannot be undone: the form must ask first.
+IRREVERSIBLE = {
+    "access:execute",  # a grant takes effect at once
+    "access:withdraw",
+    "access:revoke",
+    "cases:close",
+    "cases:file",
+    "compliance:activity_extension",
+    "compliance:clearance_cancel",
+    "compliance:clearance_complete",  # disables the account
+    "compliance:clearance_handover",
+    "equipment:clock_resolve",
+    "equipment:custody_accessories",  # "确认遗失（注销）"
+    "equipment:device_event",  # loss, theft, retirement
+    "fixity:acknowledge",
+    "recordings:bookmark_delete",  # htmx asks through hx-confirm
+    "retention:change_decide",
+    "retention:disposal_decide",  # approving a disposal destroys the originals
+    "retention:disposal_submit",
+    "retention:hold_approve",
+    "supervision:campaign_close",
+    "supervision:campaign_draw",
+    "supervision:complaint",  # places a legal hold on every recording of the activity
+    "supervision:decision_approve",
+    "supervision:violation_confirm",
+}
+# Actions that can be corrected afterwards (edited again, asked again, linked again) or that
+# only record a word: no question.
+REVERSIBLE = {
+    "access:approve",
+    "cases:link",
+    "cases:unlink",
+    "compliance:activity_exemption",
+    "compliance:activity_link",
+    "compliance:exemption_decide",
+    "compliance:finding_acknowledge",
+    "compliance:finding_explain",
+    "equipment:device_issue",
+    "equipment:device_return",
+    "equipment:event_acknowledge",
+    "evidence:disc",
+    "inbox:read_all",
+    "link_url",  # a case's activities panel: link and unlink
+    "unlink_url",
+    "logout",
+    "accounts:unlock",
+    "recordings:assign",
+    "recordings:bookmark_add",
+    "recordings:snapshot_take",
+    "recordings:case_info",
+    "retention:fact",
+    "retention:hold_reject",
+    "retention:hold_release",
+    "retention:item_decide",
+    "retention:shorten",
+    "supervision:campaign_recheck",
+    "supervision:decision_reject",
+    "supervision:sample_score",
+    "supervision:violation_propose",
+}
+# POST forms sending to their own page (new or edit forms, settings pages): none irreversible.
+SELF_POSTING = {
+    "access/new.html",
+    "cases/form.html",
+    "compliance/activity_form.html",
+    "compliance/activity_import.html",
+    "compliance/clearance_new.html",
+    "equipment/checks_form.html",
+    "equipment/device_form.html",
+    "equipment/device_import.html",
+    "policies/calendar.html",
+    "policies/edit.html",
+    "policies/units.html",
+    "retention/hold_new.html",
+    "supervision/campaign_form.html",
+    "supervision/violation_new.html",
+    "web/login.html",
+    "web/password_change.html",
+}
+
+
+def post_forms():
+    """(template, url name or None, opening tag) of every POST form in every template."""
+    for path in sorted(TEMPLATES.glob("*/templates/**/*.html")):
+        name = path.as_posix().split("/templates/", 1)[1]
+        for tag in FORM_RE.findall(path.read_text(encoding="utf-8")):
+            if 'method="post"' not in tag.lower():
+                continue
+            action = ACTION_RE.search(tag)
+            yield name, action and (action.group(1) or action.group(2)), tag
+
+
+def test_every_post_form_is_classified():
+    unknown = [
+        (name, action)
+        for name, action, _ in post_forms()
+        if (action is None and name not in SELF_POSTING)
+        or (action and action not in IRREVERSIBLE | REVERSIBLE)
+    ]
+    assert unknown == [], "add each new form to IRREVERSIBLE or REVERSIBLE in this test"
+
+
+def test_every_irreversible_form_asks_first():
+    silent = [
+        (name, action)
+        for name, action, tag in post_forms()
+        if action in IRREVERSIBLE and not CONFIRM_RE.search(tag)
+    ]
+    assert silent == []
+
+
+def test_the_questions_are_chinese_and_say_it_cannot_be_undone():
+    for _, action, tag in post_forms():
+        if action in IRREVERSIBLE:
+            question = CONFIRM_RE.search(tag).group(1)
+            assert question.startswith("确定要") and "不可撤销" in question, question
+
+
+def test_every_irreversible_action_is_still_in_a_template():
+    used = {action for _, action, _ in post_forms()}
+    assert IRREVERSIBLE - used == set()
+
+
+def form_tags(page: str) -> dict[str, str]:
+    tags = {}
+    for tag in FORM_RE.findall(page):
+        if action := re.search(r'action="([^"]+)"', tag):
+            tags[action.group(1)] = tag
+    return tags
+
+
+# (who, page, action): each irreversible form as its user sees it in the permissions world.
+RENDERED = [
+    ("admin", "/cases/{case}/", "/cases/{case}/close"),
+    ("admin", "/access/{approved}/", "/access/{approved}/execute"),
+    ("officer", "/access/{req}/", "/access/{req}/withdraw"),
+    ("admin", "/equipment/clearances/{clr}/", "/equipment/clearances/{clr}/complete"),
+    ("admin", "/equipment/devices/{dev}/", "/equipment/devices/{dev}/event"),
+    ("supervisor", "/supervision/campaigns/{draft}/", "/supervision/campaigns/{draft}/draw"),
+    ("leader", "/retention/disposals/{submitted}/", "/retention/disposals/{submitted}/decide"),
+]
+
+
+@pytest.mark.parametrize(("who", "page", "action"), RENDERED)
+def test_the_rendered_form_asks_first(world, who, page, action):
+    ids = world.ids()
+    response = world.client(who).get(page.format(**ids))
+    assert response.status_code == 200
+    tags = form_tags(response.content.decode())
+    tag = tags.get(action.format(**ids))
+    assert tag is not None, f"no form for {action} on {page} as {who}: {sorted(tags)}"
+    assert CONFIRM_RE.search(tag)
