@@ -12,7 +12,7 @@ from django.utils import timezone
 from avrecords.audit.models import AuditEntry
 from avrecords.compliance import clearance
 from avrecords.compliance.models import Finding
-from avrecords.compliance.workflows import todo
+from avrecords.compliance.worklist_sources import findings_to_answer
 from avrecords.equipment import events
 from avrecords.equipment.custody import (
     CustodyError,
@@ -28,6 +28,7 @@ from avrecords.equipment.models import (
     DeviceStatus,
     EventKind,
 )
+from avrecords.equipment.worklist_sources import losses_to_acknowledge
 from avrecords.org.models import Role, User
 from avrecords.policies.models import PolicyProfile
 from avrecords.policies.services import assign
@@ -147,12 +148,12 @@ def test_a_loss_report_changes_status_notifies_the_unit_head_and_raises_a_candid
     assert candidate.person == org.officer and candidate.cite == "004§23(7)"
     assert candidate.kind_name == "保管不妥造成设备遗失、被盗"
     # the unit head of squad 1 sees it in 待办; the head of squad 2 does not
-    assert todo(head1)["device_losses"] == [event]
-    assert todo(org.head2)["device_losses"] == []
+    assert [t.obj for t in losses_to_acknowledge(head1)] == [event]
+    assert [t.obj for t in losses_to_acknowledge(org.head2)] == []
     with pytest.raises(CustodyError, match="只有单位负责人"):
         events.acknowledge(org.admin, event)
     events.acknowledge(head1, event)
-    assert todo(head1)["device_losses"] == []
+    assert [t.obj for t in losses_to_acknowledge(head1)] == []
     # a second report of the same loss is refused: the device is already lost
     with pytest.raises(CustodyError, match="当前状态为“遗失/被盗”"):
         events.record_event(org.admin, org.camera, EventKind.THEFT, note="再次报告被盗情况")
@@ -208,7 +209,7 @@ def test_clearance_with_accessory_missing_then_settled_hands_over_and_disables(o
     org.officer.refresh_from_db()
     assert rec.officer == org.officer and rec.keeper == org.officer2  # who made it is kept
     assert finding.handled_by == org.officer2
-    assert todo(org.officer2)["explain"] == [finding]
+    assert [t.obj for t in findings_to_answer(org.officer2)] == [finding]
     assert not org.officer.is_active
     # the successor now sees the recording that was handed to him
     assert client_for(org.officer2).get(f"/recordings/{rec.pk}/").status_code == 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from avrecords.notices.services import notify, unread_count
@@ -16,8 +18,7 @@ def test_it_lists_a_message_bold_until_opened(org, django_capture_on_commit_call
     officer = client_for(org.officer)
     page = officer.get("/messages/").content.decode()
     assert "<strong>您的复制申请已批准</strong>" in page and "1 条未读" in page
-    notice_url = page.split('href="/messages/')[1].split('"')[0]
-    opened = officer.get(f"/messages/{notice_url}")
+    opened = officer.get(re.search(r'href="(/messages/\d+/)"', page).group(1))
     assert opened.status_code == 302 and opened.url == "/access/"
     assert unread_count(org.officer) == 0
     assert "<strong>您的复制申请已批准</strong>" not in officer.get("/messages/").content.decode()

@@ -79,6 +79,11 @@ class Group:
     def template(self) -> str | None:
         return self.source.template
 
+    @property
+    def anchor(self) -> str:
+        """The group's id on the 待办 page (the workbench links to it): no dots."""
+        return "g-" + self.source.name.replace(".", "-")
+
 
 _SOURCES: dict[str, Source] = {}
 

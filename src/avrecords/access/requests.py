@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from avrecords import events
@@ -30,6 +31,7 @@ from avrecords.access.secrecy import apply_mark
 from avrecords.audit import services as audit
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity
+from avrecords.notices.services import notify
 from avrecords.org.models import Role, Secrecy, Unit
 from avrecords.org.scope import sees_everything
 from avrecords.recordings.models import Recording
@@ -257,6 +259,8 @@ def approve(user, req: AccessRequest, comment: str = "", *, ip: str = "") -> Acc
             detail={"comment": comment},
             ip=ip,
         )
+        if last:
+            _tell_requester(req, "已批准", "approved", comment)
         if last and not req.executed_by_role:
             _carry_out(None, req, ip=ip)
     return req
@@ -288,6 +292,7 @@ def reject(user, req: AccessRequest, comment: str, *, ip: str = "") -> AccessReq
             detail={"comment": comment},
             ip=ip,
         )
+        _tell_requester(req, "未获批准", "rejected", comment)
     return req
 
 
@@ -314,6 +319,23 @@ def _carry_out(user, req: AccessRequest, *, ip: str = "") -> None:
     # evidence builds an export's or a preservation's package; retention keeps an export's
     # recordings as evidence (M5, M6, M7)
     events.REQUEST_EXECUTED.send(request=req, actor=user)
+    until = (
+        f"，有效期至 {timezone.localtime(req.valid_until):%Y-%m-%d %H:%M}"
+        if req.valid_until
+        else ""
+    )
+    _tell_requester(req, "已办理", "executed", f"申请已办理{until}")
+
+
+def _tell_requester(req: AccessRequest, what: str, code: str, comment: str = "") -> None:
+    """站内消息 to the requester once the decision commits (issue 17 §3)."""
+    notify(
+        req.requester,
+        f"您的{req.get_kind_display()}申请 {req.number} {what}",
+        comment.strip(),
+        reverse("access:detail", args=[req.pk]),
+        f"access.{code}",
+    )
 
 
 def execute(user, req: AccessRequest, *, ip: str = "") -> AccessRequest:

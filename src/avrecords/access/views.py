@@ -29,9 +29,12 @@ def _request_or_404(user, pk: int):
 @login_required
 def request_list(request):
     user = request.user
-    tab = request.GET.get("tab") or "mine"
+    to_approve, to_execute = inbox.to_approve(user), inbox.to_execute(user)
+    # who has requests to decide (or carry out) opens on them; everyone else on his own
+    default = "approve" if to_approve else "execute" if to_execute else "mine"
+    tab = request.GET.get("tab") or default
     qs, errors = filters.filter_requests(
-        user, AccessRequest.objects.visible_to(user), request.GET, default_tab="mine"
+        user, AccessRequest.objects.visible_to(user), request.GET, default_tab=default
     )
     tell(request, errors)
     kind = request.GET.get("kind", "")
@@ -50,8 +53,8 @@ def request_list(request):
             "status": status,
             "kinds": RequestKind.choices,
             "statuses": RequestStatus.choices,
-            "approve_count": len(inbox.to_approve(user)),
-            "execute_count": len(inbox.to_execute(user)),
+            "approve_count": len(to_approve),
+            "execute_count": len(to_execute),
         },
     )
 

@@ -11,13 +11,14 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from avrecords.compliance import activities as acts
-from avrecords.compliance import filters, imports, workflows
+from avrecords.compliance import filters, imports, worklist_sources
 from avrecords.compliance.engine import evaluate_activity
 from avrecords.compliance.models import (
     Activity,
     ActivitySource,
     Finding,
 )
+from avrecords.equipment.events import pending_acknowledgements
 from avrecords.lib import refusals
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.lib.filters import refuse
@@ -226,10 +227,11 @@ def list_findings(request, status: str = "open", kind: str = "", page: PageNumbe
 
 @router.get("/todo", response={200: TodoOut, 401: Error}, summary="待办")
 def todo(request):
-    items = workflows.todo(request.user)
+    """The compliance part of 待办, as the inbox's sources list it (issue 17 §3)."""
+    user = request.user
     return {
-        "explain": items["explain"],
-        "acknowledge": items["acknowledge"],
-        "exemptions": [e.pk for e in items["exemptions"]],
-        "device_losses": [e.pk for e in items["device_losses"]],
+        "explain": [t.obj for t in worklist_sources.findings_to_answer(user)],
+        "acknowledge": [t.obj for t in worklist_sources.explanations_to_acknowledge(user)],
+        "exemptions": [t.obj.pk for t in worklist_sources.exemptions_to_decide(user)],
+        "device_losses": [e.pk for e in pending_acknowledgements(user)],
     }

@@ -7,7 +7,7 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from avrecords import events
-        from avrecords.compliance import jobs, panels, subscribers
+        from avrecords.compliance import jobs, panels, subscribers, worklist_sources
         from avrecords.compliance.workflows import escalate_overdue
         from avrecords.jobs import periodic
 
@@ -17,3 +17,4 @@ class ComplianceConfig(AppConfig):
         events.RECORDING_STORED.connect(jobs.on_recording_stored)  # U1, U2, M1: evaluate it
         panels.register()  # the activities of a case: the rule cases asks, the case page's part
         subscribers.connect()
+        worklist_sources.register()  # 待办: findings, explanations, exemptions, clearances

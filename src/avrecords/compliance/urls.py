@@ -15,7 +15,6 @@ urlpatterns = [
     path("findings/<int:pk>/explain", views.finding_explain, name="finding_explain"),
     path("findings/<int:pk>/acknowledge", views.finding_acknowledge, name="finding_acknowledge"),
     path("exemptions/<int:pk>/decide", views.exemption_decide, name="exemption_decide"),
-    path("todo/", views.todo, name="todo"),
     # transfer and departure clearance (E5): shown in the equipment menu, at its old addresses
     path("equipment/clearances/", views_clearance.clearance_list, name="clearances"),
     path("equipment/clearances/new", views_clearance.clearance_new, name="clearance_new"),

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from avrecords.compliance import activities as acts
@@ -254,17 +253,6 @@ def finding_list(request):
     )
 
 
-@login_required
-def todo(request):
-    items = workflows.todo(request.user)
-    for finding in items["explain"]:
-        profile = profile_for_unit(finding.unit)
-        finding.reasons = profile.interruptions.reasons if profile else []
-    return render(
-        request, "compliance/todo.html", {"nav": "todo", "items": items, "now": timezone.now()}
-    )
-
-
 def _finding_or_404(user, pk: int) -> Finding:
     return Finding.objects.get_visible(user, pk)
 
@@ -281,7 +269,7 @@ def finding_explain(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, "中断说明已提交，等待单位负责人确认")
-    return redirect("compliance:todo")
+    return redirect("inbox:todo")
 
 
 @login_required
@@ -294,7 +282,7 @@ def finding_acknowledge(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, "已确认中断说明")
-    return redirect("compliance:todo")
+    return redirect("inbox:todo")
 
 
 @login_required
@@ -314,7 +302,7 @@ def exemption_decide(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, "已审批")
-    return redirect("compliance:todo")
+    return redirect("inbox:todo")
 
 
 def people_choices(user) -> list[User]:

@@ -15,10 +15,10 @@ Every step is audited. Who may act is checked here, not only in the views.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from avrecords import events
+from avrecords import events, worklist
 from avrecords.audit.services import record
 from avrecords.compliance.engine import EXPLAINABLE, evaluate_activity
 from avrecords.compliance.models import (
@@ -31,6 +31,8 @@ from avrecords.compliance.models import (
     FindingStatus,
 )
 from avrecords.lib.refusals import Conflict, Forbidden
+from avrecords.notices.services import notify
+from avrecords.org.models import User
 from avrecords.policies import approvals
 from avrecords.policies.services import calendar as official_calendar
 from avrecords.policies.services import profile_for_unit
@@ -140,6 +142,17 @@ def acknowledge(actor, finding: Finding) -> None:
     record(
         "finding.acknowledge", actor=actor, obj=finding, summary=f"确认中断说明：{finding.summary}"
     )
+    explained_by = Explanation.objects.filter(finding=finding).values_list(
+        "explained_by", flat=True
+    )
+    for person in {finding.officer_id, *explained_by} - {None}:
+        notify(
+            User(pk=person),
+            f"您的中断说明已确认：{finding.summary}",
+            f"{actor.display_name} 于 {timezone.localtime(now):%Y-%m-%d %H:%M} 确认",
+            _activity_url(finding.activity_id),
+            "finding.acknowledged",
+        )
 
 
 @transaction.atomic
@@ -195,6 +208,17 @@ def decide_exemption(actor, exemption: Exemption, approve: bool, note: str = "")
             activity=activity, kind=FindingKind.MISSING, status__in=[FindingStatus.OPEN]
         ).update(status=FindingStatus.EXEMPTED, closed_at=timezone.now())
     evaluate_activity(activity)
+    notify(
+        exemption.submitted_by,
+        f"您的免予记录申请（{activity}）{'已批准' if approve else '已驳回'}",
+        f"审批意见：{exemption.decision_note}" if exemption.decision_note else "",
+        _activity_url(activity.pk),
+        "exemption.approved" if approve else "exemption.rejected",
+    )
+
+
+def _activity_url(activity_id: int | None) -> str:
+    return reverse("compliance:activity", args=[activity_id]) if activity_id else ""
 
 
 @transaction.atomic
@@ -261,39 +285,6 @@ def escalate(finding: Finding) -> None:
     events.FINDING_ESCALATED.send(finding=finding)
 
 
-def todo(user) -> dict[str, list]:
-    """待办: what waits for this person."""
-    mine = list(
-        Finding.objects.visible_to(user).filter(
-            Q(officer=user, handled_by__isnull=True) | Q(handled_by=user),
-            kind__in=EXPLAINABLE,
-            status__in=[FindingStatus.OPEN, FindingStatus.ESCALATED],
-            explanation__isnull=True,
-        )
-    )
-    to_ack = [
-        f
-        for f in Finding.objects.visible_to(user).filter(status=FindingStatus.EXPLAINED)
-        if may_acknowledge(user, f)
-    ]
-    exemptions = [
-        e
-        for e in Exemption.objects.filter(
-            decision=Decision.PENDING, activity__in=Activity.objects.visible_to(user)
-        ).select_related("activity", "activity__unit", "submitted_by")
-        if may_decide_exemption(user, e)
-    ]
-    from avrecords.equipment.events import pending_acknowledgements
-
-    return {
-        "explain": mine,
-        "acknowledge": to_ack,
-        "exemptions": exemptions,
-        "device_losses": pending_acknowledgements(user),
-    }
-
-
 def todo_count(user) -> int:
-    """How many things wait for this person (the number beside 待办 in the menu)."""
-    items = todo(user)
-    return sum(len(v) for v in items.values())
+    """Kept for callers of the old menu: the number beside 待办 is the one inbox's count."""
+    return worklist.count_for(user)

@@ -9,6 +9,8 @@ class EvidenceConfig(AppConfig):
         from avrecords.evidence import (
             services,  # noqa: F401  (registers the package job)
             subscribers,
+            worklist_sources,
         )
 
         subscribers.connect()
+        worklist_sources.register()  # 待办: discs to burn and register

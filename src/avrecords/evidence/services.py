@@ -30,6 +30,8 @@ from avrecords.audit.anchors import AnchorRefused
 from avrecords.evidence.models import Artifact, Disc, Download, Package, PackageState
 from avrecords.jobs import services as jobs
 from avrecords.lib.refusals import Refusal
+from avrecords.org.models import Role
+from avrecords.org.scope import sees_everything
 from avrecords.recordings import services as recordings
 
 log = logging.getLogger(__name__)
@@ -250,6 +252,11 @@ def take(user, package: Package, artifact: str, *, ip: str = ""):
         )
     path.unlink()
     return handle, path.name
+
+
+def can_record_discs(user) -> bool:
+    """Archivists keep the discs (000§20: 由档案管理部门长期保存)."""
+    return user.is_authenticated and (sees_everything(user) or user.role == Role.ARCHIVIST)
 
 
 def record_disc(user, disc: Disc, *, location: str, burned_at=None) -> Disc:

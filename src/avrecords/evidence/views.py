@@ -11,10 +11,9 @@ from django.shortcuts import redirect, render
 from avrecords.access.models import AccessRequest
 from avrecords.evidence import services as svc
 from avrecords.evidence.models import Artifact, Disc, Package
+from avrecords.evidence.services import can_record_discs
 from avrecords.lib.http import client_ip, post_only
 from avrecords.lib.refusals import NotFound, require
-from avrecords.org.models import Role
-from avrecords.org.scope import sees_everything
 
 
 def _package_or_404(user, pk: int) -> Package:
@@ -26,11 +25,6 @@ def _package_or_404(user, pk: int) -> Package:
     if package is None:
         raise NotFound("证据包不存在或不在您的权限范围内")
     return package
-
-
-def can_record_discs(user) -> bool:
-    """Archivists keep the discs (000§20: 由档案管理部门长期保存)."""
-    return user.is_authenticated and (sees_everything(user) or user.role == Role.ARCHIVIST)
 
 
 @login_required

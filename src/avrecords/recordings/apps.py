@@ -11,3 +11,6 @@ class RecordingsConfig(AppConfig):
 
         # E1: a device that has recorded keeps its serial (equipment.registry asks)
         panels.DEVICE_RECORDINGS.provide(made_any=usage.made_any)
+        from avrecords.recordings import worklist_sources
+
+        worklist_sources.register()  # 待办: recordings waiting for an administrator to bind

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from avrecords import events
 from avrecords.audit import services as audit
 from avrecords.equipment.custody import holder_at
 from avrecords.equipment.models import Device
 from avrecords.lib.refusals import Conflict, Forbidden, Invalid
+from avrecords.notices.services import notify
 from avrecords.org.models import User
 from avrecords.org.scope import can_ingest, sees_everything, unit_q
 from avrecords.policies.services import profile_for_unit
@@ -100,6 +102,13 @@ def assign(
         )
         if profile_for_unit(recording.unit) is not None:
             events.RECORDING_STORED.send(recording=recording)  # U1, U2, M1
+        notify(
+            officer,
+            f"音像记录已指派给您：{recording.original_name}",
+            f"{actor.display_name} 指派",
+            reverse("recordings:detail", args=[recording.pk]),
+            "recording.assigned",
+        )
     return recording
 
 

@@ -11,10 +11,12 @@ class RetentionConfig(AppConfig):
             jobs,  # registers the job handlers
             panels,
             subscribers,
+            worklist_sources,
         )
 
         panels.register()  # the 保存期限 box and the destruction record on recording pages
         subscribers.connect()
+        worklist_sources.register()  # 待办: disposal lists, hold releases, shortenings
 
         # M5: the day's disposal lists and classification, the nightly store check
         periodic.register("retention.daily", jobs.enqueue_daily)

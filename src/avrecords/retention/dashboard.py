@@ -10,6 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
+from avrecords.lib import quantities
 from avrecords.org.scope import recording_q, scope_unit_ids, sees_everything
 from avrecords.retention.models import (
     DisposalList,
@@ -20,8 +21,6 @@ from avrecords.retention.models import (
     StoreCheck,
 )
 from avrecords.retention.services import ACTIVE_HOLDS
-
-GB = 1024**3
 
 
 def _rows(user=None):
@@ -96,12 +95,16 @@ def awaiting(user) -> dict[str, list]:
         ],
         "release": [
             h
-            for h in LegalHold.objects.visible_to(user).filter(status=HoldStatus.RELEASE_PENDING)
+            for h in LegalHold.objects.visible_to(user)
+            .filter(status=HoldStatus.RELEASE_PENDING)
+            .select_related("unit", "release_requested_by")
             if may_decide(user, h.unit, "approved_by", h.release_requested_by_id)
         ],
         "changes": [
             c
-            for c in RetentionChange.objects.visible_to(user).filter(status=ChangeStatus.PENDING)
+            for c in RetentionChange.objects.visible_to(user)
+            .filter(status=ChangeStatus.PENDING)
+            .select_related("recording__unit", "requested_by")
             if may_decide(user, c.recording.unit, "approved_by", c.requested_by_id)
         ],
     }
@@ -140,10 +143,7 @@ def _unclassified(user=None) -> int:
 
 
 def _size(value) -> str:
-    value = value or 0
-    if value >= GB:
-        return f"{value / GB:.2f} GB"
-    return f"{value / 1024**2:.1f} MB"
+    return quantities.size(value or 0)
 
 
 def report_lines() -> list[str]:

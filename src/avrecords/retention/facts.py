@@ -8,9 +8,11 @@ profile's approver, who then sees the date before and after."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from avrecords.audit import services as audit
+from avrecords.notices.services import notify
 from avrecords.policies.schema import FACTS
 from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused
@@ -118,5 +120,13 @@ def decide_change(actor, change: RetentionChange, *, approve: bool, comment: str
             ],
             detail={"change": change.pk, "before": change.before, "after": change.after},
             ip=ip,
+        )
+        notify(
+            change.requested_by,
+            f"您申请缩短保存期限（{recording.original_name}）"
+            + ("已批准" if approve else "未获批准"),
+            change.comment or (change.after if approve else ""),
+            reverse("recordings:detail", args=[recording.pk]),
+            "retention.change_" + ("approved" if approve else "rejected"),
         )
     return change

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.compliance.models import ActivityRecording
+from avrecords.notices.services import notify
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused, RefusedInput
@@ -141,6 +143,7 @@ def approve_release(actor, hold: LegalHold, *, ip: str = "") -> LegalHold:
             detail={"recordings": ids, "days": days},
             ip=ip,
         )
+        _tell_requester(hold, True, "")
     reclassify(ids, actor=actor, why=f"解除法律保全 {hold.number}")
     return hold
 
@@ -159,4 +162,16 @@ def reject_release(actor, hold: LegalHold, comment: str, *, ip: str = "") -> Leg
             summary=f"不同意解除法律保全 {hold.number}：{comment}"[:500],
             ip=ip,
         )
+        _tell_requester(hold, False, comment)
     return hold
+
+
+def _tell_requester(hold: LegalHold, approved: bool, comment: str) -> None:
+    """站内消息 to whoever asked to release the hold (issue 17 §3)."""
+    notify(
+        hold.release_requested_by,
+        f"您申请解除法律保全 {hold.number}" + ("已批准" if approved else "未获批准"),
+        comment.strip(),
+        reverse("retention:hold", args=[hold.pk]),
+        "retention.release_" + ("approved" if approved else "rejected"),
+    )

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from avrecords.audit import services as audit
+from avrecords.notices.services import notify
 from avrecords.org.scope import in_unit_scope
 from avrecords.policies import approvals
 from avrecords.policies.services import profile_for_unit
@@ -164,6 +165,14 @@ def _decide(actor, decision: Accountability, approve: bool, comment: str, ip: st
             },
             ip=ip,
         )
+        if approve:
+            notify(
+                locked.person,
+                f"对您的处理决定已批准：{text}",
+                f"依据：{locked.cite}" if locked.cite else "",
+                "",  # the register is not the subject's to read (violations.can_read)
+                "accountability.approved",
+            )
     return locked
 
 

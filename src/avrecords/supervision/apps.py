@@ -8,9 +8,10 @@ class SupervisionConfig(AppConfig):
     def ready(self) -> None:
         from avrecords.access import grants
         from avrecords.jobs import periodic
-        from avrecords.supervision import candidates, review, subscribers
+        from avrecords.supervision import candidates, review, subscribers, worklist_sources
 
         subscribers.connect()  # the violation register hears findings and lost devices
+        worklist_sources.register()  # 待办: candidates, decisions, campaigns, reviews
         # E5, 004§23(5): clearances past their date become violation candidates
         periodic.register("supervision.clearance_overdue", candidates.from_overdue_clearances)
         # 004§10, 004§22: a supervisor plays what he reviews, where the profile says so

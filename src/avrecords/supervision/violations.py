@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.lib.refusals import Conflict, Invalid
+from avrecords.notices.services import notify
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import in_unit_scope, sees_everything
 from avrecords.policies import approvals
@@ -409,6 +410,13 @@ def decide(
             summary=f"{verb}：{locked.kind_name}（{_who(locked)}）理由：{locked.decision_reason}",
             detail={"person": locked.person_id, "reason": locked.decision_reason},
             ip=ip,
+        )
+        notify(
+            locked.person,
+            f"关于您的违规线索（{locked.kind_name}）已{'认定' if confirm else '排除'}",
+            f"理由：{locked.decision_reason}",
+            "",  # the register is not the subject's to read (violations.can_read)
+            "violation.confirmed" if confirm else "violation.dismissed",
         )
     for name in ("status", "decided_by", "decided_at", "decision_reason"):
         setattr(candidate, name, getattr(locked, name))

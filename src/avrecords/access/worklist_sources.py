@@ -1,0 +1,40 @@
+"""待办 sources of access (issue 17 §3): requests whose current step this person may decide,
+and approved requests this person must carry out (`access.inbox`, the approvals engine)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from avrecords import worklist
+from avrecords.access import inbox
+from avrecords.access.models import AccessRequest
+
+
+def _title(req: AccessRequest) -> str:
+    when = timezone.localtime(req.created_at).strftime("%Y-%m-%d %H:%M")
+    return f"{req.requester.display_name} 的{req.get_kind_display()}申请 {req.number}（{when}）"
+
+
+def _task(req: AccessRequest) -> worklist.Task:
+    return worklist.Task(
+        title=_title(req),
+        url=reverse("access:detail", args=[req.pk]),
+        detail=f"事由：{req.reason}",
+        obj=req,
+    )
+
+
+def to_decide(user) -> list[worklist.Task]:
+    return [_task(r) for r in inbox.to_approve(user)]
+
+
+def to_carry_out(user) -> list[worklist.Task]:
+    return [_task(r) for r in inbox.to_execute(user)]
+
+
+def register() -> None:
+    worklist.register("access.approve", group="待我审批的查阅、复制申请", order=30, tasks=to_decide)
+    worklist.register(
+        "access.execute", group="待我办理的查阅、复制申请", order=31, tasks=to_carry_out
+    )

@@ -1,0 +1,154 @@
+"""待办 sources of compliance (issue 17 §3): findings to explain or check, explanations to
+acknowledge, exemptions to decide, clearances to finish. Each lists what this person may act on
+now, by the same rules the actions check (`workflows`, the approvals engine)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from avrecords import worklist
+from avrecords.compliance.models import (
+    Activity,
+    Decision,
+    Exemption,
+    Finding,
+    FindingKind,
+    FindingStatus,
+)
+from avrecords.compliance.workflows import may_acknowledge, may_decide_exemption
+from avrecords.equipment.models import Clearance, ClearanceStatus
+from avrecords.org.scope import can_manage_equipment
+from avrecords.policies.services import profile_for_unit
+
+# what the officer (or his successor, E5) must answer: interruptions to explain, activities
+# not recorded (an exemption), times that disagree with the documents (to check and correct)
+MINE = (FindingKind.GAP, FindingKind.UNCOVERED, FindingKind.MISSING, FindingKind.TIME_MISMATCH)
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _finding_url(f: Finding) -> str:
+    if f.activity_id:
+        return reverse("compliance:activity", args=[f.activity_id])
+    return reverse("compliance:findings") + f"?status=all&q={f.pk}"
+
+
+def findings_to_answer(user) -> list[worklist.Task]:
+    rows = (
+        Finding.objects.visible_to(user)
+        .filter(
+            Q(officer=user, handled_by__isnull=True) | Q(handled_by=user),
+            kind__in=MINE,
+            status__in=[FindingStatus.OPEN, FindingStatus.ESCALATED],
+            explanation__isnull=True,
+        )
+        .select_related("activity", "unit", "officer")
+        .order_by("respond_by", "opened_at")
+    )
+    tasks = []
+    for f in rows:
+        if f.kind in (FindingKind.GAP, FindingKind.UNCOVERED):
+            profile = profile_for_unit(f.unit)
+            f.reasons = profile.interruptions.reasons if profile else []
+        about = f" — {f.activity}" if f.activity_id else ""
+        tasks.append(
+            worklist.Task(
+                title=f"{f.get_kind_display()}：{f.summary}{about}",
+                url=_finding_url(f),
+                due=f.respond_by,
+                detail=f"发现于 {_when(f.opened_at)}"
+                + ("；已逾期，已转违规线索" if f.status == FindingStatus.ESCALATED else ""),
+                obj=f,
+            )
+        )
+    return tasks
+
+
+def explanations_to_acknowledge(user) -> list[worklist.Task]:
+    rows = (
+        Finding.objects.visible_to(user)
+        .filter(status=FindingStatus.EXPLAINED)
+        .select_related("unit", "officer", "activity", "explanation")
+    )
+    return [
+        worklist.Task(
+            title=f"{f.officer.display_name if f.officer else '—'} 的中断说明：{f.summary}",
+            url=_finding_url(f),
+            detail=f"原因：{f.explanation.reason_name}；说明：{f.explanation.text}",
+            obj=f,
+        )
+        for f in rows
+        if may_acknowledge(user, f)
+    ]
+
+
+def exemptions_to_decide(user) -> list[worklist.Task]:
+    rows = Exemption.objects.filter(
+        decision=Decision.PENDING, activity__in=Activity.objects.visible_to(user)
+    ).select_related("activity", "activity__unit", "submitted_by")
+    return [
+        worklist.Task(
+            title=f"{e.submitted_by.display_name} 申请免予记录：{e.activity}",
+            url=reverse("compliance:activity", args=[e.activity_id]),
+            detail=f"{e.ground_name} — {e.reason}（依据：{e.legal_basis}；"
+            f"提交于 {_when(e.submitted_at)}）",
+            obj=e,
+        )
+        for e in rows
+        if may_decide_exemption(user, e)
+    ]
+
+
+def clearances_to_finish(user) -> list[worklist.Task]:
+    if not can_manage_equipment(user):
+        return []
+    rows = (
+        Clearance.objects.visible_to(user)
+        .filter(status=ClearanceStatus.OPEN)
+        .select_related("person", "successor")
+        .order_by("due_at")
+    )
+    return [
+        worklist.Task(
+            title=f"{c.person.display_name} {c.get_kind_display()}交接待办结",
+            url=reverse("compliance:clearance", args=[c.pk]),
+            due=c.due_at,
+            detail=f"交接人 {c.successor.display_name}；发起于 {_when(c.started_at)}",
+            obj=c,
+        )
+        for c in rows
+    ]
+
+
+def register() -> None:
+    worklist.register(
+        "compliance.answer",
+        group="需要我说明或核对的合规问题",
+        order=10,
+        tasks=findings_to_answer,
+        template="compliance/worklist/answer.html",
+    )
+    worklist.register(
+        "compliance.acknowledge",
+        group="待我确认的中断说明",
+        order=20,
+        tasks=explanations_to_acknowledge,
+        template="compliance/worklist/acknowledge.html",
+    )
+    worklist.register(
+        "compliance.exemptions",
+        group="待我审批的免予记录",
+        order=21,
+        tasks=exemptions_to_decide,
+        template="compliance/worklist/exemption.html",
+    )
+    worklist.register(
+        "compliance.clearances",
+        group="待办结的离岗、调岗交接",
+        order=60,
+        tasks=clearances_to_finish,
+    )
