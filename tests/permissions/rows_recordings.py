@@ -66,6 +66,27 @@ ROWS = [
         audit="recording.edit",
         body=lambda w: CASE_INFO,
     ),
+    # The player (issue 17 §5): bookmarks and snapshots for those who may play; a bookmark
+    # or snapshot that does not exist is 404 to them (adding, deleting and downloading are
+    # tested in tests/test_player_marks.py and tests/test_snapshots.py).
+    post(
+        "page-bookmark-add",
+        "/recordings/{rec}/bookmarks",
+        PLAYERS,
+        REC,
+        audit="recording.bookmark",
+        body=lambda w: {"at": "1", "text": "矩阵标记"},
+    ),
+    post("page-bookmark-delete", "/recordings/{rec}/bookmarks/999999/delete", PLAYERS, REC, ok=404),
+    post(
+        "page-snapshot-take",
+        "/recordings/{rec}/snapshots",
+        PLAYERS,
+        REC,
+        audit="recording.snapshot",
+        body=lambda w: {"at": "1"},
+    ),
+    Endpoint("page-snapshot", "/recordings/{rec}/snapshots/999999", PLAYERS, REC, ok=404),
     Endpoint("page-upload", "/upload/", UPLOADERS),
     Endpoint("page-batches", "/ingest/", ADMINS),
     Endpoint("page-batch", "/ingest/{batch}/", ADMINS, BATCH),
@@ -92,6 +113,24 @@ ROWS = [
         method="POST",
         ok=201,
         body=photo_upload,
+    ),
+    Endpoint("api-marks", "/api/v1/recordings/{rec}/marks", PLAYERS, REC),
+    api_post(
+        "api-bookmark-add",
+        "/api/v1/recordings/{rec}/bookmarks",
+        PLAYERS,
+        ASSIGN,  # the squad-1 recording through a route that takes no GET
+        ok=201,
+        audit="recording.bookmark",
+        body=lambda w: {"at_seconds": 1, "text": "矩阵标记"},
+    ),
+    Endpoint(
+        "api-bookmark-delete",
+        "/api/v1/recordings/{rec}/bookmarks/999999",
+        PLAYERS,
+        ASSIGN,  # the squad-1 recording through a route that takes no GET
+        method="DELETE",
+        ok=404,
     ),
     Endpoint("api-batches", "/api/v1/ingest/batches", ADMINS),
     Endpoint("api-batch", "/api/v1/ingest/batches/{batch}", ADMINS, BATCH),

@@ -17,4 +17,9 @@ class ComplianceConfig(AppConfig):
         events.RECORDING_STORED.connect(jobs.on_recording_stored)  # U1, U2, M1: evaluate it
         panels.register()  # the activities of a case: the rule cases asks, the case page's part
         subscribers.connect()
+        # issue 17 §5: findings about a recording are marks on its player's timeline
+        from avrecords.compliance.marks import finding_marks
+        from avrecords.recordings import marks
+
+        marks.register("compliance.findings", finding_marks)
         worklist_sources.register()  # 待办: findings, explanations, exemptions, clearances

@@ -12,7 +12,7 @@ from avrecords.lib.filters import refuse
 from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.scope import can_ingest, can_upload
-from avrecords.recordings import assignment, listing, services
+from avrecords.recordings import assignment, listing, marks, services
 from avrecords.recordings import filters as recording_filters
 from avrecords.recordings.models import IngestBatch, QuarantinedFile, Recording
 from avrecords.recordings.uploads import ingest_upload
@@ -298,3 +298,72 @@ def list_quarantine(request, page: PageNumber = 1):
     require(can_ingest(request.user), "无权查看隔离文件")
     _, _, rows = _paginate(QuarantinedFile.objects.visible_to(request.user), page)
     return rows
+
+
+# --- the player's timeline: marks and bookmarks (issue 17 §5) ----------------------------------
+
+
+class MarkOut(Schema):
+    at_seconds: float
+    kind: str  # finding, note, bookmark, notice
+    kind_name: str
+    text: str
+    bookmark_id: int | None
+    deletable: bool
+
+
+class BookmarkIn(Schema):
+    at_seconds: float
+    text: str
+
+
+@router.get(
+    "/recordings/{int:recording_id}/marks",
+    response={200: list[MarkOut], **AUTH_ERRORS},
+    summary="音像记录时间轴上的标记（合规问题、评查备注、标记；须有播放权限）",
+)
+def recording_marks(request, recording_id: int):
+    recording = marks.playable(request.user, recording_id)
+    return [
+        {
+            "at_seconds": m.at,
+            "kind": m.kind,
+            "kind_name": m.kind_label,
+            "text": m.text,
+            "bookmark_id": m.bookmark_id,
+            "deletable": m.deletable,
+        }
+        for m in marks.for_recording(request.user, recording)
+    ]
+
+
+@router.post(
+    "/recordings/{int:recording_id}/bookmarks",
+    response={201: MarkOut, 400: Invalid, 422: Invalid, **AUTH_ERRORS},
+    summary="在音像记录的某一时间点添加标记（须有播放权限）",
+)
+def add_bookmark(request, recording_id: int, data: BookmarkIn):
+    bookmark = marks.add_bookmark(
+        request.user, recording_id, at=data.at_seconds, text=data.text, ip=client_ip(request)
+    )
+    return Status(
+        201,
+        {
+            "at_seconds": bookmark.at_seconds,
+            "kind": "bookmark",
+            "kind_name": marks.KINDS["bookmark"],
+            "text": bookmark.text,
+            "bookmark_id": bookmark.pk,
+            "deletable": True,
+        },
+    )
+
+
+@router.delete(
+    "/recordings/{int:recording_id}/bookmarks/{int:bookmark_id}",
+    response={204: None, **AUTH_ERRORS},
+    summary="删除本人添加的标记",
+)
+def delete_bookmark(request, recording_id: int, bookmark_id: int):
+    marks.delete_bookmark(request.user, recording_id, bookmark_id, ip=client_ip(request))
+    return Status(204, None)

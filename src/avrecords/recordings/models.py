@@ -358,11 +358,12 @@ class IngestItem(models.Model):
 
 
 class Derivative(models.Model):
-    """A derived copy (thumbnail, browser proxy); never the evidence, may be regenerated."""
+    """A derived copy (thumbnail, browser proxy, a viewer's still snapshot); never the evidence."""
 
     class Kind(models.TextChoices):
         THUMBNAIL = "thumbnail", "缩略图"
         PROXY = "proxy", "播放代理"
+        SNAPSHOT = "snapshot", "截图"
 
     recording = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="derivatives")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -370,13 +371,48 @@ class Derivative(models.Model):
     mime_type = models.CharField(max_length=64)
     size_bytes = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # A snapshot's moment in the recording and who took it; empty for the generated copies.
+    at_seconds = models.FloatField("时间点（秒）", null=True, blank=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="截取人",
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["recording", "kind"], name="one_derivative_per_kind")
+            # One thumbnail and one proxy per recording; snapshots are many (issue 17 §5).
+            models.UniqueConstraint(
+                fields=["recording", "kind"],
+                condition=~Q(kind="snapshot"),
+                name="one_derivative_per_kind",
+            )
         ]
         verbose_name = "派生文件"
         verbose_name_plural = "派生文件"
 
     def __str__(self) -> str:
         return f"{self.recording_id}/{self.kind}"
+
+
+class Bookmark(models.Model):
+    """A viewer's mark on a recording's timeline: "在此处添加标记" (issue 17 §5)."""
+
+    recording = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="bookmarks")
+    at_seconds = models.FloatField("时间点（秒）")
+    text = models.CharField("内容", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="标记人"
+    )
+    created_at = models.DateTimeField("标记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["recording", "at_seconds", "pk"]
+        verbose_name = "时间轴标记"
+        verbose_name_plural = "时间轴标记"
+
+    def __str__(self) -> str:
+        return f"{self.recording_id}@{self.at_seconds:.1f} {self.text}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avrecords.recordings import views, views_assign, views_usage
+from avrecords.recordings import views, views_assign, views_player, views_usage
 
 app_name = "recordings"
 urlpatterns = [
@@ -11,6 +11,21 @@ urlpatterns = [
     path("recordings/<int:recording_id>/media", views.recording_media, name="media"),
     path("recordings/<int:recording_id>/original", views.recording_original, name="original"),
     path("recordings/<int:recording_id>/thumbnail", views.recording_thumbnail, name="thumbnail"),
+    # issue 17 §5: the player's bookmarks and snapshots
+    path("recordings/<int:recording_id>/bookmarks", views_player.bookmark_add, name="bookmark_add"),
+    path(
+        "recordings/<int:recording_id>/bookmarks/<int:bookmark_id>/delete",
+        views_player.bookmark_delete,
+        name="bookmark_delete",
+    ),
+    path(
+        "recordings/<int:recording_id>/snapshots", views_player.snapshot_take, name="snapshot_take"
+    ),
+    path(
+        "recordings/<int:recording_id>/snapshots/<int:snapshot_id>",
+        views_player.snapshot_download,
+        name="snapshot",
+    ),
     path("upload/", views.upload_page, name="upload"),
     path("ingest/", views.batch_list, name="batches"),
     path("ingest/<int:batch_id>/", views.batch_detail, name="batch"),

@@ -16,7 +16,7 @@ from avrecords.lib.http import client_ip, post_only
 from avrecords.lib.refusals import require
 from avrecords.org.models import Unit
 from avrecords.org.scope import can_edit_case_info, can_ingest, can_upload, recording_shown
-from avrecords.recordings import filters, listing, services
+from avrecords.recordings import filters, listing, player, services
 from avrecords.recordings.forms import CASE_FIELDS, CaseInfoForm
 from avrecords.recordings.models import (
     IngestBatch,
@@ -93,13 +93,29 @@ def _tombstone(request, recording, status=200):
     return render(request, "recordings/tombstone.html", context, status=status)
 
 
-def render_detail(request, recording, form=None, status=200, errors=None):
-    """The recording page: its own facts, and the panels other apps register on it
-    (`panels.RECORDING`); `errors` are a refused step's reasons by panel name (status 400)."""
+def render_detail(
+    request,
+    recording,
+    form=None,
+    status=200,
+    errors=None,
+    bookmark_errors=None,
+    bookmark_values=None,
+):
+    """The recording page: its own facts, the player with its timeline (`player.context`), and
+    the panels other apps register on it (`panels.RECORDING`); `errors` are a refused step's
+    reasons by panel name, `bookmark_errors` a refused bookmark's by field (status 400)."""
     if recording.purged_at is not None:
         return _tombstone(request, recording, status=status)
     may_play = panels.PLAYBACK.may_play(request.user, recording)
     context = {
+        **player.context(
+            request.user,
+            recording,
+            may_play=may_play,
+            errors=bookmark_errors,
+            values=bookmark_values,
+        ),
         "nav": "recordings",
         "r": recording,
         "playable": services.playback_source(recording) is not None,

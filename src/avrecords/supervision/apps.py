@@ -16,3 +16,8 @@ class SupervisionConfig(AppConfig):
         periodic.register("supervision.clearance_overdue", candidates.from_overdue_clearances)
         # 004§10, 004§22: a supervisor plays what he reviews, where the profile says so
         grants.REVIEWING.append(review.reviewing)
+        # issue 17 §5: reviewers' timed notes are marks on the recording's timeline
+        from avrecords.recordings import marks
+        from avrecords.supervision.marks import note_marks
+
+        marks.register("supervision.notes", note_marks)
