@@ -46,4 +46,45 @@ def test_it_marks_everything_read(org, django_capture_on_commit_callbacks):
     assert officer.get("/messages/read-all").status_code == 405
     r = officer.post("/messages/read-all", follow=True)
     assert "已将 2 条消息标为已读" in r.content.decode()
-    assert "未读" not in officer.get("/messages/").content.decode().split("<h1>")[1].split("</h1>")[0]
+    assert (
+        "未读" not in officer.get("/messages/").content.decode().split("<h1>")[1].split("</h1>")[0]
+    )
+
+
+def test_it_also_emails_when_switched_on(org, settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    settings.AVRECORDS_EMAIL_NOTICES = True
+    org.officer.email = "zhangwei@example.gov.cn"
+    org.officer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(org.officer, "您的复制申请已批准", "同意", "/access/1/")
+        notify(org.officer2, "无邮箱的人只收到站内消息")
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["zhangwei@example.gov.cn"], "您的复制申请已批准")
+    ]
+    assert unread_count(org.officer2) == 1
+
+
+def test_a_mail_failure_is_logged_not_raised(
+    org, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.AVRECORDS_EMAIL_NOTICES = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
+    org.officer.email = "zhangwei@example.gov.cn"
+    org.officer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(org.officer, "您的复制申请已批准")
+    assert unread_count(org.officer) == 1
+    assert "could not email notice" in caplog.text
+
+
+def test_it_is_off_by_default(org, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    org.officer.email = "zhangwei@example.gov.cn"
+    org.officer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(org.officer, "您的复制申请已批准")
+    assert mail.outbox == []

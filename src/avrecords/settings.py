@@ -254,6 +254,20 @@ if bool(AVRECORDS_S3_PURGE_ACCESS_KEY) != bool(AVRECORDS_S3_PURGE_SECRET_KEY):
     )
 # --- end of S3 block ---------------------------------------------------------------------
 
+# 站内消息 also by email (issue 17 §3): off by default; on, it needs an SMTP server
+AVRECORDS_EMAIL_NOTICES = env_bool("AVRECORDS_EMAIL_NOTICES", False)
+EMAIL_HOST = env_str("AVRECORDS_EMAIL_HOST", "")
+EMAIL_PORT = env_int("AVRECORDS_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("AVRECORDS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("AVRECORDS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("AVRECORDS_EMAIL_TLS", False)
+EMAIL_TIMEOUT = env_int("AVRECORDS_EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("AVRECORDS_EMAIL_FROM", "avrecords@localhost")
+if AVRECORDS_EMAIL_NOTICES and not EMAIL_HOST:
+    from avrecords.config import ConfigError
+
+    raise ConfigError("AVRECORDS_EMAIL_HOST must be set when AVRECORDS_EMAIL_NOTICES is on")
+
 _queue_url = env_str("AVRECORDS_QUEUE_URL", f"sqlite:///{AVRECORDS_HOME / 'queue.sqlite3'}")
 HUEY = {
     # The name prefixes every Redis key, so installations (or test runs) can share one server.

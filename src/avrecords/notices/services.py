@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,18 +26,16 @@ def notify(user, title: str, body: str = "", url: str = "", kind: str = "") -> N
         notice = Notice.objects.create(
             recipient_id=recipient_id, title=title[:200], body=body, url=url[:500], kind=kind
         )
-        if getattr(settings, "AVRECORDS_EMAIL_NOTICES", False):
-            transaction.on_commit(lambda: _email(notice.pk))
+        if settings.AVRECORDS_EMAIL_NOTICES:
+            _email(notice)
 
     transaction.on_commit(send)
 
 
-def _email(notice_pk: int) -> None:
-    """Also send the message by email; a failure is logged, never raised to the sender."""
-    from django.core.mail import send_mail
-
-    notice = Notice.objects.select_related("recipient").filter(pk=notice_pk).first()
-    address = getattr(notice.recipient, "email", "") if notice else ""
+def _email(notice: Notice) -> None:
+    """Also send the message by email (AVRECORDS_EMAIL_NOTICES) to a person with an address;
+    a failure is logged, never raised to the one who decided."""
+    address = notice.recipient.email
     if not address:
         return
     try:
@@ -46,9 +45,8 @@ def _email(notice_pk: int) -> None:
 
 
 def _email_body(notice: Notice) -> str:
-    base = getattr(settings, "AVRECORDS_BASE_URL", "").rstrip("/")
-    link = f"\n\n{base}{notice.url}" if base and notice.url else ""
-    return f"{notice.body}{link}"
+    where = f"\n\n请登录平台查看：{notice.url}" if notice.url else "\n\n请登录平台查看站内消息。"
+    return f"{notice.body}{where}".strip()
 
 
 def for_user(user):
