@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("avrecords.web.urls")),
+    path("", include("avrecords.web.urls_pickers")),  # pickers and bulk actions (issue 17 §6)
     path("", include("avrecords.web.urls_inbox")),  # before compliance: /todo/ is the one inbox
     path("", include("avrecords.recordings.urls")),
     path("", include("avrecords.fixity.urls")),

@@ -45,6 +45,15 @@ def photo_upload(world, field: str = "files") -> dict:
 
 ROWS = [
     Endpoint("page-list", "/recordings/", EVERYONE),
+    # Pickers and bulk actions (issue 17 §6): a picker finds only what the user may see; a
+    # bulk request action opens the request form (tests/test_pickers.py, test_bulk_actions.py).
+    Endpoint("page-pick", "/pick/recordings/", EVERYONE),
+    post(
+        "page-bulk",
+        "/recordings/bulk/",
+        EVERYONE,
+        body=lambda w: {"action": "view", "recording": w.recording["squad1"]},
+    ),
     Endpoint("page-detail", "/recordings/{rec}/", EVERYONE, REC, "recording.view"),
     Endpoint("page-media", "/recordings/{rec}/media", PLAYERS, REC, "recording.play"),
     Endpoint("page-original", "/recordings/{rec}/original", COPIERS, REC, "recording.download"),

@@ -1,0 +1,41 @@
+"""`{% picker kind name %}`: a search-as-you-type picker in a form (issue 17 §6).
+
+`{% load pickers %}{% picker "recordings" "recording" multi=True chosen=recordings %}` renders
+a search box that asks `/pick/<kind>/?q=` as the person types and puts each choice as a chip
+holding a hidden input `name` with its id, so the form posts the same field names it always
+did. `options` (a small set) are offered as a plain select when JavaScript is off. Templates of
+any app load it by name; the tag reads nothing of theirs but the objects they pass.
+"""
+
+from django import template
+
+from avrecords.recordings import assignment, bulk
+from avrecords.web import bulk_actions, pickers
+
+register = template.Library()
+
+
+@register.inclusion_tag("web/pickers/widget.html")
+def picker(kind, name, *, multi=False, chosen=(), options=(), placeholder="", label=""):
+    return {
+        "kind": kind,
+        "name": name,
+        "multi": multi,
+        "chosen": pickers.choices_for(kind, chosen or ()),
+        "options": pickers.choices_for(kind, options or ()),
+        "placeholder": placeholder or "输入" + pickers.KINDS[kind].placeholder + "搜索",
+        "label": label,
+        "max_chars": pickers.QUERY_MAX_CHARS,
+    }
+
+
+@register.inclusion_tag("web/pickers/bulk_bar.html", takes_context=True)
+def bulk_bar(context):
+    """The recordings list's action bar: the actions the person's role may do (issue 17 §6)."""
+    user = context["user"]
+    return {
+        "can_case": bulk_actions.can_add_to_case(user),
+        "can_activity": bulk_actions.can_link_activity(user),
+        "can_assign": assignment.can_assign(user),
+        "max_items": bulk.BULK_MAX_ITEMS,
+    }
