@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from avrecords.api import api
+from avrecords.web import views_search, views_workbench
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="recordings:list", permanent=False)),
+    path("", views_workbench.workbench_page, name="workbench"),
+    path("search/", views_search.search, name="search"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),

@@ -1,9 +1,17 @@
-"""Template context shared by every page: which menu entries the user may see (X2)."""
+"""Template context shared by every page: which menu entries the user may see (X2), and the
+numbers beside them; `web/menu.py` turns these flags into the side menu."""
 
+import functools
+import importlib
+
+from django.apps import apps
+
+from avrecords import worklist
 from avrecords.access.inbox import todo_count as access_todo
 from avrecords.access.register import can_view_registers
 from avrecords.compliance.workflows import todo_count
 from avrecords.fixity.services import menu_context as fixity_menu
+from avrecords.org.models import Role
 from avrecords.org.scope import (
     can_ingest,
     can_manage_equipment,
@@ -11,6 +19,7 @@ from avrecords.org.scope import (
     can_upload,
     can_view_audit_anchors,
     can_view_equipment,
+    can_view_fixity,
 )
 from avrecords.retention.approvals import can_read as can_read_retention
 from avrecords.retention.dashboard import awaiting_count as retention_awaiting
@@ -41,5 +50,24 @@ def roles(request):
         "can_view_audit_anchors": signed_in and can_view_audit_anchors(user),
         "supervision_todo": supervision_count(user) if signed_in else 0,
         "can_unlock_logins": signed_in and can_unlock(user),
+        "can_view_fixity": signed_in and can_view_fixity(user),
+        "can_read_policies": signed_in and user.role != Role.OFFICER,
+        "is_staff": signed_in and user.is_staff,
+        "has_notices": signed_in and apps.is_installed("avrecords.notices"),
+        # Counts are callables, cached: a page that shows no menu (an HTMX fragment) asks none.
+        "worklist_count": functools.cache(lambda: _worklist_count(user)) if signed_in else 0,
+        "unread_count": functools.cache(lambda: _unread_count(user)) if signed_in else 0,
     }
     return request._avrecords_menu
+
+
+def _worklist_count(user) -> int:
+    """The number beside 待办: every app's sources; the findings' own count until the apps
+    have registered theirs."""
+    return worklist.count_for(user) if worklist.sources() else todo_count(user)
+
+
+def _unread_count(user) -> int:
+    if not apps.is_installed("avrecords.notices"):
+        return 0
+    return importlib.import_module("avrecords.notices.services").unread_count(user)
