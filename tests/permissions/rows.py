@@ -10,6 +10,7 @@ from tests.permissions import (
     rows_compliance,
     rows_equipment,
     rows_evidence,
+    rows_notices,
     rows_org,
     rows_policies,
     rows_recordings,
@@ -20,6 +21,7 @@ from tests.permissions.rules import Endpoint
 
 ENDPOINTS: list[Endpoint] = [
     *rows_org.ROWS,
+    *rows_notices.ROWS,
     *rows_audit.ROWS,
     *rows_policies.ROWS,
     *rows_equipment.ROWS,

@@ -30,6 +30,7 @@ from avrecords.fixity.services import record_check
 from avrecords.fixity.sweep import ReadResult
 from avrecords.jobs import services as jobs
 from avrecords.lib.storage import get_store
+from avrecords.notices.models import Notice
 from avrecords.org.models import Role, User
 from avrecords.policies import services
 from avrecords.policies.models import PolicyProfile
@@ -99,6 +100,7 @@ class World:
     campaign: int = 0  # squad 1's September spot check, drawn: one sample, the seizure
     draft_campaign: int = 0  # a draft over the same period, not drawn yet
     sample: int = 0  # the drawn campaign's sample
+    notice: int = 0  # a 站内消息 to 张伟 (issue 17 §3)
     sessions: dict[str, str] = field(default_factory=dict)  # user → his signed-in session
 
     def sign_in_everyone(self) -> None:
@@ -153,6 +155,7 @@ class World:
             "campaign": self.campaign,
             "draft": self.draft_campaign,
             "sample": self.sample,
+            "notice": self.notice,
         }
 
 
@@ -298,4 +301,7 @@ def build_world(org, library, tmp_path) -> World:
     records.build_retention(world, org)
     records.build_violations(world, org)
     records.build_campaigns(world, org)
+    world.notice = Notice.objects.create(
+        recipient=org.officer, title="您的复制申请已批准", url="/access/"
+    ).pk
     return world
