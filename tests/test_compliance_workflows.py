@@ -149,7 +149,7 @@ def test_an_approved_exemption_closes_the_missing_recording_finding(org):
     ground = PolicyProfile.objects.get(code="fuzhou").profile.exemptions.grounds[0].code
     officer.post(
         f"/activities/{activity.pk}/exemption",
-        {"ground": ground, "reason": "询问涉及未成年人隐私", "basis": "004§8(1)"},
+        {"ground": ground, "reason": "询问涉及未成年人隐私"},
     )
     leader = client_for(org.leader)
     assert "询问涉及未成年人隐私" in leader.get("/todo/").content.decode()
@@ -181,9 +181,7 @@ def test_a_rejected_exemption_leaves_the_finding_to_escalate(org):
         ),
     )
     [missing] = evaluate_activity(activity)
-    exemption = workflows.submit_exemption(
-        org.officer, activity, "emergency", "情况紧急来不及开机", "001§6(3)"
-    )
+    exemption = workflows.submit_exemption(org.officer, activity, "emergency", "情况紧急来不及开机")
     with pytest.raises(PermissionDenied):
         workflows.decide_exemption(org.officer, exemption, True)  # an officer does not decide
     workflows.decide_exemption(org.leader, exemption, False, "现场并不紧急")

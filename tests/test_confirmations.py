@@ -66,6 +66,7 @@ REVERSIBLE = {
     "link_url",  # a case's activities panel: link and unlink
     "unlink_url",
     "logout",
+    "pickers:recordings_bulk",  # add to a case, link to an activity: each can be undone
     "accounts:unlock",
     "recordings:assign",
     "recordings:bookmark_add",

@@ -264,9 +264,7 @@ def build_world(org, library, tmp_path) -> World:
         ),
     )
     [finding] = evaluate_activity(seizure)
-    exemption = workflows.submit_exemption(
-        org.officer, seizure, "device_fault", "设备故障无法开机", "000§13"
-    )
+    exemption = workflows.submit_exemption(org.officer, seizure, "device_fault", "设备故障无法开机")
     spare = Device.objects.create(serial="350S001", unit=org.squad1, status="spare")
     issue_device(spare, org.officer2, accessories=["充电器"])
     custody = return_device(spare, returned_accessories=[])

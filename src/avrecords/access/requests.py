@@ -58,7 +58,7 @@ class Ask:
     activity: object = None
     place: str = ""
     ground: str = ""
-    mark: str = ""
+    mark: str | None = ""  # "": clear the mark; None: the page's form chose nothing
 
 
 def common_unit(units: list[Unit]) -> Unit:
@@ -126,7 +126,9 @@ def _check(user, ask: Ask, chain, recordings) -> None:
     if not ask.reason.strip():
         errors.append("请填写事由")
     if ask.kind == RequestKind.MARK:
-        if ask.mark and ask.mark not in Secrecy.values:
+        if ask.mark is None:
+            errors.append("请选择密级（取消已有密级请选“解除标注”）")
+        elif ask.mark and ask.mark not in Secrecy.values:
             errors.append("密级无效")
         if not (sees_everything(user) or user.role in MARK_ROLES):
             errors.append("您的角色不能申请标注密级")
@@ -200,7 +202,7 @@ def submit(user, ask: Ask, *, ip: str = "") -> AccessRequest:
                     days=ask.days if ask.kind != RequestKind.MARK else 0,
                     place=ask.place.strip(),
                     ground=ask.ground,
-                    mark=ask.mark,
+                    mark=ask.mark or "",
                     case=ask.case,
                     activity=ask.activity,
                     profile_code=profile.code,

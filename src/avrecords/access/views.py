@@ -97,7 +97,7 @@ def request_new(request):
             days=int_or_none(params.get("days")) or 0,
             place=params.get("place", ""),
             ground=params.get("ground", ""),
-            mark=params.get("mark", ""),
+            mark=params.get("mark"),  # absent: nothing chosen, refused for a mark request
             **fields,
         )
         try:

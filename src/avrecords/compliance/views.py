@@ -14,6 +14,7 @@ from avrecords.compliance import filters, imports, workflows
 from avrecords.compliance.engine import evaluate_activity
 from avrecords.compliance.models import Activity, Exemption, Finding, FindingKind, FindingStatus
 from avrecords.equipment.staffing import explosion_check
+from avrecords.lib import form_errors
 from avrecords.lib.filters import tell
 from avrecords.lib.http import int_or_none
 from avrecords.lib.refusals import require
@@ -69,6 +70,15 @@ def _form_input(request) -> acts.ActivityInput:
     return data
 
 
+# The labels the activity's refusals start with (the form's and the import sheet's) → field.
+ACTIVITY_FIELD_LABELS = {
+    **imports.COLUMNS,
+    "单位": "unit",
+    "实际开始": "started_at",
+    "实际结束": "ended_at",
+}
+
+
 def _form_context(request, values: dict, errors: list[str]):
     units, people = imports.lookups(request.user)
     unit = request.user.unit or next(iter(units.values()), None)
@@ -86,6 +96,7 @@ def _form_context(request, values: dict, errors: list[str]):
         "values": values,
         "chosen": set(values.getlist("officers")) if hasattr(values, "getlist") else set(),
         "errors": errors,
+        "field_errors": form_errors.by_field(errors, ACTIVITY_FIELD_LABELS)[0],
     }
 
 
@@ -135,7 +146,7 @@ def activity_detail(request, pk: int):
             "findings": activity.findings.order_by("kind", "id"),
             "device_problems": explosion_check(activity),
             "exemptions": activity.exemptions.select_related("submitted_by", "decided_by"),
-            "grounds": profile.exemptions.grounds if profile else [],
+            "grounds": workflows.exemption_grounds(profile),
             "can_link": can_record_activity(request.user),
             "can_exempt": is_officer and activity.must_record,
             "extension": profile.ingest.extension if profile else None,
@@ -175,7 +186,6 @@ def activity_exemption(request, pk: int):
             activity,
             request.POST.get("ground", ""),
             request.POST.get("reason", ""),
-            request.POST.get("basis", ""),
         )
     except workflows.StepRefused as exc:
         messages.error(request, str(exc))

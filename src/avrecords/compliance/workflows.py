@@ -33,7 +33,7 @@ from avrecords.compliance.models import (
 from avrecords.lib.refusals import Conflict, Forbidden
 from avrecords.notices.services import notify
 from avrecords.org.models import User
-from avrecords.policies import approvals
+from avrecords.policies import approvals, citations
 from avrecords.policies.services import calendar as official_calendar
 from avrecords.policies.services import profile_for_unit
 
@@ -155,16 +155,28 @@ def acknowledge(actor, finding: Finding) -> None:
         )
 
 
+def exemption_grounds(profile) -> list[dict]:
+    """The grounds an officer may choose, each with the legal basis it will be stored with."""
+    if profile is None:
+        return []
+    return [
+        {"code": g.code, "name": g.name, "basis": citations.legal_basis(profile, g.cite)}
+        for g in profile.exemptions.grounds
+    ]
+
+
 @transaction.atomic
-def submit_exemption(actor, activity: Activity, ground: str, reason: str, basis: str) -> Exemption:
+def submit_exemption(actor, activity: Activity, ground: str, reason: str) -> Exemption:
+    """The officer's work record (U4): he states the facts; the legal basis is the chosen
+    ground's article in the profile's regulation, never typed."""
     if not activity.officers.filter(pk=actor.pk).exists():
         raise Forbidden()
     profile = profile_for_unit(activity.unit)
     choice = next((g for g in profile.exemptions.grounds if g.code == ground), None)
     if choice is None:
         raise StepRefused("请选择策略规定的免予记录情形")
-    if len(reason.strip()) < 5 or not basis.strip():
-        raise StepRefused("请写明无法记录的原因（至少 5 个字）和依据")
+    if len(reason.strip()) < 5:
+        raise StepRefused("请写明无法记录的原因（至少 5 个字）")
     if activity.exemptions.filter(decision=Decision.PENDING).exists():
         raise StepRefused("该活动已有待审批的免予记录申请")
     exemption = Exemption.objects.create(
@@ -172,7 +184,7 @@ def submit_exemption(actor, activity: Activity, ground: str, reason: str, basis:
         ground=choice.code,
         ground_name=choice.name,
         reason=reason.strip(),
-        legal_basis=basis.strip()[:300],
+        legal_basis=citations.legal_basis(profile, choice.cite)[:300],
         submitted_by=actor,
     )
     record(

@@ -81,6 +81,7 @@ def device_check(request, pk: int):
         "errors": errors,
         "last": checks.last_check(device),
         "flags": clock.open_flags(device),
+        "device_page": Device.objects.visible_to(request.user).filter(pk=device.pk).exists(),
     }
     return render(request, "equipment/checks_form.html", context, status=422 if errors else 200)
 
