@@ -38,6 +38,7 @@ def context(user, recording: Recording, *, may_play: bool, errors=None, values=N
         "bookmark_max": marks.BOOKMARK_MAX_CHARS,
         "frame_rate": frame_rate(recording),
         "length_clock": marks.clock(recording.duration_seconds or 0),
+        "is_video": recording.media_kind == MediaKind.VIDEO,
         "can_snapshot": may_play and recording.media_kind == MediaKind.VIDEO,
         "snapshots": [
             {"s": s, "clock": marks.clock(s.at_seconds or 0)} for s in snapshots.listed(recording)

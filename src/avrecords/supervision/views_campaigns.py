@@ -25,6 +25,7 @@ from avrecords.lib.filters import tell
 from avrecords.lib.http import client_ip, int_or_none, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit
+from avrecords.recordings import marks, player
 from avrecords.supervision import campaigns, filters, scoring
 from avrecords.supervision.campaigns import CampaignError, CampaignInput
 from avrecords.supervision.models import Campaign, CampaignKind, CampaignStatus, Sample
@@ -267,6 +268,19 @@ def _note_text(score) -> dict[int, str]:
     return {pk: "\n".join(v) for pk, v in lines.items()}
 
 
+def _timed(recording, text: str) -> list[dict]:
+    """The timed notes of a text box as the list beside the player shows them (each seeks
+    the player); a line whose time cannot be read is left out here (saving says why)."""
+    timed = []
+    for note in scoring.parse_note_lines(recording.pk, text):
+        try:
+            at = scoring.parse_time(note.at)
+        except ScoreError:
+            continue
+        timed.append({"at": at, "clock": scoring.format_time(at), "text": note.text})
+    return timed
+
+
 def _score_page(request, sample: Sample, *, values=None, errors=(), status=200):
     user = request.user
     score = getattr(sample, "score", None)
@@ -293,8 +307,11 @@ def _score_page(request, sample: Sample, *, values=None, errors=(), status=200):
             {
                 "r": recording,
                 "length": scoring.format_time(recording.duration_seconds),
+                "clock": marks.clock(recording.duration_seconds),
                 "can_play": grants.may_play(user, recording),
                 "notes": text,
+                "timed": _timed(recording, text),
+                "frame_rate": player.frame_rate(recording),
             }
         )
     why_not = scoring.refusal(user, sample)
@@ -313,6 +330,8 @@ def _score_page(request, sample: Sample, *, values=None, errors=(), status=200):
             else (score.comment if score else ""),
             "findings": scoring.findings(sample),
             "recordings": recordings,
+            # issue 17 §5: the first recording the reviewer may play is in the player
+            "playing": next((x for x in recordings if x["can_play"]), None),
             "can_score": why_not is None and sample.campaign.status == CampaignStatus.SCORING,
             "why_not": why_not,
             "errors": errors,
