@@ -13,6 +13,7 @@ from avrecords.audit.models import AuditEntry
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity, ActivityRecording
 from avrecords.org.models import Role
+from avrecords.supervision.models import ViolationCandidate
 from tests.conftest import client_for
 from tests.rows import make
 
@@ -152,3 +153,69 @@ def test_the_activity_page_links_a_recording_through_the_pickers_hidden_input(or
     assert response.status_code == 302
     assert ActivityRecording.objects.filter(activity=activity, recording=recording).exists()
     assert AuditEntry.objects.filter(action="activity.link").count() == 1
+
+
+# --- forms that took typed ids post the picker's hidden inputs under the same names ----------
+
+
+def test_the_case_page_links_several_recordings_picked_as_chips(org):
+    case = _case(org, "桐市监罚〔2026〕3号", org.squad1)
+    a, b = make(org, "CHIPA001.MP4"), make(org, "CHIPB001.MP4")
+    admin = client_for(org.admin)
+    page = admin.get(f"/cases/{case.pk}/").content.decode()
+    assert 'hx-get="/pick/recordings/"' in page and 'data-name="recordings"' in page
+    assert 'name="ids"' not in page  # no box for typed numbers any more
+    assert 'hx-get="/pick/activities/"' in page  # the activity to file, picked too
+
+    response = admin.post(f"/cases/{case.pk}/link", {"recordings": [a.pk, b.pk]})
+    assert response.status_code == 302
+    assert set(case.recordings.values_list("pk", flat=True)) == {a.pk, b.pk}
+
+
+def test_the_request_form_shows_the_chosen_recordings_as_removable_chips(org):
+    a, b = make(org, "ASKA0001.MP4"), make(org, "ASKB0001.MP4")
+    page = client_for(org.admin).get(f"/access/new?kind=view&recording={a.pk}&recording={b.pk}")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f'<input type="hidden" name="recording" value="{a.pk}">' in html
+    assert f'<input type="hidden" name="recording" value="{b.pk}">' in html
+    assert 'aria-label="移除 ASKA0001.MP4"' in html
+    assert 'hx-get="/pick/recordings/"' in html
+
+
+def test_the_assignment_box_and_the_issue_form_pick_people_and_devices(org):
+    waiting = make(org, "WAITPICK.MP4", officer=False, needs_assignment=True, uploaded_by=org.admin)
+    admin = client_for(org.admin)
+    box = admin.get(f"/recordings/{waiting.pk}/").content.decode()
+    assert 'hx-get="/pick/people/"' in box and 'data-name="officer"' in box
+    assert 'hx-get="/pick/devices/"' in box and 'data-name="device"' in box
+    response = admin.post(f"/recordings/{waiting.pk}/assign", {"officer": org.officer2.pk})
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.officer_id == org.officer2.pk
+
+    spare = org.camera.__class__.objects.create(serial="3501009", unit=org.squad1)
+    device_page = admin.get(f"/equipment/devices/{spare.pk}/").content.decode()
+    assert 'hx-get="/pick/people/"' in device_page and 'data-name="holder"' in device_page
+
+
+def test_the_violation_form_takes_the_recordings_picked_as_chips(org, supervisor):
+    a, b = make(org, "VIOA0001.MP4"), make(org, "VIOB0001.MP4")
+    web = client_for(supervisor)
+    page = web.get("/supervision/violations/new").content.decode()
+    assert 'data-name="recordings"' in page and 'placeholder="如 12, 13"' not in page
+    response = web.post(
+        "/supervision/violations/new",
+        {
+            "unit": org.squad1.pk,
+            "person": org.officer.pk,
+            "kind": "private_use",
+            "summary": "下班后用执法记录仪拍摄私人活动",
+            "recordings": [a.pk, b.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert set(ViolationCandidate.objects.get().recordings.values_list("pk", flat=True)) == {
+        a.pk,
+        b.pk,
+    }

@@ -140,6 +140,10 @@ def _form(request, values, errors=(), status=200):
             .select_related("unit")
             .order_by("-started_at", "-pk")[:CHOICES_SHOWN],
             "devices": Device.objects.visible_to(user).order_by("serial")[:CHOICES_SHOWN],
+            # the recordings already picked, shown again as chips (issue 17 §6)
+            "chosen_recordings": Recording.objects.visible_to(user).filter(
+                pk__in=[int(v) for v in values.getlist("recordings") if v.isdigit()][:200]
+            ),
         },
         status=status,
     )
@@ -167,7 +171,9 @@ def _read(user, post) -> tuple[violations.ViolationInput, list[str]]:
         device = Device.objects.visible_to(user).filter(pk=int_or_none(raw) or 0).first()
         if device is None:
             errors.append("设备不存在或不在您的权限范围内")
-    tokens = [t for t in re.split(r"[\s,，、;；]+", post.get("recordings") or "") if t]
+    # one id per picker chip (issue 17 §6), or several typed in one box by a script
+    typed = " ".join(post.getlist("recordings"))
+    tokens = [t for t in re.split(r"[\s,，、;；]+", typed) if t]
     ids = [int(t) for t in tokens if t.isdigit()]
     if bad := [t for t in tokens if not t.isdigit()]:
         errors.append(f"无法识别的记录编号：{'、'.join(bad)}")
