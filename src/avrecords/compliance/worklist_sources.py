@@ -49,10 +49,12 @@ def findings_to_answer(user) -> list[worklist.Task]:
         .select_related("activity", "unit", "officer")
         .order_by("respond_by", "opened_at")
     )
-    tasks = []
+    tasks, profiles = [], {}  # one profile lookup per unit, not per finding
     for f in rows:
         if f.kind in (FindingKind.GAP, FindingKind.UNCOVERED):
-            profile = profile_for_unit(f.unit)
+            if f.unit_id not in profiles:
+                profiles[f.unit_id] = profile_for_unit(f.unit)
+            profile = profiles[f.unit_id]
             f.reasons = profile.interruptions.reasons if profile else []
         about = f" — {f.activity}" if f.activity_id else ""
         tasks.append(
