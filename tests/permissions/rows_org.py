@@ -10,6 +10,8 @@ from tests.permissions.rules import EVERYONE, POLICY_MANAGERS, Endpoint, post
 UNLOCKERS = POLICY_MANAGERS
 
 ROWS = [
+    Endpoint("page-workbench", "/", EVERYONE),  # 工作台: each sees his own scope's figures
+    Endpoint("page-search", "/search/?q=3501", EVERYONE),  # the top bar's search, scoped
     Endpoint("page-password-change", "/account/password/", EVERYONE),
     Endpoint("page-lockouts", "/account/lockouts/", UNLOCKERS),
     post("page-lockouts-unlock", "/account/lockouts/unlock", UNLOCKERS),
