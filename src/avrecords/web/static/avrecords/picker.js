@@ -63,7 +63,7 @@
     const target = event.target;
     if (!(target instanceof HTMLInputElement) || !target.form) return;
     if (target.matches("[data-bulk-all]")) {
-      target.form.querySelectorAll("input[data-bulk-item]").forEach((box) => {
+      target.form.querySelectorAll("input[data-bulk-item], input[data-bulk-all]").forEach((box) => {
         box.checked = target.checked;
       });
     }
