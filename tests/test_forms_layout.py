@@ -19,7 +19,7 @@ from avrecords.equipment.models import DeviceEvent
 from avrecords.org.models import Role
 from avrecords.policies import citations
 from avrecords.policies import services as policies
-from avrecords.policies.models import PolicyProfile
+from avrecords.policies.models import HolidayOverride, PolicyProfile
 from avrecords.policies.services import profile_for_unit
 from avrecords.supervision.models import Campaign
 from tests.conftest import client_for
@@ -233,3 +233,11 @@ def test_a_campaign_without_a_kind_is_refused(org):
 )
 def test_an_article_reference_reads_as_people_cite_it(cite, text):
     assert citations.article_text(cite) == text
+
+
+def test_a_calendar_day_without_an_arrangement_is_refused_in_chinese(org):
+    admin = client_for(org.sysadmin)
+    assert_starts_empty(admin.get("/policies/calendar").content.decode(), "workday")
+    response = admin.post("/policies/calendar", {"day": "2027-01-05", "name": "调休"}, follow=True)
+    assert "请选择安排" in response.content.decode()
+    assert not HolidayOverride.objects.filter(day=dt.date(2027, 1, 5)).exists()

@@ -181,6 +181,8 @@ def calendar_page(request):
         elif request.POST.get("action") == "remove":
             services.remove_holiday(request.user, day)
             messages.success(request, f"已删除 {day} 的调整")
+        elif request.POST.get("workday") not in ("0", "1"):
+            messages.error(request, "请选择安排：放假（休息）或调休上班")
         else:
             workday = request.POST.get("workday") == "1"
             services.set_holiday(
