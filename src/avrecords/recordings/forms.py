@@ -10,9 +10,13 @@ CASE_FIELDS = ("case_number", "party", "place")
 class CaseInfoForm(forms.Form):
     """案件编号, 当事人, 地点: free text, tidied (NFKC, single spaces) so searches find it."""
 
-    case_number = forms.CharField(label="案件编号", max_length=64, required=False)
-    party = forms.CharField(label="当事人", max_length=200, required=False)
-    place = forms.CharField(label="地点", max_length=200, required=False)
+    case_number = forms.CharField(
+        label="案件编号", max_length=64, required=False, help_text="已立案的填写，便于归入案卷"
+    )
+    party = forms.CharField(
+        label="当事人", max_length=200, required=False, help_text="被检查单位或当事人姓名"
+    )
+    place = forms.CharField(label="地点", max_length=200, required=False, help_text="执法地点")
 
     def clean(self):
         data = super().clean()
@@ -23,10 +27,18 @@ class AssignmentForm(forms.Form):
     """指派: the person (and device) an administrator binds a 待指派 recording to."""
 
     officer = forms.ModelChoiceField(
-        label="执法人员", queryset=None, error_messages={"required": "请选择执法人员"}
+        label="执法人员",
+        queryset=None,
+        empty_label="请选择……",
+        error_messages={"required": "请选择执法人员"},
+        help_text="拍摄该记录的执法人员；指派后按其所在单位的规定核查",
     )
     device = forms.ModelChoiceField(
-        label="设备", queryset=None, required=False, empty_label="（按文件名或不指定）"
+        label="设备",
+        queryset=None,
+        required=False,
+        empty_label="（按文件名或不指定）",
+        help_text="拍摄所用的执法记录仪；不指定时按文件名中的设备编号识别",
     )
 
     def __init__(self, *args, people, devices, **kwargs):
