@@ -59,6 +59,21 @@ def test_it_shows_findings_and_bookmarks_on_the_timeline_of_one_who_may_play(org
     assert gap["at_seconds"] == pytest.approx(rec.duration_seconds)  # the gap after it: its end
 
 
+def test_a_gap_before_a_recording_sits_at_its_start(org, rec):
+    _finding(
+        org,
+        rec,
+        FindingKind.GAP,
+        "gap:before",
+        "前一段结束后中断 4 分钟",
+        recording=rec,
+        detail={"before": 0, "after": rec.pk},
+    )
+    (mark,) = client_for(org.officer).get(f"/api/v1/recordings/{rec.pk}/marks").json()
+    assert mark["at_seconds"] == 0 and "前一段结束后中断" in mark["text"]
+    assert mark["kind_name"] == "合规问题"
+
+
 def test_it_shows_no_marks_to_one_who_may_not_play(org, rec):
     _finding(org, rec, FindingKind.LATE_INGEST, "late:t", "实际入库逾期 3 天", recording=rec)
     _bookmark(client_for(org.officer), rec, "1", "本人的标记")
