@@ -77,4 +77,5 @@ def test_a_case_system_posts_with_http_basic_and_no_csrf_token(org):
     listed = script.get("/api/v1/findings", {"status": "all"}).json()
     assert [f["kind"] for f in listed] == ["missing"]
     wrong = script.get("/api/v1/findings", {"status": "everything"})
-    assert wrong.status_code == 422 and "status 应为" in wrong.json()["detail"]
+    assert wrong.status_code == 422 and "应为" in wrong.json()["detail"]
+    assert "（status）" in wrong.json()["detail"]

@@ -145,8 +145,9 @@ def test_the_dashboard_shows_storage_expiry_and_what_is_due(org, tongbai):
     assert "30 天内到期 1 条" in page
     assert "90 天内到期 2 条" in page
     assert "已到期待清除 1 条" in page
-    assert "一般执法记录 tongbai 4 条 1.50 GB" in page
-    assert "2023 年 1 条 1.00 GB" in page
+    # the agency by its name, sizes in their unit (issue 17 §7)
+    assert "一般执法记录 桐柏县市场监督管理局 4 条 1.5 GB" in page
+    assert "2023 年 1 条 1 GB" in page
 
 
 def test_officers_do_not_see_the_menu_entry_and_are_refused_the_pages(org, tongbai):

@@ -43,6 +43,7 @@ from avrecords.compliance.models import (
     FindingKind,
     FindingStatus,
 )
+from avrecords.lib.quantities import overdue
 from avrecords.lib.workdays import Calendar
 from avrecords.policies.deadlines import ingest_due
 from avrecords.policies.schema import Profile
@@ -228,7 +229,7 @@ def recording_findings(recording: Recording, profile: Profile, cal: Calendar) ->
                 f"late:{recording.pk}",
                 FindingKind.LATE_INGEST,
                 f"应于 {timezone.localtime(due.at):%Y-%m-%d %H:%M} 前存储（{due.rule}），"
-                f"实际 {timezone.localtime(recording.ingested_at):%Y-%m-%d %H:%M} 入库，逾期 {_hours(late)}"
+                f"实际 {timezone.localtime(recording.ingested_at):%Y-%m-%d %H:%M} 入库，{overdue(late)}"
                 + (f"（{due.warning}）" if due.warning else ""),
                 due.cite,
                 recording.officer_id,
@@ -252,11 +253,6 @@ def recording_findings(recording: Recording, profile: Profile, cal: Calendar) ->
             )
         )
     return out
-
-
-def _hours(seconds: float) -> str:
-    hours = seconds / 3600
-    return f"{hours:.1f} 小时" if hours < 48 else f"{hours / 24:.1f} 天"
 
 
 # --- reconciling with what is stored ----------------------------------------------------------

@@ -42,7 +42,7 @@ class Params:
         value = self.text(name)
         names = dict(allowed)
         if value is not None and value not in names:
-            self.errors[name] = f"{label} {name} 应为 " + "、".join(names.values())
+            self.errors[name] = f"{label}应为 " + "、".join(names.values())
             return None
         return value
 
@@ -53,7 +53,7 @@ class Params:
         try:
             return int(str(value))
         except ValueError:
-            self.errors[name] = f"{label} {name} 应为整数编号"
+            self.errors[name] = f"{label}应为整数编号"
             return None
 
     def flag(self, name: str, label: str) -> bool | None:
@@ -65,7 +65,7 @@ class Params:
             return True
         if word in FALSE_WORDS:
             return False
-        self.errors[name] = f"{label} {name} 应为 1 或 0"
+        self.errors[name] = f"{label}应为 1 或 0"
         return None
 
     def date(self, name: str, label: str) -> dt.date | None:
@@ -75,14 +75,16 @@ class Params:
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            self.errors[name] = f"{label} {name} 应为日期，如 2024-05-01"
+            self.errors[name] = f"{label}应为日期，如 2024-05-01"
             return None
 
 
 def refuse(errors: dict[str, str]) -> None:
-    """The API's answer to a filter's errors: 422 naming every invalid parameter."""
+    """The API's answer to a filter's errors: 422 naming every invalid parameter (a script's
+    author needs the parameter's name; the page's messages say the field's label only)."""
     if errors:
-        raise Invalid("参数无效：" + "；".join(errors.values()), fields=errors)
+        reasons = [f"{reason}（{name}）" for name, reason in errors.items()]
+        raise Invalid("参数无效：" + "；".join(reasons), fields=errors)
 
 
 def tell(request, errors: dict[str, str]) -> None:

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
+from avrecords.lib import quantities
 from avrecords.org.scope import recording_q, scope_unit_ids, sees_everything
 from avrecords.retention.models import (
     DisposalList,
@@ -20,8 +21,6 @@ from avrecords.retention.models import (
     StoreCheck,
 )
 from avrecords.retention.services import ACTIVE_HOLDS
-
-GB = 1024**3
 
 
 def _rows(user=None):
@@ -144,10 +143,7 @@ def _unclassified(user=None) -> int:
 
 
 def _size(value) -> str:
-    value = value or 0
-    if value >= GB:
-        return f"{value / GB:.2f} GB"
-    return f"{value / 1024**2:.1f} MB"
+    return quantities.size(value or 0)
 
 
 def report_lines() -> list[str]:

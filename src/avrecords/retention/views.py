@@ -24,19 +24,13 @@ def need_reader(user) -> None:
     )
 
 
-def gb(size) -> float:
-    return (size or 0) / dashboard.GB
-
-
 @login_required
 def index(request):
     user = request.user
     need_reader(user)
     data = dashboard.summary(user)
-    for row in data["by_category"] + data["by_year"]:
-        row["gb"] = gb(row["size"])
     expiring = [
-        {"days": days, "count": agg["count"], "gb": gb(agg["size"])}
+        {"days": days, "count": agg["count"], "size": agg["size"] or 0}
         for days, agg in data["expiring"].items()
     ]
     return render(

@@ -28,7 +28,7 @@ class PersonForm(UserChangeForm):
         choices=MARKS,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="标注为该密级的音像记录、执法活动和案卷仅对勾选的人员可见（M9）",
+        help_text="标注为该密级的音像记录、执法活动和案卷仅对勾选的人员可见",
     )
 
     class Meta(UserChangeForm.Meta):
