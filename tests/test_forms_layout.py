@@ -241,3 +241,17 @@ def test_a_calendar_day_without_an_arrangement_is_refused_in_chinese(org):
     response = admin.post("/policies/calendar", {"day": "2027-01-05", "name": "调休"}, follow=True)
     assert "请选择安排" in response.content.decode()
     assert not HolidayOverride.objects.filter(day=dt.date(2027, 1, 5)).exists()
+
+
+def test_django_s_own_form_texts_are_chinese_whatever_the_browser_asks_for(org):
+    officer = client_for(org.officer)
+    page = officer.get("/account/password/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    text = page.content.decode()
+    assert "Your password" not in text and "密码" in text
+    response = officer.post(
+        "/account/password/",
+        {"old_password": "wrong", "new_password1": "x", "new_password2": "y"},
+        HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9",
+    )
+    errors = re.findall(r'<small class="errorlist">([^<]+)</small>', response.content.decode())
+    assert errors and not any(re.search(r"[A-Za-z]{4,}", e) for e in errors), errors

@@ -166,6 +166,9 @@ if AVRECORDS_TLS:
     CSRF_COOKIE_SECURE = True
 
 LANGUAGE_CODE = "zh-hans"
+# Pages are in Chinese whatever the browser asks for: LocaleMiddleware picks only from these,
+# so Django's own texts (form errors, password rules) never reach a user in English.
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = env_str("AVRECORDS_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
