@@ -219,3 +219,18 @@ def test_the_violation_form_takes_the_recordings_picked_as_chips(org, supervisor
         a.pk,
         b.pk,
     }
+
+
+def test_the_violation_form_picks_people_in_the_supervisors_units_and_keeps_them_when_refused(
+    org, supervisor
+):
+    assert org.officer.pk in picked(supervisor, "people", "张伟")[2]
+    assert picked(supervisor, "people", "杨军")[2] == set()  # squad 2 is not his to supervise
+    response = client_for(supervisor).post(
+        "/supervision/violations/new",
+        {"unit": org.squad1.pk, "person": org.officer.pk, "kind": "private_use", "summary": ""},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f'<input type="hidden" name="person" value="{org.officer.pk}">' in html
+    assert 'hx-get="/pick/activities/"' in html and 'hx-get="/pick/devices/"' in html

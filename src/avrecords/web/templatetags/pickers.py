@@ -16,13 +16,23 @@ register = template.Library()
 
 
 @register.inclusion_tag("web/pickers/widget.html")
-def picker(kind, name, *, multi=False, chosen=(), options=(), placeholder="", label=""):
+def picker(
+    kind, name, *, multi=False, chosen=(), options=(), selected=None, placeholder="", label=""
+):
+    """`chosen`: objects already picked; `selected`: their ids among `options` (a form shown
+    again with what was posted: a value or a list of them)."""
+    options = list(options or ())
+    chosen = list(chosen or ())
+    if selected not in (None, ""):
+        ids = {str(v) for v in (selected if isinstance(selected, list | tuple) else [selected])}
+        chosen += [o for o in options if str(o.pk) in ids]
     return {
         "kind": kind,
         "name": name,
         "multi": multi,
-        "chosen": pickers.choices_for(kind, chosen or ()),
-        "options": pickers.choices_for(kind, options or ()),
+        "chosen": pickers.choices_for(kind, chosen),
+        "chosen_pks": {o.pk for o in chosen},
+        "options": pickers.choices_for(kind, options),
         "placeholder": placeholder or "输入" + pickers.KINDS[kind].placeholder + "搜索",
         "label": label,
         "max_chars": pickers.QUERY_MAX_CHARS,
