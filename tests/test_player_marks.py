@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from avrecords.audit.models import AuditEntry
-from avrecords.compliance.models import Finding, FindingKind
+from avrecords.compliance.models import Activity, ActivityRecording, Finding, FindingKind
 from avrecords.recordings.models import Bookmark, Recording
 from tests import media as m
 from tests.conftest import client_for
@@ -165,3 +165,28 @@ def test_the_page_has_the_full_width_player_with_its_controls(org, rec):
     for control in ("0.5×", "1.5×", "2×", "上一帧", "下一帧", "−10 秒", "+10 秒"):
         assert control in page
     assert "<script>" not in page  # CSP: no inline script
+
+
+def test_a_document_time_mismatch_sits_at_the_activitys_first_start_and_last_end(org, rec):
+    activity = Activity.objects.create(
+        unit=org.squad1,
+        kind="on_site_inspection",
+        kind_name="现场检查",
+        must_record=True,
+        started_at=rec.started_at,
+        ended_at=rec.ended_at,
+    )
+    ActivityRecording.objects.create(activity=activity, recording=rec, origin="auto")
+    for edge in ("start", "end"):
+        _finding(
+            org,
+            rec,
+            FindingKind.TIME_MISMATCH,
+            f"time:t:{edge}",
+            f"文书记载{'开始' if edge == 'start' else '结束'}时间不一致",
+            activity=activity,
+            detail={"edge": edge},
+        )
+    got = client_for(org.officer).get(f"/api/v1/recordings/{rec.pk}/marks").json()
+    at = {m["text"].split("：")[1][:6]: m["at_seconds"] for m in got}
+    assert at == {"文书记载开始": 0, "文书记载结束": pytest.approx(rec.duration_seconds)}
