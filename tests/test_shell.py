@@ -122,3 +122,14 @@ def test_the_static_shell_files_exist():
         assert rule in css, rule
     js = open(finders.find("avrecords/site.js"), encoding="utf-8").read()
     assert "data-confirm" in js and "data-label" in js
+
+
+def test_it_counts_unread_messages_beside_the_message_list(org, django_capture_on_commit_callbacks):
+    from avrecords.notices.services import notify
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(org.officer, "您的查阅申请已批准")
+    officer = _menu(client_for(org.officer).get("/").content.decode())
+    assert re.search(r'站内消息 <span class="count-badge">1</span>', officer)
+    other = _menu(client_for(org.officer2).get("/").content.decode())
+    assert not re.search(r"站内消息 <span", other)
