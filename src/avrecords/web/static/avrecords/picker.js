@@ -72,6 +72,28 @@
     }
   });
 
+  // Keys: ↓ from the search box to the matches, ↑/↓ between them, Esc closes the list.
+  document.addEventListener("keydown", (event) => {
+    const picker = event.target.closest && event.target.closest("[data-picker]");
+    if (!picker) return;
+    const results = [...picker.querySelectorAll(".picker-results [data-pk]")];
+    if (event.key === "Escape") {
+      picker.querySelector(".picker-results").replaceChildren();
+      picker.querySelector(".picker-search input").focus();
+      return;
+    }
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const at = results.indexOf(event.target);
+    const next = event.key === "ArrowDown" ? at + 1 : at - 1;
+    if (next >= 0 && next < results.length) {
+      results[next].focus();
+      event.preventDefault();
+    } else if (next < 0 && at === 0) {
+      picker.querySelector(".picker-search input").focus();
+      event.preventDefault();
+    }
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", () => reveal(document));
   } else {
