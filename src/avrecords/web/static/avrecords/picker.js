@@ -57,6 +57,11 @@
     }
     const remove = event.target.closest("[data-picker] .chip-remove");
     if (remove) remove.closest(".chip").remove();
+    // A click elsewhere closes the lists of matches it is not in.
+    const inside = event.target.closest("[data-picker]");
+    document.querySelectorAll("[data-picker] .picker-results").forEach((list) => {
+      if (list.closest("[data-picker]") !== inside) list.replaceChildren();
+    });
   });
 
   document.addEventListener("change", (event) => {
