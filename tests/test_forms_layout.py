@@ -255,3 +255,33 @@ def test_django_s_own_form_texts_are_chinese_whatever_the_browser_asks_for(org):
     )
     errors = re.findall(r'<small class="errorlist">([^<]+)</small>', response.content.decode())
     assert errors and not any(re.search(r"[A-Za-z]{4,}", e) for e in errors), errors
+
+
+def fields_with_errors(page: str, names) -> list[str]:
+    """Those of the named fields of the page's form that show an error under them."""
+    form = page[page.index('class="card form-stack"') :]
+    shown = []
+    for name in names:
+        start = form.index(f'name="{name}"')
+        if '<small class="errorlist">' in form[start : form.index("</label>", start)]:
+            shown.append(name)
+    return shown
+
+
+def test_a_device_s_wrong_fields_show_their_errors_under_them(org):
+    response = client_for(org.admin).post(
+        "/equipment/devices/new",
+        {"serial": "3501009", "kind": "", "unit": org.squad1.code, "storage_gb": "很多"},
+    )
+    assert response.status_code == 422
+    names = ["kind", "storage_gb", "serial"]
+    assert fields_with_errors(response.content.decode(), names) == ["kind", "storage_gb"]
+
+
+def test_a_case_s_wrong_fields_show_their_errors_under_them(org):
+    response = client_for(org.admin).post(
+        "/cases/new", {"number": "", "title": "", "case_type": "", "unit": org.squad1.pk}
+    )
+    assert 400 <= response.status_code < 500
+    names = ["number", "title", "case_type", "party"]
+    assert fields_with_errors(response.content.decode(), names) == ["number", "title", "case_type"]

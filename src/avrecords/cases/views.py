@@ -19,6 +19,7 @@ from avrecords import panels
 from avrecords.cases import filters as case_filters
 from avrecords.cases import forms, services
 from avrecords.cases.models import Case, CaseStatus, CaseType
+from avrecords.lib import form_errors
 from avrecords.lib.filters import tell
 from avrecords.lib.http import client_ip, int_or_none, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
@@ -109,6 +110,19 @@ def case_detail(request, case_id: int):
     return _detail(request, case)
 
 
+# The words the case form's refusals name its fields by → the fields.
+CASE_FIELD_LABELS = {
+    "案件编号": "number",
+    "案件名称": "title",
+    "当事人": "party",
+    "案件类型": "case_type",
+    "承办单位": "unit",
+    "立案日期": "opened_on",
+    "主管领导": "leader",
+    "分管领导": "leader",
+}
+
+
 def _form(request, *, case: Case | None, values, errors=(), status=200):
     leaders = forms.leader_choices(request.user)
     if case is not None and case.leader is not None and case.leader not in leaders:
@@ -121,6 +135,7 @@ def _form(request, *, case: Case | None, values, errors=(), status=200):
             "c": case,
             "values": values,
             "errors": errors,
+            "field_errors": form_errors.by_field(list(errors), CASE_FIELD_LABELS)[0],
             "types": CaseType.choices,
             "units": forms.unit_choices(request.user),
             "leaders": leaders,

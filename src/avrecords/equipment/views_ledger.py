@@ -15,6 +15,7 @@ from avrecords.audit.services import record
 from avrecords.equipment import custody, ledger_io, registry
 from avrecords.equipment.access import device_in_unit_scope, filter_devices
 from avrecords.equipment.models import Device, DeviceKind
+from avrecords.lib import form_errors
 from avrecords.lib.http import attachment
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit
@@ -83,6 +84,13 @@ def _values(device: Device) -> dict:
     return values
 
 
+# The labels the registry's refusals name → the form's fields.
+DEVICE_FIELD_LABELS = {
+    **{label: name for name, label in registry.LABELS.items() if name != "specs"},
+    **{label: name for name, (label, _) in registry.NUMERIC_SPECS.items()},
+}
+
+
 def _form(request, *, device=None, values=None, errors=(), status=200):
     settable = device is None or device.status in registry.SETTABLE_STATUSES
     return render(
@@ -93,6 +101,7 @@ def _form(request, *, device=None, values=None, errors=(), status=200):
             "d": device,
             "values": values if values is not None else {},
             "errors": list(errors),
+            "field_errors": form_errors.by_field(list(errors), DEVICE_FIELD_LABELS)[0],
             "units": Unit.objects.visible_to(request.user),
             "kinds": DeviceKind.choices,
             "statuses": [(s.value, s.label) for s in registry.SETTABLE_STATUSES],
