@@ -11,11 +11,30 @@ from dataclasses import dataclass, field
 WAIT_MS = 15_000
 
 
+# An element the person can see: it has a size and lies within the window (an off-canvas menu
+# is "visible" to Playwright but not to him).
+ON_SCREEN = """e => { const r = e.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && r.right > 0 && r.left < innerWidth }"""
+
+
+# What reaches past the window's right edge, to name in a failure: boxes that do, and boxes
+# whose content (a long file name) spills out of them.
+WIDER_THAN_WINDOW = """() => [...document.querySelectorAll('body *')].filter(e => {
+    const r = e.getBoundingClientRect();
+    const spills = e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible'
+      && r.left + e.scrollWidth > innerWidth;
+    return r.right > innerWidth + 0.5 || spills;
+  }).slice(-5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().replace(/ +/g, '.') : '')
+    + ' «' + (e.textContent || '').trim().slice(0, 40) + '»')"""
+
+
 @dataclass
 class Counts:
     clicks: int = 0
     fields: int = 0
     pages: int = 0
+    confirmations: int = 0
     visited: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -25,11 +44,19 @@ class Counts:
 class Walk:
     """Wraps a Playwright page; a journey calls these instead of the page's own methods."""
 
-    def __init__(self, page, *, check_fit: bool = True) -> None:
+    def __init__(self, page, *, base: str = "", check_fit: bool = True) -> None:
         self.page = page
+        self.base = base
         self.counts = Counts()
         self.check_fit = check_fit
         page.on("load", self._loaded)
+        page.on("dialog", self._confirm)
+
+    def _confirm(self, dialog) -> None:
+        """site.js asks before an irreversible action: the person reads it and clicks 确定."""
+        self.counts.clicks += 1
+        self.counts.confirmations += 1
+        dialog.accept()
 
     def _loaded(self, page) -> None:
         self.counts.pages += 1
@@ -38,9 +65,31 @@ class Walk:
     def start(self, url: str) -> None:
         """Where the person already is (the page after signing in): not counted."""
         self.page.goto(url)
-        self.counts.pages = 0
-        self.counts.visited.clear()
+        self.counts = Counts()
         self.fits()
+
+    def home(self) -> None:
+        """Back on the page he lands on (he signs in again later, say): not counted."""
+        pages, visited = self.counts.pages, list(self.counts.visited)
+        self.page.goto(self.base + "/")
+        self.counts.pages, self.counts.visited = pages, visited
+
+    def nav(self, name) -> None:
+        """Goes where `name` leads the shortest way a person would: a link on the page in
+        front of him, else the side menu."""
+        for link in self.page.locator("main").get_by_role("link", name=name).all():
+            if link.evaluate(ON_SCREEN):
+                self.click(link)
+                return
+        self.menu(name)
+
+    def menu(self, name) -> None:
+        """An entry of the side menu (on a phone it is behind ☰, which is a click too)."""
+        page = self.page
+        entry = page.locator("#side-menu").get_by_role("link", name=name).first
+        if not entry.evaluate(ON_SCREEN):
+            self.click(page.locator("[data-menu-toggle]"))
+        self.click(entry)
 
     def click(self, locator) -> None:
         locator.click()
@@ -82,6 +131,16 @@ class Walk:
         own wait_for_function, which evaluates a string)."""
         return until(self.page, script, timeout_ms)
 
+    def badge(self, name) -> int:
+        """The count beside a side-menu entry (0 when none is shown), as the person sees it on
+        his next page: the page is reloaded to read it, which the counts leave out."""
+        pages, visited = self.counts.pages, list(self.counts.visited)
+        self.page.reload()
+        self.counts.pages, self.counts.visited = pages, visited
+        entry = self.page.locator("#side-menu a", has_text=name).first
+        badge = entry.locator(".count-badge")
+        return int(badge.text_content().strip()) if badge.count() else 0
+
     def fits(self) -> None:
         """No sideways scrolling: the page is no wider than the window."""
         if not self.check_fit:
@@ -90,7 +149,9 @@ class Walk:
         page.wait_for_load_state()
         wide = page.evaluate("document.documentElement.scrollWidth")
         inner = page.evaluate("window.innerWidth")
-        assert wide <= inner, f"{page.url} is {wide} px wide in a {inner} px window"
+        if wide > inner:
+            culprits = page.evaluate(WIDER_THAN_WINDOW)
+            raise AssertionError(f"{page.url} is {wide} px wide in a {inner} px window: {culprits}")
 
 
 def until(page, script: str, timeout_ms: int = WAIT_MS):
