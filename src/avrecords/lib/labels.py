@@ -30,6 +30,7 @@ ACTION = "action"  # audit entries' actions: recording.view
 JOB = "job"  # background jobs and periodic steps: compliance.evaluate
 ROLE = "role"  # roles as profiles and approval chains name them: unit_head
 FORMAT = "format"  # media containers as the probe names them: mov,mp4,m4a…, jpeg_pipe
+CODEC = "codec"  # video and audio codecs as the probe names them: h264, pcm_s16le
 OBJECT = "object"  # model labels in audit entries: recordings.recording
 PROFILE = (
     "profile"  # policy profiles (agencies): tongbai → 桐柏县市场监督管理局, found in the database
@@ -39,6 +40,7 @@ FALLBACK: dict[str, str] = {
     JOB: "后台任务",
     ROLE: "其他人员",
     FORMAT: "其他格式",
+    CODEC: "其他编码",
     OBJECT: "其他对象",
     PROFILE: "适用的执法策略",
 }
