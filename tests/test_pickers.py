@@ -114,6 +114,8 @@ def test_it_finds_devices_by_serial_with_their_holder(org):
     assert (status, found) == (200, {org.camera.pk})
     assert "3501001" in html and "张伟" in html
     assert picked(org.other_admin, "devices", "3501001")[2] == set()
+    assert picked(org.head2, "devices", "3501")[2] == {org.camera2.pk}  # squad 2's own only
+    assert picked(org.other_officer, "devices", "3501001")[2] == set()
 
 
 def test_it_offers_recent_items_for_an_empty_search_and_at_most_ten(org):
