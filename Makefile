@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export AVRECORDS_HOME ?= $(CURDIR)/var
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgresql test-postgresql-all pdf-subsetter lint bench bench-search clean install
+.PHONY: run test test-sqlite test-postgresql test-postgresql-all test-postgresql-browser test-browser screens pdf-subsetter lint bench bench-search clean install
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,15 +57,16 @@ fi
 endef
 
 # Every test on SQLite, on two pytest-xdist workers, and at the same time the database-specific
-# ones (tests/conftest.py says which) on PostgreSQL: three processes on two cores, the SQLite
-# workers taking both cores once the shorter PostgreSQL pass is done. -O prints each pass's
-# output whole when it ends; -k runs and reports both even if one fails, and the exit status
-# is still non-zero. `make test-postgresql-all` runs every test on PostgreSQL.
+# ones (tests/conftest.py says which) on PostgreSQL followed by the browser tests (tests/browser/):
+# three processes on two cores, the SQLite workers taking both cores once the shorter second
+# lane is done. -O prints each pass's output whole when it ends; -k runs and reports both lanes
+# even if one fails, and the exit status is still non-zero. `make test-postgresql-all` runs
+# every test on PostgreSQL.
 test: $(STAMP) lint pdf-subsetter
 	AVRECORDS_HOME=$$(mktemp -d) $(BIN)/avrecords check --fail-level WARNING
 	AVRECORDS_HOME=$$(mktemp -d) $(BIN)/avrecords makemigrations --check --dry-run
-	@echo "== running the SQLite and PostgreSQL passes in parallel; each prints when it ends =="
-	@$(MAKE) --no-print-directory -j2 -O -k test-sqlite test-postgresql
+	@echo "== running the SQLite pass beside the PostgreSQL and browser passes; each prints when it ends =="
+	@$(MAKE) --no-print-directory -j2 -O -k test-sqlite test-postgresql-browser
 
 # WeasyPrint subsets the PDF font with HarfBuzz's subsetter in ~0.1 s a document and with
 # fontTools in ~3 s (docs/deployment.md): the tests print dozens of PDFs. As root (CI), the
@@ -82,13 +83,32 @@ pdf-subsetter:
 
 test-sqlite: $(STAMP)
 	@echo "== every test on SQLite (two workers) =="
-	@$(call pytest_pass,SQLite,env -u DATABASE_URL,-n 2 --dist worksteal)
+	@$(call pytest_pass,SQLite,env -u DATABASE_URL,-n 2 --dist worksteal -m "not browser")
 
 test-postgresql: $(STAMP)
 	$(call postgresql_pass,the database-specific tests,-m database_specific)
 
 test-postgresql-all: $(STAMP)
-	$(call postgresql_pass,every test,-n 2 --dist worksteal)
+	$(call postgresql_pass,every test,-n 2 --dist worksteal -m "not browser")
+
+# make test's second lane: the PostgreSQL pass, then the browser pass; both run even if the
+# first fails.
+test-postgresql-browser: $(STAMP)
+	@rc=0; $(MAKE) --no-print-directory test-postgresql || rc=$$?; \
+	  $(MAKE) --no-print-directory test-browser || rc=$$?; exit $$rc
+
+# The browser tests (issue 17 §8): Debian's Chromium driven by Playwright through the pages of
+# a demo installation of their own (tests/browser/conftest.py). Chromium or Playwright missing:
+# skipped with a message, a failure when CI=true (.ci/run installs Chromium first).
+test-browser: $(STAMP)
+	@echo "== the browser tests (Chromium) =="
+	@$(call pytest_pass,browser,env -u DATABASE_URL,-m browser tests/browser)
+
+# A PNG of every page of the menu and the demo's first recording, activity, case, device and
+# request, for each demo person, at 1366×768 and 390×844 (full page), under
+# var/screens/<width>/<person>-<page>.png, from a demo started in a temporary home.
+screens: $(STAMP)
+	$(BIN)/python scripts/screens --out $(CURDIR)/var/screens
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
