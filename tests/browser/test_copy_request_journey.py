@@ -8,10 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.browser.journeys import BEFORE, report
-from tests.browser.walk import Counts
+from tests.browser.walk import Counts, expect
 
 pytestmark = pytest.mark.browser
 

@@ -8,11 +8,11 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import expect
 
 from avrecords.demo import media
 from tests.browser.conftest import PHONE
 from tests.browser.journeys import BEFORE, report
+from tests.browser.walk import expect
 
 pytestmark = pytest.mark.browser
 

@@ -8,10 +8,10 @@ import datetime as dt
 import re
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.browser.journeys import BEFORE, report
 from tests.browser.site import run_in_site
+from tests.browser.walk import expect
 
 pytestmark = pytest.mark.browser
 

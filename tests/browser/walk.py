@@ -7,8 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips (a failure when CI=true), saying what to install
+    expect = None
+
 # The longest a journey waits for the server or a background job (Playwright's unit: ms).
 WAIT_MS = 15_000
+if expect is not None:
+    expect.set_options(timeout=WAIT_MS)
 
 
 # An element the person can see: it has a size and lies within the window (an off-canvas menu
