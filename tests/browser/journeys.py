@@ -10,6 +10,7 @@ from tests.browser.walk import Counts
 
 BEFORE = {
     "officer": Counts(clicks=7, fields=3, pages=5),
+    "officer_1366": Counts(clicks=7, fields=3, pages=5),
     "copy_and_export": Counts(clicks=30, fields=3, pages=28),
     "supervisor": Counts(clicks=17, fields=6, pages=10),
 }
