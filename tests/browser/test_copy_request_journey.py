@@ -53,7 +53,7 @@ def test_a_copy_and_an_evidence_export_go_from_request_to_download(person):
     heard = requester.badge("站内消息")
 
     # the copy
-    requester.nav(CLIP)
+    requester.nav(CLIP, via=re.compile("记录列表|我的音像记录"))
     requester.click(page.get_by_role("link", name=re.compile("申请复制")).first)
     number = _ask(requester, {"reason": "行政复议答复需要提交现场录像"})
     for walk in (head, admin):

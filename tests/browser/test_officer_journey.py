@@ -51,7 +51,7 @@ def test_an_officer_uploads_finds_and_explains_a_gap(person, tmp_path, journey):
     expect(page.locator("h1")).to_contain_text(clip_after_gap.name)
 
     # the worker's compliance check raises the gap on the new clip; 待办 counts it
-    deadline = dt.datetime.now() + dt.timedelta(seconds=30)
+    deadline = dt.datetime.now() + dt.timedelta(seconds=60)
     while walk.badge("待办") <= todo_before:
         assert dt.datetime.now() < deadline, "no gap reached 待办 after the upload"
         page.wait_for_timeout(500)

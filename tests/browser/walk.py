@@ -81,14 +81,21 @@ class Walk:
         self.page.goto(self.base + "/")
         self.counts.pages, self.counts.visited = pages, visited
 
-    def nav(self, name) -> None:
+    def nav(self, name, via=None) -> None:
         """Goes where `name` leads the shortest way a person would: a link on the page in
-        front of him, else the side menu."""
+        front of him, else the side menu's entry `name` (or `via`, then the link there)."""
+        if self._on_screen(name):
+            return
+        self.menu(via or name)
+        if via is not None and not self._on_screen(name):
+            raise AssertionError(f"no link {name!r} on {self.page.url}")
+
+    def _on_screen(self, name) -> bool:
         for link in self.page.locator("main").get_by_role("link", name=name).all():
             if link.evaluate(ON_SCREEN):
                 self.click(link)
-                return
-        self.menu(name)
+                return True
+        return False
 
     def menu(self, name) -> None:
         """An entry of the side menu (on a phone it is behind ☰, which is a click too)."""
