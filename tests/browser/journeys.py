@@ -4,6 +4,7 @@ var/journeys-after.txt (one line a journey) for docs/journeys.md."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.browser.walk import Counts
@@ -19,8 +20,10 @@ REPORT = Path(__file__).resolve().parents[2] / "var" / "journeys-after.txt"
 
 def report(journey: str, counts: Counts) -> None:
     REPORT.parent.mkdir(parents=True, exist_ok=True)
+    pages = " ".join(re.sub(r"^https?://[^/]+", "", url) for url in counts.visited)
     line = (
-        f"{journey}: {counts} (before: {BEFORE[journey]}); {counts.confirmations} confirmations\n"
+        f"{journey}: {counts} (before: {BEFORE[journey]}); "
+        f"{counts.confirmations} confirmations; pages: {pages}\n"
     )
     with open(REPORT, "a", encoding="utf-8") as out:
         out.write(line)

@@ -95,6 +95,7 @@ def test_a_copy_and_an_evidence_export_go_from_request_to_download(person):
         fields=sum(w.counts.fields for w in walks),
         pages=sum(w.counts.pages for w in walks),
         confirmations=sum(w.counts.confirmations for w in walks),
+        visited=[url for w in walks for url in w.counts.visited],
     )
     report("copy_and_export", total)
     assert total.clicks < BEFORE["copy_and_export"].clicks
