@@ -49,6 +49,10 @@ def test_an_officer_uploads_finds_and_explains_a_gap(person, tmp_path, journey):
     walk.menu(re.compile("记录列表|我的音像记录"))
     walk.click(page.get_by_role("link", name=clip_after_gap.name).first)
     expect(page.locator("h1")).to_contain_text(clip_after_gap.name)
+    # his own clip plays on its page, the player as wide as the page's column allows
+    video = page.locator("#player video")
+    expect(video).to_be_visible()
+    assert video.bounding_box()["width"] >= 0.8 * min(window["width"], 1000)
 
     # the worker's compliance check raises the gap on the new clip; 待办 counts it
     deadline = dt.datetime.now() + dt.timedelta(seconds=60)
