@@ -51,16 +51,19 @@ def test_a_copy_and_an_evidence_export_go_from_request_to_download(person):
     walks = [requester, head, admin]
     page = requester.page
     heard = requester.badge("站内消息")
+    to_decide, to_carry_out = head.badge("待办"), admin.badge("待办")
 
-    # the copy
+    # the copy: each one's 待办 counts it while it waits for him, and no longer after
     requester.nav(CLIP, via=re.compile("记录列表|我的音像记录"))
     requester.click(page.get_by_role("link", name=re.compile("申请复制")).first)
     number = _ask(requester, {"reason": "行政复议答复需要提交现场录像"})
-    for walk in (head, admin):
-        walk.home()
+    assert head.badge("待办") == to_decide + 1
     _decide(head, number, "同意")
+    assert head.badge("待办") == to_decide
     heard = _heard(requester, heard)
+    assert admin.badge("待办") == to_carry_out + 1
     _decide(admin, number, "办理")
+    assert admin.badge("待办") == to_carry_out
     heard = _heard(requester, heard)
     requester.nav(re.compile("^站内消息"))
     requester.click(page.locator("main").get_by_role("link", name=re.compile(number)).first)
