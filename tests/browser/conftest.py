@@ -13,7 +13,14 @@ import os
 
 import pytest
 
-from tests.browser.site import WHAT_TO_INSTALL, DemoSite, find_chromium, launch, sign_in
+from tests.browser.site import (
+    PEOPLES_BROWSER,
+    WHAT_TO_INSTALL,
+    DemoSite,
+    find_chromium,
+    launch,
+    sign_in,
+)
 from tests.browser.walk import Walk
 
 WIDE = {"width": 1366, "height": 768}
@@ -70,7 +77,10 @@ def person(browser, site, signed_in):
 
     def open_as(username: str, viewport: dict = WIDE) -> Walk:
         context = browser.new_context(
-            viewport=viewport, storage_state=signed_in(username), accept_downloads=True
+            viewport=viewport,
+            storage_state=signed_in(username),
+            accept_downloads=True,
+            **PEOPLES_BROWSER,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

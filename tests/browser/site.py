@@ -29,6 +29,8 @@ ROLES = {
     "wangfang": "执法人员",
 }
 START_TIMEOUT_SECONDS = 60
+# Every browser context is a Chinese user's: dates in the controls read 年/月/日, the clock Beijing's.
+PEOPLES_BROWSER = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
 def free_port() -> int:
@@ -134,7 +136,7 @@ def launch(playwright, chromium: str):
 
 def sign_in(browser, site: DemoSite, username: str) -> dict:
     """Signs in through the login page once; returns the storage state to reuse."""
-    context = browser.new_context()
+    context = browser.new_context(**PEOPLES_BROWSER)
     page = context.new_page()
     page.goto(site.url + "/login/")
     page.locator("input[name=username]").fill(username)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_a_supervisor_draws_scores_beside_the_player_and_downloads_the_report(
 ):
     walk = person("jiandu")
     page = walk.page
-    today = dt.date.today()
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the agency's today
 
     walk.nav("抽查与评查")
     walk.click(page.get_by_role("link", name="组织抽查"))
