@@ -125,12 +125,34 @@ def find_chromium() -> str | None:
     return shutil.which("chromium")
 
 
+def cjk_fonts_env() -> dict:
+    """Chromium's environment with the CJK font the project already ships for its PDFs
+    (lib/pdf.py) made known to fontconfig, nothing installed: Chinese is drawn at its real
+    width, so a page that fits here fits on a person's machine (this host has no CJK font,
+    and boxes for missing glyphs are narrower). Unchanged when the font is missing."""
+    from avrecords.lib import pdf
+
+    try:
+        font = pdf.font_path()
+    except pdf.PdfUnavailable:
+        return dict(os.environ)
+    folder = Path(tempfile.mkdtemp(prefix="avrecords-fonts-"))
+    (folder / font.name).symlink_to(font)
+    (folder / "fonts.conf").write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{folder}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>"
+    )
+    return dict(os.environ, FONTCONFIG_FILE=str(folder / "fonts.conf"))
+
+
 def launch(playwright, chromium: str):
     """One headless Chromium for the whole run (Playwright's own browsers are never used)."""
     return playwright.chromium.launch(
         executable_path=chromium,
         headless=True,
         args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
+        env=cjk_fonts_env(),
     )
 
 
