@@ -136,7 +136,7 @@ def test_a_new_user_logs_in_finds_recordings_and_plays_one(running_site):
     hevc_id = next(
         int(i)
         for i in set(re.findall(r'href="/recordings/(\d+)/"', own))
-        if "hevc" in officer.get(f"/recordings/{i}/").read().decode()
+        if "H.265" in officer.get(f"/recordings/{i}/").read().decode()
     )
     deadline = time.monotonic() + 90
     status = None

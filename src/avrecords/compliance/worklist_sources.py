@@ -70,6 +70,15 @@ def findings_to_answer(user) -> list[worklist.Task]:
     return tasks
 
 
+def _explained(finding) -> str:
+    """The officer's reason and words; a finding marked explained by another path (a
+    supervisor's data fix, an import) may have no explanation row."""
+    explanation = getattr(finding, "explanation", None)
+    if explanation is None:
+        return "未附书面说明"
+    return f"原因：{explanation.reason_name}；说明：{explanation.text}"
+
+
 def explanations_to_acknowledge(user) -> list[worklist.Task]:
     rows = (
         Finding.objects.visible_to(user)
@@ -80,7 +89,7 @@ def explanations_to_acknowledge(user) -> list[worklist.Task]:
         worklist.Task(
             title=f"{f.officer.display_name if f.officer else '—'} 的中断说明：{f.summary}",
             url=_finding_url(f),
-            detail=f"原因：{f.explanation.reason_name}；说明：{f.explanation.text}",
+            detail=_explained(f),
             obj=f,
         )
         for f in rows
