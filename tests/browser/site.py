@@ -29,7 +29,7 @@ ROLES = {
     "wangfang": "执法人员",
 }
 START_TIMEOUT_SECONDS = 60
-# Every browser context is a Chinese user's: dates in the controls read 年/月/日, the clock Beijing's.
+# Every browser context is a Chinese user's: zh-CN to the page's scripts and headers, Beijing time.
 PEOPLES_BROWSER = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
