@@ -320,7 +320,7 @@ def test_the_pages_render_for_an_administrator(org, fuzhou):
     assert case.number in page and "2026-02-09" in page and f"逾期 {late} 天" in page
     assert "逾期未归档的案卷：<strong>1</strong>" in page
     detail = web.get(f"/cases/{case.pk}/").content.decode()
-    assert "004§19(2)" in detail and "A.MP4" in detail
+    assert ">第十九条第（二）项</span>" in detail and "A.MP4" in detail
     assert f"/recordings/{rec.pk}/" in detail
     assert f"kind=view&amp;case={case.pk}" in detail and f"kind=mark&amp;case={case.pk}" in detail
     assert AuditEntry.objects.filter(action="case.view", object_id=str(case.pk)).count() == 1

@@ -99,8 +99,8 @@ def test_every_value_is_traceable_to_an_article_or_says_why_not():
 def test_the_detail_page_shows_values_with_their_articles(org):
     body = client_for(org.officer).get("/policies/fuzhou/").content.decode()
     assert "福州市城市管理委员会" in body
-    assert "结束后24小时内" in body and "004§17" in body
-    assert "004§19(3)4" in body  # 可能引起投诉、上访、复议或诉讼的: 永久保存
+    assert "结束后24小时内" in body and ">第十七条</span>" in body
+    assert ">第十九条第（三）项第4目</span>" in body  # 可能引起投诉、上访、复议或诉讼的: 永久保存
 
 
 # --- validation ------------------------------------------------------------------------------

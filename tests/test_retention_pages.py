@@ -129,7 +129,8 @@ def _purged(org, rec: Recording, leader, archivist) -> DestructionRecord:
 
 
 def _text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    html = re.sub(r'<span class="cite"[^>]*>([^<]*)</span>', r"\1", response.content.decode())
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 # --- the dashboard ----------------------------------------------------------------------
@@ -309,14 +310,14 @@ def test_the_leader_sees_how_many_decisions_wait_for_him(org, tongbai, archivist
 def test_the_recording_page_says_until_when_and_why_and_records_a_situation(org, tongbai):
     rec = _classified(org, "A.MP4", at=(2026, 11, 20, 10, 0))
     admin = client_for(org.admin)
-    assert "保存至 2028-11-20：000§18，一般执法记录" in _text(admin.get(f"/recordings/{rec.pk}/"))
+    assert "保存至 2028-11-20：第十八条，一般执法记录" in _text(admin.get(f"/recordings/{rec.pk}/"))
     response = admin.post(
         f"/retention/recordings/{rec.pk}/fact",
         {"fact": "obstruction", "note": "当事人推搡执法人员"},
     )
     assert response.status_code == 302
     page = _text(admin.get(f"/recordings/{rec.pk}/"))
-    assert "永久保存：000§20(2)" in page and "当事人推搡执法人员" in page
+    assert "永久保存：第二十条第（二）项" in page and "当事人推搡执法人员" in page
     refused = admin.post(
         f"/retention/recordings/{rec.pk}/fact", {"fact": "obstruction", "note": ""}
     )
@@ -327,7 +328,7 @@ def test_shortening_is_asked_for_and_decided_by_the_leader(org, tongbai):
     rec = _classified(org, "A.MP4", at=(2026, 11, 20, 10, 0))
     admin, leader = client_for(org.admin), client_for(org.leader)
     admin.post(f"/retention/recordings/{rec.pk}/fact", {"fact": "major_case", "note": "重大案件"})
-    assert "永久保存：000§20(4)" in _text(admin.get(f"/recordings/{rec.pk}/"))
+    assert "永久保存：第二十条第（四）项" in _text(admin.get(f"/recordings/{rec.pk}/"))
     fact = RetentionFact.objects.get()
     asked = admin.post(
         f"/retention/recordings/{rec.pk}/shorten", {"fact": fact.pk, "reason": "经核实并非重大案件"}
@@ -342,7 +343,7 @@ def test_shortening_is_asked_for_and_decided_by_the_leader(org, tongbai):
         leader.post(f"/retention/changes/{change.pk}/decide", {"decision": "approve"}).status_code
         == 302
     )
-    assert "保存至 2028-11-20：000§18" in _text(leader.get(f"/recordings/{rec.pk}/"))
+    assert "保存至 2028-11-20：第十八条" in _text(leader.get(f"/recordings/{rec.pk}/"))
 
 
 # --- purged recordings ------------------------------------------------------------------

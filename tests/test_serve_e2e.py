@@ -152,7 +152,7 @@ def test_a_new_user_logs_in_finds_recordings_and_plays_one(running_site):
     ledger = browser.get("/equipment/").read().decode()
     assert "3509001" in ledger and "分辨率 720P 低于 1080P" in ledger
     staffing = browser.get("/equipment/staffing").read().decode()
-    assert staffing.count("达标") >= 2 and "000§7" in staffing
+    assert staffing.count("达标") >= 2 and ">第七条</span>" in staffing
     sheet = browser.get("/equipment/export.xlsx").read()
     assert sheet[:2] == b"PK"
 

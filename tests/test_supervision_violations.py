@@ -104,7 +104,7 @@ def test_it_exports_the_filtered_register_to_excel_and_audits_it(org, supervisor
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("编号", "发现时间", "来源", "类型")
     assert [r[3] for r in rows[1:]] == ["泄露、传播音像资料"]
-    assert rows[1][7] == "001§27(4)"
+    assert rows[1][7] == "《执法音像记录设备的使用、管理和监督规则》第二十七条第（四）项"
     [audit] = audits("violation.export")
     assert audit.actor_id == supervisor.pk and "1 条" in audit.summary
 
@@ -192,7 +192,7 @@ def test_the_entry_page_saves_the_entry_and_shows_it(org, supervisor):
     assert response.status_code == 302
     assert response["Location"] == f"/supervision/violations/{candidate.pk}/"
     page = client_for(supervisor).get(response["Location"]).content.decode()
-    assert "私自使用设备或资料" in page and "001§27(6)" in page
+    assert "私自使用设备或资料" in page and ">第二十七条第（六）项</span>" in page
 
 
 def test_an_entry_outside_the_supervisors_units_is_refused_on_the_page_and_the_api(

@@ -7,7 +7,9 @@ class PoliciesConfig(AppConfig):
     verbose_name = "执法音像记录策略"
 
     def ready(self):
-        from avrecords.policies import services
+        from avrecords.policies import citations, services
 
+        # pages write 000§21 as 《…》第二十一条: lib learns each regulation's name (issue 17 §7)
+        citations.register_documents()
         # The five agencies' profiles ship with the product and follow it on every migrate.
         post_migrate.connect(services.sync_builtin_after_migrate, sender=self)

@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from avrecords.audit import services as audit
+from avrecords.lib import citations
 from avrecords.lib.refusals import Conflict, Invalid
 from avrecords.notices.services import notify
 from avrecords.org.models import Role, Unit, User
@@ -458,12 +459,12 @@ def row(candidate: ViolationCandidate) -> list:
         candidate.kind_name,
         candidate.person.display_name if candidate.person else "",
         candidate.unit.name,
-        candidate.summary,
-        candidate.cite,
+        citations.cites_in(candidate.summary),
+        citations.cited(candidate.cite, named=True),
         candidate.get_status_display(),
         candidate.decided_by.display_name if candidate.decided_by else "",
         _local(candidate.decided_at),
-        candidate.decision_reason,
+        citations.cites_in(candidate.decision_reason),
     ]
 
 
