@@ -203,14 +203,14 @@ def test_it_answers_a_plain_request_with_the_whole_page(org, recs):
 def trail(body: str) -> list[tuple[str, str]]:
     """(操作人, 动作) for each row of the 操作记录 table, newest first."""
     section = body.split("<h2>操作记录</h2>", 1)[1].split("</tbody>", 1)[0]
-    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>", section)
+    rows = re.findall(r"<tr><td[^>]*>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>", section)
     return [(html.unescape(actor), action) for actor, action in rows]
 
 
 def test_it_shows_the_recordings_metadata(org, recs):
     rec = recs[m.H264]
     body = client_for(org.admin).get(f"/recordings/{rec.pk}/").content.decode()
-    assert f'<dd class="mono">{rec.sha256}</dd>' in body
+    assert f'<dd class="mono hash">{rec.sha256}</dd>' in body
     assert "张伟（执法证号 35020019001）" in body
     assert "3501001" in body
     assert "依据文件名" in body
@@ -226,7 +226,17 @@ def test_it_shows_why_a_recording_waits_for_assignment(org, recs):
 def test_it_shows_the_audit_trail_including_this_view(org, recs):
     rec = recs[m.H264]
     body = client_for(org.admin).get(f"/recordings/{rec.pk}/").content.decode()
-    assert trail(body) == [("林海(guanli)", "recording.view"), ("系统", "recording.ingest")]
+    assert trail(body) == [("林海(guanli)", "查看音像记录"), ("系统", "导入音像记录")]
+
+
+def test_it_shows_the_last_ten_trail_entries_and_folds_the_older_ones(org, recs):
+    """A recording viewed often keeps its page short: ten rows, the rest behind 更早的 N 条."""
+    rec = recs[m.H264]
+    for _ in range(12):
+        client_for(org.admin).get(f"/recordings/{rec.pk}/")
+    body = client_for(org.admin).get(f"/recordings/{rec.pk}/").content.decode()
+    assert len(trail(body)) == 10
+    assert "更早的 4 条操作记录" in body  # 13 views + the ingest = 14 entries
 
 
 def test_it_shows_who_played_and_downloaded_it_before(org, recs):
@@ -238,9 +248,9 @@ def test_it_shows_who_played_and_downloaded_it_before(org, recs):
     b"".join(downloaded.streaming_content)
     body = client_for(org.leader).get(f"/recordings/{rec.pk}/").content.decode()
     assert trail(body)[:3] == [
-        ("郑国华(lingdao)", "recording.view"),
-        ("林海(guanli)", "recording.download"),
-        ("张伟(zhangwei)", "recording.play"),
+        ("郑国华(lingdao)", "查看音像记录"),
+        ("林海(guanli)", "下载音像记录"),
+        ("张伟(zhangwei)", "播放音像记录"),
     ]
 
 
@@ -360,6 +370,18 @@ DECLARED = [
         "post",
         "/api/v1/recordings/{recording_id}/assignment",
         {"200", "401", "403", "404", "409", "422"},
+    ),
+    # the player's marks and bookmarks (issue 17 §5)
+    ("get", "/api/v1/recordings/{recording_id}/marks", {"200", "401", "403", "404"}),
+    (
+        "post",
+        "/api/v1/recordings/{recording_id}/bookmarks",
+        {"201", "400", "401", "403", "404", "422"},
+    ),
+    (
+        "delete",
+        "/api/v1/recordings/{recording_id}/bookmarks/{bookmark_id}",
+        {"204", "401", "403", "404"},
     ),
     ("get", "/api/v1/ingest/batches", {"200", "401", "403", "422"}),
     ("get", "/api/v1/ingest/batches/{batch_id}", {"200", "401", "403", "404"}),

@@ -339,7 +339,7 @@ def recording_marks(request, recording_id: int):
 
 @router.post(
     "/recordings/{int:recording_id}/bookmarks",
-    response={201: MarkOut, 400: Invalid, 422: Invalid, **AUTH_ERRORS},
+    response={201: MarkOut, 400: Error, 422: Invalid, **AUTH_ERRORS},
     summary="在音像记录的某一时间点添加标记（须有播放权限）",
 )
 def add_bookmark(request, recording_id: int, data: BookmarkIn):

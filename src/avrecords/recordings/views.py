@@ -122,9 +122,11 @@ def render_detail(
         "has_thumbnail": services.thumbnail_path(recording) is not None,
         "sources": recording.sources.select_related("batch__station"),
         "jobs": Job.objects.filter(subject_type="recording", subject_id=str(recording.pk)),
-        "trail": AuditEntry.objects.filter(
-            object_type="recordings.recording", object_id=str(recording.pk)
-        ).order_by("-seq")[:50],
+        "trail": list(
+            AuditEntry.objects.filter(
+                object_type="recordings.recording", object_id=str(recording.pk)
+            ).order_by("-seq")[:50]
+        ),
         "can_play": may_play,
         "can_edit": can_edit_case_info(request.user),
         "form": form or CaseInfoForm(initial={f: getattr(recording, f) for f in CASE_FIELDS}),
