@@ -53,6 +53,8 @@ FORBIDDEN = [
     ("agency code", re.compile(r"\b(tongbai|chengde|fuzhou|lingchuan|zhanhe)\b")),
     ("uuid", re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")),
     ("None", re.compile(r"(?<![\w])None(?![\w])")),
+    # a profile's article reference: people read 第二十一条 (lib/citations.py)
+    ("article code", re.compile(r"\d{3}§\d+")),
 ]
 # looked for before the allowed numbers are taken out
 FORBIDDEN_NUMBERS = [
@@ -151,7 +153,10 @@ def crawl(client, data: tuple[str, ...] = ()) -> dict[str, list[str]]:
 
 
 def test_the_scan_finds_each_kind_of_code():
-    text = "审计 recording.view 保存 on_site_inspection（U2、U6）tongbai None 逾期 0.0 小时 0.00 GB"
+    text = (
+        "审计 recording.view 保存 on_site_inspection（U2、U6）tongbai None 逾期 0.0 小时 0.00 GB"
+        "；依据 004§19(3)1"
+    )
     kinds = {p.split(":")[0] for p in offending(text)}
     assert kinds == {
         "dotted code",
@@ -161,8 +166,10 @@ def test_the_scan_finds_each_kind_of_code():
         "None",
         "zero hours",
         "zero gigabytes",
+        "article code",
     }
     assert offending("3501001_350211_20260101.MP4 张伟 a.b@example.cn 1.2 MB 2026-01-01") == []
+    assert offending("依据第十九条第（三）项第1目") == []
 
 
 @pytest.mark.django_db
