@@ -65,7 +65,7 @@ def test_it_keeps_the_current_group_open_and_marks_it(org):
 
 def test_it_names_the_user_once_with_unit_and_role(org):
     page = client_for(org.officer).get("/").content.decode()
-    assert page.count("张伟（执法人员 · 执法一中队）") == 1
+    assert page.count('张伟<span class="role">（执法人员 · 执法一中队）</span>') == 1
     assert page.count("执法人员") == 1
     assert "修改密码" in page and "退出" in page
 
@@ -133,3 +133,10 @@ def test_it_counts_unread_messages_beside_the_message_list(org, django_capture_o
     assert re.search(r'站内消息 <span class="count-badge">1</span>', officer)
     other = _menu(client_for(org.officer2).get("/").content.decode())
     assert not re.search(r"站内消息 <span", other)
+
+
+def test_the_top_bar_carries_the_inbox_and_messages_for_phones(org):
+    """On a phone the side menu is a drawer; 待办 and 消息 stay one tap away in the top bar."""
+    page = client_for(org.officer).get("/").content.decode()
+    quick = re.search(r'<nav class="quick"[^>]*>(.*?)</nav>', page, re.S)
+    assert quick and 'href="/todo/"' in quick[1] and 'href="/messages/"' in quick[1]

@@ -24,7 +24,9 @@ def _at(finding: Finding, recording) -> float:
     return 0.0
 
 
-def finding_marks(user, recording) -> list[Mark]:
+def findings_about(user, recording) -> list[Finding]:
+    """The findings the person may see that concern this recording: its own, a gap that ends
+    or begins at it, a document-time mismatch at its edge of the activity."""
     activities = recording.activity_links.filter(excluded=False).values("activity_id")
     about = (
         Q(recording=recording)
@@ -32,10 +34,16 @@ def finding_marks(user, recording) -> list[Mark]:
         | Q(kind=FindingKind.TIME_MISMATCH, activity__in=activities)
     )
     found = Finding.objects.visible_to(user).filter(about).order_by("opened_at", "pk")
+    return [
+        f
+        for f in found.select_related("activity", "officer", "unit")
+        if f.kind != FindingKind.TIME_MISMATCH or _edge_of(f, recording)
+    ]
+
+
+def finding_marks(user, recording) -> list[Mark]:
     marks = []
-    for finding in found:
-        if finding.kind == FindingKind.TIME_MISMATCH and not _edge_of(finding, recording):
-            continue
+    for finding in findings_about(user, recording):
         status = finding.get_status_display()
         text = f"{finding.get_kind_display()}：{finding.summary}（{status}）"
         marks.append(Mark(_at(finding, recording), "finding", text))

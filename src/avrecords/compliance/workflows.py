@@ -92,6 +92,16 @@ def _check(actor, step: approvals.Step) -> None:
         raise StepRefused(why)
 
 
+def may_explain(user, finding: Finding) -> bool:
+    """Whether `explain` would take this person's explanation of the finding now (U3, E5)."""
+    return (
+        (finding.handled_by_id or finding.officer_id) == user.pk
+        and finding.kind in (FindingKind.GAP, FindingKind.UNCOVERED)
+        and finding.status in (FindingStatus.OPEN, FindingStatus.ESCALATED)
+        and getattr(finding, "explanation", None) is None
+    )
+
+
 @transaction.atomic
 def explain(actor, finding: Finding, reason: str, text: str) -> Explanation:
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
