@@ -94,6 +94,34 @@ def test_a_unit_head_decides_a_copy_request_from_his_inbox(
     assert unread_count(User.objects.get(pk=org.officer2.pk)) == 1
 
 
+def test_the_request_is_decided_and_carried_out_in_place_in_the_inbox(fuzhou, head1):
+    """Issue 17 §3, §8: 同意 and 办理 sit on the task itself; each returns to 待办."""
+    org = fuzhou
+    req = _copy_request(org, org.officer2)
+    head = client_for(head1)
+    page = head.get("/todo/").content.decode()
+    assert f'action="/access/{req.pk}/approve"' in page and "共 1 条音像记录，期限 3 天" in page
+    answer = head.post(
+        f"/access/{req.pk}/approve", {"decision": "approve", "comment": "", "next": "/todo/"}
+    )
+    assert answer.status_code == 302 and answer["Location"] == "/todo/"
+    req.refresh_from_db()
+    assert req.status == "approved" and req.number not in _todo(head1)
+
+    admin = client_for(org.admin)
+    page = admin.get("/todo/").content.decode()
+    form = re.search(rf'<form[^>]*action="/access/{req.pk}/execute"[^>]*>', page)
+    assert form and "data-confirm" in form[0]  # irreversible: the browser asks first
+    done = admin.post(f"/access/{req.pk}/execute", {"next": "/todo/"})
+    assert done.status_code == 302 and done["Location"] == "/todo/"
+    req.refresh_from_db()
+    assert req.status == "active" and req.number not in _todo(org.admin)
+    # from the request's own page the step returns to the request, as before
+    assert head.post(f"/access/{req.pk}/approve", {"decision": "approve"})["Location"] == (
+        f"/access/{req.pk}/"
+    )
+
+
 def test_a_refused_request_tells_the_requester_why(
     fuzhou, head1, django_capture_on_commit_callbacks
 ):

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from avrecords.access import chain as chains
 from avrecords.access import filters, inbox
@@ -14,7 +15,7 @@ from avrecords.access import requests as svc
 from avrecords.access.chain import RequestRefused, may_decide_role
 from avrecords.access.models import AccessRequest, PreserveGround, RequestKind, RequestStatus
 from avrecords.lib.filters import tell
-from avrecords.lib.http import client_ip, int_or_none, post_only
+from avrecords.lib.http import back_to, client_ip, int_or_none, post_only
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Secrecy
 
@@ -174,7 +175,8 @@ def _act(request, pk: int, action, allowed=lambda user, req: True) -> object:
         action(req)
     except RequestRefused as exc:
         messages.error(request, str(exc))
-    return redirect("access:detail", pk=req.pk)
+    # a step taken in 待办 returns there; otherwise to the request
+    return redirect(back_to(request, reverse("access:detail", args=[req.pk])))
 
 
 @login_required

@@ -20,7 +20,7 @@ def _task(req: AccessRequest) -> worklist.Task:
     return worklist.Task(
         title=_title(req),
         url=reverse("access:detail", args=[req.pk]),
-        detail=f"事由：{req.reason}",
+        detail=f"事由：{req.reason}；共 {req.recordings.count()} 条音像记录，期限 {req.days} 天",
         obj=req,
     )
 
@@ -34,7 +34,18 @@ def to_carry_out(user) -> list[worklist.Task]:
 
 
 def register() -> None:
-    worklist.register("access.approve", group="待我审批的查阅、复制申请", order=30, tasks=to_decide)
+    # decided and carried out in place: 待办 is where the unit head and the administrator act
     worklist.register(
-        "access.execute", group="待我办理的查阅、复制申请", order=31, tasks=to_carry_out
+        "access.approve",
+        group="待我审批的查阅、复制申请",
+        order=30,
+        tasks=to_decide,
+        template="access/worklist/decide.html",
+    )
+    worklist.register(
+        "access.execute",
+        group="待我办理的查阅、复制申请",
+        order=31,
+        tasks=to_carry_out,
+        template="access/worklist/execute.html",
     )

@@ -7,8 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from avrecords.compliance import activities as acts
@@ -18,7 +16,7 @@ from avrecords.compliance.models import Activity, Exemption, Finding, FindingKin
 from avrecords.equipment.staffing import explosion_check
 from avrecords.lib import form_errors
 from avrecords.lib.filters import tell
-from avrecords.lib.http import int_or_none
+from avrecords.lib.http import back_to, int_or_none
 from avrecords.lib.refusals import require
 from avrecords.org.models import Role, User
 from avrecords.org.scope import (
@@ -269,17 +267,6 @@ def _finding_or_404(user, pk: int) -> Finding:
     return Finding.objects.get_visible(user, pk)
 
 
-def _back(request, default: str) -> str:
-    """Where a step posted from another page returns: its `next` if it is this site's own
-    path (the recording page's 合规问题 box), else `default`."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(default)
-
-
 @login_required
 @require_POST
 def finding_explain(request, pk: int):
@@ -292,7 +279,7 @@ def finding_explain(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, "中断说明已提交，等待单位负责人确认")
-    return redirect(_back(request, "inbox:todo"))
+    return redirect(back_to(request, "inbox:todo"))
 
 
 @login_required

@@ -10,11 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from avrecords.equipment import checks, clock
 from avrecords.equipment.models import ClockFlag, Device, PreUseCheck
+from avrecords.lib.http import back_to
 from avrecords.lib.refusals import require
 from avrecords.org.models import Unit
 from avrecords.org.scope import can_view_equipment
@@ -150,7 +150,4 @@ def flag_resolve(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"已处理设备 {flag.device.serial} 的时钟偏差")
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect("equipment:clock_flags")
+    return redirect(back_to(request, "equipment:clock_flags"))

@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
+from django.urls import reverse
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 
 
 def client_ip(request) -> str:
@@ -29,6 +30,18 @@ def int_or_none(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def back_to(request, default: str, *, target: str | None = None) -> str:
+    """Where a step returns: `target` (or the form's `next`) when it is a path of this site —
+    a step posted from 待办 or from the recording page returns there — else the URL named
+    `default`. Never another host (an open redirect)."""
+    target = request.POST.get("next", "") if target is None else target
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default) if not default.startswith("/") else default
 
 
 def post_only(request) -> HttpResponseNotAllowed | None:

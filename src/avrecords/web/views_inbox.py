@@ -7,10 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from avrecords import worklist
+from avrecords.lib.http import back_to
 from avrecords.notices import services as notices
 
 MESSAGES_PER_PAGE = 30
@@ -48,10 +48,7 @@ def messages_list(request):
 def message_open(request, pk: int):
     """Open one message: it is marked read, and the reader goes where it points."""
     notice = notices.open_notice(request.user, pk)
-    target = notice.url
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("inbox:messages")
+    return redirect(back_to(request, "inbox:messages", target=notice.url))
 
 
 @login_required
