@@ -23,11 +23,17 @@ def _number(walk) -> str:
 
 
 def _decide(walk, number: str, button: str) -> None:
-    """From where he lands: 待办, the request, the decision."""
+    """From where he lands: 待办, then the decision on the request's task (or, where the task
+    offers none, on the request's page)."""
     page = walk.page
     walk.nav(re.compile("^待办|需要我"))
-    walk.click(page.locator("main").get_by_role("link", name=re.compile(number)).first)
-    walk.click(page.get_by_role("button", name=button, exact=True))
+    task = page.locator("main .card", has_text=number).first
+    expect(task).to_be_visible()
+    decision = task.get_by_role("button", name=button, exact=True)
+    if not decision.count():
+        walk.click(task.get_by_role("link").first)
+        decision = page.get_by_role("button", name=button, exact=True)
+    walk.click(decision)
     expect(page.locator(".message, .messages").first).to_be_visible()
 
 

@@ -83,15 +83,16 @@ class Walk:
 
     def nav(self, name, via=None) -> None:
         """Goes where `name` leads the shortest way a person would: a link on the page in
-        front of him, else the side menu's entry `name` (or `via`, then the link there)."""
-        if self._on_screen(name):
+        front of him or in the top bar, else the side menu's entry `name` (or `via`, then the
+        link there)."""
+        if self._on_screen(name) or (via is None and self._on_screen(name, within="header")):
             return
         self.menu(via or name)
         if via is not None and not self._on_screen(name):
             raise AssertionError(f"no link {name!r} on {self.page.url}")
 
-    def _on_screen(self, name) -> bool:
-        for link in self.page.locator("main").get_by_role("link", name=name).all():
+    def _on_screen(self, name, within: str = "main") -> bool:
+        for link in self.page.locator(within).get_by_role("link", name=name).all():
             if link.evaluate(ON_SCREEN):
                 self.click(link)
                 return True
