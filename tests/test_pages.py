@@ -324,7 +324,10 @@ def test_it_signs_in_with_real_credentials(org):
     response = _login(browser, "zhangwei", PASSWORD)
     assert response.status_code == 302 and response["Location"] == "/"
     page = browser.get("/", follow=True)
-    assert page.status_code == 200 and "张伟（执法人员 · 执法一中队）" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and '张伟<span class="role">（执法人员 · 执法一中队）</span>' in page.content.decode()
+    )
 
 
 def test_it_returns_to_the_page_asked_for_after_signing_in(org, recs):

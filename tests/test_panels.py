@@ -80,7 +80,10 @@ def test_the_installed_apps_fill_the_recording_and_case_pages():
     assert _names(panels.RECORDING, "player") == ["access"]
     assert _names(panels.RECORDING, "secrecy") == ["access.mark"]
     assert _names(panels.RECORDING, "case") == ["cases"]
-    assert _names(panels.RECORDING, "side") == ["retention"]
+    assert _names(panels.RECORDING, "side") == [
+        "compliance",
+        "retention",
+    ]  # 合规问题 first (issue 17 §4)
     assert _names(panels.RECORDING, "purged") == ["retention.record"]
     assert _names(panels.RECORDING, "purged_facts") == ["retention.record_facts"]
     assert _names(panels.CASE, "actions") == ["access"]
