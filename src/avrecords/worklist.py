@@ -119,13 +119,23 @@ def groups_for(user, *, keep_empty: bool = False) -> list[Group]:
     return out if keep_empty else [g for g in out if g.tasks]
 
 
-def count_for(user) -> int:
-    """How many tasks wait for `user` (the number beside 待办). Cached on the user object
-    for the request, since the menu, the workbench and the page all ask."""
+def counts_for(user) -> dict[str, int]:
+    """Each source's count for `user`, asked once and cached on the user object for the
+    request: the menu's 待办, its per-app badges (查阅复制, 保存期限) and the workbench all
+    read these, so no source is asked twice for one page."""
     if not getattr(user, "is_authenticated", False):
-        return 0
-    cached = getattr(user, "_worklist_count", None)
+        return {}
+    cached = getattr(user, "_worklist_counts", None)
     if cached is None:
-        cached = sum(s.count_for(user) for s in sources())
-        user._worklist_count = cached
+        cached = {s.name: s.count_for(user) for s in sources()}
+        user._worklist_counts = cached
     return cached
+
+
+def count_for(user, app: str | None = None) -> int:
+    """How many tasks wait for `user` (the number beside 待办), or only those of the
+    sources named `app` or `app.…` (the badge beside that app's menu entry)."""
+    counts = counts_for(user)
+    if app is None:
+        return sum(counts.values())
+    return sum(n for name, n in counts.items() if name == app or name.startswith(f"{app}."))

@@ -7,7 +7,6 @@ import importlib
 from django.apps import apps
 
 from avrecords import worklist
-from avrecords.access.inbox import todo_count as access_todo
 from avrecords.access.register import can_view_registers
 from avrecords.compliance.workflows import todo_count
 from avrecords.fixity.services import menu_context as fixity_menu
@@ -22,7 +21,6 @@ from avrecords.org.scope import (
     can_view_fixity,
 )
 from avrecords.retention.approvals import can_read as can_read_retention
-from avrecords.retention.dashboard import awaiting_count as retention_awaiting
 from avrecords.supervision.campaigns import can_read as can_view_supervision
 from avrecords.supervision.campaigns import menu_count as supervision_count
 from avrecords.web.login_throttle import can_unlock
@@ -41,11 +39,16 @@ def roles(request):
         "can_view_equipment": signed_in and can_view_equipment(user),
         "can_manage_equipment": signed_in and can_manage_equipment(user),
         "todo_count": functools.cache(lambda: todo_count(user)) if signed_in else 0,
-        "access_todo": functools.cache(lambda: access_todo(user)) if signed_in else 0,
+        # the per-app badges are the app's own sources' share of 待办, counted once a page
+        "access_todo": functools.cache(lambda: worklist.count_for(user, "access"))
+        if signed_in
+        else 0,
         "can_view_registers": signed_in and can_view_registers(user),
         "fixity": fixity_menu(user) if signed_in else {},
         "can_read_retention": signed_in and can_read_retention(user),
-        "retention_todo": functools.cache(lambda: retention_awaiting(user)) if signed_in else 0,
+        "retention_todo": functools.cache(lambda: worklist.count_for(user, "retention"))
+        if signed_in
+        else 0,
         "can_view_supervision": signed_in and can_view_supervision(user),
         "can_view_audit_anchors": signed_in and can_view_audit_anchors(user),
         "supervision_todo": supervision_count(user) if signed_in else 0,

@@ -69,18 +69,15 @@ def anchor(source_name: str) -> str:
 
 
 def waiting_for(user) -> list[Waiting]:
-    """Each worklist group with work for `user`, counted once; the total also seeds the
-    count the menu shows (`worklist.count_for`), so the sources are asked only once."""
+    """Each worklist group with work for `user`, from the counts the menu reads too
+    (`worklist.counts_for`), so the sources are asked only once a page."""
     todo = _todo_url()
-    out, total = [], 0
-    for source in worklist.sources():
-        n = source.count_for(user)
-        total += n
-        if n:
-            out.append(Waiting(source.group, n, f"{todo}#{anchor(source.name)}"))
-    if getattr(user, "_worklist_count", None) is None and worklist.sources():
-        user._worklist_count = total
-    return out
+    counts = worklist.counts_for(user)
+    return [
+        Waiting(source.group, counts[source.name], f"{todo}#{anchor(source.name)}")
+        for source in worklist.sources()
+        if counts.get(source.name)
+    ]
 
 
 def local_midnight(day: dt.date) -> dt.datetime:
