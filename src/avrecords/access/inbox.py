@@ -22,9 +22,3 @@ def to_execute(user) -> list[AccessRequest]:
         status=RequestStatus.APPROVED, executed_by_role=user.role
     )
     return [r for r in approved if why_not_executor(user, r) is None]
-
-
-def todo_count(user) -> int:
-    if not user.is_authenticated:
-        return 0
-    return len(to_approve(user)) + len(to_execute(user))

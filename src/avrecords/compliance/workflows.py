@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from avrecords import events, worklist
+from avrecords import events
 from avrecords.audit.services import record
 from avrecords.compliance.engine import EXPLAINABLE, evaluate_activity
 from avrecords.compliance.models import (
@@ -305,8 +305,3 @@ def escalate(finding: Finding) -> None:
     """Hand an unexplained finding on: escalated here, a violation candidate in supervision."""
     Finding.objects.filter(pk=finding.pk).update(status=FindingStatus.ESCALATED)
     events.FINDING_ESCALATED.send(finding=finding)
-
-
-def todo_count(user) -> int:
-    """Kept for callers of the old menu: the number beside 待办 is the one inbox's count."""
-    return worklist.count_for(user)

@@ -2,14 +2,11 @@
 numbers beside them; `web/menu.py` turns these flags into the side menu."""
 
 import functools
-import importlib
-
-from django.apps import apps
 
 from avrecords import worklist
 from avrecords.access.register import can_view_registers
-from avrecords.compliance.workflows import todo_count
 from avrecords.fixity.services import menu_context as fixity_menu
+from avrecords.notices.services import unread_count
 from avrecords.org.models import Role
 from avrecords.org.scope import (
     can_ingest,
@@ -38,7 +35,6 @@ def roles(request):
         "can_manage_policies": signed_in and can_manage_policies(user),
         "can_view_equipment": signed_in and can_view_equipment(user),
         "can_manage_equipment": signed_in and can_manage_equipment(user),
-        "todo_count": functools.cache(lambda: todo_count(user)) if signed_in else 0,
         # the per-app badges are the app's own sources' share of 待办, counted once a page
         "access_todo": functools.cache(lambda: worklist.count_for(user, "access"))
         if signed_in
@@ -56,21 +52,8 @@ def roles(request):
         "can_view_fixity": signed_in and can_view_fixity(user),
         "can_read_policies": signed_in and user.role != Role.OFFICER,
         "is_staff": signed_in and user.is_staff,
-        "has_notices": signed_in and apps.is_installed("avrecords.notices"),
         # Counts are callables, cached: a page that shows no menu (an HTMX fragment) asks none.
-        "worklist_count": functools.cache(lambda: _worklist_count(user)) if signed_in else 0,
-        "unread_count": functools.cache(lambda: _unread_count(user)) if signed_in else 0,
+        "worklist_count": functools.cache(lambda: worklist.count_for(user)) if signed_in else 0,
+        "unread_count": functools.cache(lambda: unread_count(user)) if signed_in else 0,
     }
     return request._avrecords_menu
-
-
-def _worklist_count(user) -> int:
-    """The number beside 待办: every app's sources; the findings' own count until the apps
-    have registered theirs."""
-    return worklist.count_for(user) if worklist.sources() else todo_count(user)
-
-
-def _unread_count(user) -> int:
-    if not apps.is_installed("avrecords.notices"):
-        return 0
-    return importlib.import_module("avrecords.notices.services").unread_count(user)

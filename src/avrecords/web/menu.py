@@ -45,14 +45,8 @@ MENU: tuple[Group, ...] = (
         "top",
         (
             Entry("工作台", ("workbench",), nav=("workbench",)),
-            Entry("待办", ("inbox:todo", "compliance:todo"), count="worklist_count", nav=("todo",)),
-            Entry(
-                "站内消息",
-                ("inbox:messages",),
-                _flag("has_notices"),
-                count="unread_count",
-                nav=("messages",),
-            ),
+            Entry("待办", ("inbox:todo",), count="worklist_count", nav=("todo",)),
+            Entry("站内消息", ("inbox:messages",), count="unread_count", nav=("messages",)),
         ),
     ),
     Group(

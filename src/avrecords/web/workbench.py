@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -56,13 +56,6 @@ class Day:
     late: int
 
 
-def _todo_url() -> str:
-    try:
-        return reverse("inbox:todo")
-    except NoReverseMatch:
-        return reverse("compliance:todo")
-
-
 def anchor(source_name: str) -> str:
     """The id of a source's group on the 待办 page (ids without dots)."""
     return "g-" + source_name.replace(".", "-")
@@ -71,7 +64,7 @@ def anchor(source_name: str) -> str:
 def waiting_for(user) -> list[Waiting]:
     """Each worklist group with work for `user`, from the counts the menu reads too
     (`worklist.counts_for`), so the sources are asked only once a page."""
-    todo = _todo_url()
+    todo = reverse("inbox:todo")
     counts = worklist.counts_for(user)
     return [
         Waiting(source.group, counts[source.name], f"{todo}#{anchor(source.name)}")
