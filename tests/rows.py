@@ -1,4 +1,5 @@
-"""Recording rows without media, for tests of searching and describing recordings (M4)."""
+"""Rows without media for tests: recordings (searching and describing them, M4), and the
+activity and case a recording is filed with."""
 
 from __future__ import annotations
 
@@ -87,3 +88,39 @@ def grant(user, *recordings, kind: str = "copy", days: int = 1):
     )
     req.recordings.set(recordings)
     return req
+
+
+ACTIVITY_AT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+
+
+def make_activity(unit, officer, **fields):
+    """An hour's 现场检查 of `officer` in `unit` at 10:00 UTC on 2026-11-20."""
+    from avrecords.compliance.models import Activity
+
+    activity = Activity.objects.create(
+        unit=unit,
+        kind="inspection",
+        kind_name="现场检查",
+        must_record=True,
+        started_at=ACTIVITY_AT,
+        ended_at=ACTIVITY_AT + dt.timedelta(hours=1),
+        source="web",
+        **fields,
+    )
+    activity.officers.set([officer])
+    return activity
+
+
+def make_case(org, number: str, unit, **fields):
+    """A 行政处罚 case `number` of `unit`, opened that day by the administrator."""
+    from avrecords.cases.models import Case
+
+    return Case.objects.create(
+        number=number,
+        title=f"案卷 {number}",
+        case_type="penalty",
+        unit=unit,
+        opened_on=ACTIVITY_AT.date(),
+        created_by=org.admin,
+        **fields,
+    )

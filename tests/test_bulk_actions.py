@@ -4,48 +4,19 @@ listed with their reason, and an id the person may not see is never named."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 
 from avrecords.audit.models import AuditEntry
-from avrecords.cases.models import Case
-from avrecords.compliance.models import Activity, ActivityRecording
+from avrecords.compliance.models import ActivityRecording
 from avrecords.org.models import Role
 from avrecords.recordings.bulk import BULK_MAX_ITEMS
 from avrecords.recordings.models import Recording
 from tests.conftest import PASSWORD, client_for
-from tests.rows import make
+from tests.rows import make, make_activity, make_case
 
 SECRET = "commercial_secret"
-AT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 BULK = "/recordings/bulk/"
-
-
-def _case(org, number, unit) -> Case:
-    return Case.objects.create(
-        number=number,
-        title=f"案卷 {number}",
-        case_type="penalty",
-        unit=unit,
-        opened_on=AT.date(),
-        created_by=org.admin,
-    )
-
-
-def _activity(unit, officer) -> Activity:
-    activity = Activity.objects.create(
-        unit=unit,
-        kind="inspection",
-        kind_name="现场检查",
-        must_record=True,
-        started_at=AT,
-        ended_at=AT + dt.timedelta(hours=1),
-        source="web",
-    )
-    activity.officers.set([officer])
-    return activity
 
 
 def audits(action: str) -> int:
@@ -72,8 +43,8 @@ def test_the_list_has_a_checkbox_per_row_select_all_and_the_roles_actions(org):
 
 
 def test_it_adds_the_allowed_recordings_to_a_case_and_names_each_refused_one(org):
-    case = _case(org, "桐市监罚〔2026〕7号", org.squad1)
-    other_case = _case(org, "桐市监罚〔2026〕6号", org.squad1)
+    case = make_case(org, "桐市监罚〔2026〕7号", org.squad1)
+    other_case = make_case(org, "桐市监罚〔2026〕6号", org.squad1)
     free = make(org, "FREE0001.MP4")
     elsewhere = make(org, "ELSE0001.MP4", case=other_case, case_number=other_case.number)
     hidden = make(org, "HIDDEN01.MP4", officer=org.other_officer)
@@ -98,7 +69,7 @@ def test_it_adds_the_allowed_recordings_to_a_case_and_names_each_refused_one(org
 
 def test_it_links_recordings_to_an_activity_without_naming_a_confidential_one(org):
     head1 = org._user("zhongdui1", "陈刚", Role.UNIT_HEAD, org.squad1)
-    activity = _activity(org.squad1, org.officer)
+    activity = make_activity(org.squad1, org.officer)
     plain = make(org, "PLAIN001.MP4")
     linked = make(org, "LINKED01.MP4")
     ActivityRecording.objects.create(activity=activity, recording=linked, origin="manual")
@@ -142,7 +113,7 @@ def test_it_assigns_only_the_recordings_waiting_for_assignment(org):
 
 def test_it_refuses_bulk_assignment_and_case_filing_to_an_officer(org):
     mine = make(org, "MINE0001.MP4")
-    case = _case(org, "桐市监罚〔2026〕5号", org.squad1)
+    case = make_case(org, "桐市监罚〔2026〕5号", org.squad1)
     officer = client_for(org.officer)
     assert (
         officer.post(

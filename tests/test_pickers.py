@@ -4,48 +4,18 @@ most ten at a time; forms that took typed ids now post the picker's hidden input
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 
 from avrecords.audit.models import AuditEntry
-from avrecords.cases.models import Case
-from avrecords.compliance.models import Activity, ActivityRecording
+from avrecords.compliance.models import ActivityRecording
 from avrecords.org.models import Role
 from avrecords.supervision.models import ViolationCandidate
 from tests.conftest import client_for
-from tests.rows import make
+from tests.rows import make, make_activity, make_case
 
 SECRET = "commercial_secret"
-AT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
-
-
-def _activity(unit, officer, **fields) -> Activity:
-    activity = Activity.objects.create(
-        unit=unit,
-        kind="inspection",
-        kind_name="现场检查",
-        must_record=True,
-        started_at=AT,
-        ended_at=AT + dt.timedelta(hours=1),
-        source="web",
-        **fields,
-    )
-    activity.officers.set([officer])
-    return activity
-
-
-def _case(org, number, unit, **fields) -> Case:
-    return Case.objects.create(
-        number=number,
-        title=f"案卷 {number}",
-        case_type="penalty",
-        unit=unit,
-        opened_on=AT.date(),
-        created_by=org.admin,
-        **fields,
-    )
 
 
 @pytest.fixture
@@ -77,9 +47,9 @@ def test_it_finds_recordings_by_file_name_within_the_users_scope(org, head1):
 
 
 def test_it_finds_activities_by_party_within_the_users_scope(org, head1):
-    here = _activity(org.squad1, org.officer, party="华兴贸易有限公司", place="湖滨路8号")
-    there = _activity(org.squad2, org.other_officer, party="华兴贸易分公司")
-    secret = _activity(org.squad1, org.officer2, party="华兴机密", secrecy=SECRET)
+    here = make_activity(org.squad1, org.officer, party="华兴贸易有限公司", place="湖滨路8号")
+    there = make_activity(org.squad2, org.other_officer, party="华兴贸易分公司")
+    secret = make_activity(org.squad1, org.officer2, party="华兴机密", secrecy=SECRET)
 
     status, html, found = picked(head1, "activities", "华兴")
     assert (status, found) == (200, {here.pk})
@@ -89,9 +59,9 @@ def test_it_finds_activities_by_party_within_the_users_scope(org, head1):
 
 
 def test_it_finds_cases_by_number_and_never_a_confidential_one(org, head1):
-    open_case = _case(org, "桐市监罚〔2026〕7号", org.squad1)
-    secret = _case(org, "桐市监罚〔2026〕8号", org.squad1, secrecy=SECRET)
-    other = _case(org, "桐市监罚〔2026〕9号", org.squad2)
+    open_case = make_case(org, "桐市监罚〔2026〕7号", org.squad1)
+    secret = make_case(org, "桐市监罚〔2026〕8号", org.squad1, secrecy=SECRET)
+    other = make_case(org, "桐市监罚〔2026〕9号", org.squad2)
 
     status, html, found = picked(head1, "cases", "2026")
     assert (status, found) == (200, {open_case.pk})
@@ -144,7 +114,7 @@ def test_it_sends_an_anonymous_visitor_to_the_login_page(org):
 
 
 def test_the_activity_page_links_a_recording_through_the_pickers_hidden_input(org):
-    activity = _activity(org.squad1, org.officer)
+    activity = make_activity(org.squad1, org.officer)
     recording = make(org, "LINKME01.MP4")
     admin = client_for(org.admin)
     page = admin.get(f"/activities/{activity.pk}/").content.decode()
@@ -161,7 +131,7 @@ def test_the_activity_page_links_a_recording_through_the_pickers_hidden_input(or
 
 
 def test_the_case_page_links_several_recordings_picked_as_chips(org):
-    case = _case(org, "桐市监罚〔2026〕3号", org.squad1)
+    case = make_case(org, "桐市监罚〔2026〕3号", org.squad1)
     a, b = make(org, "CHIPA001.MP4"), make(org, "CHIPB001.MP4")
     admin = client_for(org.admin)
     page = admin.get(f"/cases/{case.pk}/").content.decode()
