@@ -40,6 +40,7 @@ def register() -> None:
         group="待我审批的查阅、复制申请",
         order=30,
         tasks=to_decide,
+        count=lambda user: len(inbox.to_approve(user)),  # no per-request recordings count
         template="access/worklist/decide.html",
     )
     worklist.register(
@@ -47,5 +48,6 @@ def register() -> None:
         group="待我办理的查阅、复制申请",
         order=31,
         tasks=to_carry_out,
+        count=lambda user: len(inbox.to_execute(user)),
         template="access/worklist/execute.html",
     )
