@@ -32,7 +32,12 @@ from avrecords.org.models import Role, Unit, User
 from tests.media import build_library
 
 PASSWORD = "test-password-1"
-pytest_plugins = ["tests.s3server", "tests.permissions.world", "tests.supervision_fixtures"]
+pytest_plugins = [
+    "tests.s3server",
+    "tests.permissions.world",
+    "tests.supervision_fixtures",
+    "tests.compliance_fixtures",
+]
 
 # Modules whose every test is database-specific (see the module docstring).
 DATABASE_SPECIFIC_MODULES = {

@@ -14,7 +14,7 @@ import pytest
 from avrecords.access.models import AccessRequest
 from avrecords.compliance import activities as acts
 from avrecords.compliance.engine import evaluate_activity
-from avrecords.compliance.models import Activity, Exemption, Explanation, Finding, FindingKind
+from avrecords.compliance.models import Activity, Exemption, Explanation
 from avrecords.equipment.models import DeviceEvent
 from avrecords.org.models import Role
 from avrecords.policies import citations
@@ -61,32 +61,6 @@ def seizure(org) -> Activity:
     )
     evaluate_activity(activity)
     return activity
-
-
-@pytest.fixture
-def gap(org) -> Finding:
-    """A fuzhou inspection with a 10-minute break on 张伟's camera: he must explain it."""
-    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="fuzhou"))
-    for start, end in (("09:00:00", "09:20:00"), ("09:30:00", "10:00:00")):
-        make(
-            org,
-            f"{start}.mp4",
-            at=t(f"2026-11-20T{start}").timetuple()[:6],
-            ended_at=t(f"2026-11-20T{end}"),
-            device=org.camera,
-        )
-    activity = acts.create_activity(
-        org.admin,
-        acts.ActivityInput(
-            unit=org.squad1,
-            kind="on_site_inspection",
-            started_at=t("2026-11-20T09:00:00"),
-            ended_at=t("2026-11-20T10:00:00"),
-            officers=[org.officer],
-        ),
-    )
-    evaluate_activity(activity)
-    return Finding.objects.get(kind=FindingKind.GAP)
 
 
 def test_the_activity_form_is_grouped_with_help_under_each_field(org):

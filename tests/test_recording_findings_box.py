@@ -8,16 +8,15 @@ import pytest
 from avrecords.compliance.models import FindingStatus
 from avrecords.recordings.models import Recording
 from tests.conftest import client_for
-from tests.test_compliance_workflows import gap, head1  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
 
-def _after_the_gap(gap) -> Recording:  # noqa: F811
+def _after_the_gap(gap) -> Recording:
     return Recording.objects.get(pk=gap.detail["after"])
 
 
-def test_the_officer_explains_the_gap_on_the_recording_page_and_returns_to_it(org, gap):  # noqa: F811
+def test_the_officer_explains_the_gap_on_the_recording_page_and_returns_to_it(org, gap):
     recording = _after_the_gap(gap)
     page = f"/recordings/{recording.pk}/"
     officer = client_for(org.officer)
@@ -35,13 +34,13 @@ def test_the_officer_explains_the_gap_on_the_recording_page_and_returns_to_it(or
     assert "已说明" in after and f'action="/findings/{gap.pk}/explain"' not in after
 
 
-def test_the_unit_head_sees_the_finding_without_the_officers_form(org, head1, gap):  # noqa: F811
+def test_the_unit_head_sees_the_finding_without_the_officers_form(org, head1, gap):
     body = client_for(head1).get(f"/recordings/{_after_the_gap(gap).pk}/").content.decode()
     assert "09:20:00–09:30:00 记录中断" in body
     assert f'action="/findings/{gap.pk}/explain"' not in body
 
 
-def test_an_explanation_never_leaves_the_site(org, gap):  # noqa: F811
+def test_an_explanation_never_leaves_the_site(org, gap):
     response = client_for(org.officer).post(
         f"/findings/{gap.pk}/explain",
         {
