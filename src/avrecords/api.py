@@ -140,6 +140,8 @@ def _invalid(request, exc):
 
 def _register():
     from avrecords.access.api import router as access_router
+    from avrecords.agency.api_people import router as people_router
+    from avrecords.agency.api_units import router as units_router
     from avrecords.cases.api import router as cases_router
     from avrecords.compliance.api import router as compliance_router
     from avrecords.equipment.api_checks import router as checks_router
@@ -164,6 +166,8 @@ def _register():
     api.add_router("/", campaigns_router)
     api.add_router("/", quality_router)
     api.add_router("/", violations_router)
+    api.add_router("/", units_router)
+    api.add_router("/", people_router)
 
 
 COMMON_ERRORS = {

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "avrecords.evidence",
     "avrecords.retention",
     "avrecords.supervision",
+    "avrecords.agency",
     "avrecords.web",
     "avrecords.upgrade",
     "avrecords.demo",

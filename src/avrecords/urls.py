@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("avrecords.evidence.urls")),
     path("", include("avrecords.retention.urls")),
     path("", include("avrecords.supervision.urls")),
+    path("", include("avrecords.agency.urls")),
     path("", include("avrecords.audit.urls")),
 ]

@@ -29,6 +29,9 @@ class Unit(models.Model):
     field_squad = models.BooleanField(
         "现场执法分队", default=False, help_text="配备标准按现场执法分队计（如福州 004§5）"
     )
+    # A retired unit keeps its history (recordings, ledger, audit name it) but takes no new
+    # people, devices or children and is left out of pickers (issue 18 §1).
+    retired_at = models.DateTimeField("撤销时间", null=True, blank=True)
 
     objects = ScopedManager()
 
@@ -138,6 +141,10 @@ class User(AbstractUser):
         help_text="可知悉的密级：state_secret 国家秘密、commercial_secret 商业秘密、"
         "privacy 个人隐私（M9）",
     )
+
+    # Set when an administrator resets the password: the next sign-in must choose a new one
+    # before anything else (issue 18 §1).
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     objects = UserManager()
 

@@ -5,6 +5,7 @@ import functools
 
 from avrecords import worklist
 from avrecords.access.register import can_view_registers
+from avrecords.agency.permissions import can_manage_people, can_manage_units, can_set_up
 from avrecords.fixity.services import menu_context as fixity_menu
 from avrecords.notices.services import unread_count
 from avrecords.org.models import Role
@@ -51,6 +52,9 @@ def roles(request):
         "can_unlock_logins": signed_in and can_unlock(user),
         "can_view_fixity": signed_in and can_view_fixity(user),
         "can_read_policies": signed_in and user.role != Role.OFFICER,
+        "can_manage_units": signed_in and can_manage_units(user),
+        "can_manage_people": signed_in and can_manage_people(user),
+        "can_set_up": signed_in and can_set_up(user),
         "is_staff": signed_in and user.is_staff,
         # Counts are callables, cached: a page that shows no menu (an HTMX fragment) asks none.
         "worklist_count": functools.cache(lambda: worklist.count_for(user)) if signed_in else 0,

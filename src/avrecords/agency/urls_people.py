@@ -1,0 +1,3 @@
+"""Routes of the agency pages: people (issue 18)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the agency pages: roles (issue 18)."""
+
+urlpatterns: list = []

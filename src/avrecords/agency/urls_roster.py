@@ -1,0 +1,3 @@
+"""Routes of the agency pages: roster (issue 18)."""
+
+urlpatterns: list = []

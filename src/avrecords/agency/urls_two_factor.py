@@ -1,0 +1,3 @@
+"""Routes of the agency pages: two_factor (issue 18)."""
+
+urlpatterns: list = []
