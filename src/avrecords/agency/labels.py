@@ -11,5 +11,8 @@ labels.register(
         "agency.unit_field_squad": "标记现场执法分队",
         "agency.unit_retire": "撤销单位",
         "agency.unit_reinstate": "恢复单位",
+        "agency.person_create": "新增人员",
+        "agency.person_update": "修改人员信息",
+        "agency.password_reset": "重置密码",
     },
 )

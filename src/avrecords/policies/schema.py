@@ -10,7 +10,7 @@ Sections and the requirement that enforces them: `activities` (U1), `ingest` (M1
 `continuity` (U2, U6), `interruptions` (U3), `exemptions` (U4), `retention` (M5),
 `staffing` (E3), `equipment` (E4, E5, E7), `approvals` (M3, M8), `supervision` (S2, S5),
 `deciding` (the rules every decision's steps follow besides their roles, read by the one
-approvals engine `policies.approvals`).
+approvals engine `policies.approvals`), `personnel` (who keeps the people, issue 18).
 """
 
 from __future__ import annotations
@@ -503,6 +503,15 @@ class Deciding(Strict):
 ROLES = {"officer", "admin", "unit_head", "leader", "supervisor", "archivist", "sysadmin"}
 
 
+class Personnel(Cited):
+    """Who keeps the agency's people (issue 18 §1). The regulations say who keeps devices and
+    recordings (设备及音像资料管理员), not who keeps the personnel records: an agency's choice.
+    With `managed_by_unit_admins` a unit's 设备及音像资料管理员 adds and edits the people of his
+    own unit and those below it (never a system administrator, never a clearance he lacks)."""
+
+    managed_by_unit_admins: bool = False
+
+
 class Profile(Strict):
     """One agency's rules. `code` names it in YAML, the database and the UI."""
 
@@ -522,6 +531,9 @@ class Profile(Strict):
     approvals: Approvals
     supervision: Supervision
     deciding: Deciding = Deciding()
+    personnel: Personnel = Personnel(
+        note="规定未明确人员信息由谁维护，平台默认：由系统管理员维护（单位管理员维护本单位人员须在策略中开启）"
+    )
 
     @model_validator(mode="after")
     def _consistent(self):
