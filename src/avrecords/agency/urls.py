@@ -6,6 +6,7 @@ app_name = "agency"
 urlpatterns = [
     path("", include("avrecords.agency.urls_units")),
     path("", include("avrecords.agency.urls_people")),
+    path("", include("avrecords.agency.urls_person")),
     path("", include("avrecords.agency.urls_roster")),
     path("", include("avrecords.agency.urls_setup")),
     path("", include("avrecords.agency.urls_roles")),

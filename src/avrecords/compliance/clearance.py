@@ -3,7 +3,9 @@
 Starting a clearance opens a checklist: every device back, every accessory back (or written
 off by a loss report), the person's recordings and pending findings handed to a named
 successor. It cannot be completed while anything is outstanding; completing it disables the
-account. Past the profile's deadline an open clearance with something outstanding becomes a
+account — except a transfer within the agency (调动 to a named `to_unit`, issue 18 §1), which
+moves the person to that unit and keeps his account: the recordings keep their officer and
+unit (who recorded what stays), only his person moves. Past the profile's deadline an open clearance with something outstanding becomes a
 violation candidate (`supervision.candidates.from_overdue_clearances`).
 
 The Clearance itself is equipment's model; the procedure lives here, in the layer whose data
@@ -58,11 +60,24 @@ def _findings_of(person):
     )
 
 
+def _check_destination(person, to_unit) -> None:
+    if to_unit.retired_at is not None:
+        raise ClearanceError(f"调入单位 {to_unit.name} 已撤销，不能调入")
+    if to_unit.pk == person.unit_id:
+        raise ClearanceError(f"调入单位与 {person.display_name} 现所属单位相同")
+
+
 @transaction.atomic
-def start(actor, person, kind: str, successor, *, reason: str = "", when=None) -> Clearance:
+def start(
+    actor, person, kind: str, successor, *, reason: str = "", when=None, to_unit=None
+) -> Clearance:
+    """Opens the checklist; `to_unit` (a transfer only) is the unit within the agency he moves
+    to when it is completed (issue 18 §1)."""
     when = when or timezone.now()
     if kind not in ClearanceKind.values:
         raise ClearanceError("请选择调动或离职")
+    if to_unit is not None and kind != ClearanceKind.TRANSFER:
+        raise ClearanceError("只有调动可以指定调入单位")
     if successor is None:
         raise ClearanceError("请指定资料交接人")
     if successor.pk == person.pk:
@@ -75,6 +90,8 @@ def start(actor, person, kind: str, successor, *, reason: str = "", when=None) -
         raise ClearanceError(f"{person.display_name} 的账号已停用")
     if person.unit_id is None:
         raise ClearanceError(f"{person.display_name} 没有所属单位")
+    if to_unit is not None:
+        _check_destination(person, to_unit)
     profile = profile_for_unit(person.unit)
     rule = profile.equipment.clearance if profile else None
     try:
@@ -85,6 +102,7 @@ def start(actor, person, kind: str, successor, *, reason: str = "", when=None) -
                 successor=successor,
                 reason=reason.strip()[:300],
                 unit=person.unit,
+                to_unit=to_unit,
                 started_by=actor,
                 started_at=when,
                 due_at=when + dt.timedelta(days=rule.days if rule else DEFAULT_DAYS),
@@ -92,16 +110,18 @@ def start(actor, person, kind: str, successor, *, reason: str = "", when=None) -
             )
     except IntegrityError as exc:
         raise ClearanceError(f"{person.display_name} 已有办理中的交接") from exc
+    going = f"，调入 {to_unit.name}" if to_unit is not None else ""
     audit.record(
         "clearance.start",
         actor=actor,
         obj=clearance,
-        summary=f"{person.display_name} {clearance.get_kind_display()}交接，交接人 "
+        summary=f"{person.display_name} {clearance.get_kind_display()}交接{going}，交接人 "
         f"{successor.display_name}",
         detail={
             "person": person.pk,
             "successor": successor.pk,
             "due": clearance.due_at.isoformat(),
+            **({"to_unit": to_unit.pk} if to_unit is not None else {}),
         },
     )
     return clearance
@@ -192,16 +212,22 @@ def hand_over(actor, clearance: Clearance) -> dict:
 
 @transaction.atomic
 def complete(actor, clearance: Clearance) -> Clearance:
-    """Refused while anything is outstanding (nothing changes); then the account is disabled."""
+    """Refused while anything is outstanding (nothing changes); then the account is disabled,
+    or, for a transfer within the agency, the person moves to `to_unit` and stays active
+    (audited with the unit before and after; issue 18 §1)."""
     clearance = _open(clearance)
     left = outstanding(clearance)
     if left:
         raise ClearanceError("尚有未办结事项，不能完成交接", left)
+    person = clearance.person
+    if clearance.to_unit_id is not None and clearance.to_unit.retired_at is not None:
+        raise ClearanceError(f"调入单位 {clearance.to_unit.name} 已撤销，不能调入")
     clearance.status = ClearanceStatus.COMPLETED
     clearance.completed_by = actor
     clearance.completed_at = timezone.now()
     clearance.save(update_fields=["status", "completed_by", "completed_at"])
-    person = clearance.person
+    if clearance.to_unit_id is not None:
+        return _move(actor, clearance, person)
     person.is_active = False
     person.save(update_fields=["is_active"])
     audit.record(
@@ -210,6 +236,24 @@ def complete(actor, clearance: Clearance) -> Clearance:
         obj=clearance,
         summary=f"{person.display_name} 交接办结，账号已停用",
         detail={"person": person.pk},
+    )
+    return clearance
+
+
+def _move(actor, clearance: Clearance, person) -> Clearance:
+    before, after = person.unit, clearance.to_unit
+    person.unit = after
+    person.save(update_fields=["unit"])
+    audit.record(
+        "clearance.complete",
+        actor=actor,
+        obj=clearance,
+        summary=f"{person.display_name} 交接办结，由 {before.name} 调入 {after.name}",
+        detail={
+            "person": person.pk,
+            "before": {"unit": before.pk, "unit_name": before.name},
+            "after": {"unit": after.pk, "unit_name": after.name},
+        },
     )
     return clearance
 

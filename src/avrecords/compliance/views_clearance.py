@@ -16,8 +16,19 @@ from django.views.decorators.http import require_POST
 from avrecords.compliance import clearance as svc
 from avrecords.equipment.forms import FormError, people_in_scope, person_in_scope
 from avrecords.equipment.models import Clearance, ClearanceKind, ClearanceStatus
-from avrecords.lib.refusals import require
+from avrecords.lib.refusals import NotFound, require
+from avrecords.org.models import Unit
 from avrecords.org.scope import can_manage_equipment, can_view_equipment
+
+
+def _destination(user, value):
+    """The 调入单位 chosen for a transfer within the agency (issue 18 §1), or None."""
+    if not value:
+        return None
+    try:
+        return Unit.objects.get_visible(user, int(value))
+    except (TypeError, ValueError, NotFound) as exc:
+        raise FormError("调入单位：请选择本局的单位") from exc
 
 
 @login_required
@@ -55,6 +66,7 @@ def clearance_new(request):
                 values.get("kind", ""),
                 successor,
                 reason=values.get("reason", ""),
+                to_unit=_destination(request.user, values.get("to_unit")),
             )
         except (FormError, svc.ClearanceError) as exc:
             errors.append(str(exc))
@@ -68,6 +80,7 @@ def clearance_new(request):
             "nav": "equipment",
             "people": people_in_scope(request.user),
             "kinds": ClearanceKind.choices,
+            "units": Unit.objects.visible_to(request.user).filter(retired_at__isnull=True),
             "values": values,
             "errors": errors,
         },
@@ -120,6 +133,8 @@ def clearance_handover(request, pk: int):
 def clearance_complete(request, pk: int):
     def go(item):
         svc.complete(request.user, item)
+        if item.to_unit_id:
+            return f"{item.person.display_name} 的交接已办结，已调入 {item.to_unit.name}"
         return f"{item.person.display_name} 的交接已办结，账号已停用"
 
     _step(request, pk, go)

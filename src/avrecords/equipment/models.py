@@ -341,7 +341,8 @@ class ClearanceStatus(models.TextChoices):
 
 class Clearance(models.Model):
     """A person's transfer or departure (E5): devices and accessories back, recordings and
-    pending work handed to a named successor, then the account is disabled."""
+    pending work handed to a named successor, then the account is disabled — or, for a
+    transfer to `to_unit` within the agency, the person moves there (issue 18 §1)."""
 
     person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="clearances")
     kind = models.CharField("类型", max_length=10, choices=ClearanceKind.choices)
@@ -350,6 +351,16 @@ class Clearance(models.Model):
     )
     reason = models.CharField("事由", max_length=300, blank=True)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
+    # A transfer within the agency names where he goes: completing it moves him there and
+    # keeps his account; a transfer out of the agency (none named) disables it (issue 18 §1).
+    to_unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="调入单位",
+    )
     status = models.CharField(
         max_length=10, choices=ClearanceStatus.choices, default=ClearanceStatus.OPEN
     )
