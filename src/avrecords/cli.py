@@ -14,6 +14,8 @@ from avrecords.lib.private_files import make_private
 USAGE = """用法: avrecords <命令> [参数]
 
   init                 创建或升级 AVRECORDS_HOME 中的数据库与存储（可重复执行）
+  createadmin [--username 用户名 --full-name 姓名 --password-file 文件|-]
+                       创建第一个系统管理员（已有系统管理员时拒绝）
   demo                 载入演示单位、人员、设备与录像
   serve [--port 8000]  启动网页服务
   worker               启动后台处理进程
@@ -67,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         if command in STORE_CHECKED_COMMANDS:
             _require_store_ready()
         cmd.execute(*positional, **options)
+        if command == "avinit":
+            _next_step()
     except CommandError as exc:
         print(f"avrecords: {exc}", file=sys.stderr)
         return getattr(exc, "returncode", 1) or 1
@@ -107,6 +111,23 @@ def _require_store_ready() -> None:
     except StoreNotReady as exc:
         logging.getLogger("avrecords.storage").error("store not ready: %s", exc)
         raise CommandError(exc.user_message, returncode=exc.returncode) from exc
+
+
+def _next_step() -> None:
+    """After init, on an installation with nobody yet: how to make the first system
+    administrator, and the one-time code the page asks for (issue 18 §4)."""
+    from avrecords.agency import first_admin
+
+    code = first_admin.issue_code()
+    if code is not None:
+        print(
+            "尚未设置系统管理员。下一步：运行 avrecords createadmin，"
+            "或在浏览器中打开 /setup/first-admin/ 并输入一次性设置码：\n"
+            f"  {code}\n"
+            f"  （已保存在 {first_admin.code_path()}，仅服务账户可读，使用后即删除）"
+        )
+    elif first_admin.existing_admin() is None:
+        print("尚无系统管理员。下一步：运行 avrecords createadmin")
 
 
 def _log_crash(argv: list[str]) -> str:

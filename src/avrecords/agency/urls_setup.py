@@ -1,3 +1,13 @@
-"""Routes of the agency pages: setup (issue 18)."""
+"""Routes of the agency pages: first-run setup (issue 18 §4)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from avrecords.agency import views_setup as views
+
+urlpatterns = [
+    path("setup/", views.setup_page, name="setup"),
+    path("setup/agency", views.setup_agency, name="setup_agency"),
+    path("setup/later", views.setup_later, name="setup_later"),
+    path("setup/landing", views.landing, name="landing"),
+    path("setup/first-admin/", views.first_admin_page, name="first_admin"),
+]
