@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from tests.permissions import (
     rows_access,
+    rows_agency_person,
+    rows_agency_roles,
+    rows_agency_roster,
     rows_audit,
     rows_campaigns,
     rows_cases,
@@ -33,6 +36,9 @@ ENDPOINTS: list[Endpoint] = [
     *rows_retention.ROWS,
     *rows_supervision.ROWS,
     *rows_campaigns.ROWS,
+    *rows_agency_roles.ROWS,
+    *rows_agency_person.ROWS,
+    *rows_agency_roster.ROWS,
 ]
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
