@@ -6,7 +6,6 @@ from tests.permissions import (
     rows_access,
     rows_agency_person,
     rows_agency_roles,
-    rows_agency_roster,
     rows_audit,
     rows_campaigns,
     rows_cases,
@@ -38,7 +37,6 @@ ENDPOINTS: list[Endpoint] = [
     *rows_campaigns.ROWS,
     *rows_agency_roles.ROWS,
     *rows_agency_person.ROWS,
-    *rows_agency_roster.ROWS,
 ]
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
