@@ -1,8 +1,7 @@
 """The unit tree's services (issue 18 §1): create, rename, move, 现场执法分队, retire and
 reinstate, each audited with before/after, each refusal in Chinese with nothing written; the
 move rewrites the subtree's paths and everyone's scope follows it; the offices a profile
-names. The pages are in tests/test_agency_units_pages.py, the API in
-tests/test_agency_units_api.py."""
+names; and the pages that call them (the API is in tests/test_agency_units_api.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from avrecords.org.models import Role, Unit, User
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
-from tests.conftest import Org
+from tests.conftest import Org, client_for
 from tests.rows import make
 
 
@@ -361,3 +360,117 @@ def test_the_office_chengde_names_is_missing_then_set_up(org: Org):
     head = Org._user("wangfang2", "王芳", Role.UNIT_HEAD, unit)
     [office] = svc.offices()
     assert office.unit == unit and office.heads == [head]
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def test_the_tree_page_lists_units_with_profile_people_and_devices(org: Org):
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="tongbai"))
+    svc.set_field_squad(org.sysadmin, org.squad2, True)
+    retired = empty_unit(org)
+    svc.retire_unit(org.sysadmin, retired, "撤并")
+    page = client_for(org.sysadmin).get("/agency/units/").content.decode()
+    assert '执法二中队</a> <span class="badge">现场执法分队</span>' in page
+    assert '桐柏县市场监督管理局 <span class="muted">（继承自 某市市场监督管理局）</span>' in page
+    active, folded = page.split("已撤销的单位（1）")
+    assert "撤并专班" in folded and "撤并专班" not in active
+
+
+def test_the_tree_page_says_the_office_chengde_asks_for_and_sets_it_up(org: Org):
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="chengde"))
+    client = client_for(org.sysadmin)
+    page = client.get("/agency/units/").content.decode()
+    assert '规定由办公室负责人审核：<span class="badge warn">未设置</span>' in page
+    response = client.post(
+        "/agency/units/new",
+        {"name": "办公室", "parent": org.bureau.pk, "next": "/agency/units/"},
+        follow=True,
+    )
+    office = Unit.objects.get(name="办公室")
+    assert office.parent == org.bureau
+    assert "已新建单位 办公室" in response.content.decode()
+    Org._user("bangongshi", "王芳", Role.UNIT_HEAD, office)
+    page = client.get("/agency/units/").content.decode()
+    assert f'已设置</span>（<a href="/agency/units/{office.pk}/">办公室</a>，负责人 王芳）' in page
+
+
+def test_a_new_unit_is_made_on_its_page_and_a_bad_one_is_explained(org: Org):
+    client = client_for(org.sysadmin)
+    assert client.get("/agency/units/new").status_code == 200
+    response = client.post("/agency/units/new", {"name": "执法一中队", "parent": org.bureau.pk})
+    assert response.status_code == 422
+    assert "某市市场监督管理局下已有名为“执法一中队”的单位" in response.content.decode()
+    response = client.post(
+        "/agency/units/new", {"name": "执法三中队", "parent": org.bureau.pk, "field_squad": "1"}
+    )
+    unit = Unit.objects.get(name="执法三中队")
+    assert response.status_code == 302 and response["Location"] == f"/agency/units/{unit.pk}/"
+    assert unit.field_squad
+
+
+def test_the_unit_page_renames_moves_and_marks(org: Org):
+    client = client_for(org.sysadmin)
+    url = f"/agency/units/{org.squad2.pk}/"
+    page = client.get(url).content.decode()
+    assert "仍有在岗人员（杨军、周敏、孙立）" in page  # why it cannot be retired now
+    response = client.post(url + "rename", {"name": "执法第二中队", "code": "T350200-02"})
+    assert response.status_code == 302
+    messages = client.get(url).content.decode()
+    assert "已保存单位 执法第二中队 的名称和代码" in messages
+    client.post(url + "move", {"parent": org.squad1.pk})
+    client.post(url + "field-squad", {"field_squad": "1"})
+    client.post(url + "profile", {"profile": "fuzhou"})
+    org.squad2.refresh_from_db()
+    assert (org.squad2.name, org.squad2.parent, org.squad2.field_squad) == (
+        "执法第二中队",
+        org.squad1,
+        True,
+    )
+    assert policies.profile_for_unit(org.squad2).code == "fuzhou"
+
+
+def test_the_move_picker_leaves_out_the_units_own_subtree(org: Org):
+    svc.create_unit(org.sysadmin, name="一组", parent=org.squad1)
+    page = client_for(org.sysadmin).get(f"/agency/units/{org.squad1.pk}/").content.decode()
+    picker = page.split('name="parent"')[1].split("</select>")[0]
+    assert "执法二中队" in picker and "一组" not in picker and ">执法一中队<" not in picker
+
+
+def test_a_refused_move_is_explained_under_its_field(org: Org):
+    group = svc.create_unit(org.sysadmin, name="一组", parent=org.squad1)
+    response = client_for(org.sysadmin).post(
+        f"/agency/units/{org.squad1.pk}/move", {"parent": group.pk}
+    )
+    assert response.status_code == 422
+    assert "不能把执法一中队移到其本身或其下级单位之下" in response.content.decode()
+
+
+def test_retiring_asks_first_and_is_refused_with_each_reason(org: Org):
+    client = client_for(org.sysadmin)
+    page = client.get(f"/agency/units/{org.squad1.pk}/").content.decode()
+    assert 'data-confirm="确定要撤销执法一中队吗？撤销后可以恢复"' in page
+    response = client.post(f"/agency/units/{org.squad1.pk}/retire", {"reason": "撤并"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "未办理：" in body and "仍有未报废的设备（3501001）" in body
+    assert unchanged(org.squad1)["retired_at"] is None
+
+
+def test_a_unit_is_retired_and_reinstated_on_its_page(org: Org):
+    unit = empty_unit(org)
+    client = client_for(org.sysadmin)
+    response = client.post(f"/agency/units/{unit.pk}/retire", {"reason": "机构改革"}, follow=True)
+    assert "已撤销单位 撤并专班，其历史记录保留" in response.content.decode()
+    assert "恢复该单位" in response.content.decode()
+    response = client.post(f"/agency/units/{unit.pk}/reinstate", follow=True)
+    assert "已恢复单位 撤并专班" in response.content.decode()
+    assert unchanged(unit)["retired_at"] is None
+
+
+@pytest.mark.parametrize("who", ["bureau_admin", "head2", "officer"])
+def test_the_pages_are_for_system_administrators(org: Org, who):
+    client = client_for(getattr(org, who))
+    assert client.get("/agency/units/").status_code == 403
+    assert client.post(f"/agency/units/{org.squad1.pk}/rename", {"name": "x"}).status_code == 403
+    assert unchanged(org.squad1)["name"] == "执法一中队"
