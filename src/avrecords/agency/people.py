@@ -24,15 +24,17 @@ import string
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 
 from avrecords.agency import badges
 from avrecords.agency.permissions import can_manage_people, manages_everyone
 from avrecords.audit import services as audit
 from avrecords.compliance.clearance import _findings_of, _recordings_of
 from avrecords.equipment.custody import outstanding_for
+from avrecords.lib.filters import Params
 from avrecords.lib.refusals import Conflict, Forbidden, Invalid, NotFound
 from avrecords.org.models import Role, Secrecy, Unit, User
-from avrecords.org.scope import MARKS
+from avrecords.org.scope import MARKS, subtree_unit_ids
 from avrecords.org.usernames import UsernameValidator, skeleton
 
 EDITABLE = (
@@ -108,6 +110,16 @@ def _require_reach(actor, person: User) -> None:
         raise NotFound()
     if not manages_everyone(actor) and (person.role == Role.SYSADMIN or person.is_superuser):
         raise Forbidden("您无权管理系统管理员的账号")
+
+
+def managed_person(actor, pk) -> User:
+    """The person `pk` if the actor may manage him: Forbidden without the permission,
+    NotFound out of his scope (as if missing), Forbidden for a unit administrator facing a
+    system administrator's account."""
+    _require_manager(actor)
+    person = User.objects.get_visible(actor, pk)
+    _require_reach(actor, person)
+    return person
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -446,3 +458,42 @@ def reset_password(actor, person: User) -> str:
             summary=f"重置 {person.display_name}（{person.username}）的密码，下次登录须修改",
         )
     return password
+
+
+# --- the list (one filter for the page and the API, issue 16 §5) ---------------------------
+
+STATUSES = (("1", "在岗"), ("0", "已停用"))
+
+
+def filter_people(actor, params) -> tuple[QuerySet[User], dict[str, str]]:
+    """The people the actor may manage, filtered: q (in 姓名, 用户名, 执法证号, 执法记录编号),
+    unit (with the units below it), role, active (1 在岗 / 0 已停用). Invalid values come back
+    as Chinese reasons, with an empty list."""
+    _require_manager(actor)
+    p = Params(params)
+    q = p.text("q")
+    unit_id = p.integer("unit", "单位")
+    role = p.choice("role", Role.choices, "角色")
+    active = p.flag("active", "状态")
+    qs = User.objects.visible_to(actor)
+    if unit_id is not None:
+        unit = Unit.objects.visible_to(actor).filter(pk=unit_id).first()
+        if unit is None:
+            p.errors["unit"] = "单位不存在或不在您的管理范围内"
+        else:
+            qs = qs.filter(unit_id__in=subtree_unit_ids(unit))
+    if p.errors:
+        return User.objects.none(), p.errors
+    if q:
+        number = badges.number(q) or q
+        qs = qs.filter(
+            Q(full_name__icontains=q)
+            | Q(username__icontains=q)
+            | Q(badge_no__icontains=number)
+            | Q(officer_no__icontains=number)
+        )
+    if role is not None:
+        qs = qs.filter(role=role)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.select_related("unit").order_by("unit__path", "full_name", "username"), {}
