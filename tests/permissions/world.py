@@ -135,6 +135,8 @@ class World:
             "clr": self.clearance,
             "flag": self.clock_flag,
             "person": self.person,
+            # the squad's own unit (执法一中队, or 二中队 for squad2): the 单位 pages and API
+            "unit": self.users["officer" if squad == "squad1" else "other_officer"].unit_id,
             "case": self.case,
             "closed": self.closed,
             "req": self.request,
