@@ -54,6 +54,9 @@ def password_change(request):
         accounts.change_password(
             request.user, form.cleaned_data["new_password1"], ip=client_ip(request)
         )
+        if request.user.must_change_password:  # his own now, not the administrator's (issue 18)
+            request.user.must_change_password = False
+            request.user.save(update_fields=["must_change_password"])
         update_session_auth_hash(request, request.user)  # stay signed in here, nowhere else
         messages.success(request, "登录密码已修改")
         return redirect("recordings:list")

@@ -1,0 +1,51 @@
+"""A password an administrator set must be replaced before anything else (issue 18 §1).
+
+When a person is added or his password is reset (`agency.people`), `must_change_password` is
+set: the administrator knows that password. Until the person chooses his own, every page sends
+him to the password change page with a message, and the API refuses him (403) — whether he
+comes with his browser's session or with HTTP Basic (`avrecords.api.BasicAuth`). The change
+page itself, signing out and static files stay open. A successful change clears the flag
+(`web.views_accounts.password_change`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+API_PREFIX = "/api/"
+API_MESSAGE = "请先在网页上修改初始密码"
+PAGE_MESSAGE = "管理员已重置您的密码，请先设置新密码"
+
+
+def must_change(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.must_change_password)
+
+
+class PasswordChangeRequiredMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not must_change(getattr(request, "user", None)) or self._open(request.path):
+            return self.get_response(request)
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse(
+                {"detail": API_MESSAGE}, status=403, json_dumps_params={"ensure_ascii": False}
+            )
+        messages.warning(request, PAGE_MESSAGE)
+        response = redirect("accounts:password_change")
+        if request.headers.get("HX-Request"):
+            response["HX-Redirect"] = response["Location"]  # the whole page, not a fragment
+        return response
+
+    @staticmethod
+    def _open(path: str) -> bool:
+        allowed = (reverse("accounts:password_change"), reverse("logout"))
+        static = settings.STATIC_URL or "/static/"
+        return path in allowed or path.startswith(
+            static if static.startswith("/") else "/" + static
+        )
