@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
 from avrecords.agency import roles
 from avrecords.audit.models import AuditEntry
@@ -129,6 +130,19 @@ def test_officers_and_system_administrators_have_what_the_predicates_say(agency)
     assert "本人的音像记录" in officer_row
 
 
+def test_each_role_lists_the_steps_the_engine_gives_it_in_the_unit(agency):
+    table = {r["name"]: r["steps"] for r in roles.role_table(roles.step_rows(agency.squad1))}
+    assert "查阅申请审批" in table["单位负责人"] and "确认中断说明" in table["单位负责人"]
+    # the leader above may acknowledge what the unit head may (the platform's rule)
+    assert "确认中断说明" in table["分管领导"] and "查阅申请审批" not in table["分管领导"]
+    assert "查阅申请办理" in table["设备及音像资料管理员"]
+    assert table["执法人员"] == []
+    response = client_for(agency.sysadmin).get(ROLES_URL, {"unit": agency.squad1.pk})
+    text = _text(response)
+    head_row = text[text.index("单位负责人 ") : text.index("分管领导 ")]
+    assert "查阅申请审批" in head_row
+
+
 def test_the_pages_show_no_codes(agency):
     client = client_for(agency.sysadmin)
     pages = [
@@ -211,3 +225,11 @@ def test_it_asks_for_a_role_under_its_field(agency):
     assert response.status_code == 422
     assert "请选择角色" in response.content.decode()
     assert "outcome" not in response.context
+
+
+def test_it_refuses_a_retired_unit(agency):
+    agency.squad2.retired_at = timezone.now()
+    agency.squad2.save()
+    response = _check(agency, agency.officer, Role.OFFICER, agency.squad2)
+    assert response.status_code == 422
+    assert "“执法二中队”已撤销，不能任职" in response.content.decode()

@@ -196,9 +196,11 @@ def profile_name(unit: Unit) -> str:
     return row.name if on is None or on.pk == unit.pk else f"{row.name}（继承自{on.name}）"
 
 
-def role_table() -> list[dict]:
-    """Each role: what it may see and what it may use (on an unsaved person of the role in
-    the root unit)."""
+def role_table(rows: list[StepRow] = ()) -> list[dict]:
+    """Each role: what it may see, what it may use (on an unsaved person of the role in the
+    root unit) and which of the `rows` (one unit's steps) its role gives it a part in, as the
+    engine says (`holds_role`: the step's role, one allowed in any case, the stand-in where no
+    holder could, a system administrator where the rules let him)."""
     root = root_unit()
     table = []
     for role, name in Role.choices:
@@ -209,6 +211,12 @@ def role_table() -> list[dict]:
                 "name": name,
                 "scope": role_scope_words(role),
                 "can": capabilities(probe),
+                "steps": [
+                    row.label
+                    for row in rows
+                    if row.role_code
+                    and approvals.holds_role(User(role=role, unit=row.unit), row.step())
+                ],
             }
         )
     return table
@@ -261,6 +269,8 @@ def proposal(
         raise Invalid(fields={"role": "请选择角色"})
     if role != Role.SYSADMIN and unit is None:
         raise Invalid(fields={"unit": "请选择所属单位"})
+    if unit is not None and unit.retired_at is not None:
+        raise Invalid(fields={"unit": f"“{unit.name}”已撤销，不能任职"})
     chosen = list(supervised) if role == Role.SUPERVISOR else []
     return Proposal(person, role, unit, chosen)
 
@@ -294,13 +304,15 @@ def home_units(user: User) -> list[Unit]:
     return list(Unit.objects.filter(parent__isnull=True).order_by("path"))
 
 
-def _deciders_after(row: StepRow, person: User, after: User) -> list[User]:
+def _deciders_after(
+    row: StepRow, person: User, after: User, now: list[User] | None = None
+) -> list[User]:
     """Who would decide the step once the person holds his proposed role: today's deciders
     without him, with his copy if the engine lets the copy decide — and, since the engine
     lets a stand-in decide only where no holder of the step's role can (it reads who holds
     it from the database), the stand-ins corrected for his moving in or out of that role."""
     step = row.step()
-    now = approvals.deciders(step)
+    now = approvals.deciders(step) if now is None else now
     later = [p for p in now if p.pk != person.pk]
     if approvals.why_not(after, step) is None:
         later.append(after)
@@ -352,7 +364,7 @@ def check(p: Proposal) -> Outcome:
             if not row.role_code:
                 continue
             now = approvals.deciders(row.step())
-            later = _deciders_after(row, person, after)
+            later = _deciders_after(row, person, after, now)
             where = (unit.pk, row.key, row.index)
             if any(x.pk == person.pk for x in now):
                 mine_before[where] = row

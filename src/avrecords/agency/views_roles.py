@@ -26,9 +26,7 @@ def by_role(request):
     require(can_set_up(request.user))
     unit = _unit_or_none(request.user, request.GET.get("unit")) or roles.root_unit()
     rows = roles.step_rows(unit) if unit is not None else []
-    table = roles.role_table()
-    for entry in table:
-        entry["steps"] = [row.label for row in rows if row.role_code == entry["role"]]
+    table = roles.role_table(rows)
     context = {
         "nav": "roles",
         "tab": "roles",
