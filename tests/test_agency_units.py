@@ -428,6 +428,9 @@ def test_the_unit_page_renames_moves_and_marks(org: Org):
         True,
     )
     assert policies.profile_for_unit(org.squad2).code == "fuzhou"
+    changes = client.get(url).content.decode().split("最近的改动")[1]
+    assert "适用策略：福州市城市管理委员会" in changes and "fuzhou" not in changes
+    assert "单位 执法二中队 更名为 执法第二中队" in changes
 
 
 def test_the_move_picker_leaves_out_the_units_own_subtree(org: Org):

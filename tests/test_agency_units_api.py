@@ -107,7 +107,7 @@ def test_patch_refuses_a_move_under_its_own_subtree(org: Org, api):
     )
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"field": "parent", "message": "不能把某市市场监督管理局移到其本身或其下级单位之下"}
+        {"field": "parent_id", "message": "不能把某市市场监督管理局移到其本身或其下级单位之下"}
     ]
 
 

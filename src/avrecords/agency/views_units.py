@@ -14,6 +14,7 @@ from avrecords.agency import units as svc
 from avrecords.agency.forms_units import checked, parent_of
 from avrecords.agency.permissions import can_manage_units
 from avrecords.audit.models import AuditEntry
+from avrecords.lib import labels
 from avrecords.lib.http import back_to
 from avrecords.lib.refusals import Conflict, Invalid, require
 from avrecords.org.models import Unit
@@ -113,13 +114,22 @@ def _detail(request, unit: Unit, errors: dict | None = None, reasons=None, statu
             "people": people,
             "devices": devices,
             "blockers": svc.still_active(unit) if unit.retired_at is None else [],
-            "entries": entries.order_by("-seq")[:RECENT_ENTRIES],
+            "entries": [(e, _said(e)) for e in entries.order_by("-seq")[:RECENT_ENTRIES]],
             "errors": errors or {},
             "reasons": reasons or [],
             "values": request.POST,
         },
         status=status,
     )
+
+
+def _said(entry: AuditEntry) -> str:
+    """An entry's summary as people read it: a profile assignment's names the profile by its
+    name (its summary keeps the profile's code)."""
+    if entry.action == "policy.assign":
+        after = (entry.detail or {}).get("after")
+        return "适用策略：" + (labels.get(labels.PROFILE, after) if after else "继承上级")
+    return entry.summary
 
 
 @login_required
