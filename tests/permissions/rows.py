@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from tests.permissions import (
     rows_access,
+    rows_agency_people,
     rows_agency_person,
     rows_agency_roles,
+    rows_agency_roster,
+    rows_agency_setup,
+    rows_agency_two_factor,
+    rows_agency_units,
     rows_audit,
     rows_campaigns,
     rows_cases,
@@ -36,7 +41,12 @@ ENDPOINTS: list[Endpoint] = [
     *rows_supervision.ROWS,
     *rows_campaigns.ROWS,
     *rows_agency_roles.ROWS,
+    *rows_agency_units.ROWS,
+    *rows_agency_people.ROWS,
     *rows_agency_person.ROWS,
+    *rows_agency_roster.ROWS,
+    *rows_agency_setup.ROWS,
+    *rows_agency_two_factor.ROWS,
 ]
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]
