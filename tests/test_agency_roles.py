@@ -99,6 +99,11 @@ def test_the_page_names_the_people_who_decide_in_the_chosen_unit(agency):
     assert "林海" in _row(response, "查阅申请办理")
     # the bureau's leader approves accountability decisions over the squad (the platform's)
     assert "郑国华" in _row(response, "审批处理决定")
+    # fuzhou carries nothing out for a marking: it takes effect once approved
+    marking = _row(response, "密级标注申请办理")
+    assert "无需办理" in marking and "无人可办" not in marking
+    # where the rules cite no article, their note says who else may decide and why
+    assert "上级分管领导可办理单位负责人的事项" in _row(response, "确认中断说明")
 
 
 def test_it_says_in_the_engines_words_why_nobody_can_decide(agency):

@@ -119,6 +119,7 @@ class StepRow:
     note: str = ""
     people: list[User] = field(default_factory=list)
     reason: str = ""  # why nobody can, in the engine's words
+    carried_out: bool = True  # False where the profile has nothing carried out (marking)
 
     @property
     def label(self) -> str:
@@ -130,15 +131,17 @@ class StepRow:
         return approvals.Step(unit=self.unit, decision=self.key, index=self.index, roles=roles)
 
 
-def _cited(profile, key: str, decision: approvals.Decision) -> tuple[str, str]:
-    """(cite, note) of the decision in the profile: the rules' own, else the chain's."""
-    rules = getattr(profile.deciding, decision.rules)
+def _cited(rules_of, profile, key: str, decision: approvals.Decision) -> tuple[str, str]:
+    """(cite, note) of how the decision is decided: the rules' article, else (a request) its
+    chain's, else the rules' note (the platform's default, which says who may stand in)."""
+    rules = getattr(rules_of, decision.rules)
     if rules.cite:
         return rules.cite, ""
-    if key.startswith("access."):
+    if profile is not None and key.startswith("access."):
         chain = profile.approvals.chain(key.split(".")[1])
-        return chain.cite, "" if chain.cite else chain.note
-    return "", ""
+        if chain.cite:
+            return chain.cite, ""
+    return "", rules.note
 
 
 def step_rows(unit: Unit, *, with_people: bool = True) -> list[StepRow]:
@@ -149,9 +152,10 @@ def step_rows(unit: Unit, *, with_people: bool = True) -> list[StepRow]:
     for key, decision in approvals.DECISIONS.items():
         if profile is not None:
             roles = decision.roles(profile)
-            cite, note = _cited(profile, key, decision)
+            cite, note = _cited(profile.deciding, profile, key, decision)
         else:
-            roles, cite, note = list(decision.unprofiled or [""]), "", ""
+            roles = list(decision.unprofiled or [""])
+            cite, note = _cited(approvals.PLATFORM, None, key, decision)
         for index, role in enumerate(roles):
             row = StepRow(
                 unit,
@@ -172,7 +176,7 @@ def step_rows(unit: Unit, *, with_people: bool = True) -> list[StepRow]:
 
 def _fill(row: StepRow, unprofiled: bool) -> None:
     if not row.role_code and not unprofiled:
-        row.reason = NO_CARRY_OUT
+        row.reason, row.carried_out = NO_CARRY_OUT, False
         return
     row.people = approvals.deciders(row.step())
     if not row.people:
