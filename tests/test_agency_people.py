@@ -11,8 +11,9 @@ from avrecords.agency.permissions import can_manage_people
 from avrecords.audit.models import AuditEntry
 from avrecords.lib.refusals import Conflict, Forbidden, Invalid, NotFound
 from avrecords.org.models import Role, Secrecy, Unit, User
-from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
+from tests.agency_people_fixtures import let_unit_admins_manage_people
+from tests.conftest import client_for
 from tests.rows import make
 
 pytestmark = pytest.mark.django_db
@@ -22,17 +23,6 @@ def entries(action: str | None = None):
     """The agency's audit entries (the org fixture's device issues are not ours)."""
     qs = AuditEntry.objects.filter(action__startswith="agency.")
     return qs.filter(action=action) if action else qs
-
-
-def let_unit_admins_manage_people(org, unit=None) -> PolicyProfile:
-    """The fuzhou rules with `personnel.managed_by_unit_admins`, on the bureau."""
-    text = PolicyProfile.objects.get(code="fuzhou").source.replace("code: fuzhou", "code: rongan")
-    text += (
-        "\npersonnel:\n  managed_by_unit_admins: true\n  note: 本局决定由单位管理员维护本单位人员\n"
-    )
-    row = policies.save_profile(org.sysadmin, text)
-    policies.assign(org.sysadmin, unit or org.bureau, row)
-    return row
 
 
 def add(org, actor=None, **fields):
@@ -394,3 +384,132 @@ def test_a_unit_out_of_sight_is_refused_as_a_supervised_unit(org):
         )
     assert refused.value.fields == {"supervised_units": "所选监督单位不存在或不在您的管理范围内"}
     assert Unit.objects.count() == 3
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def test_the_list_finds_people_by_name_user_name_or_number_and_filters_them(org):
+    client = client_for(org.sysadmin)
+    page = client.get("/agency/people/").content.decode()
+    assert "张伟" in page and "杨军" in page and "执法证号" in page
+    assert "张伟" in client.get("/agency/people/?q=３５０２００１９００１").content.decode()
+    found = client.get("/agency/people/?q=wangfang").content.decode()
+    assert "王芳" in found and "张伟" not in found
+    squad2 = client.get(f"/agency/people/?unit={org.squad2.pk}").content.decode()
+    assert "杨军" in squad2 and "张伟" not in squad2
+    leaders = client.get("/agency/people/?role=leader").content.decode()
+    assert "郑国华" in leaders and "张伟" not in leaders
+    User.objects.filter(pk=org.officer2.pk).update(is_active=False)
+    gone = client.get("/agency/people/?active=0").content.decode()
+    assert "王芳" in gone and "已停用" in gone and "张伟" not in gone
+
+
+def test_a_bad_filter_is_said_in_chinese_over_an_empty_list(org):
+    page = client_for(org.sysadmin).get("/agency/people/?role=mayor").content.decode()
+    assert "角色应为" in page and "没有符合条件的人员" in page
+
+
+def test_the_list_pages_through_many_people(org, settings):
+    settings.AVRECORDS_PAGE_SIZE = 4
+    page = client_for(org.sysadmin).get("/agency/people/?page=2").content.decode()
+    assert "第 2 / 3 页" in page and "上一页" in page
+
+
+def test_the_new_person_page_adds_him_and_shows_the_password_once(org):
+    client = client_for(org.sysadmin)
+    assert "新增人员" in client.get("/agency/people/new").content.decode()
+    response = client.post(
+        "/agency/people/new",
+        {
+            "full_name": "李娜",
+            "username": "lina",
+            "badge_no": "ｆｚ－３５０１",
+            "unit": org.squad2.pk,
+            "role": "supervisor",
+            "phone": "13800138000",
+            "secrecy_clearances": ["privacy"],
+            "supervised_units": [org.squad2.pk],
+        },
+    )
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    person = User.objects.get(username="lina")
+    assert person.badge_no == "FZ-3501" and person.secrecy_clearances == ["privacy"]
+    assert list(person.supervised_units.all()) == [org.squad2]
+    page = response.content.decode()
+    assert "初始密码" in page and "只显示这一次" in page
+    assert entries("agency.person_create").count() == 1
+
+
+def test_the_new_person_page_shows_each_reason_under_its_field_and_saves_nothing(org):
+    response = client_for(org.sysadmin).post(
+        "/agency/people/new",
+        {"full_name": "李娜", "username": "lina", "badge_no": "35020019006", "unit": ""},
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "执法证号 35020019006 已属于 杨军（执法二中队）" in page and "请选择所属单位" in page
+    assert not User.objects.filter(username="lina").exists()
+
+
+def test_the_edit_page_changes_a_person_and_says_why_a_move_is_refused(org):
+    client = client_for(org.sysadmin)
+    page = client.get(f"/agency/people/{org.officer2.pk}/edit").content.decode()
+    assert "王芳" in page and "35020019002" in page
+    form = {
+        "full_name": "王芳",
+        "username": "wangfang",
+        "badge_no": "35020019002",
+        "officer_no": "350212",
+        "unit": org.squad1.pk,
+        "role": "officer",
+        "phone": "0591-87654321",
+    }
+    response = client.post(f"/agency/people/{org.officer2.pk}/edit", form)
+    assert response.status_code == 302
+    org.officer2.refresh_from_db()
+    assert org.officer2.phone == "0591-87654321"
+    form.update(username="zhangwei2", unit=org.squad2.pk)
+    response = client.post(f"/agency/people/{org.officer.pk}/edit", form)
+    assert response.status_code == 422 and "请通过调动办理交接" in response.content.decode()
+    assert entries("agency.person_update").count() == 1
+
+
+def test_a_supervisors_units_are_not_kept_for_another_role(org):
+    person, _ = add(org, role=Role.SUPERVISOR, supervised_units=[org.squad1])
+    form = {"full_name": "李娜", "username": "lina", "unit": org.squad2.pk, "role": "officer"}
+    form["supervised_units"] = [org.squad1.pk]
+    response = client_for(org.sysadmin).post(f"/agency/people/{person.pk}/edit", form)
+    assert response.status_code == 302
+    assert not person.supervised_units.exists()
+
+
+def test_the_password_page_asks_first_then_shows_the_temporary_password_once(org):
+    client = client_for(org.sysadmin)
+    page = client.get(f"/agency/people/{org.officer.pk}/password").content.decode()
+    assert 'data-confirm="确定要重置 张伟 的密码吗' in page
+    response = client.post(f"/agency/people/{org.officer.pk}/password")
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    org.officer.refresh_from_db()
+    assert org.officer.must_change_password
+    assert "临时密码" in response.content.decode()
+    assert entries("agency.password_reset").count() == 1
+
+
+def test_the_pages_are_closed_to_those_who_do_not_manage_people(org):
+    client = client_for(org.admin)
+    for path in ("/agency/people/", "/agency/people/new", f"/agency/people/{org.officer.pk}/edit"):
+        assert client.get(path).status_code == 403
+    assert client.post(f"/agency/people/{org.officer.pk}/password").status_code == 403
+    assert not entries().exists()
+
+
+def test_a_unit_administrator_allowed_by_his_profile_sees_his_subtree_only(org):
+    let_unit_admins_manage_people(org)
+    client = client_for(org.admin)
+    page = client.get("/agency/people/").content.decode()
+    assert "张伟" in page and "杨军" not in page
+    assert "系统管理员" not in client.get("/agency/people/new").content.decode()
+    assert client.get(f"/agency/people/{org.other_officer.pk}/edit").status_code == 404
+    menu = client.get("/agency/people/").content.decode()
+    assert 'href="/agency/people/"' in menu

@@ -7,8 +7,8 @@ import pytest
 
 from avrecords.audit.models import AuditEntry
 from avrecords.org.models import Role, User
+from tests.agency_people_fixtures import let_unit_admins_manage_people
 from tests.conftest import client_for
-from tests.test_agency_people import let_unit_admins_manage_people
 
 pytestmark = pytest.mark.django_db
 
