@@ -16,8 +16,9 @@ from ninja.security import HttpBasicAuth
 from ninja.security import SessionAuth as CookieSession
 
 from avrecords.lib.api_schemas import PAGE_NUMBER_MAX, Error, Invalid  # noqa: F401 (re-exported)
-from avrecords.lib.refusals import Refusal
+from avrecords.lib.refusals import Forbidden, Refusal
 from avrecords.web.middleware import API_ERROR_MESSAGES
+from avrecords.web.password_change_required import API_MESSAGE as PASSWORD_CHANGE_MESSAGE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 JSON_MEDIA_TYPE = "application/json"
@@ -61,6 +62,8 @@ class BasicAuth(HttpBasicAuth):
     def authenticate(self, request, username, password):
         user = authenticate(request, username=username, password=password)
         if user is not None and user.is_active:
+            if user.must_change_password:  # an administrator's password (issue 18 §1)
+                raise Forbidden(PASSWORD_CHANGE_MESSAGE)
             request.user = user
             return user
         return None
@@ -141,6 +144,7 @@ def _invalid(request, exc):
 def _register():
     from avrecords.access.api import router as access_router
     from avrecords.agency.api_people import router as people_router
+    from avrecords.agency.api_roster import router as roster_router
     from avrecords.agency.api_units import router as units_router
     from avrecords.cases.api import router as cases_router
     from avrecords.compliance.api import router as compliance_router
@@ -167,6 +171,7 @@ def _register():
     api.add_router("/", quality_router)
     api.add_router("/", violations_router)
     api.add_router("/", units_router)
+    api.add_router("/", roster_router)  # before people: /people/import is no person's id
     api.add_router("/", people_router)
 
 
