@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from avrecords.access.secrecy import apply_mark
 from avrecords.audit.models import AuditEntry
 from avrecords.equipment.models import Device
@@ -15,6 +17,12 @@ from avrecords.recordings.models import Recording
 from avrecords.retention.services import reclassify
 from tests.conftest import client_for
 from tests.rows import make
+
+
+@pytest.fixture(autouse=True)
+def writable_admin(settings):
+    """The admin is read-only unless the operator opens it for an emergency (issue 18 §1)."""
+    settings.AVRECORDS_ADMIN_WRITABLE = True
 
 
 def test_adding_and_changing_a_device_in_the_admin_is_audited(org):

@@ -181,7 +181,7 @@ def _sign_in(username: str):
 
 def test_a_system_administrator_lands_on_the_checklist_until_it_is_complete(org):
     _, went = _sign_in("xitong")
-    assert went == ["/setup/landing", "/setup/"]
+    assert went == ["/setup/"]
     _profile(org)
     User.objects.create(
         username="zhongdui1", full_name="陈刚", role=Role.UNIT_HEAD, unit=org.squad1
@@ -189,7 +189,7 @@ def test_a_system_administrator_lands_on_the_checklist_until_it_is_complete(org)
     org.leader.secrecy_clearances = ["privacy"]
     org.leader.save()
     _, went = _sign_in("xitong")
-    assert went == ["/setup/landing", "/"]
+    assert went == ["/"]
 
 
 def test_later_sends_him_to_the_workbench_from_then_on(org):
@@ -197,10 +197,10 @@ def test_later_sends_him_to_the_workbench_from_then_on(org):
     response = client.post("/setup/later")
     assert response.status_code == 302 and response["Location"] == "/"
     _, went = _sign_in("xitong")
-    assert went == ["/setup/landing", "/"]
+    assert went == ["/"]
     assert client_for(org.sysadmin).get("/setup/").status_code == 200  # still in the menu
 
 
 def test_other_people_land_on_the_workbench(org):
     _, went = _sign_in("zhangwei")
-    assert went == ["/setup/landing", "/"]
+    assert went == ["/"]

@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from avrecords.agency import views_setup
 from avrecords.api import api
 from avrecords.web import views_search, views_workbench
 
 urlpatterns = [
     path("", views_workbench.workbench_page, name="workbench"),
     path("search/", views_search.search, name="search"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    # a system administrator of an installation not yet set up lands on /setup/ (issue 18 §4)
+    path("login/", views_setup.SignInView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

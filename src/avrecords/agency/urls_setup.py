@@ -8,6 +8,5 @@ urlpatterns = [
     path("setup/", views.setup_page, name="setup"),
     path("setup/agency", views.setup_agency, name="setup_agency"),
     path("setup/later", views.setup_later, name="setup_later"),
-    path("setup/landing", views.landing, name="landing"),
     path("setup/first-admin/", views.first_admin_page, name="first_admin"),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -79,12 +79,14 @@ def setup_later(request):
     return redirect("workbench")
 
 
-@login_required
-@require_GET
-def landing(request):
-    """Where signing in leads (LOGIN_REDIRECT_URL): the checklist for a system administrator
-    of an installation not yet set up, else 工作台."""
-    return redirect("agency:setup" if setup.lands_on_setup(request.user) else "workbench")
+class SignInView(LoginView):
+    """登录 (the root URLconf's `login`): a system administrator of an installation not yet
+    set up lands on the checklist; everyone else, and anyone sent with `next`, as before."""
+
+    def get_default_redirect_url(self):
+        if setup.lands_on_setup(self.request.user):
+            return reverse("agency:setup")
+        return super().get_default_redirect_url()
 
 
 @require_http_methods(["GET", "POST"])
