@@ -51,6 +51,8 @@ IRREVERSIBLE = {
 # only record a word: no question.
 REVERSIBLE = {
     "access:approve",
+    "agency:setup_agency",  # the agency's name and profile: changed again on the same page
+    "agency:setup_later",  # 稍后再说: the checklist stays in the menu
     "cases:link",
     "cases:unlink",
     "compliance:activity_exemption",
@@ -85,6 +87,7 @@ REVERSIBLE = {
 # POST forms sending to their own page (new or edit forms, settings pages): none irreversible.
 SELF_POSTING = {
     "access/new.html",
+    "agency/setup_first_admin.html",
     "cases/form.html",
     "compliance/activity_form.html",
     "compliance/activity_import.html",

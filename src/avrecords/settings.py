@@ -33,7 +33,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
     "axes",
     "ninja",  # the API docs page's Swagger UI from our own static files, not a CDN
     "django_tasks",
@@ -54,6 +53,9 @@ INSTALLED_APPS = [
     "avrecords.supervision",
     "avrecords.agency",
     "avrecords.web",
+    # the admin after web: web's templates/admin/base_site.html carries the banner, and the
+    # site makes every model read-only unless AVRECORDS_ADMIN_WRITABLE (issue 18 §1, §4)
+    "avrecords.web.admin_site.EmergencyAdminConfig",
     "avrecords.upgrade",
     "avrecords.demo",
 ]
@@ -122,7 +124,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 
 LOGIN_URL = "/login/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/"  # a system administrator not yet set up: /setup/ (agency.views_setup)
+# The Django admin is read-only unless set (emergencies; every change audited; issue 18 §1)
+AVRECORDS_ADMIN_WRITABLE = env_bool("AVRECORDS_ADMIN_WRITABLE", False)
 LOGOUT_REDIRECT_URL = "/login/"
 
 # --- Sign-in throttling (issue 15 row 5; web/login_throttle.py, docs/configuration.md) ---
