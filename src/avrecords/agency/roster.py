@@ -191,7 +191,7 @@ class Known:
         return cls(
             units_by_code={u.code.upper(): u for u in units},
             units_by_name=by_name,
-            by_badge={p.badge_no: p for p in persons if p.badge_no},
+            by_badge={p.badge_no.upper(): p for p in persons if p.badge_no},
             by_username={p.username: p for p in persons},
         )
 
