@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from avrecords.agency import people, roster
 from avrecords.audit.models import AuditEntry
 from avrecords.org.models import Role, Unit, User
+from tests.agency_people_fixtures import let_unit_admins_manage_people
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -302,3 +303,20 @@ def test_the_api_exports_xlsx_and_csv(org):
     assert sheet_rows(xlsx_answer.content)[0][0] == "姓名"
     csv_answer = client.get("/api/v1/people/export?format=csv&encoding=gbk")
     assert csv_answer.content.decode("gb18030").startswith("姓名,用户名")
+
+
+# ---- a unit administrator, where his profile lets him manage people --------------------------
+
+
+def test_a_unit_administrator_exports_and_imports_his_subtree_only(org):
+    let_unit_admins_manage_people(org, unit=org.squad1)
+    client = client_for(org.admin)
+    names = [r[0] for r in sheet_rows(client.get("/agency/roster/export.xlsx").content)[1:]]
+    assert "张伟" in names and "杨军" not in names and "系统管理员" not in names
+    rows = [
+        ["杨军", "", "35020019006", "", "执法一中队", "执法人员", "", "", ""],
+        ["王芳", "wangfang", "35020019002", "", "执法一中队", "系统管理员", "", "", ""],
+    ]
+    page = upload(client, xlsx([HEADER, *rows])).content.decode()
+    assert "第 2 行：执法证号 35020019006 已属于 杨军（执法二中队）" in page
+    assert "第 3 行：您无权授予系统管理员角色" in page
