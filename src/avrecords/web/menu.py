@@ -130,6 +130,7 @@ MENU: tuple[Group, ...] = (
             Entry("登录锁定", ("accounts:lockouts",), _flag("can_unlock_logins")),
             Entry("审计锚定", ("audit:anchors",), _flag("can_view_audit_anchors"), nav=("audit",)),
             Entry("初始设置", ("agency:setup",), _flag("can_set_up"), nav=("setup",)),
+            Entry("角色与权限", ("agency:roles",), _flag("can_set_up"), nav=("roles",)),
             Entry("后台管理", ("admin:index",), _flag("is_staff")),
         ),
     ),
