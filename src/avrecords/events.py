@@ -92,7 +92,9 @@ PROFILE_ASSIGNED = _event(
     ("unit", "profile", "actor"),
     "A unit was given another policy profile (X3), or its own was taken away so that it "
     "inherits its parent's, sent by `policies.services.assign` after the assignment is saved, "
-    "before its audit entry. `unit`: the Unit (its subtree follows, except units with a "
+    "before its audit entry; also by `agency.units.move_unit` when a moved unit without a "
+    "profile of its own now inherits another one (profile None). `unit`: the Unit (its "
+    "subtree follows, except units with a "
     "profile of their own); `profile`: the PolicyProfile now assigned to it, None when it "
     "inherits; `actor`: who assigned it (None for the system). Compliance re-evaluates the "
     "recent activities of the subtree under the rules that now apply (the "
