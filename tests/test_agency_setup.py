@@ -5,6 +5,7 @@ and where a system administrator lands after signing in."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from avrecords.agency import setup
 from avrecords.audit.models import AuditEntry
@@ -119,7 +120,8 @@ def test_the_page_shows_the_steps_their_state_and_what_is_missing(org):
         assert words in page
     assert "共 3 个单位" in page and "已登记 2 台设备" in page and "已登记 2 个采集站" in page
     assert "执法人员 3 人" in page and "采集站目前只能在后台管理中登记" in page
-    assert 'href="/equipment/import"' in page
+    for page_of_another_part in ("agency:units", "agency:roster", "equipment:device_import"):
+        assert f'href="{reverse(page_of_another_part)}"' in page
 
 
 def test_step_1_names_a_new_agency_and_gives_it_a_profile(lone_admin):

@@ -58,6 +58,17 @@ def test_the_command_creates_the_first_system_administrator_and_audits_it(db, pa
     assert "林海" in entry.summary and PASSWORD not in str(entry.detail)
 
 
+def test_the_command_deletes_the_code_the_page_would_have_taken(
+    db, password_file, django_capture_on_commit_callbacks
+):
+    first_admin.issue_code()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "createadmin", username="linhai", full_name="林海", password_file=str(password_file)
+        )
+    assert not first_admin.code_path().exists()
+
+
 def test_the_command_reads_the_password_from_standard_input(db, monkeypatch):
     import io
 

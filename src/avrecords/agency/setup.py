@@ -186,7 +186,7 @@ def checklist() -> Checklist:
             role_counts.get(Role.OFFICER, 0) > 0,
             "、".join(f"{label} {n} 人" for label, n in result.role_counts.items() if n)
             or "尚无人员",
-            "agency:roster_import",
+            "agency:roster",
             "导入人员名册",
         ),
         Step(
@@ -216,7 +216,7 @@ def checklist() -> Checklist:
             Missing(f"{_names(unprofiled)}没有适用的执法策略", "policies:units", "单位适用策略")
         )
     if not role_counts.get(Role.OFFICER):
-        missing.append(Missing("还没有执法人员", "agency:roster_import", "导入人员名册"))
+        missing.append(Missing("还没有执法人员", "agency:roster", "导入人员名册"))
     if not devices:
         missing.append(
             Missing("还没有登记执法记录仪等设备", "equipment:device_import", "导入设备台账")

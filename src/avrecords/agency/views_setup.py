@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, redirect_to_login
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from avrecords.agency import first_admin, setup
@@ -19,11 +19,7 @@ from avrecords.policies.models import PolicyProfile
 
 
 def _url(name: str) -> str:
-    """The page's address, or "" while the page another part builds is not there yet."""
-    try:
-        return reverse(name) if name else ""
-    except NoReverseMatch:
-        return ""
+    return reverse(name) if name else ""
 
 
 def _checklist_context(request, *, values=None, field_errors=None) -> dict:
