@@ -288,6 +288,22 @@ def test_renaming_a_user_to_a_variant_of_his_own_name_is_allowed(org):
     assert org.officer.username == "ZhangWei"
 
 
+def test_one_does_not_change_ones_own_user_name(org):
+    with pytest.raises(Invalid) as refused:
+        people.update_person(org.sysadmin, org.sysadmin, username="xitong_new", phone="13800138000")
+    assert refused.value.fields == {"username": "不能修改本人的用户名，请由其他系统管理员修改"}
+    org.sysadmin.refresh_from_db()
+    assert org.sysadmin.username == "xitong" and org.sysadmin.phone == ""
+
+
+def test_a_unit_administrator_does_not_change_his_own_role(org):
+    let_unit_admins_manage_people(org)
+    admin = User.objects.get(pk=org.admin.pk)
+    with pytest.raises(Invalid) as refused:
+        people.update_person(admin, admin, role=Role.LEADER)
+    assert refused.value.fields == {"role": "不能修改本人的角色"}
+
+
 # --- reset password ------------------------------------------------------------------------
 
 
@@ -298,6 +314,13 @@ def test_a_reset_gives_a_temporary_password_once_and_audits_without_it(org):
     (entry,) = entries("agency.password_reset")
     assert password not in str(entry.detail) and password not in entry.summary
     assert people.reset_password(org.sysadmin, org.officer) != password
+
+
+def test_one_does_not_reset_ones_own_password_here(org):
+    with pytest.raises(Conflict) as refused:
+        people.reset_password(org.sysadmin, org.sysadmin)
+    assert "修改密码" in str(refused.value)
+    assert not org.sysadmin.must_change_password and not entries().exists()
 
 
 def test_only_managers_may_reset_a_password(org):

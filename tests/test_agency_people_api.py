@@ -146,3 +146,8 @@ def test_a_unit_administrator_allowed_by_his_profile_reaches_his_subtree_only(or
     response = patch(org.admin, f"/people/{org.officer.pk}", {"role": "sysadmin"})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "role", "message": "您无权授予系统管理员角色"}]
+
+
+def test_ones_own_password_is_not_reset_through_the_api(org):
+    response = post(org.sysadmin, f"/people/{org.sysadmin.pk}/password-reset")
+    assert response.status_code == 409 and "修改密码" in response.json()["detail"]

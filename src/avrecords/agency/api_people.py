@@ -248,7 +248,7 @@ def change_person(request, person_id: int, body: PersonPatch):
 
 @router.post(
     "/people/{person_id}/password-reset",
-    response={200: PasswordOut, 401: Error, 403: Error, 404: Error},
+    response={200: PasswordOut, 401: Error, 403: Error, 404: Error, 409: Error},
     summary="重置密码（临时密码只在本次应答中给出，下次登录须修改）",
 )
 def reset_password(request, person_id: int):

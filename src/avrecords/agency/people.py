@@ -63,6 +63,7 @@ NUMBERS = ("badge_no", "officer_no")
 MOVE_REFUSED = "请通过调动办理交接"
 LAST_SYSADMIN = "不能取消最后一名系统管理员的角色"
 NOT_ALLOWED = "您无权管理人员"
+OWN_PASSWORD = "不能重置本人的密码，请在“修改密码”页面修改"
 
 # Temporary passwords: no 0/O, 1/l/I to misread when it is read out or copied from a screen.
 PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
@@ -205,10 +206,26 @@ def _supervised_problem(actor, units, role: str, before_ids: set[int]) -> str:
     return ""
 
 
+def _own_problem(actor, person: User | None, name: str) -> str:
+    """One's own sign-in name is changed by another administrator (the audit trail names
+    people by it, and a script signed in with it would lock itself out); a unit
+    administrator does not change his own role."""
+    if person is None or person.pk != actor.pk:
+        return ""
+    if name == "username":
+        return "不能修改本人的用户名，请由其他系统管理员修改"
+    if name == "role" and not manages_everyone(actor):
+        return "不能修改本人的角色"
+    return ""
+
+
 def _problems(actor, person: User | None, changes: dict, effective_role: str) -> dict[str, str]:
     """Every bad field among `changes`, with its Chinese reason."""
     found: dict[str, str] = {}
     for name, value in changes.items():
+        if problem := _own_problem(actor, person, name):
+            found[name] = problem
+            continue
         if name == "username":
             problem = _username_problem(value, person)
         elif name == "full_name":
@@ -446,6 +463,8 @@ def reset_password(actor, person: User) -> str:
     must choose his own at the next sign-in. Audited without the password."""
     _require_manager(actor)
     _require_reach(actor, person)
+    if person.pk == actor.pk:
+        raise Conflict(OWN_PASSWORD)
     password = new_password()
     with transaction.atomic():
         person.set_password(password)
