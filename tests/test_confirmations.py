@@ -26,6 +26,11 @@ IRREVERSIBLE = {
     "access:execute",  # a grant takes effect at once
     "access:withdraw",
     "access:revoke",
+    "agency:roster_passwords",  # the initial passwords are downloaded once, then deleted
+    "accounts:two_factor_codes",  # new recovery codes: the old ones stop working at once
+    "accounts:two_factor_disable",  # the authenticator and the codes are deleted
+    "agency:two_factor_reset",  # another person's authenticator and codes are deleted
+    "agency:person_password",  # the old password stops working at once
     "cases:close",
     "cases:file",
     "compliance:activity_extension",
@@ -51,6 +56,7 @@ IRREVERSIBLE = {
 # only record a word: no question.
 REVERSIBLE = {
     "access:approve",
+    "agency:roster_apply",  # the previewed roster: each person is edited again on his page
     "agency:setup_agency",  # the agency's name and profile: changed again on the same page
     "agency:setup_later",  # 稍后再说: the checklist stays in the menu
     "cases:link",
@@ -70,6 +76,15 @@ REVERSIBLE = {
     "logout",
     "pickers:recordings_bulk",  # add to a case, link to an activity: each can be undone
     "accounts:unlock",
+    "accounts:two_factor_codes_done",  # only stops showing the new recovery codes
+    "agency:unit_field_squad",
+    "agency:unit_move",
+    "agency:unit_new",  # a unit made by mistake is retired or renamed
+    "agency:unit_profile",
+    "agency:unit_reinstate",
+    "agency:unit_rename",
+    "agency:unit_retire",  # reinstated again; the form still asks first
+    "agency:person_transfer",  # starts a transfer's clearance, which can be cancelled
     "recordings:assign",
     "recordings:bookmark_add",
     "recordings:snapshot_take",
@@ -87,7 +102,10 @@ REVERSIBLE = {
 # POST forms sending to their own page (new or edit forms, settings pages): none irreversible.
 SELF_POSTING = {
     "access/new.html",
+    "agency/roster_import.html",  # the upload only previews
     "agency/setup_first_admin.html",
+    "agency/unit_new.html",
+    "agency/people_form.html",
     "cases/form.html",
     "compliance/activity_form.html",
     "compliance/activity_import.html",
@@ -103,6 +121,8 @@ SELF_POSTING = {
     "supervision/violation_new.html",
     "web/login.html",
     "web/password_change.html",
+    "web/two_factor_enrol.html",  # confirms one's own authenticator: enrol again to change it
+    "web/two_factor_verify.html",
 }
 
 
@@ -165,6 +185,11 @@ RENDERED = [
     ("admin", "/equipment/devices/{dev}/", "/equipment/devices/{dev}/event"),
     ("supervisor", "/supervision/campaigns/{draft}/", "/supervision/campaigns/{draft}/draw"),
     ("leader", "/retention/disposals/{submitted}/", "/retention/disposals/{submitted}/decide"),
+    (
+        "sysadmin",
+        "/agency/people/{person}/two-factor/reset",
+        "/agency/people/{person}/two-factor/reset",
+    ),
 ]
 
 

@@ -70,6 +70,36 @@ def env_patterns(name: str, required_groups: set[str]) -> list[str]:
     return patterns
 
 
+TWO_FACTOR_ROLES_FILE = "two_factor_roles"
+NOBODY = "none"
+
+
+def two_factor_roles(home: Path, default: list[str], known: tuple[str, ...]) -> list[str]:
+    """AVRECORDS_TWO_FACTOR_ROLES: role codes, comma-separated, or `none` for nobody (issue 18
+    §5). Unset (or empty), the installation's own choice in AVRECORDS_HOME/two_factor_roles
+    (the file `avrecords demo` writes, so a demo is one sign-in away), else `default`."""
+    name = "AVRECORDS_TWO_FACTOR_ROLES"
+    raw = os.environ.get(name, "").strip()
+    if raw:
+        source = name
+    elif (home / TWO_FACTOR_ROLES_FILE).is_file():
+        source = str(home / TWO_FACTOR_ROLES_FILE)
+        raw = (home / TWO_FACTOR_ROLES_FILE).read_text(encoding="utf-8").strip()
+    else:
+        return list(default)
+    if raw.lower() == NOBODY:
+        return []
+    roles = [item.strip() for item in raw.split(",") if item.strip()]
+    unknown = [role for role in roles if role not in known] or ([] if roles else [raw])
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown role code(s) {', '.join(map(repr, unknown))}; use a comma-"
+            f"separated list of {', '.join(known)}, or {NOBODY} "
+            f"（双因素登录的角色代码无效：{'、'.join(unknown)}）"
+        )
+    return roles
+
+
 def home_dir() -> Path:
     """The AVRECORDS_HOME directory (database, store, queue); created on demand."""
     home = Path(env_str("AVRECORDS_HOME", "./var")).expanduser().resolve()

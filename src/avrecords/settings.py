@@ -14,6 +14,7 @@ from avrecords.config import (
     env_str,
     home_dir,
     secret_key,
+    two_factor_roles,
 )
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -34,6 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",  # two-factor sign-in (issue 18 §5): TOTP devices and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",  # the API docs page's Swagger UI from our own static files, not a CDN
     "django_tasks",
     "huey.contrib.djhuey",
@@ -76,6 +80,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "avrecords.web.idle_timeout.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # the session's second factor (django-otp), then: no page before it (issue 18 §5)
+    "django_otp.middleware.OTPMiddleware",
+    "avrecords.web.two_factor_middleware.TwoFactorMiddleware",
+    # a password an administrator set: changed before any other page (issue 18 §1)
+    "avrecords.web.password_change_required.PasswordChangeRequiredMiddleware",
     "avrecords.web.input_limits.InputLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # a service's typed refusal (403/404/409/422) becomes the page that says why (issue 16 §5)
@@ -147,6 +156,15 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused, not counted, w
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins and sign-outs are in the audit log
 AXES_ENABLE_ADMIN = False  # locks are lifted on /account/lockouts/, audited
 AXES_VERBOSE = False
+
+# --- Two-factor sign-in (issue 18 §5; agency/two_factor.py, docs/configuration.md) -------
+# The role codes of org.models.Role (tests/test_two_factor.py checks the two agree).
+_ROLE_CODES = ("officer", "admin", "unit_head", "leader", "supervisor", "archivist", "sysadmin")
+AVRECORDS_TWO_FACTOR_ROLES = two_factor_roles(AVRECORDS_HOME, ["sysadmin", "leader"], _ROLE_CODES)
+# Wrong codes are bounded by agency/two_factor.py (the sign-in limit and lock time above), not
+# by django-otp's doubling delays, which would also refuse a right code typed a second later.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # --- Passwords, sessions, TLS (issue 15 row 13; docs/configuration.md) ------------------
 AVRECORDS_PASSWORD_MIN_LENGTH = env_int("AVRECORDS_PASSWORD_MIN_LENGTH", 10, minimum=8)

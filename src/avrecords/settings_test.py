@@ -15,6 +15,9 @@ os.environ.setdefault("AVRECORDS_HOME", tempfile.mkdtemp(prefix="avrecords-test-
 from avrecords.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# `force_login` makes a session without a second factor: nobody must have one unless a test
+# says so (tests/test_two_factor.py overrides it; issue 18 §5).
+AVRECORDS_TWO_FACTOR_ROLES: list[str] = []
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not :memory:, so worker and heartbeat threads see the same database as the test.

@@ -1,7 +1,9 @@
 """`avrecords demo`: load the demo agency (idempotent) and print the logins."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from avrecords.config import NOBODY, TWO_FACTOR_ROLES_FILE
 from avrecords.demo.loader import DEMO_PASSWORD, load_demo, logins
 
 
@@ -14,3 +16,12 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, name in logins():
             self.stdout.write(f"  {username:<10} {name}")
+        # A demo is one sign-in away: its own installation asks nobody for a second factor
+        # unless AVRECORDS_TWO_FACTOR_ROLES says otherwise (issue 18 §5).
+        choice = settings.AVRECORDS_HOME / TWO_FACTOR_ROLES_FILE
+        if not choice.exists():
+            choice.write_text(f"{NOBODY}\n", encoding="utf-8")
+        self.stdout.write(
+            f"双因素登录：演示安装默认不要求（{choice}；"
+            "启动时设置 AVRECORDS_TWO_FACTOR_ROLES=sysadmin,leader 可要求）"
+        )
