@@ -3,16 +3,20 @@
 Units, people, devices and the rest are kept on the product's own pages, which check the
 rules and audit each change. The admin stays for what those pages cannot yet do and for
 emergencies: every model registered in it, by any app, is read-only — no add, change or
-delete — unless the operator sets AVRECORDS_ADMIN_WRITABLE=true (docs/configuration.md);
-even then every change is audited by `audit.admin_mixins`. Each page carries a banner
-saying so (templates/admin/base_site.html).
+delete — unless the operator sets AVRECORDS_ADMIN_WRITABLE=true (docs/configuration.md).
+Even then every change is audited: by `audit.admin_mixins` (before and after) where the admin
+class has it, else by the names of the fields changed, never their values (a package's model
+may hold a secret: a two-factor device's key). Each page carries a banner saying so
+(templates/admin/base_site.html).
 
 The site grants the admin by role, like every page: an active staff system administrator
-(`sees_everything`) may look at every model and, when the admin is writable, change what
-the model's admin class itself allows. An admin class with its own permission rule (the
-recordings', retention's: never) keeps it; Django's default rule (model permissions, which
-nobody here assigns) gives way to the role. Admin actions other than deleting (retention's
-按保存期限清除, which goes through the guarded service) stay available.
+(`sees_everything`) may look at the product's own models and, when the admin is writable,
+change what the model's admin class itself allows. An admin class with its own permission
+rule (the recordings', retention's: never) keeps it; Django's default rule (model
+permissions, which nobody here assigns) gives way to the role. Models of Django and of
+packages (groups, two-factor devices) keep Django's rule: superusers only. Admin actions
+other than deleting (retention's 按保存期限清除, which goes through the guarded service) stay
+available.
 """
 
 from __future__ import annotations
@@ -37,11 +41,15 @@ def _administers(user) -> bool:
 class EmergencyOnly:
     """Placed in front of every admin class the site registers."""
 
+    def _ours(self, request) -> bool:
+        """A system administrator, on a model of the product's own."""
+        return self.opts.app_config.name.startswith("avrecords.") and _administers(request.user)
+
     def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or _administers(request.user)
+        return super().has_view_permission(request, obj) or self._ours(request)
 
     def has_module_permission(self, request):
-        return super().has_module_permission(request) or _administers(request.user)
+        return super().has_module_permission(request) or self._ours(request)
 
     def has_add_permission(self, request, *args):
         return writable() and self._may("has_add_permission", request, *args)
@@ -56,7 +64,44 @@ class EmergencyOnly:
         if getattr(super(), name)(request, *args):
             return True
         rule = next(k for k in type(self).__mro__[1:] if name in vars(k) and k is not EmergencyOnly)
-        return rule.__module__.startswith("django.") and _administers(request.user)
+        return rule.__module__.startswith("django.") and self._ours(request)
+
+
+class AuditedFieldNames:
+    """The audit of a change made where the admin class has none of ours: what was added,
+    changed (the names of the fields) or deleted, never the values."""
+
+    def _record(self, request, action: str, obj, summary: str, detail: dict) -> None:
+        from avrecords.audit import services as audit
+        from avrecords.lib.http import client_ip
+
+        audit.record(
+            action,
+            actor=request.user,
+            obj=obj,
+            summary=summary,
+            detail=detail,
+            ip=client_ip(request),
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        word = "修改" if change else "新增"
+        self._record(
+            request,
+            "admin.change" if change else "admin.add",
+            obj,
+            f"{word} {obj._meta.verbose_name} {obj}",
+            {"fields": sorted(form.changed_data)},
+        )
+
+    def delete_model(self, request, obj):
+        self._record(request, "admin.delete", obj, f"删除 {obj._meta.verbose_name} {obj}", {})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class EmergencyAdminSite(admin.AdminSite):
@@ -65,11 +110,15 @@ class EmergencyAdminSite(admin.AdminSite):
     index_title = "后台管理"
 
     def register(self, model_or_iterable, admin_class=None, **options):
+        # here, not at import: this module is loaded with the app registry, before models
+        from avrecords.audit.admin_mixins import AuditedAdminMixin
+
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, EmergencyOnly):
+            audited = () if issubclass(admin_class, AuditedAdminMixin) else (AuditedFieldNames,)
             admin_class = type(
                 admin_class.__name__,
-                (EmergencyOnly, admin_class),
+                (EmergencyOnly, *audited, admin_class),
                 {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
             )
         super().register(model_or_iterable, admin_class, **options)
