@@ -300,12 +300,21 @@ def test_a_leader_who_must_cannot_disable_it(org):
 
 
 @REQUIRED
-def test_a_password_an_administrator_set_is_changed_before_the_second_factor_with_no_loop(org):
+def test_a_password_an_administrator_set_is_changed_first_then_he_enrols_with_no_loop(org):
     org.leader.must_change_password = True
     org.leader.save()
     client = client_for(org.leader)
+    assert client.get("/")["Location"].startswith(ENROL)
+    assert client.get(ENROL)["Location"] == "/account/password/"
     assert client.get("/account/password/").status_code == 200
-    assert client.get(ENROL).status_code in (200, 302)
+    new = "Xin-mima-2026-lingdao"
+    changed = client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert changed.status_code == 302
+    assert client.get(changed["Location"])["Location"].startswith(ENROL)
+    assert client.get(ENROL).status_code == 200
 
 
 # --- state and reset ---------------------------------------------------------------------
