@@ -132,6 +132,14 @@ def test_init_prints_the_next_step_with_the_code(db, capsys):
     assert first_admin.code_path().read_text().strip() in out
 
 
+def test_avrecords_init_on_an_empty_installation_ends_with_the_next_step(db, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "make_private", lambda: None)
+    assert cli.main(["avrecords", "init"]) == 0
+    out = capsys.readouterr().out
+    assert "已就绪" in out and "下一步：运行 avrecords createadmin" in out
+    assert first_admin.code_path().read_text().strip() in out
+
+
 def test_no_code_is_made_once_someone_exists(org, home):
     (home / "first-admin-code").write_text("AAAA-BBBB-CCCC-DDDD\n")
     assert first_admin.issue_code() is None
