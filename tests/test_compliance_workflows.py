@@ -17,7 +17,7 @@ from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
 from avrecords.supervision.models import ViolationCandidate
-from tests.conftest import client_for
+from tests.conftest import client_for, with_menu_counts
 from tests.rows import make
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def t(text: str) -> dt.datetime:
 
 def test_the_officer_explains_a_gap_and_the_unit_head_acknowledges_it(org, head1, gap):
     officer = client_for(org.officer)
-    todo = officer.get("/todo/").content.decode()
+    todo = with_menu_counts(officer, "/todo/")
     assert "09:20:00–09:30:00 记录中断" in todo and 'class="count-badge">1<' in todo
     assert "存储空间不足" in todo  # the reasons are fuzhou's (004§15)
     response = officer.post(
@@ -49,7 +49,7 @@ def test_the_officer_explains_a_gap_and_the_unit_head_acknowledges_it(org, head1
             object_type="compliance.finding", object_id=str(gap.pk)
         ).values_list("action", "actor_id")
     ) == [("finding.explain", org.officer.pk), ("finding.acknowledge", head1.pk)]
-    assert 'class="count-badge"' not in officer.get("/todo/").content.decode()
+    assert 'class="count-badge"' not in with_menu_counts(officer, "/todo/")
 
 
 def test_an_explanation_needs_a_reason_from_the_profile_and_words(org, gap):

@@ -35,7 +35,7 @@ from avrecords.retention.models import (
 )
 from avrecords.retention.rules import add_months
 from avrecords.retention.services import reclassify
-from tests.conftest import client_for
+from tests.conftest import client_for, with_menu_counts
 from tests.rows import make
 from tests.test_equipment_registry import pdf_text_and_fonts
 
@@ -297,10 +297,10 @@ def test_the_progress_card_polls_while_the_purge_runs(org, tongbai, archivist):
 def test_the_leader_sees_how_many_decisions_wait_for_him(org, tongbai, archivist):
     _classified(org, "old.mp4", at=OLD)
     [made] = disposal.make_lists()
-    nav = client_for(archivist).get("/recordings/").content.decode()
+    nav = with_menu_counts(client_for(archivist), "/recordings/")
     assert re.search(r'保存期限 <span class="count-badge">1</span>', nav)
     disposal.submit(archivist, made)
-    nav = client_for(org.leader).get("/recordings/").content.decode()
+    nav = with_menu_counts(client_for(org.leader), "/recordings/")
     assert re.search(r'保存期限 <span class="count-badge">1</span>', nav)
 
 

@@ -10,7 +10,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 
 from avrecords import worklist
-from tests.conftest import client_for
+from tests.conftest import client_for, with_menu_counts
 
 
 def _menu(page: str) -> str:
@@ -103,10 +103,53 @@ def test_it_counts_the_officers_work_beside_todo(org):
             group="测试任务",
             tasks=lambda user: [worklist.Task("任务", "/")] if user == org.officer else [],
         )
-        officer = _menu(client_for(org.officer).get("/recordings/").content.decode())
+        officer = _menu(with_menu_counts(client_for(org.officer), "/recordings/"))
         assert re.search(r'待办 <span class="count-badge">1</span>', officer)
-        head = _menu(client_for(org.head2).get("/recordings/").content.decode())
+        head = _menu(with_menu_counts(client_for(org.head2), "/recordings/"))
         assert not re.search(r"待办 <span", head)
+    finally:
+        worklist._SOURCES.clear()
+        worklist._SOURCES.update(saved)
+
+
+def _one_task_counted(asked: list):
+    """A worklist of one source with one task for anyone, noting who it was asked for."""
+    worklist._SOURCES.clear()
+    worklist.register(
+        "test.one",
+        group="测试任务",
+        tasks=lambda user: asked.append(user) or [worklist.Task("任务", "/")],
+    )
+
+
+def test_a_page_draws_its_menu_without_counting_and_asks_the_counts_once_loaded(org):
+    saved, asked = dict(worklist._SOURCES), []
+    try:
+        _one_task_counted(asked)
+        client = client_for(org.officer)
+        page = client.get("/recordings/").content.decode()
+        assert asked == [] and "count-badge" not in page
+        assert 'hx-get="/menu/counts" hx-trigger="load"' in page
+        assert '待办<span id="count-worklist-count" class="menu-count"></span>' in page
+        answer = client.get("/menu/counts").content.decode()
+        assert asked == [org.officer]
+        for place in ("count-worklist-count", "count-top-todo"):
+            assert (
+                f'<span id="{place}" class="menu-count" hx-swap-oob="true"> '
+                '<span class="count-badge">1</span></span>'
+            ) in answer
+    finally:
+        worklist._SOURCES.clear()
+        worklist._SOURCES.update(saved)
+
+
+def test_the_workbench_counts_its_work_once_for_its_body_and_its_menu(org):
+    saved, asked = dict(worklist._SOURCES), []
+    try:
+        _one_task_counted(asked)
+        page = client_for(org.officer).get("/").content.decode()
+        assert asked == [org.officer] and "/menu/counts" not in page
+        assert '<span class="count-badge">1</span></span></a>' in _menu(page)  # 待办, in place
     finally:
         worklist._SOURCES.clear()
         worklist._SOURCES.update(saved)
@@ -129,9 +172,9 @@ def test_it_counts_unread_messages_beside_the_message_list(org, django_capture_o
 
     with django_capture_on_commit_callbacks(execute=True):
         notify(org.officer, "您的查阅申请已批准")
-    officer = _menu(client_for(org.officer).get("/").content.decode())
+    officer = _menu(with_menu_counts(client_for(org.officer), "/recordings/"))
     assert re.search(r'站内消息 <span class="count-badge">1</span>', officer)
-    other = _menu(client_for(org.officer2).get("/").content.decode())
+    other = _menu(with_menu_counts(client_for(org.officer2), "/recordings/"))
     assert not re.search(r"站内消息 <span", other)
 
 

@@ -20,7 +20,7 @@ from avrecords.supervision import campaigns, scoring
 from avrecords.supervision.campaigns import CampaignError, CampaignInput
 from avrecords.supervision.models import Campaign, CampaignStatus, Sample
 from avrecords.supervision.scoring import NoteInput, ScoreError, ScoreInput
-from tests.conftest import client_for
+from tests.conftest import client_for, with_menu_counts
 from tests.rows import grant, make
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -429,7 +429,7 @@ def test_it_reminds_of_the_years_review_once_the_due_day_has_come(world):
 def test_it_shows_the_reminder_on_the_list_and_counts_it_in_the_menu(world, monkeypatch):
     policies.assign(None, world.bureau, PolicyProfile.objects.get(code="zhanhe"))
     monkeypatch.setattr(timezone, "localdate", lambda *args: dt.date(2026, 11, 2))
-    page = client_for(world.supervisor).get("/supervision/campaigns/").content.decode()
+    page = with_menu_counts(client_for(world.supervisor), "/supervision/campaigns/")
     assert "每年至少组织 1 次音像记录评查" in page and "应于 2026-10-31 前组织" in page
     assert '执法监督 <span class="count-badge">1</span>' in page
 

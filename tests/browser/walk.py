@@ -148,10 +148,12 @@ class Walk:
 
     def badge(self, name) -> int:
         """The count beside a side-menu entry (0 when none is shown), as the person sees it on
-        his next page: the page is reloaded to read it, which the counts leave out."""
+        his next page: the page is reloaded to read it, which the counts leave out, and the
+        counts arrive after it (`/menu/counts`, issue 22)."""
         pages, visited = self.counts.pages, list(self.counts.visited)
         self.page.reload()
         self.counts.pages, self.counts.visited = pages, visited
+        self.until("!!document.querySelector('#menu-counts[data-loaded]')")
         entry = self.page.locator("#side-menu a", has_text=name).first
         badge = entry.locator(".count-badge")
         return int(badge.text_content().strip()) if badge.count() else 0

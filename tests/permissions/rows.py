@@ -23,12 +23,14 @@ from tests.permissions import (
     rows_recordings,
     rows_retention,
     rows_supervision,
+    rows_web_counts,
 )
 from tests.permissions.rules import Endpoint
 
 ENDPOINTS: list[Endpoint] = [
     *rows_org.ROWS,
     *rows_notices.ROWS,
+    *rows_web_counts.ROWS,
     *rows_audit.ROWS,
     *rows_policies.ROWS,
     *rows_equipment.ROWS,

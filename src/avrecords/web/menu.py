@@ -130,6 +130,9 @@ MENU: tuple[Group, ...] = (
             Entry("登录锁定", ("accounts:lockouts",), _flag("can_unlock_logins")),
             Entry("审计锚定", ("audit:anchors",), _flag("can_view_audit_anchors"), nav=("audit",)),
             Entry("初始设置", ("agency:setup",), _flag("can_set_up"), nav=("setup",)),
+            Entry("单位", ("agency:units",), _flag("can_manage_units"), nav=("units",)),
+            Entry("人员", ("agency:people",), _flag("can_manage_people"), nav=("people",)),
+            Entry("人员名册", ("agency:roster",), _flag("can_manage_people"), nav=("roster",)),
             Entry("角色与权限", ("agency:roles",), _flag("can_set_up"), nav=("roles",)),
             Entry("后台管理", ("admin:index",), _flag("is_staff")),
         ),
@@ -143,8 +146,14 @@ class Item:
 
     label: str
     url: str
-    count: int = 0
+    count_key: str | None = None  # the entry's count: a key of the menu flags
     active: bool = False
+    count: int = 0  # filled in only on a page that counts in place (the workbench)
+
+    @property
+    def slot(self) -> str:
+        """The id of the place of its count on the page ("" for none)."""
+        return _slot(self.count_key) if self.count_key else ""
 
 
 @dataclass
@@ -163,6 +172,12 @@ class Shown:
     def count(self) -> int:
         return sum(i.count for i in self.items)
 
+    @property
+    def slot(self) -> str:
+        """The id of the place of the sum of its entries' counts, beside its heading (the
+        entries above the groups have none)."""
+        return f"count-group-{self.key}" if self.label and any(i.slot for i in self.items) else ""
+
 
 def _reverse(names: tuple[str, ...]) -> str | None:
     for name in names:
@@ -178,6 +193,14 @@ def _number(value) -> int:
     return int(value or 0)
 
 
+def _slot(count_key: str) -> str:
+    return "count-" + count_key.replace("_", "-")
+
+
+# The top bar's two counts (phones, where the menu is a drawer): slot → key of the menu flags.
+TOP_COUNTS = {"count-top-todo": "worklist_count", "count-top-messages": "unread_count"}
+
+
 def build(flags: dict, path: str, nav: str | None) -> list[Shown]:
     """The menu for one page: only what the flags allow, the current entry marked."""
     shown: list[Shown] = []
@@ -188,7 +211,7 @@ def build(flags: dict, path: str, nav: str | None) -> list[Shown]:
             url = _reverse(entry.url_names) if entry.allowed(flags) else None
             if url is None:
                 continue
-            item = Item(entry.label, url, _number(flags.get(entry.count)) if entry.count else 0)
+            item = Item(entry.label, url, entry.count)
             out.items.append(item)
             pairs.append((entry, item))
         if out.items:
@@ -197,6 +220,27 @@ def build(flags: dict, path: str, nav: str | None) -> list[Shown]:
     if current is not None:
         current.active = True
     return shown
+
+
+def numbers(flags: dict, groups: list[Shown]) -> dict[str, int]:
+    """Each count's place on the page → its number: the top bar's, each shown entry's, and
+    each group's (the sum of its entries'). Counting happens here, not in `build`: a page
+    shows the places and asks `/menu/counts` for these after it has loaded (issue 22)."""
+    out = {slot: _number(flags.get(key)) for slot, key in TOP_COUNTS.items()}
+    for group in groups:
+        for item in group.items:
+            if item.slot:
+                out[item.slot] = _number(flags.get(item.count_key))
+        if group.slot:
+            out[group.slot] = sum(out[i.slot] for i in group.items if i.slot)
+    return out
+
+
+def fill(groups: list[Shown], counted: dict[str, int]) -> None:
+    """Writes `numbers` into the entries, for a page that shows its counts in place."""
+    for group in groups:
+        for item in group.items:
+            item.count = counted.get(item.slot, 0)
 
 
 def _current(pairs: list[tuple[Entry, Item]], path: str, nav: str | None) -> Item | None:

@@ -20,6 +20,8 @@ def workbench_page(request):
         "waiting": workbench.waiting_for(user),
         "numbers": workbench.today_numbers(user),
         "officer": user.role == Role.OFFICER,
+        # the worklist is counted for the body already: the menu's counts are drawn in place
+        "menu_counts_inline": True,
     }
     if workbench.shows_chart(user):
         days = workbench.last_days(user)
