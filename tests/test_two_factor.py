@@ -419,3 +419,15 @@ def test_a_demo_installation_keeps_its_own_choice_and_the_variable_wins(monkeypa
     monkeypatch.delenv("AVRECORDS_TWO_FACTOR_ROLES")
     with pytest.raises(config.ConfigError, match=re.escape(config.TWO_FACTOR_ROLES_FILE)):
         config.two_factor_roles(tmp_path, DEFAULT, KNOWN)
+
+
+def test_the_demo_keeps_its_choice_of_nobody_unless_the_file_says_otherwise(monkeypatch, tmp_path):
+    from avrecords.demo.management.commands.avdemo import keep_demo_two_factor_choice
+
+    monkeypatch.delenv("AVRECORDS_TWO_FACTOR_ROLES", raising=False)
+
+    choice = keep_demo_two_factor_choice(tmp_path)
+    assert config.two_factor_roles(tmp_path, DEFAULT, KNOWN) == []
+    choice.write_text("sysadmin", encoding="utf-8")  # an operator's own choice stays
+    keep_demo_two_factor_choice(tmp_path)
+    assert config.two_factor_roles(tmp_path, DEFAULT, KNOWN) == ["sysadmin"]

@@ -1,10 +1,22 @@
 """`avrecords demo`: load the demo agency (idempotent) and print the logins."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from avrecords.config import NOBODY, TWO_FACTOR_ROLES_FILE
 from avrecords.demo.loader import DEMO_PASSWORD, load_demo, logins
+
+
+def keep_demo_two_factor_choice(home: Path) -> Path:
+    """A demo is one sign-in away: its own installation asks nobody for a second factor
+    unless AVRECORDS_TWO_FACTOR_ROLES says otherwise, or the file already says something
+    else (issue 18 §5; config.two_factor_roles)."""
+    choice = home / TWO_FACTOR_ROLES_FILE
+    if not choice.exists():
+        choice.write_text(f"{NOBODY}\n", encoding="utf-8")
+    return choice
 
 
 class Command(BaseCommand):
@@ -16,11 +28,7 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, name in logins():
             self.stdout.write(f"  {username:<10} {name}")
-        # A demo is one sign-in away: its own installation asks nobody for a second factor
-        # unless AVRECORDS_TWO_FACTOR_ROLES says otherwise (issue 18 §5).
-        choice = settings.AVRECORDS_HOME / TWO_FACTOR_ROLES_FILE
-        if not choice.exists():
-            choice.write_text(f"{NOBODY}\n", encoding="utf-8")
+        choice = keep_demo_two_factor_choice(settings.AVRECORDS_HOME)
         self.stdout.write(
             f"双因素登录：演示安装默认不要求（{choice}；"
             "启动时设置 AVRECORDS_TWO_FACTOR_ROLES=sysadmin,leader 可要求）"
