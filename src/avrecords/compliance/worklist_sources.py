@@ -122,15 +122,19 @@ def exemptions_to_decide(user) -> list[worklist.Task]:
     ]
 
 
+def _open_clearances(user):
+    return Clearance.objects.visible_to(user).filter(status=ClearanceStatus.OPEN)
+
+
+def count_clearances(user) -> int:
+    """The menu's share: one COUNT (issue 22)."""
+    return _open_clearances(user).count() if can_manage_equipment(user) else 0
+
+
 def clearances_to_finish(user) -> list[worklist.Task]:
     if not can_manage_equipment(user):
         return []
-    rows = (
-        Clearance.objects.visible_to(user)
-        .filter(status=ClearanceStatus.OPEN)
-        .select_related("person", "successor")
-        .order_by("due_at")
-    )
+    rows = _open_clearances(user).select_related("person", "successor").order_by("due_at")
     return [
         worklist.Task(
             title=f"{c.person.display_name} {c.get_kind_display()}交接待办结",
@@ -171,4 +175,5 @@ def register() -> None:
         group="待办结的离岗、调岗交接",
         order=60,
         tasks=clearances_to_finish,
+        count=count_clearances,
     )

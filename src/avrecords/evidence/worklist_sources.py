@@ -11,15 +11,24 @@ from avrecords.evidence.models import Disc, PackageState
 from avrecords.evidence.services import can_record_discs
 
 
+def _unrecorded(user):
+    return Disc.objects.filter(
+        recorded_at__isnull=True,
+        package__state=PackageState.READY,
+        package__request__in=AccessRequest.objects.visible_to(user),
+    )
+
+
+def count_to_register(user) -> int:
+    """The menu's share: one COUNT (issue 22)."""
+    return _unrecorded(user).count() if can_record_discs(user) else 0
+
+
 def discs_to_register(user) -> list[worklist.Task]:
     if not can_record_discs(user):
         return []
     rows = (
-        Disc.objects.filter(
-            recorded_at__isnull=True,
-            package__state=PackageState.READY,
-            package__request__in=AccessRequest.objects.visible_to(user),
-        )
+        _unrecorded(user)
         .select_related("package", "package__request")
         .order_by("package__pk", "copy_no")
     )
@@ -36,5 +45,9 @@ def discs_to_register(user) -> list[worklist.Task]:
 
 def register() -> None:
     worklist.register(
-        "evidence.discs", group="待刻录登记的长期保存光盘", order=55, tasks=discs_to_register
+        "evidence.discs",
+        group="待刻录登记的长期保存光盘",
+        order=55,
+        tasks=discs_to_register,
+        count=count_to_register,
     )

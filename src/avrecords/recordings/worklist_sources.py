@@ -11,14 +11,19 @@ from avrecords.recordings.assignment import can_assign
 from avrecords.recordings.models import Recording
 
 
+def _unassigned(user):
+    return Recording.objects.visible_to(user).filter(needs_assignment=True, purged_at__isnull=True)
+
+
+def count_to_assign(user) -> int:
+    """The menu's share: one COUNT (issue 22)."""
+    return _unassigned(user).count() if can_assign(user) else 0
+
+
 def to_assign(user) -> list[worklist.Task]:
     if not can_assign(user):
         return []
-    rows = (
-        Recording.objects.visible_to(user)
-        .filter(needs_assignment=True, purged_at__isnull=True)
-        .order_by("started_at", "pk")
-    )
+    rows = _unassigned(user).order_by("started_at", "pk")
     return [
         worklist.Task(
             title=f"待指派：{r.original_name}"
@@ -37,5 +42,9 @@ def to_assign(user) -> list[worklist.Task]:
 
 def register() -> None:
     worklist.register(
-        "recordings.assign", group="待指派执法人员的音像记录", order=45, tasks=to_assign
+        "recordings.assign",
+        group="待指派执法人员的音像记录",
+        order=45,
+        tasks=to_assign,
+        count=count_to_assign,
     )
