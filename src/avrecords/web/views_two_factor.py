@@ -33,7 +33,7 @@ def _signing_in(request) -> bool:
 def _render(request, template: str, context: dict, status: int = 200):
     # A person still signing in sees no menu, counts or search: only the step he is on.
     if _signing_in(request):
-        context = {**context, "user": None, "signing_in": True}
+        context = {**context, "user": None, "fixity": {}, "signing_in": True}
     return render(request, template, {"next": _next(request), **context}, status=status)
 
 
