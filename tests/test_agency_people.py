@@ -536,3 +536,18 @@ def test_a_unit_administrator_allowed_by_his_profile_sees_his_subtree_only(org):
     assert client.get(f"/agency/people/{org.other_officer.pk}/edit").status_code == 404
     menu = client.get("/agency/people/").content.decode()
     assert 'href="/agency/people/"' in menu
+
+
+def test_a_system_administrator_without_a_unit_is_edited_without_choosing_one(org):
+    other, _ = add(org, username="xitong2", role=Role.SYSADMIN, unit=org.bureau)
+    User.objects.filter(pk=other.pk).update(must_change_password=False)
+    client = client_for(other)
+    page = client.get(f"/agency/people/{org.sysadmin.pk}/edit").content.decode()
+    assert '<select name="unit">' in page
+    form = {"full_name": "系统管理员", "username": "xitong", "unit": "", "role": "sysadmin"}
+    response = client.post(
+        f"/agency/people/{org.sysadmin.pk}/edit", {**form, "phone": "13800138000"}
+    )
+    assert response.status_code == 302
+    org.sysadmin.refresh_from_db()
+    assert org.sysadmin.phone == "13800138000" and org.sysadmin.unit is None
