@@ -10,6 +10,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from avrecords.agency import person_page
 from avrecords.audit import services as audit
@@ -156,3 +157,14 @@ def test_it_refuses_those_who_do_not_administer_people(org, who):
 
 def test_it_answers_404_for_someone_who_does_not_exist(org):
     assert client_for(org.sysadmin).get("/agency/people/999999/").status_code == 404
+
+
+def test_it_shows_his_two_factor_state_and_offers_another_administrator_its_reset(org):
+    page = _page(org)
+    assert "双因素登录" in page and "未启用" in page
+    assert "重置双因素登录" not in page  # nothing to reset
+    TOTPDevice.objects.create(user=org.officer, name="手机", confirmed=True)
+    page = _page(org)
+    assert "已启用" in page
+    reset = f'href="/agency/people/{org.officer.pk}/two-factor/reset">重置双因素登录</a>'
+    assert reset in page

@@ -9,7 +9,6 @@ axes' attempts — so the page only gathers; nothing here changes anything.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
 
 from axes.models import AccessAttempt
@@ -18,6 +17,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from avrecords import worklist
+from avrecords.agency import two_factor
 from avrecords.agency.transfers import open_clearance
 from avrecords.audit.models import AuditEntry
 from avrecords.compliance import clearance as clearances
@@ -67,17 +67,6 @@ def is_locked(person: User) -> bool:
     return (failures or 0) >= settings.AVRECORDS_LOGIN_FAILURE_LIMIT
 
 
-def two_factor_state(person: User) -> str | None:
-    """The words of his two-factor sign-in (`agency.two_factor.state_of`: 已启用…, 未启用…), or
-    None where that part is not installed."""
-    try:
-        module = importlib.import_module("avrecords.agency.two_factor")
-    except ImportError:
-        return None
-    describe = getattr(module, "state_of", None)
-    return describe(person) if callable(describe) else None
-
-
 def open_items(person: User) -> list[tuple[str, int]]:
     """His 待办 as counts per group (Chinese headings), the groups with something only."""
     counts = worklist.counts_for(person)
@@ -120,7 +109,8 @@ class Overview:
     status: str
     clearances: list[str]
     supervised: list[str]
-    two_factor: str | None
+    two_factor: str
+    two_factor_enrolled: bool
     locked: bool
     devices: list[Custody]
     items: list[tuple[str, int]]
@@ -140,7 +130,8 @@ def overview(person: User) -> Overview:
         status=status_of(person),
         clearances=[marks.get(m, labels.GENERIC) for m in person.secrecy_clearances or []],
         supervised=[u.name for u in person.supervised_units.order_by("path")],
-        two_factor=two_factor_state(person),
+        two_factor=two_factor.state_of(person),
+        two_factor_enrolled=two_factor.is_enrolled(person),
         locked=is_locked(person),
         devices=held_now(person),
         items=open_items(person) if person.is_active else [],

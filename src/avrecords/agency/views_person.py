@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from avrecords.agency import person_page, transfers
+from avrecords.agency import person_page, transfers, two_factor
 from avrecords.agency.permissions import can_manage_people
 from avrecords.compliance.clearance import ClearanceError
 from avrecords.equipment.models import ClearanceKind
@@ -55,8 +55,9 @@ def _render(request, person: User, *, values=None, errors=None, summary=(), stat
         "view": view,
         "edit_url": _url("agency:person_edit", person.pk),
         "password_url": _url("agency:person_password", person.pk),
+        # another administrator's reset of his authenticator (agency.two_factor), never one's own
         "two_factor_reset_url": _url("agency:two_factor_reset", person.pk)
-        if view.two_factor and view.two_factor.startswith("已启用") and person.pk != user.pk
+        if view.two_factor_enrolled and two_factor.can_reset(user, person)
         else None,
         # the unlock is the 登录锁定 page's, a system administrator's (web.login_throttle)
         "may_unlock": view.locked and user.is_authenticated and sees_everything(user),
