@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from avrecords.agency import people, roster
 from avrecords.audit.models import AuditEntry
+from avrecords.lib import leftovers
 from avrecords.org.models import Role, Unit, User
 from tests.agency_people_fixtures import let_unit_admins_manage_people
 from tests.conftest import client_for
@@ -173,6 +174,16 @@ def test_the_confirmation_applies_only_the_file_previewed_and_only_once(org):
     twice = confirm(client, preview)
     assert twice.status_code == 302
     assert User.objects.filter(username="lina").count() == 1
+
+
+def test_a_preview_left_unconfirmed_is_swept_by_the_workers_reaper(org):
+    client = client_for(org.sysadmin)
+    rows = [["李娜", "lina", "35020019100", "", "执法一中队", "执法人员", "", "", ""]]
+    preview = upload(client, xlsx([HEADER, *rows]))
+    assert leftovers.clean(older_than_seconds=0) >= 1
+    late = confirm(client, preview)
+    assert late.status_code == 302
+    assert not User.objects.filter(username="lina").exists()
 
 
 def test_it_refuses_a_row_that_would_change_a_persons_status(org):

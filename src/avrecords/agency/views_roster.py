@@ -4,7 +4,7 @@ live in `agency.roster` and the people service; these parse the request and show
 
 Between the preview and 确认导入 the uploaded file waits under AVRECORDS_HOME/tmp/roster/, named
 in the session (one per person, replaced by his next upload, gone after applying or after
-PENDING_SECONDS), and is applied only if its SHA-256 is the one previewed. The new people's
+PENDING_SECONDS, also swept by the worker's reaper), and is applied only if its SHA-256 is the one previewed. The new people's
 initial passwords wait there too, as the .xlsx to hand over, until it is downloaded once.
 """
 
@@ -48,17 +48,25 @@ def _folder() -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - PENDING_SECONDS
     for old in folder.iterdir():
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue  # removed meanwhile by another request or the reaper
     return folder
+
+
+def _path(request, token: str) -> Path:
+    # "upload-…": the worker's reaper (lib.leftovers) removes it too once an hour old, should
+    # nobody open the roster page again.
+    return _folder() / f"upload-roster-{request.user.pk}-{token}"
 
 
 def _keep(request, key: str, data: bytes, **facts) -> str:
     """Keep `data` for this person's next request (replacing what he kept under `key`)."""
     _drop(request, key)
     token = secrets.token_hex(16)
-    path = _folder() / f"{request.user.pk}-{token}"
-    path.write_bytes(data)
+    _path(request, token).write_bytes(data)
     request.session[key] = {"token": token, "at": time.time(), **facts}
     return token
 
@@ -67,9 +75,8 @@ def _kept(request, key: str) -> tuple[dict, bytes] | None:
     facts = request.session.get(key)
     if not facts or time.time() - facts.get("at", 0) > PENDING_SECONDS:
         return None
-    path = _folder() / f"{request.user.pk}-{facts['token']}"
     try:
-        return facts, path.read_bytes()
+        return facts, _path(request, facts["token"]).read_bytes()
     except FileNotFoundError:
         return None
 
@@ -77,7 +84,7 @@ def _kept(request, key: str) -> tuple[dict, bytes] | None:
 def _drop(request, key: str) -> None:
     facts = request.session.pop(key, None)
     if facts:
-        (_folder() / f"{request.user.pk}-{facts['token']}").unlink(missing_ok=True)
+        _path(request, facts["token"]).unlink(missing_ok=True)
 
 
 # ---- the page ----------------------------------------------------------------------------
