@@ -9,6 +9,7 @@ from django.utils import timezone
 from avrecords.agency import badges, people
 from avrecords.agency.permissions import can_manage_people
 from avrecords.audit.models import AuditEntry
+from avrecords.compliance.models import Finding, FindingStatus
 from avrecords.lib.refusals import Conflict, Forbidden, Invalid, NotFound
 from avrecords.org.models import Role, Secrecy, Unit, User
 from avrecords.policies.models import PolicyProfile
@@ -266,6 +267,18 @@ def test_it_refuses_to_move_someone_who_answers_for_recordings(org):
         people.update_person(org.sysadmin, org.officer2, unit=org.squad2)
     assert "请通过调动办理交接" in str(refused.value)
     assert entries().count() == before
+
+
+def test_it_refuses_to_move_someone_with_an_open_finding_until_it_is_closed(org):
+    finding = Finding.objects.create(
+        key="test:gap", kind="gap", unit=org.squad1, officer=org.officer2, summary="中断 5 分钟"
+    )
+    with pytest.raises(Conflict) as refused:
+        people.update_person(org.sysadmin, org.officer2, unit=org.squad2)
+    assert "请通过调动办理交接" in str(refused.value) and not entries().exists()
+    Finding.objects.filter(pk=finding.pk).update(status=FindingStatus.RESOLVED)
+    people.update_person(org.sysadmin, org.officer2, unit=org.squad2)
+    assert entries("agency.person_update").count() == 1
 
 
 def test_it_moves_someone_who_holds_nothing(org):
