@@ -103,6 +103,9 @@ def test_a_chengde_agency_is_set_up_through_the_api_and_its_people_decide_a_requ
         "/units", {"name": "承德县安全生产监督管理局", "code": "CD1308", "profile": "chengde"}
     )
     squad = sysadmin.created("/units", {"name": "执法一股", "parent_id": bureau["id"]})
+    [needed] = sysadmin.get("/units/offices").json()
+    assert (needed["name"], needed["cites"], needed["unit_id"]) == ("办公室", ["第二十二条"], None)
+    assert needed["profile_unit_id"] == bureau["id"]  # where the office goes
     office = sysadmin.created("/units", {"name": "办公室", "parent_id": bureau["id"]})
     assert (bureau["profile"], squad["profile"], office["profile"]) == ("chengde",) * 3
     assert (squad["code"], office["code"]) == ("CD1308-01", "CD1308-02")
@@ -116,6 +119,8 @@ def test_a_chengde_agency_is_set_up_through_the_api_and_its_people_decide_a_requ
     office_head = add_person(sysadmin, office, "wangfang", "王芳", "unit_head")
     leader = add_person(sysadmin, bureau, "zhengguohua", "郑国华", "leader")
     keeper = add_person(sysadmin, squad, "linhai", "林海", "admin")
+    [needed] = sysadmin.get("/units/offices").json()
+    assert (needed["unit_id"], needed["heads"]) == (office["id"], ["王芳"])
 
     request = ask_for_a_copy(officer, recording_of("zhangwei"))
     assert request["chain"] == ["unit_head", "leader"]

@@ -141,4 +141,5 @@ def test_writing_is_for_system_administrators(org: Org, who):
     assert response.json()["detail"] == "无权管理单位（仅限系统管理员）"
     response = client.patch(f"/api/v1/units/{org.squad1.pk}", {"name": "x"}, content_type=JSON)
     assert response.status_code == 403
+    assert client.get("/api/v1/units/offices").status_code == 403
     assert not AuditEntry.objects.filter(action__startswith="agency.").exists()

@@ -98,6 +98,7 @@ ROWS = [
         audit="agency.unit_create",
         body=lambda w: {"name": "执法三中队", "parent_id": w.ids()["unit"]},
     ),
+    Endpoint("api-unit-offices", "/api/v1/units/offices", UNIT_MANAGERS),
     Endpoint("api-unit", "/api/v1/units/{unit}", EVERYONE, UNIT_API),
     Endpoint(
         "api-unit-change",

@@ -17,6 +17,7 @@ from ninja import Router, Schema, Status
 from avrecords.agency import units as svc
 from avrecords.agency.forms_units import parent_of
 from avrecords.agency.permissions import can_manage_units
+from avrecords.lib import citations
 from avrecords.lib.api_schemas import Error, Invalid
 from avrecords.lib.refusals import Invalid as Refused
 from avrecords.lib.refusals import require
@@ -63,6 +64,19 @@ class UnitPatch(Schema):
     parent_id: int | None = None
     field_squad: bool | None = None
     profile: str | None = None
+
+
+class OfficeOut(Schema):
+    """An office a profile in use names (chengde 001§22: 办公室) and whether it is set up."""
+
+    profile: str  # the profile's code
+    profile_name: str
+    profile_unit_id: int  # the unit the profile is assigned on: the office goes under it
+    name: str  # 办公室
+    role: str  # the role its head holds (unit_head)
+    cites: list[str]  # the articles naming it, as people cite them (第二十二条)
+    unit_id: int | None  # the office, or null while it is not set up
+    heads: list[str]  # its heads' names (empty: nobody can take the step yet)
 
 
 class RetireIn(Schema):
@@ -125,6 +139,28 @@ def create_unit(request, body: UnitIn):
         if body.profile:
             svc.assign_profile(request.user, unit, body.profile)
     return Status(201, _out(unit))
+
+
+@router.get(
+    "/units/offices",
+    response={200: list[OfficeOut], 401: Error, 403: Error},
+    summary="审批规则指定的单位（如承德规定由办公室负责人审核）及是否已设置",
+)
+def list_offices(request):
+    require(can_manage_units(request.user), FORBIDDEN)
+    return [
+        {
+            "profile": o.profile.code,
+            "profile_name": o.profile.name,
+            "profile_unit_id": o.root.pk,
+            "name": o.name,
+            "role": o.role,
+            "cites": [citations.cited(cite) for cite in o.cites],
+            "unit_id": o.unit.pk if o.unit else None,
+            "heads": [head.display_name for head in o.heads],
+        }
+        for o in svc.offices()
+    ]
 
 
 @router.get("/units/{unit_id}", response={200: UnitOut, 401: Error, 404: Error}, summary="一个单位")
