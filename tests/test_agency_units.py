@@ -256,9 +256,9 @@ def test_it_refuses_to_retire_a_unit_with_anything_active_naming_each(org: Org):
     with pytest.raises(Conflict) as refused:
         svc.retire_unit(org.sysadmin, org.bureau, "撤并")
     reasons = refused.value.reasons
-    assert any(r.startswith("仍有在岗人员（") and "张伟" in r for r in reasons)
-    assert any(r.startswith("仍有未报废的设备（") and "3501001" in r for r in reasons)
-    assert "仍有未撤销的下级单位（执法一中队、执法二中队）" in reasons
+    assert any(r.startswith("仍有在岗人员 ") and "张伟" in r for r in reasons)
+    assert any(r.startswith("仍有未报废的设备 2 台（") and "3501001" in r for r in reasons)
+    assert "仍有未撤销的下级单位 2 个（执法一中队、执法二中队）" in reasons
     assert str(refused.value).startswith("某市市场监督管理局不能撤销：")
     assert unchanged(org.bureau) == before and not entries("agency.unit_retire")
 
@@ -273,17 +273,17 @@ def _only(unit: Unit, make_thing) -> list[str]:
 def test_each_open_thing_keeps_a_unit_from_being_retired(org: Org):
     unit = empty_unit(org)
     person = Org._user("liming", "李明", Role.OFFICER, unit)
-    assert _only(unit, lambda u: None) == ["仍有在岗人员（李明）"]
+    assert _only(unit, lambda u: None) == ["仍有在岗人员 1 名（李明）"]
     User.objects.filter(pk=person.pk).update(is_active=False)
     device = Device.objects.create(serial="3509001", unit=unit)
-    assert _only(unit, lambda u: None) == ["仍有未报废的设备（3509001）"]
+    assert _only(unit, lambda u: None) == ["仍有未报废的设备 1 台（3509001）"]
     Device.objects.filter(pk=device.pk).update(status=DeviceStatus.RETIRED)
     supervisor = Org._user("jiandu2", "吴敏", Role.SUPERVISOR, org.bureau)
     supervisor.supervised_units.add(unit)
-    assert _only(unit, lambda u: None) == ["仍有监督人员挂钩监督（吴敏）"]
+    assert _only(unit, lambda u: None) == ["仍有挂钩监督的监督人员 1 名（吴敏）"]
     supervisor.supervised_units.clear()
     child = svc.create_unit(org.sysadmin, name="专班一组", parent=unit)
-    assert _only(unit, lambda u: None) == ["仍有未撤销的下级单位（专班一组）"]
+    assert _only(unit, lambda u: None) == ["仍有未撤销的下级单位 1 个（专班一组）"]
     svc.retire_unit(org.sysadmin, child, "撤并")
     svc.retire_unit(org.sysadmin, unit, "撤并")  # now nothing keeps it
 
@@ -307,9 +307,9 @@ def test_open_findings_requests_and_clearances_keep_a_unit(org: Org):
     with pytest.raises(Conflict) as refused:
         svc.retire_unit(org.sysadmin, org.squad1, "撤并")
     reasons = "；".join(refused.value.reasons)
-    for said in ("待处理的合规问题（记录中断）", "待审批或待办理的查阅复制申请（CY-1）"):
+    for said in ("待处理的合规问题 1 项（记录中断）", "待审批或待办理的查阅复制申请 1 件（CY-1）"):
         assert said in reasons
-    assert "办理中的离岗交接（王芳）" in reasons
+    assert "办理中的离岗交接 1 件（王芳）" in reasons
 
 
 def test_it_refuses_to_retire_twice_or_reinstate_what_is_not_retired(org: Org):
@@ -413,7 +413,7 @@ def test_the_unit_page_renames_moves_and_marks(org: Org):
     client = client_for(org.sysadmin)
     url = f"/agency/units/{org.squad2.pk}/"
     page = client.get(url).content.decode()
-    assert "仍有在岗人员（杨军、周敏、孙立）" in page  # why it cannot be retired now
+    assert "仍有在岗人员 3 名（杨军、周敏、孙立）" in page  # why it cannot be retired now
     response = client.post(url + "rename", {"name": "执法第二中队", "code": "T350200-02"})
     assert response.status_code == 302
     messages = client.get(url).content.decode()
@@ -456,7 +456,7 @@ def test_retiring_asks_first_and_is_refused_with_each_reason(org: Org):
     response = client.post(f"/agency/units/{org.squad1.pk}/retire", {"reason": "撤并"})
     assert response.status_code == 409
     body = response.content.decode()
-    assert "未办理：" in body and "仍有未报废的设备（3501001）" in body
+    assert "未办理：" in body and "仍有未报废的设备 1 台（3501001）" in body
     assert unchanged(org.squad1)["retired_at"] is None
 
 

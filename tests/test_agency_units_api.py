@@ -117,7 +117,7 @@ def test_retire_is_refused_with_each_reason_then_done(org: Org, api):
     )
     assert response.status_code == 409
     messages = [e["message"] for e in response.json()["errors"]]
-    assert "仍有未报废的设备（3501001）" in messages
+    assert "仍有未报废的设备 1 台（3501001）" in messages
     empty = api.post(
         "/api/v1/units", {"name": "专班", "parent_id": org.bureau.pk}, content_type=JSON
     )

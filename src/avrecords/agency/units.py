@@ -262,13 +262,17 @@ def assign_profile(actor, unit: Unit, code: str | None) -> PolicyProfile | None:
 # --- retiring --------------------------------------------------------------------------------
 
 
-def _named(rows, word: str, show) -> str | None:
-    rows = list(rows[: NAMES_SHOWN + 1])
-    if not rows:
+def _named(rows, word: str, measure: str, show) -> str | None:
+    """ "仍有在岗人员 3 名（张伟、王芳、李娜）": how many, and the first few, each once."""
+    count = rows.count()
+    if not count:
         return None
-    names = "、".join(show(row) for row in rows[:NAMES_SHOWN])
-    more = "等" if len(rows) > NAMES_SHOWN else ""
-    return f"{word}（{names}{more}）"
+    names: list[str] = []
+    for row in rows[: NAMES_SHOWN * 4]:
+        if (name := show(row)) not in names:
+            names.append(name)
+    more = "等" if count > len(names[:NAMES_SHOWN]) else ""
+    return f"{word} {count} {measure}（{'、'.join(names[:NAMES_SHOWN])}{more}）"
 
 
 def _in(subtree: Q, field: str = "unit") -> Q:
@@ -284,31 +288,37 @@ def still_active(unit: Unit) -> list[str]:
         (
             User.objects.filter(units, is_active=True).order_by("pk"),
             "仍有在岗人员",
+            "名",
             lambda u: u.display_name,
         ),
         (
             Device.objects.filter(units).exclude(status=DeviceStatus.RETIRED).order_by("pk"),
             "仍有未报废的设备",
+            "台",
             lambda d: d.serial,
         ),
         (
             Clearance.objects.filter(units, status=ClearanceStatus.OPEN).select_related("person"),
             "仍有办理中的离岗交接",
+            "件",
             lambda c: c.person.display_name,
         ),
         (
             subtree.exclude(pk=unit.pk).filter(retired_at__isnull=True),
             "仍有未撤销的下级单位",
+            "个",
             lambda u: u.name,
         ),
         (
             User.objects.filter(supervised_units__in=subtree, is_active=True).distinct(),
-            "仍有监督人员挂钩监督",
+            "仍有挂钩监督的监督人员",
+            "名",
             lambda u: u.display_name,
         ),
         (
             Finding.objects.filter(units, status__in=OPEN_STATUSES).order_by("pk"),
             "仍有待处理的合规问题",
+            "项",
             lambda f: f.get_kind_display(),
         ),
         (
@@ -316,6 +326,7 @@ def still_active(unit: Unit) -> list[str]:
                 _in(subtree, "activity__unit"), decision=Decision.PENDING
             ).order_by("pk"),
             "仍有待审批的免予记录申请",
+            "件",
             lambda e: e.ground_name,
         ),
         (
@@ -323,6 +334,7 @@ def still_active(unit: Unit) -> list[str]:
                 units, status__in=(RequestStatus.PENDING, RequestStatus.APPROVED)
             ).order_by("pk"),
             "仍有待审批或待办理的查阅复制申请",
+            "件",
             lambda r: r.number,
         ),
         (
@@ -330,6 +342,7 @@ def still_active(unit: Unit) -> list[str]:
                 units, status__in=(HoldStatus.ACTIVE, HoldStatus.RELEASE_PENDING)
             ).order_by("pk"),
             "仍有保全中的证据保全",
+            "项",
             lambda h: h.number,
         ),
         (
@@ -337,6 +350,7 @@ def still_active(unit: Unit) -> list[str]:
             .exclude(status__in=(DisposalStatus.DONE, DisposalStatus.REJECTED))
             .order_by("pk"),
             "仍有未完成的清除清单",
+            "份",
             lambda d: d.number,
         ),
         (
@@ -346,10 +360,11 @@ def still_active(unit: Unit) -> list[str]:
             .select_related("recording")
             .order_by("pk"),
             "仍有待批准的缩短保存期限申请",
+            "件",
             lambda c: c.recording.original_name,
         ),
     ]
-    return [said for qs, word, show in checks if (said := _named(qs, word, show))]
+    return [said for qs, *words, show in checks if (said := _named(qs, *words, show))]
 
 
 @transaction.atomic
