@@ -42,6 +42,9 @@ def free_port() -> int:
 class DemoSite:
     """A demo installation with its web server and one worker; `stop()` ends both."""
 
+    # what is run before the servers start: the demo agency; a new agency runs `init` alone
+    STEPS: tuple[tuple[str, ...], ...] = (("init",), ("demo",))
+
     def __init__(self, home: Path | None = None, port: int | None = None) -> None:
         self.home = Path(home or tempfile.mkdtemp(prefix="avrecords-browser-"))
         self.port = port or free_port()
@@ -62,7 +65,7 @@ class DemoSite:
     def start(self) -> DemoSite:
         self.home.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
-            for step in (("init",), ("demo",)):
+            for step in self.STEPS:
                 subprocess.run(
                     self._avrecords(*step), env=self.env, stdout=log, stderr=log, check=True
                 )
