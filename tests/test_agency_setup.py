@@ -206,3 +206,19 @@ def test_later_sends_him_to_the_workbench_from_then_on(org):
 def test_other_people_land_on_the_workbench(org):
     _, went = _sign_in("zhangwei")
     assert went == ["/"]
+
+
+def test_the_demo_voids_the_first_admin_code_and_its_admin_lands_on_the_workbench(
+    lone_admin, settings, tmp_path
+):
+    from avrecords.agency import first_admin
+    from avrecords.demo.management.commands.avdemo import settle_first_run
+
+    settings.AVRECORDS_HOME = tmp_path
+    first_admin.code_path().write_text("ABCD-EFGH-JKLM-NPQR\n")
+    assert setup.lands_on_setup(lone_admin)
+
+    settle_first_run()
+
+    assert not first_admin.code_path().exists()
+    assert not setup.lands_on_setup(lone_admin)

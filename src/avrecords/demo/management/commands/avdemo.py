@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from avrecords.agency import first_admin, setup
 from avrecords.config import NOBODY, TWO_FACTOR_ROLES_FILE
 from avrecords.demo.loader import DEMO_PASSWORD, load_demo, logins
 
@@ -19,11 +20,22 @@ def keep_demo_two_factor_choice(home: Path) -> Path:
     return choice
 
 
+def settle_first_run() -> None:
+    """The demo brings its own system administrator: the first-admin code `init` wrote is
+    void, and its administrator lands on 工作台 as if he had put the set-up off (稍后再说); the
+    checklist still says, under 系统管理 → 初始设置, what the demo agency lacks."""
+    first_admin.discard_code()
+    admin = first_admin.existing_admin()
+    if admin is not None:
+        setup.defer(admin)
+
+
 class Command(BaseCommand):
     help = "载入演示单位、人员、设备与录像"
 
     def handle(self, *args, **options):
         created = load_demo()
+        settle_first_run()
         self.stdout.write("演示数据已载入" if created else "演示数据已存在，未作改动")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, name in logins():
