@@ -392,6 +392,20 @@ def test_chengde_without_an_office_refuses_the_review_naming_it(org):
         svc.approve(head, req)
 
 
+def test_chengde_with_only_a_retired_office_refuses_as_without_one(org):
+    """A retired 办公室 is no office (issue 18 §1): its former head reviews nothing."""
+    import datetime as dt
+
+    _use(org, "chengde")
+    office = _office(org)
+    director = _director(org, office)
+    office.retired_at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    office.save()
+    req = _view(_supervisor(org), make(org, "L2.MP4", officer=org.officer2))
+    assert approvals.why_not(director, approval_step(req)).rules == {approvals.NO_OFFICE}
+    assert approvers_now(req) == []
+
+
 # --- the rules are profile data -----------------------------------------------------------
 
 

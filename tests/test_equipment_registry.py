@@ -117,6 +117,19 @@ def test_a_unit_outside_the_administrators_scope_is_refused(org):
     assert register_device(org.bureau_admin, camera_input(org, unit=org.squad2)).unit == org.squad2
 
 
+def test_a_retired_unit_takes_no_new_device_but_keeps_its_own(org):
+    """A retired unit keeps its history and takes nothing new (issue 18 §1)."""
+    kept = register_device(org.bureau_admin, camera_input(org, unit=org.squad2))
+    org.squad2.retired_at = dt.datetime(2026, 12, 1, tzinfo=UTC)
+    org.squad2.save()
+    errors = errors_of(
+        org.bureau_admin, camera_input(org, serial="3501778", asset_no="", unit=org.squad2)
+    )
+    assert errors == ["所属单位“执法二中队”已撤销，不能登记新设备或调入设备"]
+    edited = camera_input(org, unit=org.squad2, brand_model="海康 DSJ-A8")
+    assert update_device(org.bureau_admin, kept, edited).brand_model == "海康 DSJ-A8"
+
+
 def test_only_equipment_administrators_register(org):
     with pytest.raises(PermissionDenied):
         register_device(org.leader, camera_input(org))

@@ -158,6 +158,10 @@ def check(actor, data: DeviceInput, device: Device | None = None, *, known=None)
             allowed = Unit.objects.visible_to(actor).filter(pk=data.unit.pk).exists()
         if not allowed:
             errors.append(f"所属单位“{data.unit.name}”不在您的管理范围内")
+        elif data.unit.retired_at is not None and (
+            device is None or device.unit_id != data.unit.pk
+        ):
+            errors.append(f"所属单位“{data.unit.name}”已撤销，不能登记新设备或调入设备")
     errors += _status_errors(data.status, device)
     errors += check_specs(data.specs)
     return errors

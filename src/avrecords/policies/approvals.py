@@ -268,12 +268,12 @@ def _context(step: Step) -> _Context | None:
 
 def office_unit(unit: Unit, name: str) -> Unit | None:
     """The unit with this code or name under the unit the profile is assigned to (the one
-    nearest that unit when several match)."""
+    nearest that unit when several match); a retired unit is no office (issue 18 §1)."""
     _, root = assignment_of(unit)
     if root is None:
         return None
     return (
-        Unit.objects.filter(path__startswith=root.path)
+        Unit.objects.filter(path__startswith=root.path, retired_at__isnull=True)
         .filter(Q(code=name) | Q(name=name))
         .order_by(Length("path"), "path")
         .first()
