@@ -30,7 +30,7 @@ from django.db.models import Q, QuerySet
 from avrecords.agency import badges
 from avrecords.agency.permissions import can_manage_people, manages_everyone
 from avrecords.audit import services as audit
-from avrecords.compliance.clearance import _findings_of, _recordings_of
+from avrecords.compliance.clearance import findings_of, recordings_of
 from avrecords.equipment.custody import outstanding_for
 from avrecords.lib.filters import Params
 from avrecords.lib.refusals import Conflict, Forbidden, Invalid, NotFound
@@ -311,7 +311,7 @@ def holds_anything(person: User) -> bool:
     """Devices or accessories out, recordings he answers for, findings still open: what a
     transfer (调动) hands over before he may change unit (E5)."""
     return bool(
-        outstanding_for(person) or _recordings_of(person).exists() or _findings_of(person).exists()
+        outstanding_for(person) or recordings_of(person).exists() or findings_of(person).exists()
     )
 
 

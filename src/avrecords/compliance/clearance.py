@@ -48,13 +48,13 @@ class Item:
     done: bool
 
 
-def _recordings_of(person):
+def recordings_of(person):
     """Recordings the person is answerable for: made by him and not handed on, or handed to
     him by someone who left before."""
     return Recording.objects.filter(Q(officer=person, keeper__isnull=True) | Q(keeper=person))
 
 
-def _findings_of(person):
+def findings_of(person):
     return Finding.objects.filter(status__in=PENDING).filter(
         Q(officer=person, handled_by__isnull=True) | Q(handled_by=person)
     )
@@ -151,8 +151,8 @@ def checklist(clearance: Clearance) -> list[Item]:
             )
     if not owed:
         items.append(Item("配发的设备和配件已全部归还", True))
-    recordings = _recordings_of(clearance.person).count()
-    findings = _findings_of(clearance.person).count()
+    recordings = recordings_of(clearance.person).count()
+    findings = findings_of(clearance.person).count()
     if recordings or findings:
         items.append(
             Item(
@@ -190,8 +190,8 @@ def hand_over(actor, clearance: Clearance) -> dict:
     keep their officer (who made them) and gain a keeper (who answers for them now)."""
     clearance = _open(clearance)
     person, successor = clearance.person, clearance.successor
-    recordings = _recordings_of(person).update(keeper=successor)
-    findings = _findings_of(person).update(handled_by=successor)
+    recordings = recordings_of(person).update(keeper=successor)
+    findings = findings_of(person).update(handled_by=successor)
     done = {
         "recordings": clearance.handed_over.get("recordings", 0) + recordings,
         "findings": clearance.handed_over.get("findings", 0) + findings,
