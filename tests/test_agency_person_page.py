@@ -115,10 +115,12 @@ def test_it_offers_to_unlock_a_locked_account_through_the_lockouts_page(org):
     assert "登录已锁定" in page
     assert 'action="/account/lockouts/unlock"' in page
     assert f'name="username" value="{org.officer.username}"' in page
+    assert 'name="next" value="/agency/people/' in page
+    here = f"/agency/people/{org.officer.pk}/"
     response = client_for(org.sysadmin).post(
-        "/account/lockouts/unlock", {"username": org.officer.username}
+        "/account/lockouts/unlock", {"username": org.officer.username, "next": here}
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == here  # back on his page
     page = _page(org)
     assert "登录已锁定" not in page and 'action="/account/lockouts/unlock"' not in page
     assert "解除账户登录锁定：zhangwei" in page  # the unlock is in his history

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from avrecords.lib.http import client_ip
+from avrecords.lib.http import back_to, client_ip
 from avrecords.lib.refusals import require
 from avrecords.web import accounts, login_throttle
 
@@ -44,7 +44,7 @@ def unlock(request):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"已解除锁定（清除失败记录 {cleared} 条）")
-    return redirect("accounts:lockouts")
+    return redirect(back_to(request, "accounts:lockouts"))  # the person's page posts its own
 
 
 @login_required
