@@ -248,7 +248,7 @@ def assign(actor, unit: Unit, profile: PolicyProfile | None) -> None:
         "policy.assign",
         actor=actor,
         obj=unit,
-        summary=f"{unit.name} 适用策略：{after or '继承上级'}",
+        summary=f"{unit.name} 适用策略：{profile.name if profile else '继承上级'}",
         detail={"before": before, "after": after},
     )
 
