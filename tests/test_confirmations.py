@@ -30,6 +30,9 @@ IRREVERSIBLE = {
     "accounts:two_factor_codes",  # new recovery codes: the old ones stop working at once
     "accounts:two_factor_disable",  # the authenticator and the codes are deleted
     "agency:two_factor_reset",  # another person's authenticator and codes are deleted
+    "accounts:api_tokens_revoke",  # the systems using the token are cut off at once
+    "accounts:api_tokens_rotate",  # the old secret stops working at once
+    "accounts:api_tokens_revoke_all",
     "agency:person_password",  # the old password stops working at once
     "cases:close",
     "cases:file",
@@ -77,6 +80,7 @@ REVERSIBLE = {
     "pickers:recordings_bulk",  # add to a case, link to an activity: each can be undone
     "accounts:unlock",
     "accounts:two_factor_codes_done",  # only stops showing the new recovery codes
+    "accounts:api_tokens",  # a new API token: revoked again on the same page
     "agency:unit_field_squad",
     "agency:unit_move",
     "agency:unit_new",  # a unit made by mistake is retired or renamed

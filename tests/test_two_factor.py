@@ -249,12 +249,13 @@ def test_the_api_refuses_a_session_that_owes_a_code_403_in_chinese(org):
 
 
 @REQUIRED
-def test_the_api_answers_http_basic_by_its_password_alone(org):
+def test_the_api_answers_http_basic_by_its_password_alone_for_a_role_that_need_not(org):
     """Station scripts sign each request with HTTP Basic: no session, so no second factor
-    (docs/configuration.md says to give scripts accounts of roles that need none)."""
+    for a role that need not use one (a role that must calls with a personal API token:
+    tests/test_api_tokens.py)."""
     import base64
 
-    token = base64.b64encode(f"lingdao:{PASSWORD}".encode()).decode()
+    token = base64.b64encode(f"zhangwei:{PASSWORD}".encode()).decode()
     response = Client().get("/api/v1/recordings", HTTP_AUTHORIZATION=f"Basic {token}")
     assert response.status_code == 200
 

@@ -12,9 +12,10 @@ from django.contrib.auth import authenticate
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBasicAuth
+from ninja.security import HttpBasicAuth, HttpBearer
 from ninja.security import SessionAuth as CookieSession
 
+from avrecords.agency import api_tokens, two_factor
 from avrecords.lib.api_schemas import PAGE_NUMBER_MAX, Error, Invalid  # noqa: F401 (re-exported)
 from avrecords.lib.refusals import Forbidden, Refusal
 from avrecords.web.middleware import API_ERROR_MESSAGES
@@ -36,6 +37,29 @@ class UnsupportedMediaType(Exception):
     def __init__(self, accepted: tuple[str, ...]) -> None:
         super().__init__(", ".join(accepted))
         self.accepted = accepted
+
+
+# A person whose role must sign in with two factors calls the API with a token, never with his
+# password alone (issue 18 §5).
+PASSWORD_REFUSED_MESSAGE = "按规定须双因素登录的账号不能以密码调用接口，请在“接口令牌”页创建令牌"
+
+
+class PasswordRefused(Exception):
+    """HTTP Basic with the right password of a person whose role must use two factors."""
+
+
+class BearerAuth(HttpBearer):
+    """`Authorization: Bearer avr_…`: a personal API token (agency/api_tokens.py), for a case
+    or HR system acting as the person who made it (issue 18 §2). A browser never sends it
+    unasked, so it needs no CSRF check and no body-type rule. An unknown, revoked or expired
+    token is answered 401 with its reason (`_token_refused`)."""
+
+    def authenticate(self, request, token):
+        user = api_tokens.authenticate(token)
+        if user.must_change_password:  # as for HTTP Basic (issue 18 §1)
+            raise Forbidden(PASSWORD_CHANGE_MESSAGE)
+        request.user = user
+        return user
 
 
 class BasicAuth(HttpBasicAuth):
@@ -62,6 +86,8 @@ class BasicAuth(HttpBasicAuth):
     def authenticate(self, request, username, password):
         user = authenticate(request, username=username, password=password)
         if user is not None and user.is_active:
+            if two_factor.is_required(user):
+                raise PasswordRefused(PASSWORD_REFUSED_MESSAGE)
             if user.must_change_password:  # an administrator's password (issue 18 §1)
                 raise Forbidden(PASSWORD_CHANGE_MESSAGE)
             request.user = user
@@ -82,10 +108,10 @@ class SessionAuth(CookieSession):
 api = NinjaAPI(
     title="AVRecords 行政执法音像记录管理平台 API",
     version="1",
-    # Basic first: a station script or case system has no session, and the session check
-    # would refuse its POST for want of a CSRF token before Basic was ever tried. A browser
-    # sends no Authorization header, so it falls through to the session (with CSRF).
-    auth=[BasicAuth(), SessionAuth()],
+    # A token or Basic first: a station script or case system has no session, and the session
+    # check would refuse its POST for want of a CSRF token before they were ever tried. A
+    # browser sends no Authorization header, so it falls through to the session (with CSRF).
+    auth=[BearerAuth(), BasicAuth(), SessionAuth()],
     urls_namespace="api",
 )
 
@@ -111,6 +137,16 @@ def _unauthenticated(request, exc):
     # way in is the session of the login page.
     if request.headers.get("Authorization"):
         response["WWW-Authenticate"] = 'Basic realm="AVRecords", charset="UTF-8"'
+    return response
+
+
+@api.exception_handler(api_tokens.TokenRefused)
+@api.exception_handler(PasswordRefused)
+def _token_refused(request, exc):
+    # 401 with the reason: the client sent credentials that open nothing here; what it needs
+    # is a (new) token, so the challenge names that scheme, not Basic.
+    response = api.create_response(request, {"detail": str(exc)}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="AVRecords", charset="UTF-8"'
     return response
 
 

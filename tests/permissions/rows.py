@@ -11,6 +11,7 @@ from tests.permissions import (
     rows_agency_setup,
     rows_agency_two_factor,
     rows_agency_units,
+    rows_api_tokens,
     rows_audit,
     rows_campaigns,
     rows_cases,
@@ -49,6 +50,7 @@ ENDPOINTS: list[Endpoint] = [
     *rows_agency_roster.ROWS,
     *rows_agency_setup.ROWS,
     *rows_agency_two_factor.ROWS,
+    *rows_api_tokens.ROWS,
 ]
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]

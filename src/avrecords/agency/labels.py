@@ -25,5 +25,8 @@ labels.register(
         "agency.two_factor_disable": "停用双因素登录",
         "agency.two_factor_reset": "重置双因素登录",
         "agency.first_admin": "创建第一个系统管理员",
+        "agency.api_token_create": "创建接口令牌",
+        "agency.api_token_revoke": "撤销接口令牌",
+        "agency.api_token_rotate": "更换接口令牌",
     },
 )

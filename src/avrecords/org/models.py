@@ -196,3 +196,7 @@ class Suspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} 停止执法 {self.starts_on} 至 {self.ends_on}"
+
+
+# Personal API tokens live in their own module (issue 18 §2); Django finds models it imports.
+from avrecords.org.models_tokens import ApiToken  # noqa: E402, F401

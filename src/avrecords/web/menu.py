@@ -134,6 +134,8 @@ MENU: tuple[Group, ...] = (
             Entry("人员", ("agency:people",), _flag("can_manage_people"), nav=("people",)),
             Entry("人员名册", ("agency:roster",), _flag("can_manage_people"), nav=("roster",)),
             Entry("角色与权限", ("agency:roles",), _flag("can_set_up"), nav=("roles",)),
+            # one's own API tokens (issue 18 §5): every role but officers, who keep HTTP Basic
+            Entry("接口令牌", ("accounts:api_tokens",), _flag("can_read_policies")),
             Entry("后台管理", ("admin:index",), _flag("is_staff")),
         ),
     ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avrecords.web import views_accounts, views_two_factor
+from avrecords.web import views_accounts, views_api_tokens, views_two_factor
 
 app_name = "accounts"
 
@@ -24,4 +24,13 @@ urlpatterns = [
         name="two_factor_codes_done",
     ),
     path("account/two-factor/disable", views_two_factor.disable, name="two_factor_disable"),
+    # personal API tokens (issue 18 §2, §5): a case system calls the API as their maker
+    path("account/api-tokens/", views_api_tokens.tokens, name="api_tokens"),
+    path("account/api-tokens/revoke", views_api_tokens.revoke, name="api_tokens_revoke"),
+    path("account/api-tokens/rotate", views_api_tokens.rotate, name="api_tokens_rotate"),
+    path(
+        "account/api-tokens/people/<int:pk>/revoke-all",
+        views_api_tokens.revoke_all,
+        name="api_tokens_revoke_all",
+    ),
 ]
