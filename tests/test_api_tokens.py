@@ -90,8 +90,16 @@ def test_a_token_calls_the_api_as_its_person_and_notes_when(org):
     response = bearer(made.secret).get(API)
     assert response.status_code == 200
     assert ApiToken.objects.get().last_used_at is not None
-    response = bearer(made.secret).get("/api/v1/units")
-    assert response.status_code in (200, 403)  # as 张伟, whatever he may see
+    response = bearer(made.secret).post("/api/v1/units", {"name": "执法三中队"}, "application/json")
+    assert response.status_code == 403  # 张伟 may not create units
+
+
+def test_a_system_administrators_token_acts_as_him_without_a_csrf_token(org):
+    made = api_tokens.create(org.sysadmin, "人事系统同步")
+    body = {"name": "执法三中队", "parent_id": org.bureau.pk}
+    response = bearer(made.secret).post("/api/v1/units", body, "application/json")
+    assert response.status_code == 201 and response.json()["name"] == "执法三中队"
+    assert AuditEntry.objects.get(action="agency.unit_create").actor_id == org.sysadmin.pk
 
 
 def test_last_use_is_written_at_most_once_a_minute(org):

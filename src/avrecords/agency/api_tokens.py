@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from avrecords.agency.permissions import manages_everyone
@@ -72,12 +72,10 @@ def _snapshot(token: ApiToken) -> dict:
 
 
 def tokens_of(person: User):
-    """His tokens, live first then revoked or expired, newest first within each."""
-    return ApiToken.objects.filter(user=person).order_by("revoked_at", "-created_at", "-pk")
-
-
-def live_count(person: User) -> int:
-    return ApiToken.objects.filter(user=person).live().count()
+    """His tokens, those not revoked first, newest first within each."""
+    return ApiToken.objects.filter(user=person).order_by(
+        F("revoked_at").asc(nulls_first=True), "-created_at", "-pk"
+    )
 
 
 def _get(actor: User, token_id) -> ApiToken:
@@ -161,7 +159,7 @@ def revoke(actor: User, token_id, *, ip: str = "") -> ApiToken:
             raise Conflict("该令牌已撤销")
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        owner = "" if token.user_id == actor.pk else f"（{token.user}的）"
+        owner = "" if token.user_id == actor.pk else f"{token.user}的"
         record(
             "agency.api_token_revoke",
             actor=actor,
