@@ -239,3 +239,8 @@ def test_the_service_refuses_a_name_too_long(org):
 def test_the_openapi_document_declares_the_bearer_scheme(org):
     schemes = Client().get("/api/v1/openapi.json").json()["components"]["securitySchemes"]
     assert {"type": "http", "scheme": "bearer"}.items() <= schemes["BearerAuth"].items()
+
+
+def test_the_menu_offers_the_page_to_every_role_but_officers(org):
+    assert 'href="/account/api-tokens/"' in client_for(org.leader).get("/").content.decode()
+    assert 'href="/account/api-tokens/"' not in client_for(org.officer).get("/").content.decode()
