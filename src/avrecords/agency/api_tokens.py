@@ -154,7 +154,8 @@ def revoke(actor: User, token_id, *, ip: str = "") -> ApiToken:
     """Revoke one token: one's own, or anybody's for a system administrator."""
     with transaction.atomic():
         token = _get(actor, token_id)
-        token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+        # not with its (nullable) owner joined: PostgreSQL locks no outer join's null side
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if token.is_revoked:
             raise Conflict("该令牌已撤销")
         token.revoked_at = timezone.now()
