@@ -244,3 +244,17 @@ def test_the_openapi_document_declares_the_bearer_scheme(org):
 def test_the_menu_offers_the_page_to_every_role_but_officers(org):
     assert 'href="/account/api-tokens/"' in client_for(org.leader).get("/").content.decode()
     assert 'href="/account/api-tokens/"' not in client_for(org.officer).get("/").content.decode()
+
+
+def test_the_api_lists_ones_own_tokens_marking_the_one_calling_never_a_secret(org):
+    calling = api_tokens.create(org.officer, "办案系统", 30)
+    api_tokens.create(org.officer, "人事系统同步")
+    api_tokens.create(org.officer2, "王芳的系统")
+    response = bearer(calling.secret).get("/api/v1/tokens")
+    assert response.status_code == 200
+    listed = {t["name"]: t for t in response.json()}
+    assert set(listed) == {"办案系统", "人事系统同步"}
+    assert listed["办案系统"]["current"] and not listed["人事系统同步"]["current"]
+    assert listed["办案系统"]["state"] == "有效" and listed["办案系统"]["expires_at"]
+    assert calling.secret not in response.content.decode()
+    assert "digest" not in listed["办案系统"]

@@ -55,10 +55,12 @@ class BearerAuth(HttpBearer):
     token is answered 401 with its reason (`_token_refused`)."""
 
     def authenticate(self, request, token):
-        user = api_tokens.authenticate(token)
+        found = api_tokens.authenticate(token)
+        user = found.user
         if user.must_change_password:  # as for HTTP Basic (issue 18 §1)
             raise Forbidden(PASSWORD_CHANGE_MESSAGE)
         request.user = user
+        request.api_token = found  # /api/v1/tokens marks the one a call is made with
         return user
 
 
@@ -179,6 +181,7 @@ def _invalid(request, exc):
 
 def _register():
     from avrecords.access.api import router as access_router
+    from avrecords.agency.api_own_tokens import router as tokens_router
     from avrecords.agency.api_people import router as people_router
     from avrecords.agency.api_roster import router as roster_router
     from avrecords.agency.api_units import router as units_router
@@ -209,6 +212,7 @@ def _register():
     api.add_router("/", units_router)
     api.add_router("/", roster_router)  # before people: /people/import is no person's id
     api.add_router("/", people_router)
+    api.add_router("/", tokens_router)
 
 
 COMMON_ERRORS = {

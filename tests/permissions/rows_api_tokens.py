@@ -2,7 +2,8 @@
 token there (audited, naming the new token). Revoking a token: its maker, or any system
 administrator; anybody else is told it does not exist. Rotating: its maker only (a system
 administrator is sent back with a message, nothing done). Revoking all of a person's, from his
-page: system administrators, audited on the person even when he had none. The token each row
+page: system administrators, audited on the person even when he had none. The API lists one's
+own (everyone's, read only). The token each row
 acts on is 张伟's, made fresh by the row's body."""
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def _zhang_weis_token(world) -> dict:
 
 
 ROWS = [
+    Endpoint("api-tokens-mine", "/api/v1/tokens", EVERYONE),
     Endpoint("page-api-tokens", "/account/api-tokens/", EVERYONE),
     post(
         "page-api-tokens-create",

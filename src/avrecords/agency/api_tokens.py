@@ -222,9 +222,9 @@ def rotate(actor: User, token_id, *, ip: str = "") -> Created:
 # --- the API's authentication -------------------------------------------------------------
 
 
-def authenticate(secret: str) -> User:
-    """The active person a Bearer secret stands for; TokenRefused otherwise. Whether he must
-    first change his password is the caller's to ask (as for HTTP Basic)."""
+def authenticate(secret: str) -> ApiToken:
+    """The live token of an active person a Bearer secret is; TokenRefused otherwise.
+    Whether he must first change his password is the caller's to ask (as for HTTP Basic)."""
     secret = (secret or "").strip()
     token = None
     if secret.startswith(SECRET_PREFIX):
@@ -239,7 +239,7 @@ def authenticate(secret: str) -> User:
     if not token.user.is_active:
         raise TokenRefused(INACTIVE_MESSAGE)
     _touch(token)
-    return token.user
+    return token
 
 
 def _touch(token: ApiToken) -> None:
