@@ -481,6 +481,21 @@ DECLARED = [
     ),
     ("get", "/api/v1/samples/{sample_id}", {"200", "401", "403", "404"}),
     ("get", "/api/v1/tokens", {"200", "401"}),
+    # the agency's units and people (issue 18 §2, §3)
+    ("get", "/api/v1/units", {"200", "401"}),
+    ("post", "/api/v1/units", {"201", "401", "403", "422"}),
+    ("get", "/api/v1/units/offices", {"200", "401", "403"}),
+    ("get", "/api/v1/units/{unit_id}", {"200", "401", "404"}),
+    ("patch", "/api/v1/units/{unit_id}", {"200", "401", "403", "404", "409", "422"}),
+    ("post", "/api/v1/units/{unit_id}/retire", {"200", "401", "403", "404", "409", "422"}),
+    ("post", "/api/v1/units/{unit_id}/reinstate", {"200", "401", "403", "404", "409"}),
+    ("get", "/api/v1/people", {"200", "401", "403"}),
+    ("post", "/api/v1/people", {"201", "401", "403", "422"}),
+    ("get", "/api/v1/people/{person_id}", {"200", "401", "403", "404"}),
+    ("patch", "/api/v1/people/{person_id}", {"200", "401", "403", "404", "409", "422"}),
+    ("post", "/api/v1/people/{person_id}/password-reset", {"200", "401", "403", "404", "409"}),
+    ("post", "/api/v1/people/import", {"200", "401", "403", "422"}),
+    ("get", "/api/v1/people/export", {"200", "401", "403"}),
     ("post", "/api/v1/samples/{sample_id}/score", {"200", "401", "403", "404", "409", "422"}),
 ]
 
