@@ -331,3 +331,17 @@ def test_a_unit_administrator_exports_and_imports_his_subtree_only(org):
     page = upload(client, xlsx([HEADER, *rows])).content.decode()
     assert "第 2 行：执法证号 35020019006 已属于 杨军（执法二中队）" in page
     assert "第 3 行：您无权授予系统管理员角色" in page
+
+
+def test_the_api_answers_400_in_chinese_to_a_multipart_body_it_cannot_split(org):
+    client = client_for(org.sysadmin)
+    before = User.objects.count()
+    response = client.generic(
+        "POST",
+        "/api/v1/people/import",
+        b'--x\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc',
+        content_type="multipart/form-data; boundary=",
+    )
+    assert response.status_code == 400
+    assert "boundary" in response.json()["detail"] and "无法解析" in response.json()["detail"]
+    assert User.objects.count() == before
