@@ -29,7 +29,7 @@ class ChangeOut(Schema):
     after: str
 
 
-class RowOut(Schema):
+class RosterRowOut(Schema):
     row: int
     full_name: str
     action: Literal["new", "changed"]
@@ -44,20 +44,20 @@ class NewPersonOut(Schema):
     initial_password: str
 
 
-class ImportOut(Schema):
+class RosterImportOut(Schema):
     dry_run: bool
     file: str
     sha256: str
     new: int
     changed: int
     unchanged: int
-    rows: list[RowOut]  # the rows that add or change someone
+    rows: list[RosterRowOut]  # the rows that add or change someone
     created: list[NewPersonOut]  # empty on a dry run
 
 
 @router.post(
     "/people/import",
-    response={200: ImportOut, 401: Error, 403: Error, 422: Invalid},
+    response={200: RosterImportOut, 401: Error, 403: Error, 422: Invalid},
     summary="导入人员名册（.xlsx 或 .csv，全部无误才导入）",
 )
 def import_roster(request, file: File[UploadedFile], dry_run: Form[bool] = False):
