@@ -13,9 +13,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 
+from django.db import Error as DatabaseLibraryError
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -82,17 +84,39 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not is_database_unavailable(exception):
-            return None
-        first_line = (str(exception).strip().splitlines() or [""])[0]
-        log.error(
-            "database unavailable, answered 503 to %s %s: %s: %s",
-            request.method,
-            request.path,
-            type(exception).__name__,
-            first_line,
-        )
-        return database_unavailable_response(request)
+        return outage_response(request, exception)
+
+
+def guarded_against_outage(call):
+    """For a middleware whose own step reads the database (the person, his session, his
+    devices) before any view runs: an outage there is the same 503 as in a view, not a 500.
+    `process_exception` above sees only what views raise."""
+
+    @functools.wraps(call)
+    def guarded(self, request):
+        try:
+            return call(self, request)
+        except DatabaseLibraryError as exception:
+            if (response := outage_response(request, exception)) is None:
+                raise
+            return response
+
+    return guarded
+
+
+def outage_response(request, exception) -> HttpResponse | None:
+    """The 503 answer to a database outage (logged once, in English); None for anything else."""
+    if not is_database_unavailable(exception):
+        return None
+    first_line = (str(exception).strip().splitlines() or [""])[0]
+    log.error(
+        "database unavailable, answered 503 to %s %s: %s: %s",
+        request.method,
+        request.path,
+        type(exception).__name__,
+        first_line,
+    )
+    return database_unavailable_response(request)
 
 
 def database_unavailable_response(request) -> HttpResponse:

@@ -16,6 +16,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from avrecords.web.middleware import guarded_against_outage
+
 API_PREFIX = "/api/"
 API_MESSAGE = "请先在网页上修改初始密码"
 PAGE_MESSAGE = "管理员已重置您的密码，请先设置新密码"
@@ -29,6 +31,7 @@ class PasswordChangeRequiredMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
+    @guarded_against_outage
     def __call__(self, request):
         if not must_change(getattr(request, "user", None)) or self._open(request.path):
             return self.get_response(request)

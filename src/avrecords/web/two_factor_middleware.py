@@ -22,6 +22,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from avrecords.agency import two_factor
+from avrecords.web.middleware import guarded_against_outage
 
 API_PREFIX = "/api/"
 API_MESSAGE = "请先在网页上完成双因素登录验证（输入身份验证器上的验证码）后再使用此会话访问接口"
@@ -42,6 +43,7 @@ class TwoFactorMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
+    @guarded_against_outage
     def __call__(self, request):
         step = two_factor.pending_step(request.user)
         request.two_factor_pending = step
