@@ -357,11 +357,15 @@ def still_active(unit: Unit) -> list[str]:
             RetentionChange.objects.filter(
                 _in(subtree, "recording__unit"), status=ChangeStatus.PENDING
             )
-            .select_related("recording")
+            .select_related("requested_by")
             .order_by("pk"),
             "仍有待批准的缩短保存期限申请",
             "件",
-            lambda c: c.recording.original_name,
+            # who asked and when, not the recording's name: it may be marked confidential (M9)
+            # and the page is a system administrator's, who need not be cleared
+            lambda c: (
+                f"{c.requested_by.display_name} {timezone.localtime(c.requested_at):%Y-%m-%d}提出"
+            ),
         ),
     ]
     return [said for qs, *words, show in checks if (said := _named(qs, *words, show))]
