@@ -92,6 +92,22 @@ def test_it_refuses_bad_input_with_every_reason_at_once_and_saves_nothing(org, c
     assert Case.objects.count() == 1
 
 
+def test_a_retired_unit_opens_no_new_case_but_keeps_its_own(org, case):
+    """Issue 18 §1: a retired unit keeps its history and takes nothing new."""
+    org.squad1.retired_at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    org.squad1.save()
+    with pytest.raises(services.CaseInvalid) as refused:
+        services.open_case(org.admin, _input(org, number="榕市监罚〔2026〕13号"))
+    assert "执法一中队已撤销，不能承办新案卷" in refused.value.errors
+    services.update_case(org.admin, case, _input(org, title="某超市销售过期食品一案"))
+    case.refresh_from_db()
+    assert case.title == "某超市销售过期食品一案"
+    form = client_for(org.admin).get("/cases/new").content.decode()
+    assert "执法一中队" not in form.split('name="unit"')[1].split("</select>")[0]
+    listed = client_for(org.admin).get("/cases/").content.decode()
+    assert "执法一中队" in listed  # its cases are still found by it
+
+
 def test_it_refuses_a_leader_of_another_agency_or_one_who_left(org):
     other_agency = org._user("lingdao2", "吴军", Role.LEADER, None)
     gone = org._user("lingdao3", "钱明", Role.LEADER, org.bureau, is_active=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.db.models import Q
 from django.utils import timezone
 
 from avrecords.cases import services
@@ -23,9 +24,16 @@ class FormError(Invalid, ValueError):
     """A value on a case form that cannot be read (422); the page shows it."""
 
 
-def unit_choices(user) -> list[tuple[int, str]]:
-    """(id, name indented by depth) of the units the user may file cases for."""
-    return [(u.pk, "　" * u.depth + u.name) for u in Unit.objects.visible_to(user)]
+def unit_choices(user, case=None, *, retired: bool = False) -> list[tuple[int, str]]:
+    """(id, name indented by depth) of the units the user may file cases for: not a retired
+    one (issue 18 §1), except the one the case already has; `retired` for a list's filter,
+    where retired units keep their cases."""
+    units = Unit.objects.visible_to(user)
+    if not retired:
+        units = units.filter(
+            Q(retired_at__isnull=True) | Q(pk=case.unit_id if case is not None else None)
+        )
+    return [(u.pk, "　" * u.depth + u.name) for u in units]
 
 
 def leader_choices(user) -> list[User]:

@@ -130,6 +130,8 @@ def check(data: CaseInput, *, case: Case | None = None) -> list[str]:
         errors.append(NO_UNIT)
     elif case is not None and case.status != CaseStatus.OPEN and data.unit.pk != case.unit_id:
         errors.append("案卷已结案，不能更改承办单位")
+    elif data.unit.retired_at is not None and (case is None or data.unit.pk != case.unit_id):
+        errors.append(f"{data.unit.name}已撤销，不能承办新案卷")  # issue 18 §1
     if data.opened_on is None:
         errors.append(NO_OPENED_ON)
     elif data.opened_on > timezone.localdate():
