@@ -8,13 +8,19 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
-import numpy as np
+if TYPE_CHECKING:
+    import av
+
+# PyAV and numpy load when a clip is made, not when the demo command loads (issue 22 §1).
 
 
 def _video_frame(i: int, width: int, height: int) -> av.VideoFrame:
     # A moving gradient: cheap to make, and every frame differs so encoders do real work.
+    import av
+    import numpy as np
+
     i %= 4096  # keeps the arithmetic in range; variants still differ frame by frame
     x = np.arange(width, dtype=np.uint16)
     y = np.arange(height, dtype=np.uint16)[:, None]
@@ -40,6 +46,9 @@ def make_video(
     variant: int = 0,
 ) -> Path:
     """An H.264 or H.265 clip with AAC audio in MP4/MOV/TS (by the path's suffix)."""
+    import av
+    import numpy as np
+
     fmt = {".mp4": "mp4", ".mov": "mov", ".ts": "mpegts", ".avi": "avi"}[path.suffix.lower()]
     encoder = {"h264": "libx264", "hevc": "libx265", "h265": "libx265"}[codec]
     with av.open(str(path), "w", format=fmt) as out:
@@ -83,6 +92,9 @@ def make_photo(path: Path, *, width: int = 640, height: int = 480) -> Path:
 
 def make_audio(path: Path, *, seconds: float = 2.0) -> Path:
     """Speech-band audio as WAV, MP3, AAC (ADTS) or AMR-NB (by suffix)."""
+    import av
+    import numpy as np
+
     suffix = path.suffix.lower()
     fmt, codec, rate = {
         ".wav": ("wav", "pcm_s16le", 16000),

@@ -23,8 +23,6 @@ import io
 import zipfile
 from xml.parsers import expat
 
-from openpyxl.utils.cell import coordinate_to_tuple
-
 from avrecords.lib.refusals import Invalid
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -195,6 +193,9 @@ def _column_number(reference: str | None, previous: int) -> int:
     """The cell's column as openpyxl reads it: from its r attribute (C7), else the next."""
     if not reference:
         return previous + 1
+    # openpyxl (and numpy, which it loads) only when a workbook is read (issue 22 §1).
+    from openpyxl.utils.cell import coordinate_to_tuple
+
     try:
         return coordinate_to_tuple(reference)[1]
     except (ValueError, TypeError):

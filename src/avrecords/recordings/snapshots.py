@@ -17,7 +17,6 @@ import os
 import uuid
 from pathlib import Path
 
-import av
 from django.conf import settings
 from django.db import transaction
 
@@ -37,6 +36,8 @@ SNAPSHOTS_PER_RECORDING_MAX = 200
 def frame_at(src, at_seconds: float):
     """The PIL image of the first frame shown at or after `at_seconds` (the last one if the
     time is past the final frame)."""
+    import av  # where a frame is taken, not when the URLs load (issue 22 §1)
+
     with av.open(src) as container:
         stream = container.streams.video[0]
         if at_seconds > 0 and stream.time_base:

@@ -13,8 +13,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
 
-import av
-from PIL import Image, ImageOps
+# PyAV and Pillow are imported where a derivative is made, not when the module loads: the
+# recordings app loads this module, and every `avrecords` command loads the app (issue 22 §1).
 
 THUMBNAIL_PX = 320
 PROXY_CRF = "26"
@@ -38,6 +38,8 @@ def _finish(tmp: Path, dest: Path) -> None:
 
 
 def make_photo_thumbnail(src: str | BinaryIO, dest: Path) -> None:
+    from PIL import Image, ImageOps
+
     tmp = _tmp(dest)
     with Image.open(src) as img:
         img = ImageOps.exif_transpose(img).convert("RGB")
@@ -48,6 +50,8 @@ def make_photo_thumbnail(src: str | BinaryIO, dest: Path) -> None:
 
 def make_video_thumbnail(src: str | BinaryIO, dest: Path, duration_seconds: float) -> None:
     """A frame a tenth of the way in (the first frames are often the officer's chest)."""
+    import av
+
     tmp = _tmp(dest)
     with av.open(src) as container:
         stream = container.streams.video[0]
@@ -67,6 +71,8 @@ def _even(value: float) -> int:
 
 def make_video_proxy(src: str | BinaryIO, dest: Path, max_height: int) -> None:
     """H.264/AAC MP4 with the index at the front, scaled down to max_height, same timeline."""
+    import av
+
     tmp = _tmp(dest)
     with (
         av.open(src) as inp,
@@ -104,6 +110,8 @@ def make_video_proxy(src: str | BinaryIO, dest: Path, max_height: int) -> None:
 
 def make_audio_proxy(src: str | BinaryIO, dest: Path) -> None:
     """AAC in an M4A container, for formats browsers cannot play (AMR, some WAVs)."""
+    import av
+
     tmp = _tmp(dest)
     with (
         av.open(src) as inp,

@@ -10,8 +10,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-import av
-
 from avrecords.recordings.models import MediaKind
 
 log = logging.getLogger(__name__)
@@ -60,6 +58,8 @@ def _creation_time(container) -> dt.datetime | None:
 
 def _check_tail(container, stream, declared: float) -> None:
     """Seek near the end and demux: a truncated file runs out before its declared duration."""
+    import av
+
     if declared <= TAIL_TOLERANCE_SECONDS * 2 or stream.time_base is None:
         return
     target = int((declared - TAIL_TOLERANCE_SECONDS) / stream.time_base)
@@ -84,6 +84,8 @@ def _check_tail(container, stream, declared: float) -> None:
 
 
 def _first_frame(container, stream) -> None:
+    import av
+
     try:
         for frame in container.decode(stream):
             if frame is not None:
@@ -95,6 +97,9 @@ def _first_frame(container, stream) -> None:
 
 def probe_file(path: str, kind: str) -> ProbeResult:
     """Probe one file of the given media kind; raise MediaError if it is not whole, readable media."""
+    # PyAV is loaded by the first probe, not by every command that loads ingest (issue 22 §1).
+    import av
+
     try:
         container = av.open(path, metadata_errors="ignore")
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:

@@ -1,0 +1,93 @@
+"""The `avrecords` command starts without loading the heavy libraries (issue 22 §1).
+
+PDF (weasyprint), ISO (pycdlib), Excel (openpyxl), S3 (boto3), image and media (PyAV, Pillow,
+numpy), bagit and the QR code library are imported where they are used, never when Django
+sets up, the command line loads its commands or the URLs load: every `avrecords` command pays
+for what app loading imports. A subprocess takes the command's own path (settings, set-up,
+`avrecords.cli`, each management command, the URL configuration) and names, for each heavy
+module it finds loaded, the line of our code that imported it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+HEAVY = (
+    "weasyprint",
+    "pycdlib",
+    "openpyxl",
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "av",
+    "PIL",
+    "numpy",
+    "bagit",
+    "segno",
+    "onnxruntime",
+)
+
+COMMANDS = (
+    "avinit",
+    "avdemo",
+    "serve",
+    "worker",
+    "ingest",
+    "audit",
+    "fixity",
+    "retention",
+    "createadmin",
+    "transfer_install",
+)
+
+PROBE = """
+import importlib.abc, json, os, sys, traceback
+
+heavy = set(json.loads(sys.argv[1]))
+found = {}
+
+
+class Watch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        top = name.partition(".")[0]
+        if top in heavy and top not in found:
+            ours = [f for f in traceback.extract_stack() if "/avrecords/" in f.filename]
+            chain = [f"{f.filename.rpartition('/avrecords/')[2]}:{f.lineno}" for f in ours]
+            found[top] = " <- ".join(reversed(chain)) or "(not our code: settings or an app)"
+        return None
+
+
+sys.meta_path.insert(0, Watch())
+os.environ["DJANGO_SETTINGS_MODULE"] = "avrecords.settings"
+import django
+
+django.setup()
+import avrecords.cli
+from django.core.management import ManagementUtility
+
+for name in json.loads(sys.argv[2]):
+    ManagementUtility(["avrecords", name]).fetch_command(name)
+import avrecords.urls
+
+print(json.dumps(found))
+"""
+
+
+def test_the_command_starts_without_any_heavy_library(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AVRECORDS_"))}
+    env["AVRECORDS_HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), json.dumps(COMMANDS)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded == {}, "imported at start-up:\n" + "\n".join(
+        f"  {module}: {where}" for module, where in sorted(loaded.items())
+    )
