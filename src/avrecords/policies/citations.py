@@ -30,9 +30,11 @@ def _installed_document(number: str) -> str | None:
 def register_documents() -> None:
     """Tell lib which regulation each file number is (called from `ready()`): the shipped
     profiles at once, from their YAML (no database at start-up), the others when asked."""
-    from avrecords.policies.services import builtin_sources
+    from avrecords.policies.services import YAML_LOADER, builtin_sources
 
+    # libyaml's safe loader, as the profile import uses: PyYAML's own took 0.2 s of every
+    # command's start-up here (issue 22 §1).
     for text in builtin_sources().values():
-        head = yaml.safe_load(text)
+        head = yaml.load(text, Loader=YAML_LOADER)
         citations.register_document(str(head["source_file"]), head["document"])
     citations.register_lookup(_installed_document)
