@@ -63,7 +63,7 @@ def _assert_store_and_db_agree(cli: CliHome, camera_hashes: set[str] | None = No
 def test_an_import_killed_at_random_moments_is_finished_by_a_rerun(tmp_path):
     seed = int(os.environ.get("AVRECORDS_CRASH_SEED", time.time_ns() % 100000))
     rng = random.Random(seed)
-    cli = CliHome(tmp_path / "home")
+    cli = CliHome(tmp_path / "home", migrated=True)
     code, _ = cli.ingest(_make_dump(tmp_path, 0))  # a store that already holds recordings
     assert code == 0
     killed_mid_import = 0

@@ -123,12 +123,15 @@ def test_a_worker_killed_mid_job_has_its_job_rerun_by_another(tmp_path):
     cli = CliHome(
         tmp_path / "home",
         database_url=backends.same_engine_database("sigkill"),
+        migrated=True,
         AVRECORDS_JOB_LEASE_SECONDS="3",
         AVRECORDS_JOB_REAP_SECONDS="1",
     )
     camera = tmp_path / "CAMERA"
     camera.mkdir()
-    media.make_video(camera / m.HEVC, seconds=40, codec="hevc", width=640, height=360)
+    # 20 s of 640x360 HEVC: the proxy takes over a second to make (15+ polls of 50 ms), so the
+    # kill lands mid-job; the asserted ("running", 1) and no proxy.mp4 would show it did not.
+    media.make_video(camera / m.HEVC, seconds=20, codec="hevc", width=640, height=360)
     code, report = cli.ingest(camera)
     assert code == 0 and report["counts"]["imported"] == 1
     rec_id = report["files"][0]["recording_id"]
@@ -159,7 +162,7 @@ def test_a_worker_killed_mid_job_has_its_job_rerun_by_another(tmp_path):
             )[0]
             if row[0] in ("done", "failed"):
                 break
-            time.sleep(0.2)
+            time.sleep(0.05)
     finally:
         second.terminate()
         second.wait(timeout=30)
@@ -173,7 +176,7 @@ def test_a_worker_killed_mid_job_has_its_job_rerun_by_another(tmp_path):
 
     with av.open(str(proxies[0])) as c:
         assert c.streams.video[0].codec_context.name == "h264"
-        assert c.duration / 1e6 == pytest.approx(40, abs=1)
+        assert c.duration / 1e6 == pytest.approx(20, abs=1)
 
 
 @pytest.mark.database_specific  # leases judged by the database's clock
