@@ -1,7 +1,7 @@
 """The `avrecords` command starts without loading the heavy libraries (issue 22 §1).
 
 PDF (weasyprint), ISO (pycdlib), Excel (openpyxl), S3 (boto3), image and media (PyAV, Pillow,
-numpy), bagit and the QR code library are imported where they are used, never when Django
+numpy), bagit, the QR code library and the job queue (Huey, redis) are imported where they are used, never when Django
 sets up, the command line loads its commands or the URLs load: every `avrecords` command pays
 for what app loading imports. A subprocess takes the command's own path (settings, set-up,
 `avrecords.cli`, each management command, the URL configuration) and names, for each heavy
@@ -28,13 +28,13 @@ HEAVY = (
     "bagit",
     "segno",
     "onnxruntime",
+    "huey",  # the job queue, loaded with the first message or by the worker
+    "redis",
 )
 
 COMMANDS = (
-    "avinit",
     "avdemo",
     "serve",
-    "worker",
     "ingest",
     "audit",
     "fixity",
@@ -42,6 +42,9 @@ COMMANDS = (
     "createadmin",
     "transfer_install",
 )
+# The two commands that prepare or run the job queue load it when they load.
+QUEUE_COMMANDS = ("avinit", "worker")
+QUEUE = {"huey", "redis"}
 
 PROBE = """
 import importlib.abc, json, os, sys, traceback
@@ -73,6 +76,9 @@ for name in json.loads(sys.argv[2]):
 import avrecords.urls
 
 print(json.dumps(found))
+for name in json.loads(sys.argv[3]):
+    ManagementUtility(["avrecords", name]).fetch_command(name)
+print(json.dumps(found))
 """
 
 
@@ -80,14 +86,26 @@ def test_the_command_starts_without_any_heavy_library(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AVRECORDS_"))}
     env["AVRECORDS_HOME"] = str(tmp_path)
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY), json.dumps(COMMANDS)],
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            json.dumps(HEAVY),
+            json.dumps(COMMANDS),
+            json.dumps(QUEUE_COMMANDS),
+        ],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    *_, at_start, with_queue = done.stdout.strip().splitlines()
+    loaded = json.loads(at_start)
     assert loaded == {}, "imported at start-up:\n" + "\n".join(
         f"  {module}: {where}" for module, where in sorted(loaded.items())
+    )
+    beyond = {m: w for m, w in json.loads(with_queue).items() if m not in QUEUE}
+    assert beyond == {}, "imported by init or the worker:\n" + "\n".join(
+        f"  {module}: {where}" for module, where in sorted(beyond.items())
     )

@@ -40,7 +40,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "ninja",  # the API docs page's Swagger UI from our own static files, not a CDN
     "django_tasks",
-    "huey.contrib.djhuey",
+    # not "huey.contrib.djhuey": as an app it built the queue (and imported redis and psycopg)
+    # in every command's set-up; avrecords.jobs.queue and the worker import it when they send
+    # or run a job (issue 22 §1). Its run_huey command is unused: `avrecords worker` runs jobs.
     "avrecords.audit",
     "avrecords.org",
     "avrecords.notices",

@@ -27,7 +27,6 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from avrecords.jobs import queue
 from avrecords.jobs.dbwait import DB_UNAVAILABLE, call_with_retry, describe
 from avrecords.jobs.models import Job, JobState
 
@@ -58,6 +57,10 @@ def _lease_end():
 
 
 def _send(job_id: int) -> None:
+    # The queue (Huey, and redis and psycopg through it) loads with the first message, not in
+    # every command's set-up (issue 22 §1).
+    from avrecords.jobs import queue
+
     Job.objects.filter(pk=job_id).update(sent_at=Now())
     queue.send(job_id)
 
