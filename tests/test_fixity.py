@@ -572,7 +572,7 @@ def test_fixity_sweep_command_prints_a_summary_and_exits_1_on_damage(originals, 
 
 @pytest.mark.slow
 def test_the_real_cli_catches_a_flipped_byte(tmp_path, library):
-    home = CliHome(tmp_path / "home")
+    home = CliHome(tmp_path / "home", migrated=True)
     code, _ = home.ingest(make_dump(library, tmp_path / "CAMERA", [m.H264, m.WAV]))
     assert code == 0
     ok = home.run("fixity", "sweep")

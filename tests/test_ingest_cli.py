@@ -13,7 +13,7 @@ from tests.media import make_dump
 
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory):
-    return CliHome(tmp_path_factory.mktemp("home"))
+    return CliHome(tmp_path_factory.mktemp("home"), migrated=True)
 
 
 @pytest.mark.slow

@@ -400,7 +400,7 @@ def test_wrong_credentials_or_an_unreachable_store_refuse_to_start(s3_server, tm
 @pytest.mark.slow
 def test_the_ingest_command_imports_into_s3(s3_server, library, tmp_path):
     bucket = s3_server.make_bucket()
-    home = CliHome(tmp_path / "home", **s3_server.store_env(bucket))
+    home = CliHome(tmp_path / "home", migrated=True, **s3_server.store_env(bucket))
     dump = make_dump(library, tmp_path / "CAMERA", [m.H264, m.TRUNCATED])
     code, report = home.ingest(dump)
     assert code == 0 and report["counts"]["imported"] == 1 and report["counts"]["quarantined"] == 1

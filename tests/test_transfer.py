@@ -20,7 +20,7 @@ from tests.cli import CliHome
 def old_install(tmp_path_factory, library):
     """A real embedded installation: one camera dump imported, with a quarantined file."""
     home = tmp_path_factory.mktemp("old") / "home"
-    cli = CliHome(home)
+    cli = CliHome(home, migrated=True)
     dump = home.parent / "cam" / "DCIM"
     dump.mkdir(parents=True)
     for name in (m.H264, m.HEVC, m.PHOTO, m.WAV, m.TRUNCATED):
