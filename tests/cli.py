@@ -29,7 +29,7 @@ Station.objects.create(name="一中队采集站", unit=unit)
 _MIGRATED_DATABASE: Path | None = None
 
 
-def _seed_migrated_database(home: Path) -> None:
+def seed_migrated_database(home: Path) -> None:
     """Start `home` with a copy of an SQLite database already migrated (made once per test
     process by a real `avrecords init`), so the home's own `init` has no migration to run
     (7-8 s each time otherwise). Its keys, secret and store are still its own, made by its
@@ -52,7 +52,7 @@ class CliHome:
 
     Its database is the embedded SQLite file unless `database_url` names another (e.g. a
     fresh PostgreSQL database from tests.backends.fresh_database). `migrated=True` starts the
-    SQLite file from an already-migrated copy (see `_seed_migrated_database`).
+    SQLite file from an already-migrated copy (see `seed_migrated_database`).
     """
 
     def __init__(
@@ -70,7 +70,7 @@ class CliHome:
         if database_url:
             self.env["DATABASE_URL"] = database_url
         elif migrated:
-            _seed_migrated_database(home)
+            seed_migrated_database(home)
         self.run("init", check=True)
         self.run("shell", "-c", SETUP_STATION, check=True)
 
