@@ -35,7 +35,9 @@ class ApiToken(models.Model):
         verbose_name="所属人员",
     )
     name = models.CharField("名称", max_length=100)  # 人事系统同步
-    prefix = models.CharField("令牌开头", max_length=8)  # avr_XXXX: recognisable, not usable
+    # the secret's first 8 characters ("avr_" and 4 more): enough to tell tokens apart in a
+    # list, far too few to use
+    prefix = models.CharField("令牌开头", max_length=8)
     digest = models.CharField(max_length=64, unique=True)  # SHA-256 of the secret, hex
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     expires_at = models.DateTimeField("有效期至", null=True, blank=True)
