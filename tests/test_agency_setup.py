@@ -218,7 +218,8 @@ def test_the_demo_voids_the_first_admin_code_and_its_admin_lands_on_the_workbenc
     first_admin.code_path().write_text("ABCD-EFGH-JKLM-NPQR\n")
     assert setup.lands_on_setup(lone_admin)
 
-    settle_first_run()
+    assert settle_first_run() is True  # the demo says the code printed by init is void
 
     assert not first_admin.code_path().exists()
+    assert settle_first_run() is False
     assert not setup.lands_on_setup(lone_admin)

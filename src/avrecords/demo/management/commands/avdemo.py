@@ -20,14 +20,17 @@ def keep_demo_two_factor_choice(home: Path) -> Path:
     return choice
 
 
-def settle_first_run() -> None:
+def settle_first_run() -> bool:
     """The demo brings its own system administrator: the first-admin code `init` wrote is
     void, and its administrator lands on 工作台 as if he had put the set-up off (稍后再说); the
-    checklist still says, under 系统管理 → 初始设置, what the demo agency lacks."""
+    checklist still says, under 系统管理 → 初始设置, what the demo agency lacks. True when there
+    was a code to void (`init` printed it just before, as `make run` shows)."""
+    had_code = first_admin.code_path().exists()
     first_admin.discard_code()
     admin = first_admin.existing_admin()
     if admin is not None:
         setup.defer(admin)
+    return had_code
 
 
 class Command(BaseCommand):
@@ -35,7 +38,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = load_demo()
-        settle_first_run()
+        if settle_first_run():
+            self.stdout.write(
+                "演示数据自带系统管理员（admin），上面的一次性设置码已作废，无需再设置"
+            )
         self.stdout.write("演示数据已载入" if created else "演示数据已存在，未作改动")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, name in logins():
