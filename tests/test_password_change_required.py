@@ -95,3 +95,37 @@ def test_a_refused_new_password_keeps_it(reset):
 def test_it_leaves_everyone_else_alone(org):
     assert client_for(org.officer2).get("/").status_code == 200
     assert client_for(org.officer2).get("/api/v1/recordings").status_code == 200
+
+
+MENU_COUNTS = 'hx-get="/menu/counts"'
+
+
+def test_the_change_page_shows_no_menu_and_asks_for_no_counts_until_he_has_changed(reset):
+    """The menu's counts request on the change page was answered "go to the change page",
+    which reloaded the page in a loop: what he typed was wiped, and a request still on its
+    way with the session's old key could sign him out right after the change (browser)."""
+    client = client_for(reset)
+    page = client.get(REDIRECTED).content.decode()
+    assert 'id="side-menu"' not in page and MENU_COUNTS not in page
+    assert "退出" in page  # he can still leave
+    client.post(
+        REDIRECTED,
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    after = client.get("/recordings/").content.decode()
+    assert 'id="side-menu"' in after and MENU_COUNTS in after
+
+
+def test_a_fragment_asked_by_the_change_page_itself_is_answered_empty_not_sent_round(reset):
+    client = client_for(reset)
+    response = client.get(
+        "/menu/counts",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver" + REDIRECTED,
+    )
+    assert response.status_code == 204 and "HX-Redirect" not in response
+    assert list(get_messages(response.wsgi_request)) == []
+    from_elsewhere = client.get(
+        "/menu/counts", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/todo/"
+    )
+    assert from_elsewhere["HX-Redirect"] == REDIRECTED

@@ -432,3 +432,23 @@ def test_the_demo_keeps_its_choice_of_nobody_unless_the_file_says_otherwise(monk
     choice.write_text("sysadmin", encoding="utf-8")  # an operator's own choice stays
     keep_demo_two_factor_choice(tmp_path)
     assert config.two_factor_roles(tmp_path, DEFAULT, KNOWN) == ["sysadmin"]
+
+
+@REQUIRED
+def test_the_code_pages_show_no_menu_and_a_fragment_sends_the_page_not_itself(org):
+    """A person owing a code sees no menu (its links only lead back here, and its counts
+    request would ask in vain); a fragment asked by another page sends that whole page to
+    enrolment and back to it after; one asked by the enrolment page itself is answered empty."""
+    client = client_for(org.leader)
+    page = client.get(ENROL).content.decode()
+    assert 'id="side-menu"' not in page and 'hx-get="/menu/counts"' not in page
+    elsewhere = client.get(
+        "/menu/counts",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/recordings/?page=2",
+    )
+    assert elsewhere["HX-Redirect"] == ENROL + "?next=%2Frecordings%2F%3Fpage%3D2"
+    itself = client.get(
+        "/menu/counts", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver" + ENROL
+    )
+    assert itself.status_code == 204

@@ -173,7 +173,11 @@ def first_sign_in(walk: Walk, username: str, password: str) -> None:
     for field in page.locator("input[type=password]").all()[1:]:
         walk.fill(field, NEW_PASSWORD)
     walk.click(page.get_by_role("button", name="修改密码"))
-    expect(page.locator("h1")).not_to_have_text("修改密码")
+    expect(page.locator("main")).to_contain_text("登录密码已修改")
+    # still signed in, a moment later too (a request in flight could end the session)
+    page.wait_for_load_state("networkidle")
+    walk.start("/recordings/")
+    expect(page.locator("#side-menu")).to_be_attached()
 
 
 def test_a_new_agency_sets_itself_up_and_its_people_work(browser, new_agency, tmp_path):

@@ -56,6 +56,12 @@ def roles(request):
         "can_manage_people": signed_in and can_manage_people(user),
         "can_set_up": signed_in and can_set_up(user),
         "is_staff": signed_in and user.is_staff,
+        # the menu, quick links and search: not for a person who owes a step first (his own
+        # password, his second factor); the pages they lead to would only send him back, and
+        # the menu's counts request on the step's page would reload it in a loop
+        "in_shell": signed_in
+        and not user.must_change_password
+        and not getattr(request, "two_factor_pending", None),
         # Counts are callables, cached: a page that shows no menu (an HTMX fragment) asks none.
         "worklist_count": functools.cache(lambda: worklist.count_for(user)) if signed_in else 0,
         "unread_count": functools.cache(lambda: unread_count(user)) if signed_in else 0,

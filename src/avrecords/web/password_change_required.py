@@ -13,9 +13,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 
+from avrecords.web import step_redirect
 from avrecords.web.middleware import guarded_against_outage
 
 API_PREFIX = "/api/"
@@ -39,11 +39,10 @@ class PasswordChangeRequiredMiddleware:
             return JsonResponse(
                 {"detail": API_MESSAGE}, status=403, json_dumps_params={"ensure_ascii": False}
             )
-        messages.warning(request, PAGE_MESSAGE)
-        response = redirect("accounts:password_change")
-        if request.headers.get("HX-Request"):
-            response["HX-Redirect"] = response["Location"]  # the whole page, not a fragment
-        return response
+        url = reverse("accounts:password_change")
+        if not step_redirect.from_the_step_page(request, url):
+            messages.warning(request, PAGE_MESSAGE)  # said once, on the page he is sent to
+        return step_redirect.send_to_step(request, url)
 
     @staticmethod
     def _open(path: str) -> bool:

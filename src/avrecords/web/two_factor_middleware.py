@@ -15,13 +15,14 @@ middleware (the forced password change) to let these pages through.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import JsonResponse
 from django.urls import reverse
 
 from avrecords.agency import two_factor
+from avrecords.web import step_redirect
 from avrecords.web.middleware import guarded_against_outage
 
 API_PREFIX = "/api/"
@@ -61,5 +62,12 @@ class TwoFactorMiddleware:
             return JsonResponse(
                 {"detail": API_MESSAGE}, status=403, json_dumps_params={"ensure_ascii": False}
             )
-        query = urlencode({"next": request.get_full_path()})
-        return HttpResponseRedirect(f"{reverse(STEP_PAGES[step])}?{query}")
+        page = reverse(STEP_PAGES[step])
+        if request.headers.get("HX-Request"):  # back to the page, not to its fragment
+            current = urlsplit(request.headers.get("HX-Current-URL", ""))
+            query = urlencode(
+                {"next": current.path + (f"?{current.query}" if current.query else "")}
+            )
+        else:
+            query = urlencode({"next": request.get_full_path()})
+        return step_redirect.send_to_step(request, f"{page}?{query}")
