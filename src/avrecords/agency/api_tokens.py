@@ -12,8 +12,6 @@ audited (agency.api_token_*), never with the secret.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -24,24 +22,24 @@ from avrecords.agency.permissions import manages_everyone
 from avrecords.audit.services import record
 from avrecords.lib.refusals import Conflict, Forbidden, Invalid, NotFound
 from avrecords.org.models import ApiToken, User
+from avrecords.org.tokens import (  # noqa: F401 (digest_of, TokenRefused: re-exported)
+    STATION_TOKEN_MESSAGE,
+    TokenRefused,
+    digest_of,
+    find,
+    new_secret,
+    prefix_of,
+    touch,
+)
 
-SECRET_PREFIX = "avr_"
-SECRET_BYTES = 32
-SHOWN_PREFIX_CHARS = 8
 VALID_DAYS_DEFAULT = 365
 VALID_DAYS_MAX = 730
 NAME_MAX_CHARS = 100
-LAST_USED_EVERY_SECONDS = 60  # last_used_at is written at most once a minute per token
 
 UNKNOWN_MESSAGE = "接口令牌无效，请检查令牌是否完整"
 REVOKED_MESSAGE = "接口令牌已撤销，请在“接口令牌”页创建新令牌"
 EXPIRED_MESSAGE = "接口令牌已过期（{date}），请在“接口令牌”页创建新令牌"
 INACTIVE_MESSAGE = "接口令牌所属的账号已停用"
-
-
-class TokenRefused(Exception):
-    """A Bearer token that opens nothing: unknown, revoked, expired, or its person disabled
-    (the API answers 401 with these words)."""
 
 
 @dataclass(frozen=True)
@@ -50,14 +48,6 @@ class Created:
 
     token: ApiToken
     secret: str
-
-
-def digest_of(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _new_secret() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
 
 
 def _snapshot(token: ApiToken) -> dict:
@@ -86,7 +76,9 @@ def _get(actor: User, token_id) -> ApiToken:
     except (TypeError, ValueError):
         raise NotFound() from None
     mine = Q(user=actor)
-    scope = ApiToken.objects.all() if manages_everyone(actor) else ApiToken.objects.filter(mine)
+    # a station's token (no person) is kept on the station's page, not here (issue 19 §1)
+    people = ApiToken.objects.filter(user__isnull=False)
+    scope = people if manages_everyone(actor) else ApiToken.objects.filter(mine)
     token = scope.select_related("user").filter(pk=token_id).first()
     if token is None:
         raise NotFound()
@@ -118,12 +110,12 @@ def _clean_days(days) -> int:
 
 
 def _issue(owner: User, name: str, now, expires_at) -> Created:
-    secret = _new_secret()
+    secret = new_secret()
     token = ApiToken.objects.create(
         user=owner,
         created_at=now,
         name=name,
-        prefix=secret[:SHOWN_PREFIX_CHARS],
+        prefix=prefix_of(secret),
         digest=digest_of(secret),
         expires_at=expires_at,
     )
@@ -225,12 +217,11 @@ def rotate(actor: User, token_id, *, ip: str = "") -> Created:
 def authenticate(secret: str) -> ApiToken:
     """The live token of an active person a Bearer secret is; TokenRefused otherwise.
     Whether he must first change his password is the caller's to ask (as for HTTP Basic)."""
-    secret = (secret or "").strip()
-    token = None
-    if secret.startswith(SECRET_PREFIX):
-        token = ApiToken.objects.select_related("user").filter(digest=digest_of(secret)).first()
-    if token is None or token.user is None:
+    token = find(secret)
+    if token is None:
         raise TokenRefused(UNKNOWN_MESSAGE)
+    if token.user_id is None:  # a collection station's (issue 19 §1)
+        raise TokenRefused(STATION_TOKEN_MESSAGE)
     if token.is_revoked:
         raise TokenRefused(REVOKED_MESSAGE)
     if token.is_expired:
@@ -238,14 +229,5 @@ def authenticate(secret: str) -> ApiToken:
         raise TokenRefused(EXPIRED_MESSAGE.format(date=f"{date:%Y-%m-%d}"))
     if not token.user.is_active:
         raise TokenRefused(INACTIVE_MESSAGE)
-    _touch(token)
+    touch(token)
     return token
-
-
-def _touch(token: ApiToken) -> None:
-    now = timezone.now()
-    stale = now - dt.timedelta(seconds=LAST_USED_EVERY_SECONDS)
-    if token.last_used_at is None or token.last_used_at < stale:
-        ApiToken.objects.filter(pk=token.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
-        ).update(last_used_at=now)
