@@ -11,55 +11,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from avrecords.lib import camera_files
+from avrecords.lib.camera_files import compile_patterns, match_name
 from avrecords.recordings.models import MediaKind
 
-EXTENSIONS = {
-    "mp4": MediaKind.VIDEO,
-    "mov": MediaKind.VIDEO,
-    "avi": MediaKind.VIDEO,
-    "ts": MediaKind.VIDEO,
-    "jpg": MediaKind.PHOTO,
-    "jpeg": MediaKind.PHOTO,
-    "png": MediaKind.PHOTO,
-    "wav": MediaKind.AUDIO,
-    "mp3": MediaKind.AUDIO,
-    "aac": MediaKind.AUDIO,
-    "amr": MediaKind.AUDIO,
-    "m4a": MediaKind.AUDIO,
-}
-JUNK_NAMES = {
-    "thumbs.db": "系统缩略图数据库",
-    "desktop.ini": "系统配置文件",
-    ".ds_store": "系统文件",
-}
-JUNK_DIRS = {
-    "system volume information",
-    ".trashes",
-    ".spotlight-v100",
-    ".fseventsd",
-    "$recycle.bin",
-}
-JUNK_EXTENSIONS = {
-    "log": "设备日志文件",
-    "bin": "固件文件",
-    "img": "固件文件",
-    "upd": "固件文件",
-    "dat": "设备数据文件",
-    "ini": "配置文件",
-    "cfg": "配置文件",
-    "txt": "文本文件",
-    "db": "数据库文件",
-    "tmp": "临时文件",
-    "thm": "缩略图文件",
-    "lrv": "低码率预览文件",
-}
-
-# <device serial>_<officer no>_<YYYYMMDDhhmmss>_<seq>; vendors differ in separators and case.
-DEFAULT_PATTERNS = [
-    r"^(?P<serial>[A-Za-z0-9]{5,20})_(?P<officer>[A-Za-z0-9]{1,20})_(?P<ts>\d{14})_(?P<seq>\d{1,6})$",
-    r"^(?P<serial>[A-Za-z0-9]{5,20})-(?P<officer>[A-Za-z0-9]{1,20})-(?P<ts>\d{14})-(?P<seq>\d{1,6})$",
-    r"^(?P<serial>[A-Za-z0-9]{5,20})_(?P<officer>[A-Za-z0-9]{1,20})_(?P<ts>\d{14})$",
-]
+# the ingest reads these two from here
+extension_of = camera_files.extension_of
+junk_reason = camera_files.junk_reason
 
 
 @dataclass(frozen=True)
@@ -74,56 +32,23 @@ class NameFields:
 
 @lru_cache(maxsize=1)
 def compiled_patterns() -> tuple[re.Pattern, ...]:
-    patterns = list(settings.AVRECORDS_FILENAME_PATTERNS) + DEFAULT_PATTERNS
-    compiled = []
-    for pattern in patterns:
-        regex = re.compile(pattern)
-        missing = {"serial", "officer", "ts"} - set(regex.groupindex)
-        if missing:
-            raise ValueError(f"filename pattern {pattern!r} lacks groups {sorted(missing)}")
-        compiled.append(regex)
-    return tuple(compiled)
-
-
-def extension_of(name: str) -> str:
-    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
-
-
-def junk_reason(relative_path: str) -> str | None:
-    """Why a file is system junk to skip, or None if it is not junk."""
-    parts = relative_path.replace("\\", "/").split("/")
-    name = parts[-1]
-    if any(part.lower() in JUNK_DIRS for part in parts[:-1]):
-        return "系统目录中的文件"
-    if name.startswith("._"):
-        return "macOS 资源分叉文件"
-    if name.lower() in JUNK_NAMES:
-        return JUNK_NAMES[name.lower()]
-    ext = extension_of(name)
-    if ext in JUNK_EXTENSIONS:
-        return JUNK_EXTENSIONS[ext]
-    return None
+    return compile_patterns(settings.AVRECORDS_FILENAME_PATTERNS)
 
 
 def media_kind_of(name: str) -> str | None:
-    return EXTENSIONS.get(extension_of(name))
+    kind = camera_files.media_kind_of(name)
+    return MediaKind(kind) if kind else None
 
 
 def parse_name(name: str, tz: str | None = None) -> NameFields | None:
     """Fields from the file name, with the device's local time read in the configured zone."""
-    stem = name.rsplit(".", 1)[0]
-    for regex in compiled_patterns():
-        match = regex.match(stem)
-        if not match:
-            continue
-        try:
-            naive = dt.datetime.strptime(match["ts"], "%Y%m%d%H%M%S")
-        except ValueError:
-            continue
-        started = naive.replace(tzinfo=ZoneInfo(tz or settings.TIME_ZONE))
-        seq = match.groupdict().get("seq") or ""
-        return NameFields(match["serial"].upper(), match["officer"], started, seq)
-    return None
+    match = match_name(name, compiled_patterns())
+    if match is None:
+        return None
+    naive = dt.datetime.strptime(match["ts"], "%Y%m%d%H%M%S")
+    started = naive.replace(tzinfo=ZoneInfo(tz or settings.TIME_ZONE))
+    seq = match.groupdict().get("seq") or ""
+    return NameFields(match["serial"].upper(), match["officer"], started, seq)
 
 
 class UnsafeNameError(ValueError):
