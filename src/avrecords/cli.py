@@ -1,4 +1,4 @@
-"""The `avrecords` command: init, demo, serve, worker, ingest, audit verify, fixity, and any manage.py command.
+"""The `avrecords` command: init, demo, serve, worker, ingest, station, audit verify, fixity, and any manage.py command.
 
 Exit status is 0 on success; otherwise non-zero with a one-line reason on stderr
 (4 for an unexpected internal error, whose traceback goes to AVRECORDS_HOME/logs/cli-errors.log).
@@ -21,6 +21,8 @@ USAGE = """用法: avrecords <命令> [参数]
   worker               启动后台处理进程
   ingest 路径 --station 站点名 [--json] [--erase-after-verify]
                        从采集站导入记录仪文件
+  station run|check|status|example-config --config station.toml
+                       采集站代理：监视记录仪接入并断点续传上传到平台（见 docs/deployment.md）
   audit verify [--anchors 目录 [--public-key 公钥文件]]
                        校验审计日志哈希链；给出锚定目录时证明锚定前的记录未被改写
   audit anchor         立即对审计日志签名锚定（写入锚定目录）
@@ -43,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     # Before anything is created: the database, keys and originals are the service user's
     # alone, in every command (serve, worker, ingest, init, …; issue 15, row 8).
     make_private()
+    if len(argv) >= 2 and argv[1] == "station":
+        # the station agent runs on a PC without the platform's database: no Django set-up
+        from avrecords.agent.commands import main as station_main
+
+        return station_main(argv[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "avrecords.settings")
     if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
         print(USAGE)
