@@ -30,8 +30,8 @@ from avrecords.equipment.custody import holder_at
 from avrecords.equipment.models import Device
 from avrecords.org.models import Role, User
 from avrecords.org.scope import can_ingest
+from avrecords.recordings import start_time
 from avrecords.recordings.media.probe import ProbeResult
-from avrecords.recordings.models import TimeSource
 from avrecords.recordings.naming import NameFields
 
 
@@ -55,13 +55,19 @@ class Binding:
 
 
 def choose_start(
-    name: NameFields | None, probe: ProbeResult, mtime: dt.datetime
+    name: NameFields | None,
+    probe: ProbeResult,
+    mtime: dt.datetime,
+    camera_clock_offset_seconds: float | None = None,
 ) -> tuple[dt.datetime, str]:
-    if name is not None:
-        return name.started_at, TimeSource.FILENAME
-    if probe.created_at is not None:
-        return probe.created_at, TimeSource.CONTAINER
-    return mtime, TimeSource.FILE_MTIME
+    """Name, container metadata, station clock, mtime (`recordings.start_time`)."""
+    chosen = start_time.choose(
+        name.started_at if name else None,
+        probe.created_at,
+        mtime,
+        camera_clock_offset_seconds=camera_clock_offset_seconds,
+    )
+    return chosen.at, chosen.source
 
 
 def bind(
@@ -72,10 +78,13 @@ def bind(
     fallback_unit_id,
     uploader=None,
     uploaded: bool = False,
+    camera_clock_offset_seconds: float | None = None,
 ) -> Binding:
     """`uploaded`: the file came through the upload page or API from `uploader` (who may be
-    an officer or an administrator); otherwise from a station, `uploader` its operator."""
-    started_at, time_source = choose_start(name, probe, mtime)
+    an officer or an administrator); otherwise from a station, `uploader` its operator.
+    `camera_clock_offset_seconds`: how far the camera's clock was ahead of the station's,
+    as a station upload reports it (issue 19 §5)."""
+    started_at, time_source = choose_start(name, probe, mtime, camera_clock_offset_seconds)
     serial = name.device_serial if name else ""
     officer_no = name.officer_no if name else ""
     device = Device.objects.filter(serial__iexact=serial).first() if serial else None

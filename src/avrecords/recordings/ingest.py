@@ -61,6 +61,7 @@ class IngestAborted(Exception):
         self.http_status = http_status
 
 
+CHECKSUM_MISMATCH = "文件校验值不一致：收到的内容与发送方的 SHA-256 不符，未入库，请重新上传"
 STORE_FULL_MESSAGE = "存储空间不足，导入已中止；已导入的文件完好，腾出空间后重新导入即可"
 # S3 down or too slow after every retry (M2): the file stays on the device, nothing is
 # recorded for it, and the rest of the import stops rather than wait on each file in turn.
@@ -126,6 +127,15 @@ def walk_files(root: Path) -> Iterator[tuple[Path, str]]:
             yield full, full.relative_to(root).as_posix()
 
 
+@dataclass(frozen=True)
+class ReportedTimes:
+    """A file's times as a station or uploader reported them (Upload-Metadata `mtime`,
+    `camera_clock_offset`: camera minus station, seconds); `recordings.start_time` uses them."""
+
+    mtime: dt.datetime | None = None
+    camera_clock_offset_seconds: float | None = None
+
+
 class Ingestor:
     """One import batch. Create it, feed it files, then finish()."""
 
@@ -160,12 +170,22 @@ class Ingestor:
 
     # --- per file -------------------------------------------------------------------
     def ingest_file(
-        self, path: Path, relative_path: str, *, display_name: str | None = None
+        self,
+        path: Path,
+        relative_path: str,
+        *,
+        display_name: str | None = None,
+        times: ReportedTimes | None = None,
+        expected_sha256: str = "",
     ) -> FileResult:
+        """`times`: the file's times as its sender reported them (a resumable upload's
+        metadata), for a file whose own mtime is only when it arrived (issue 19 §5).
+        `expected_sha256`: what the sender says the whole file hashes to (a resumable
+        upload's metadata, issue 19 §3); bytes that hash otherwise are not recorded."""
         relative = display_path(relative_path)
         name = display_name or relative.rsplit("/", 1)[-1]
         try:
-            result = self._ingest(path, relative, name)
+            result = self._ingest(path, relative, name, times or ReportedTimes(), expected_sha256)
         except _StoreDown as down:
             log.error("ingest %s: store failed, import stopped: %s", relative, down)
             self._report(down.result)
@@ -179,7 +199,9 @@ class Ingestor:
             self.on_file(result)
         return result
 
-    def _ingest(self, path: Path, relative: str, name: str) -> FileResult:
+    def _ingest(
+        self, path: Path, relative: str, name: str, times: ReportedTimes, expected_sha256: str
+    ) -> FileResult:
         reason = junk_reason(relative)
         if reason:
             return FileResult(relative, Outcome.SKIPPED, reason=f"系统文件，已跳过：{reason}")
@@ -193,7 +215,7 @@ class Ingestor:
             return FileResult(relative, Outcome.FAILED, reason="文件不存在或已被移除")
         if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
             return FileResult(relative, Outcome.SKIPPED, reason="不是普通文件（链接或设备文件）")
-        mtime = dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC)
+        mtime = times.mtime or dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC)
 
         pending = self.store.begin_put()
         try:
@@ -215,6 +237,10 @@ class Ingestor:
             raise
         self.summary.bytes_copied += copied
         sha = pending.sha256
+        if expected_sha256 and sha != expected_sha256:
+            pending.abort()  # damaged on the way: the sender still has the file, sends it again
+            log.warning("ingest %s: sha256 %s, the sender said %s", relative, sha, expected_sha256)
+            return FileResult(relative, Outcome.FAILED, copied, sha, reason=CHECKSUM_MISMATCH)
         existing = Recording.objects.filter(sha256=sha).first()
         if existing is not None:
             pending.abort()
@@ -230,7 +256,9 @@ class Ingestor:
         except MediaError as exc:
             return self._quarantine(pending, path, relative, name, str(exc))
         put = self._commit(pending, "originals", relative)
-        recording, notes = self._create_recording(put, kind, name, relative, probe, mtime)
+        recording, notes = self._create_recording(
+            put, kind, name, relative, probe, mtime, times.camera_clock_offset_seconds
+        )
         reason = "；".join(notes)
         if recording.officer_id is None:  # the uploader reads why it waits (issue 15)
             reason = f"待指派：{reason}" if reason else "待指派"
@@ -296,7 +324,7 @@ class Ingestor:
         return self._maybe_erase(path, put.key, put.version, result)
 
     def _create_recording(
-        self, put: PutResult, kind, name, relative, probe, mtime
+        self, put: PutResult, kind, name, relative, probe, mtime, clock_offset=None
     ) -> tuple[Recording, list[str]]:
         sha, size = put.sha256, put.size_bytes
         parsed = parse_name(name)
@@ -308,6 +336,7 @@ class Ingestor:
             fallback_unit_id=self.batch.unit_id,
             uploader=self.operator,
             uploaded=uploaded,
+            camera_clock_offset_seconds=clock_offset,
         )
         with transaction.atomic():
             recording = Recording.objects.create(

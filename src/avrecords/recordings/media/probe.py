@@ -1,5 +1,8 @@
 """Read what a media file is (duration, codecs, size, creation time) and whether it is whole.
 
+The creation time is read from the container, its streams, or a photo's EXIF (issue 19 §5;
+`recordings.start_time` decides whether it is used).
+
 Used at ingest to decide between storing and quarantining: a file that cannot be opened,
 has no decodable first frame, or ends before its declared duration is not trusted.
 """
@@ -39,21 +42,79 @@ class ProbeResult:
     audio_channels: int | None = None
     sample_rate: int | None = None
     created_at: dt.datetime | None = None
+    created_tag: str = ""  # which tag `created_at` was read from, for the logs
     needs_proxy: bool = False
 
 
-def _creation_time(container) -> dt.datetime | None:
-    raw = (container.metadata or {}).get("creation_time")
-    if not raw:
+# Tags cameras write their start time in, most trusted first (issue 19 §5): the container's
+# creation time (MP4/MOV `mvhd`, AVI `IDIT`), Apple/Android's QuickTime key (local time with
+# its offset), RIFF/ID3 `date`; then the same in the streams (some cameras fill only the
+# track header).
+CREATION_TAGS = ("creation_time", "com.apple.quicktime.creationdate", "date")
+# Cameras without a clock write 1904/1970 epochs; those are not a time.
+EARLIEST_CREATION_YEAR = 2000
+# A time tag is at most this long ("2026-11-20T09:30:00.000000+08:00"); longer is not one.
+MAX_TIME_TAG_CHARS = 40
+# EXIF (photos): DateTimeOriginal and OffsetTimeOriginal in the Exif IFD; DateTime in IFD0.
+EXIF_IFD = 0x8769
+EXIF_DATETIME_ORIGINAL = 0x9003
+EXIF_OFFSET_TIME_ORIGINAL = 0x9011
+EXIF_DATETIME = 0x0132
+
+
+def parse_time_tag(raw: str | None, offset: str = "") -> dt.datetime | None:
+    """A tag's time, or None if it is not a full date and time after 2000. A time without a
+    zone is the camera's local time, read in the platform's zone (GA/T 947 names are too)."""
+    from django.utils import timezone
+
+    text = (raw or "").strip()
+    if not len("2000-01-01 00:00") <= len(text) <= MAX_TIME_TAG_CHARS:
         return None
+    if text[4:5] == ":" and text[7:8] == ":":  # EXIF's "2026:11:20 09:30:00"
+        text = f"{text[:4]}-{text[5:7]}-{text[8:]}"
     try:
-        parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00") + offset.strip())
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    # Cameras without a clock write 1904/1970 epochs; those are not a time.
-    return parsed if parsed.year >= 2000 else None
+        parsed = parsed.replace(tzinfo=timezone.get_default_timezone())
+    return parsed if parsed.year >= EARLIEST_CREATION_YEAR else None
+
+
+def _creation_time(container) -> tuple[dt.datetime | None, str]:
+    """The first usable creation time of the container's tags, then its streams', and the
+    tag it came from."""
+    for where, metadata in (
+        ("container", container.metadata),
+        *((f"stream {s.index}", s.metadata) for s in container.streams),
+    ):
+        for tag in CREATION_TAGS:
+            parsed = parse_time_tag((metadata or {}).get(tag))
+            if parsed is not None:
+                return parsed, f"{where} {tag}"
+    return None, ""
+
+
+def _photo_time(path: str) -> tuple[dt.datetime | None, str]:
+    """A photo's EXIF time (the camera's own), with its offset when the camera wrote one."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            exif = image.getexif()
+            detail = exif.get_ifd(EXIF_IFD)
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+        log.debug("probe: no EXIF in %s: %r", path, exc)
+        return None, ""
+    offset = detail.get(EXIF_OFFSET_TIME_ORIGINAL)
+    for tag, raw, zone in (
+        ("exif DateTimeOriginal", detail.get(EXIF_DATETIME_ORIGINAL), offset),
+        ("exif DateTime", exif.get(EXIF_DATETIME), ""),
+    ):
+        zone = zone if isinstance(zone, str) and len(zone) <= len("+08:00") else ""
+        if isinstance(raw, str) and (parsed := parse_time_tag(raw, zone)):
+            return parsed, tag
+    return None, ""
 
 
 def _check_tail(container, stream, declared: float) -> None:
@@ -109,7 +170,9 @@ def probe_file(path: str, kind: str) -> ProbeResult:
         raise MediaError(f"无法识别的媒体文件（{exc.__class__.__name__}）") from exc
     with container:
         result = ProbeResult(container=container.format.name.split(",")[0])
-        result.created_at = _creation_time(container)
+        result.created_at, result.created_tag = _creation_time(container)
+        if result.created_at is None and kind == MediaKind.PHOTO:
+            result.created_at, result.created_tag = _photo_time(path)
         video = container.streams.video[0] if container.streams.video else None
         audio = container.streams.audio[0] if container.streams.audio else None
         if kind in (MediaKind.VIDEO, MediaKind.PHOTO) and video is None:
