@@ -26,6 +26,9 @@ from avrecords.recordings.naming import UnsafeNameError, check_upload_name
 
 log = logging.getLogger(__name__)
 UPLOAD_PATH = "/api/v1/recordings/uploads"
+# The upload page's form without JavaScript posts the same multipart body (issue 19 §3).
+PAGE_UPLOAD_PATH = "/upload/"
+UPLOAD_PATHS = frozenset({UPLOAD_PATH, PAGE_UPLOAD_PATH})
 # Multipart framing around the files; generous so a body at the limit is not refused early.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
@@ -157,7 +160,7 @@ class UploadStreamingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method == "POST" and request.path == UPLOAD_PATH:
+        if request.method == "POST" and request.path in UPLOAD_PATHS:
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:

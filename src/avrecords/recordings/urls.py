@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avrecords.recordings import views, views_assign, views_player, views_usage
+from avrecords.recordings import views, views_assign, views_player, views_upload, views_usage
 
 app_name = "recordings"
 urlpatterns = [
@@ -26,7 +26,7 @@ urlpatterns = [
         views_player.snapshot_download,
         name="snapshot",
     ),
-    path("upload/", views.upload_page, name="upload"),
+    path("upload/", views_upload.upload_page, name="upload"),
     path("ingest/", views.batch_list, name="batches"),
     path("ingest/<int:batch_id>/", views.batch_detail, name="batch"),
     path("quarantine/", views.quarantine_list, name="quarantine"),

@@ -15,7 +15,7 @@ from avrecords.lib.filters import tell
 from avrecords.lib.http import client_ip, post_only
 from avrecords.lib.refusals import require
 from avrecords.org.models import Unit
-from avrecords.org.scope import can_edit_case_info, can_ingest, can_upload, recording_shown
+from avrecords.org.scope import can_edit_case_info, can_ingest, recording_shown
 from avrecords.recordings import filters, listing, player, services
 from avrecords.recordings.forms import CASE_FIELDS, CaseInfoForm
 from avrecords.recordings.models import (
@@ -177,19 +177,6 @@ def recording_thumbnail(request, recording_id: int):
     if recording.purged_at is not None:
         return gone(request)
     return thumbnail(request, recording)
-
-
-@login_required
-def upload_page(request):
-    require(can_upload(request.user))
-    return render(
-        request,
-        "recordings/upload.html",
-        {
-            "nav": "upload",
-            "max_mb": settings.AVRECORDS_UPLOAD_MAX_BYTES // 1024 // 1024,
-        },
-    )
 
 
 @login_required
