@@ -19,7 +19,9 @@ from ninja.security import SessionAuth as CookieSession
 
 from avrecords.agency import api_tokens, two_factor
 from avrecords.lib.api_schemas import PAGE_NUMBER_MAX, Error, Invalid  # noqa: F401 (re-exported)
+from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import Forbidden, Refusal
+from avrecords.stations.auth import station_for_secret
 from avrecords.web.middleware import API_ERROR_MESSAGES
 from avrecords.web.password_change_required import API_MESSAGE as PASSWORD_CHANGE_MESSAGE
 
@@ -66,6 +68,19 @@ class BearerAuth(HttpBearer):
         request.user = user
         request.api_token = found  # /api/v1/tokens marks the one a call is made with
         return user
+
+
+class StationAuth(HttpBearer):
+    """`Authorization: Bearer avr_…` of a collection station (issue 19 §1): its own token,
+    checked by `stations.auth.station_for_secret`, the one station authentication. The
+    station's endpoints (`/api/v1/station/…`, the resumable uploads) take only this; a
+    person's token is refused there, as a station's is on a person's endpoints (401 with the
+    reason, `_token_refused`). `request.station` (and `request.auth`) is the `Station`."""
+
+    def authenticate(self, request, token):
+        station = station_for_secret(token, ip=client_ip(request))
+        request.station = station
+        return station
 
 
 class BasicAuth(HttpBasicAuth):
@@ -206,6 +221,8 @@ def _register():
     from avrecords.policies.api import router as policies_router
     from avrecords.recordings.api import router as recordings_router
     from avrecords.retention.api import router as retention_router
+    from avrecords.stations.api import router as stations_router
+    from avrecords.stations.api_agent import router as station_agent_router
     from avrecords.supervision.api_campaigns import router as campaigns_router
     from avrecords.supervision.api_quality import router as quality_router
     from avrecords.supervision.api_violations import router as violations_router
@@ -226,6 +243,8 @@ def _register():
     api.add_router("/", roster_router)  # before people: /people/import is no person's id
     api.add_router("/", people_router)
     api.add_router("/", tokens_router)
+    api.add_router("/", stations_router)
+    api.add_router("/station", station_agent_router, auth=StationAuth())  # the agent's own
 
 
 COMMON_ERRORS = {

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "avrecords.equipment",
     "avrecords.jobs",
     "avrecords.recordings",
+    "avrecords.stations",  # collection stations (issue 19): above recordings, below fixity
     "avrecords.fixity",
     "avrecords.compliance",
     "avrecords.cases",
@@ -215,6 +216,8 @@ AVRECORDS_STORE_PATH = Path(env_str("AVRECORDS_STORE_PATH", str(AVRECORDS_HOME /
 AVRECORDS_DERIVED_PATH = Path(env_str("AVRECORDS_DERIVED_PATH", str(AVRECORDS_HOME / "derived")))
 AVRECORDS_EXPORT_PATH = Path(env_str("AVRECORDS_EXPORT_PATH", str(AVRECORDS_HOME / "exports")))
 AVRECORDS_UPLOAD_MAX_BYTES = env_int("AVRECORDS_UPLOAD_MAX_BYTES", 8 * 1024**3, minimum=1)
+# An unfinished resumable upload is removed this long after its last part (issue 19 §3)
+AVRECORDS_RESUMABLE_EXPIRE_HOURS = env_int("AVRECORDS_RESUMABLE_EXPIRE_HOURS", 24, minimum=1)
 # Every other path: forms, JSON, the small imports (issue 15 row 9; web/body_limits.py)
 AVRECORDS_REQUEST_MAX_BYTES = env_int("AVRECORDS_REQUEST_MAX_BYTES", 10 * 1024**2, minimum=65536)
 AVRECORDS_COPY_CHUNK_BYTES = env_int("AVRECORDS_COPY_CHUNK_BYTES", 4 * 1024**2, minimum=65536)

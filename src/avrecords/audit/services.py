@@ -13,9 +13,9 @@ from avrecords.audit.chain import GENESIS_HASH, hash_entry
 from avrecords.audit.models import AuditEntry, AuditHead
 
 
-def _actor_label(actor) -> str:
+def _actor_label(actor, label: str = "") -> str:
     if actor is None:
-        return "系统"
+        return label or "系统"
     name = getattr(actor, "full_name", "") or actor.get_username()
     return f"{name}({actor.get_username()})"
 
@@ -35,8 +35,12 @@ def record(
     summary: str = "",
     detail: dict | None = None,
     ip: str = "",
+    actor_label: str = "",
 ) -> AuditEntry:
-    """Append one entry; runs inside the caller's transaction so the act and its entry commit together."""
+    """Append one entry; runs inside the caller's transaction so the act and its entry commit together.
+
+    `actor_label` names an actor that is no person when `actor` is None: a collection station
+    acting with its own token is "采集站：<名称>" (issue 19 §1); otherwise "系统"."""
     if obj is not None:
         # a model that moved between apps names its old label (`audit_type`): entries already
         # in the chain cannot be rewritten, so one object keeps one name in it
@@ -49,7 +53,7 @@ def record(
             "seq": head.last_seq + 1,
             "at": _normalise(timezone.now()),
             "actor_id": actor.pk if actor is not None else None,
-            "actor_label": _actor_label(actor),
+            "actor_label": _actor_label(actor, actor_label),
             "action": action,
             "object_type": object_type,
             "object_id": str(object_id),

@@ -6,10 +6,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from avrecords.org.managers import ScopedManager
 from avrecords.org.models import Unit, User
-from avrecords.org.scope import has_unit_scope, recording_shown, sees_everything, unit_q
+from avrecords.org.scope import (
+    can_view_equipment,
+    has_unit_scope,
+    recording_shown,
+    sees_everything,
+    unit_q,
+)
 
 USER = settings.AUTH_USER_MODEL
 
@@ -142,18 +149,65 @@ class Custody(models.Model):
 
 
 class Station(models.Model):
-    """A collection station (采集工作站) where cameras are docked and dumped."""
+    """A collection station (采集工作站) where cameras are docked and dumped; registered,
+    credentialed and retired by `stations.services` (issue 19 §1)."""
 
     name = models.CharField("站点名称", max_length=100, unique=True)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="所属单位")
     location = models.CharField("安装位置", max_length=200, blank=True)
+    responsible = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stations_responsible",
+        verbose_name="负责人",
+    )
+    note = models.CharField("备注", max_length=500, blank=True)
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+    # A retired station keeps its history (batches, audit name it) but its token is revoked
+    # and it is refused until reinstated.
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
+    # Its API credential (a token with no person); None until one is issued, or revoked and
+    # cleared. Only the token's digest is kept (org.tokens).
+    token = models.OneToOneField(
+        "org.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="station",
+        verbose_name="接口令牌",
+    )
+
+    objects = ScopedManager()
 
     class Meta:
+        ordering = ["name"]
         verbose_name = "采集站"
         verbose_name_plural = "采集站"
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    @property
+    def audit_label(self) -> str:
+        """How the audit chain names the station when it acts (issue 19 §1)."""
+        return f"采集站：{self.name}"
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Those who see the units' equipment see the stations of their scope (system
+        administrators all); the person responsible for a station sees it."""
+        if sees_everything(user):
+            return Q()
+        mine = Q(responsible=user.pk)
+        if can_view_equipment(user) and has_unit_scope(user):
+            return unit_q(user) | mine
+        return mine
 
 
 class EventKind(models.TextChoices):

@@ -89,6 +89,19 @@ def can_view_equipment(user) -> bool:
     return user.is_authenticated and (sees_everything(user) or user.role in EQUIPMENT_VIEWERS)
 
 
+def can_manage_stations(user) -> bool:
+    """Register, edit, retire and reinstate collection stations, rotate and revoke their tokens
+    (issue 19 §1): system administrators, as for the unit tree. Who sees a station is
+    `equipment.Station.visible_q`; its 负责人 also records how a refused camera was dealt with
+    (`stations.permissions.may_handle_refusals`)."""
+    return user.is_authenticated and sees_everything(user)
+
+
+def can_view_stations(user) -> bool:
+    """Open the stations pages and list: those who see the units' equipment (not officers)."""
+    return can_view_equipment(user)
+
+
 def scope_roots(user) -> list[str]:
     """Materialised paths of the units whose subtrees make up the user's unit scope.
 

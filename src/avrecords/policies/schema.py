@@ -512,6 +512,25 @@ class Personnel(Cited):
     managed_by_unit_admins: bool = False
 
 
+class Stations(Cited):
+    """When a collection station needs attention (issue 19 §4). The regulations ask that
+    recordings be stored in time and with the right time (M1, E7) and say nothing of the
+    stations that do it: platform values. Each is exceeded strictly: silent for more than
+    `silent_minutes`, free disk below `disk_warn_percent` of its size, more than
+    `backlog_files` waiting, a clock more than `clock_tolerance_seconds` off the platform's."""
+
+    silent_minutes: int = Field(30, gt=0, le=1440)
+    disk_warn_percent: int = Field(10, ge=0, le=100)
+    backlog_files: int = Field(200, gt=0)
+    clock_tolerance_seconds: int = Field(60, gt=0)
+
+
+STATIONS_NOTE = (
+    "规定未明确采集站的监测指标，平台默认：30分钟无心跳视为离线；剩余磁盘低于10%、"
+    "待上传文件超过200个、时钟与平台相差超过60秒时提示"
+)
+
+
 class Profile(Strict):
     """One agency's rules. `code` names it in YAML, the database and the UI."""
 
@@ -534,6 +553,7 @@ class Profile(Strict):
     personnel: Personnel = Personnel(
         note="规定未明确人员信息由谁维护，平台默认：由系统管理员维护（单位管理员维护本单位人员须在策略中开启）"
     )
+    stations: Stations = Stations(note=STATIONS_NOTE)
 
     @model_validator(mode="after")
     def _consistent(self):
