@@ -14,3 +14,8 @@ class RecordingsConfig(AppConfig):
         from avrecords.recordings import worklist_sources
 
         worklist_sources.register()  # 待办: recordings waiting for an administrator to bind
+        from avrecords.jobs import periodic
+        from avrecords.recordings import resumable
+
+        # issue 19 §3: unfinished resumable uploads past their expiry, part files deleted
+        periodic.register("recordings.expire_resumable", resumable.expire_due)

@@ -25,9 +25,13 @@ class RecordingStatus(models.TextChoices):
 
 
 class TimeSource(models.TextChoices):
+    """Where a recording's start time came from (issue 19 §5; `recordings.start_time`)."""
+
     FILENAME = "filename", "文件名"
-    CONTAINER = "container", "媒体元数据"
+    CONTAINER = "container", "容器元数据"
+    STATION = "station", "采集站时钟"
     FILE_MTIME = "mtime", "文件修改时间"
+    MANUAL = "manual", "人工指定"
 
 
 class IngestSource(models.TextChoices):
@@ -416,3 +420,6 @@ class Bookmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recording_id}@{self.at_seconds:.1f} {self.text}"
+
+
+from avrecords.recordings.models_resumable import ResumableUpload  # noqa: E402, F401 (issue 19 §3)
