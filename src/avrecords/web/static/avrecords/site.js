@@ -138,3 +138,23 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 // Tables that HTMX swaps in get their labels too.
 document.addEventListener("htmx:afterSwap", (event) => labelTables(event.target));
+
+// <button data-copy="#field">: copy that field's text (a token shown once, a configuration
+// file) and say so on the button; where the clipboard is refused, select the text instead.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("button[data-copy]");
+  if (!button) return;
+  const field = document.querySelector(button.dataset.copy);
+  if (!field) return;
+  const said = button.textContent;
+  const done = () => {
+    button.textContent = "已复制";
+    setTimeout(() => (button.textContent = said), 2000);
+  };
+  field.select();
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(field.value).then(done, () => document.execCommand("copy") && done());
+  } else if (document.execCommand("copy")) {
+    done();
+  }
+});
