@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import tomllib
 
 import pytest
 from django.utils import timezone
 
+from avrecords.agent import config as agent_config
 from avrecords.audit.models import AuditEntry
 from avrecords.equipment.models import Station
 from avrecords.org.tokens import TokenRefused, digest_of
@@ -161,7 +163,7 @@ def test_the_pages_are_cards_on_phones(org: Org, station):
 # --- registering: the token once -------------------------------------------------------------
 
 
-def test_registering_shows_the_token_and_a_configuration_file_once(org: Org):
+def test_registering_shows_the_token_and_a_configuration_file_once(org: Org, tmp_path):
     client = client_for(org.sysadmin)
     form = client.get("/stations/new")
     assert form.status_code == 200
@@ -186,8 +188,10 @@ def test_registering_shows_the_token_and_a_configuration_file_once(org: Org):
     [secret] = set(SECRET.findall(page))
     assert made.token.digest == digest_of(secret)
     assert auth.station_for_secret(secret) == made
-    assert 'url = "http://testserver"' in page
-    assert f'token = "{secret}"' in page
+    # the configuration file is one the agent reads as it stands
+    [config] = re.findall(r'<textarea id="station-config"[^>]*>(.*?)</textarea>', page, re.S)
+    agent = agent_config.parse(tomllib.loads(config), tmp_path / "station.toml")
+    assert (agent.platform_url, agent.token) == ("http://testserver", secret)
     assert "令牌只显示这一次" in page and 'data-copy="#station-token"' in page
     assert "avrecords station run --config station.toml" in page
     assert "docs/deployment.md" in page

@@ -12,6 +12,8 @@ urlpatterns = [
     # a system administrator of an installation not yet set up lands on /setup/ (issue 18 §4)
     path("login/", views_setup.SignInView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # resumable uploads (tus, issue 19 §3): plain views, before the API's own routes
+    path("api/v1/uploads/", include("avrecords.api_uploads")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("avrecords.web.urls")),
@@ -29,5 +31,6 @@ urlpatterns = [
     path("", include("avrecords.retention.urls")),
     path("", include("avrecords.supervision.urls")),
     path("", include("avrecords.agency.urls")),
+    path("", include("avrecords.stations.urls")),  # 采集站 pages (issue 19 §1, §4)
     path("", include("avrecords.audit.urls")),
 ]

@@ -35,6 +35,8 @@ from avrecords.org.models import Role, User
 from avrecords.policies import services
 from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.models import Recording
+from avrecords.stations import cameras
+from avrecords.stations import services as stations
 from tests import media as m
 from tests.conftest import PASSWORD, Org
 from tests.permissions import world_records as records
@@ -101,6 +103,8 @@ class World:
     draft_campaign: int = 0  # a draft over the same period, not drawn yet
     sample: int = 0  # the drawn campaign's sample
     notice: int = 0  # a 站内消息 to 张伟 (issue 17 §3)
+    station: int = 0  # 一中队采集站, 林海 its 负责人 (issue 19 §1)
+    refusal: int = 0  # a camera it refused, not handled yet (issue 19 §4)
     sessions: dict[str, str] = field(default_factory=dict)  # user → his signed-in session
 
     def sign_in_everyone(self) -> None:
@@ -158,6 +162,8 @@ class World:
             "draft": self.draft_campaign,
             "sample": self.sample,
             "notice": self.notice,
+            "station": self.station,
+            "refusal": self.refusal,
         }
 
 
@@ -304,4 +310,13 @@ def build_world(org, library, tmp_path) -> World:
     world.notice = Notice.objects.create(
         recipient=org.officer, title="您的复制申请已批准", url="/access/"
     ).pk
+    build_stations(world, org)
     return world
+
+
+def build_stations(world: World, org: Org) -> None:
+    """一中队采集站 with 林海 responsible for it, and a camera it refused (issue 19)."""
+    stations.update(org.sysadmin, org.station, responsible=org.admin)
+    cameras.check_camera(org.station, "9999001")
+    world.station = org.station.pk
+    world.refusal = org.station.camera_refusals.get().pk

@@ -192,8 +192,10 @@ def station_detail(request, pk: int):
 @login_required
 @require_POST
 def refusal_handle(request, pk: int, refusal: int):
-    """How a refused camera was dealt with (设备已登记 / 非本单位设备已退回 / 其他：说明)."""
-    station = station_of(request, pk)
+    """How a refused camera was dealt with (设备已登记 / 非本单位设备已退回 / 其他：说明): for
+    whoever sees the station, the service deciding who may (its 负责人, a system
+    administrator)."""
+    station = Station.objects.get_visible(request.user, pk)
     found = CameraRefusal.objects.filter(station=station, pk=refusal).first()
     if found is None:
         raise NotFound()

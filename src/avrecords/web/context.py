@@ -19,6 +19,7 @@ from avrecords.org.scope import (
     can_view_fixity,
 )
 from avrecords.retention.approvals import can_read as can_read_retention
+from avrecords.stations.permissions import can_view_stations
 from avrecords.supervision.campaigns import can_read as can_view_supervision
 from avrecords.supervision.campaigns import menu_count as supervision_count
 from avrecords.web.login_throttle import can_unlock
@@ -53,6 +54,7 @@ def roles(request):
         "can_view_fixity": signed_in and can_view_fixity(user),
         "can_read_policies": signed_in and user.role != Role.OFFICER,
         "can_manage_units": signed_in and can_manage_units(user),
+        "can_view_stations": signed_in and can_view_stations(user),
         "can_manage_people": signed_in and can_manage_people(user),
         "can_set_up": signed_in and can_set_up(user),
         "is_staff": signed_in and user.is_staff,

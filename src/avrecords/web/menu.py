@@ -131,6 +131,8 @@ MENU: tuple[Group, ...] = (
             Entry("审计锚定", ("audit:anchors",), _flag("can_view_audit_anchors"), nav=("audit",)),
             Entry("初始设置", ("agency:setup",), _flag("can_set_up"), nav=("setup",)),
             Entry("单位", ("agency:units",), _flag("can_manage_units"), nav=("units",)),
+            # collection stations (issue 19 §1): administrators see those of their scope
+            Entry("采集站", ("stations:list",), _flag("can_view_stations"), nav=("stations",)),
             Entry("人员", ("agency:people",), _flag("can_manage_people"), nav=("people",)),
             Entry("人员名册", ("agency:roster",), _flag("can_manage_people"), nav=("roster",)),
             Entry("角色与权限", ("agency:roles",), _flag("can_set_up"), nav=("roles",)),
