@@ -114,7 +114,7 @@ def _person(user, person_id) -> User | None:
 
 
 def _station(request, station_id: int) -> Station:
-    require(can_view_stations(request.user), FORBIDDEN_VIEW)
+    """A station in the user's sight (the scope rule), else 404 as a missing one."""
     station = (
         Station.objects.visible_to(request.user)
         .select_related("unit", "responsible", "token")
