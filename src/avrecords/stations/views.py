@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from avrecords.audit.models import AuditEntry
 from avrecords.equipment.models import Station
+from avrecords.lib import quantities
 from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import Conflict, Invalid, NotFound, require
 from avrecords.org.models import Unit
@@ -30,6 +31,7 @@ from avrecords.stations.permissions import (
 
 NAV = "stations"
 RECENT_ENTRIES = 20
+JUST_NOW_SECONDS = 60
 TODAY_RECORDINGS_MAX = 200
 NEW_SECRET_KEY = "avrecords_station_secret"  # the secret just made, until the page shows it
 LIMITS = forms.LIMITS
@@ -48,6 +50,13 @@ def station_of(request, pk: int) -> Station:
         raise NotFound() from None
 
 
+def ago(delta) -> str:
+    """How long ago a heartbeat came: "刚刚", "3 分钟前", "2 小时 05 分前"."""
+    if delta.total_seconds() < JUST_NOW_SECONDS:
+        return "刚刚"
+    return f"{quantities.duration(delta)}前"
+
+
 def _row(station: Station, now) -> dict:
     state = health.state_of(station, now=now)
     today = health.uploaded_today(station, now=now)
@@ -58,7 +67,7 @@ def _row(station: Station, now) -> dict:
         "online": state.online,
         "never": last_seen is None,
         "last_seen_at": last_seen,
-        "ago": (now - last_seen) if last_seen else None,
+        "ago": ago(now - last_seen) if last_seen else "",
         "cameras": state.cameras,
         "today_files": today.files,
         "today_bytes": today.bytes,
@@ -119,7 +128,7 @@ def _heartbeat(state, now) -> dict | None:
     free = state.free_disk_bytes or 0
     return {
         "last_seen_at": state.last_seen_at,
-        "ago": now - state.last_seen_at,
+        "ago": ago(now - state.last_seen_at),
         "version": state.agent_version,
         "free_disk_bytes": free,
         "total_disk_bytes": total,
