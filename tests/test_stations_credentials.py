@@ -178,7 +178,10 @@ def test_it_refuses_a_retired_unit_and_a_missing_name(org):
 def test_the_responsible_person_must_administer_the_stations_unit(org):
     with pytest.raises(Invalid) as refused:
         svc.register(org.sysadmin, name="二中队采集站甲", unit=org.squad2, responsible=org.admin)
-    assert refused.value.fields["responsible"] == "林海不管理“执法二中队”，不能担任该单位采集站的负责人"
+    assert (
+        refused.value.fields["responsible"]
+        == "林海不管理“执法二中队”，不能担任该单位采集站的负责人"
+    )
     with pytest.raises(Invalid) as refused:
         svc.register(org.sysadmin, name="二中队采集站甲", unit=org.squad2, responsible=org.officer)
     assert "不是设备及音像资料管理员" in refused.value.fields["responsible"]

@@ -23,6 +23,7 @@ from tests.permissions import (
     rows_policies,
     rows_recordings,
     rows_retention,
+    rows_stations_api,
     rows_stations_pages,
     rows_supervision,
     rows_web_counts,
@@ -53,6 +54,7 @@ ENDPOINTS: list[Endpoint] = [
     *rows_agency_two_factor.ROWS,
     *rows_api_tokens.ROWS,
     *rows_stations_pages.ROWS,
+    *rows_stations_api.ROWS,
 ]
 PAGES = [e for e in ENDPOINTS if not e.api]
 APIS = [e for e in ENDPOINTS if e.api]

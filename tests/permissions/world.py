@@ -317,6 +317,7 @@ def build_world(org, library, tmp_path) -> World:
 def build_stations(world: World, org: Org) -> None:
     """一中队采集站 with 林海 responsible for it, and a camera it refused (issue 19)."""
     stations.update(org.sysadmin, org.station, responsible=org.admin)
+    stations.rotate_token(org.sysadmin, org.station)  # a live token, for revoking it
     cameras.check_camera(org.station, "9999001")
     world.station = org.station.pk
     world.refusal = org.station.camera_refusals.get().pk
