@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from tests.agent_site import (
     run_agent,
     write_config,
 )
+from tests.cli import AVRECORDS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from benchmedia import encode_clip  # noqa: E402  (a real ~60 MB H.264 file in about a second)
@@ -121,6 +123,13 @@ def test_it_uploads_a_docked_cameras_files_with_their_holder_and_reports_in(
         (MAIN,),
     )
     assert state and state[0][0] and state[0][1]
+
+    # the operator's view of the local journal, in Chinese
+    status = subprocess.run(
+        [*AVRECORDS, "station", "status", "--config", str(config)], capture_output=True, text=True
+    )
+    assert "文件：已完成 4；待上传 0 个" in status.stdout
+    assert "[接入] 记录仪 3501001（张伟）接入：4 个文件" in status.stdout
 
     # docked again (or the agent restarted): nothing is uploaded twice
     code, out, _ = run_agent(config)

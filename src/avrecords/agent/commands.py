@@ -139,7 +139,7 @@ def status(config) -> int:
         events = journal.events(10)
         if events:
             _say("最近事件：")
-        for at, serial, kind, message in events:
+        for at, _serial, kind, message in events:
             local = dt.datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
             _say(f"  {local} [{EVENT_LABELS.get(kind, kind)}] {message}")
     finally:

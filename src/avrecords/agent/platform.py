@@ -162,9 +162,8 @@ class Platform:
         # a file of 0 bytes is finished by one empty PATCH; a resumed one already whole by none
         while uploader.offset < size or (size == 0 and not sent_any):
             try:
-                length = uploader.get_request_length()
+                on_sent(uploader.get_request_length())  # counted as sent, even if cut
                 uploader.upload_chunk()
-                on_sent(length)
                 failures, sent_any = 0, True
             except TusCommunicationError as exc:
                 status = exc.status_code
