@@ -212,14 +212,19 @@ def download_original(request, recording_id: int):
 
 
 class AssignmentIn(Schema):
-    officer_id: int
+    """The person, or the device whose holder at the start time it is (`by_custody`, or no
+    person with a device); a start time given by hand is recorded as 人工指定 (issue 19 §5)."""
+
+    officer_id: int | None = None
     device_id: int | None = None
+    started_at: dt.datetime | None = None
+    by_custody: bool = False
 
 
 @router.post(
     "/recordings/{int:recording_id}/assignment",
     response={200: RecordingOut, 409: Error, 422: Invalid, **AUTH_ERRORS},
-    summary="指派待指派的音像记录（管理员；绑定执法人员和设备后按规定核查）",
+    summary="指派待指派的音像记录（管理员；绑定执法人员和设备后按规定核查；可更正开始时间）",
 )
 def assign_recording(request, recording_id: int, data: AssignmentIn):
     return assignment.assign(
@@ -227,6 +232,8 @@ def assign_recording(request, recording_id: int, data: AssignmentIn):
         recording_id,
         officer_id=data.officer_id,
         device_id=data.device_id,
+        started_at=data.started_at,
+        by_custody=data.by_custody,
         ip=client_ip(request),
     )
 

@@ -82,13 +82,28 @@ def apply(user, ids: list[int], act: Callable[[Recording], str]) -> list[Outcome
     return outcomes
 
 
-def assign_each(user, ids: list[int], *, officer_id: int, device_id: int | None, ip: str = ""):
+def assign_each(
+    user,
+    ids: list[int],
+    *,
+    officer_id: int | None,
+    device_id: int | None,
+    by_custody: bool = False,
+    ip: str = "",
+):
     """指派 for each recording waiting for assignment (`assignment.assign`: its rules, its
-    audit entry); the others are refused with its reason."""
+    audit entry); the others are refused with its reason. `by_custody` (按各自时间匹配领用人):
+    each to whoever held the device (chosen, or the one its name names) at its own start
+    time, as it stands now (a time corrected by hand included; issue 19 §5)."""
 
     def act(recording: Recording) -> str:
         done = assignment.assign(
-            user, recording.pk, officer_id=officer_id, device_id=device_id, ip=ip
+            user,
+            recording.pk,
+            officer_id=None if by_custody else officer_id,
+            device_id=device_id,
+            by_custody=by_custody,
+            ip=ip,
         )
         device = f"（设备 {done.device.serial}）" if done.device_id else ""
         return f"已指派给 {done.officer.display_name}{device}"

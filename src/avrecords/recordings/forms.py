@@ -24,14 +24,15 @@ class CaseInfoForm(forms.Form):
 
 
 class AssignmentForm(forms.Form):
-    """指派: the person (and device) an administrator binds a 待指派 recording to."""
+    """指派: the person (or the device whose holder it was), and the start time by hand, an
+    administrator binds a 待指派 recording with (issue 19 §5)."""
 
     officer = forms.ModelChoiceField(
         label="执法人员",
         queryset=None,
+        required=False,
         empty_label="请选择……",
-        error_messages={"required": "请选择执法人员"},
-        help_text="拍摄该记录的执法人员；指派后按其所在单位的规定核查",
+        help_text="拍摄该记录的执法人员；不选时按设备在开始时间的领用人指派",
     )
     device = forms.ModelChoiceField(
         label="设备",
@@ -40,6 +41,19 @@ class AssignmentForm(forms.Form):
         empty_label="（按文件名或不指定）",
         help_text="拍摄所用的执法记录仪；不指定时按文件名中的设备编号识别",
     )
+    started_at = forms.DateTimeField(
+        label="开始时间",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={"invalid": "无法识别的开始时间"},
+        help_text="改动后记为“人工指定”，原时间和来源记入审计日志",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not any(data.get(f) for f in ("officer", "device", "started_at")):
+            raise forms.ValidationError("请选择执法人员或设备，或填写开始时间")
+        return data
 
     def __init__(self, *args, people, devices, **kwargs):
         super().__init__(*args, **kwargs)

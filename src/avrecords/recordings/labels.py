@@ -12,6 +12,7 @@ labels.register(
         "recording.download": "下载音像记录",
         "recording.edit": "修改音像记录信息",
         "recording.assign": "指派音像记录",
+        "recording.start_time": "更正开始时间",
         "recording.thumbnail": "查看缩略图",
         "recording.bookmark": "添加标记",
         "recording.bookmark_delete": "删除标记",

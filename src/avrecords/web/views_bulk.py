@@ -20,7 +20,12 @@ from avrecords.recordings import assignment, bulk
 from avrecords.web import bulk_actions
 
 REQUEST_KINDS = {"view": "查阅", "copy": "复制", "export": "导出"}
-TITLES = {"case": "加入案卷", "activity": "关联执法活动", "assign": "指派执法人员/设备"}
+TITLES = {
+    "case": "加入案卷",
+    "activity": "关联执法活动",
+    "assign": "指派执法人员/设备",
+    "assign_custody": "按各自时间匹配领用人",
+}
 
 
 def _request_form(request, kind: str, ids: list[int]):
@@ -58,16 +63,18 @@ def recordings_bulk(request):
             request.user, ids, int_or_none(post.get("activity"))
         )
         subject = f"执法活动 {activity.kind_name}（{activity.started_at:%Y-%m-%d}）"
-    elif action == "assign":
+    elif action in ("assign", "assign_custody"):
         require(assignment.can_assign(request.user), "您无权指派音像记录")
-        officer_id = int_or_none(post.get("officer"))
-        if officer_id is None:
-            raise Invalid("请选择执法人员")
+        by_custody = action == "assign_custody"  # 按各自时间匹配领用人 (issue 19 §5)
+        officer_id = None if by_custody else int_or_none(post.get("officer"))
+        if officer_id is None and not by_custody:
+            raise Invalid("请选择执法人员，或按各自时间匹配领用人")
         outcomes = bulk.assign_each(
             request.user,
             ids,
             officer_id=officer_id,
             device_id=int_or_none(post.get("device")),
+            by_custody=by_custody,
             ip=client_ip(request),
         )
     else:
