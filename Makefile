@@ -115,6 +115,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fixity_bench.py
 	$(BIN)/python bench/s3_bench.py
 	$(BIN)/python bench/export_bench.py
+	$(BIN)/python bench/agent_bench.py
 	$(BIN)/python bench/startup.py
 
 # Search at 10M rows (PostgreSQL) and 1M (SQLite). The first run seeds them (about 25 min on
