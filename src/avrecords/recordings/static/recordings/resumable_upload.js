@@ -146,7 +146,7 @@
       }
       if (!this.active || !this.upload) return;
       this.upload.abort(false);
-      this.show("paused", `已暂停：已上传 ${size(this.offset)} / ${size(this.file.size)}`, "");
+      this.show("paused", `已暂停：${this.sentText()}`, "");
       this.page.say(`${this.file.name} 已暂停`);
       this.page.next();
     }
@@ -167,6 +167,14 @@
       this.show("cancelled", "已取消", "");
       this.page.say(`${this.file.name} 已取消`);
       if (wasActive) this.page.next();
+    }
+
+    percent() {
+      return this.file.size ? Math.floor((100 * this.offset) / this.file.size) : 100;
+    }
+
+    sentText() {
+      return `已上传 ${size(this.offset)} / ${size(this.file.size)}（${this.percent()}%）`;
     }
 
     // tus-js-client's events -------------------------------------------------------------
@@ -197,12 +205,12 @@
       while (this.samples.length > 2 && now - this.samples[0][0] > SPEED_WINDOW_MS) {
         this.samples.shift();
       }
-      const percent = total ? Math.floor((100 * sent) / total) : 100;
+      const percent = this.percent();
       this.bar.value = percent;
       this.bar.textContent = `${percent}%`;
       if (now - this.shownAt < STATUS_EVERY_MS && sent < total) return;
       this.shownAt = now;
-      let text = `已上传 ${size(sent)} / ${size(total)}（${percent}%）`;
+      let text = this.sentText();
       const [t0, b0] = this.samples[0];
       const seconds = (now - t0) / 1000;
       if (seconds >= 1 && sent > b0) {
@@ -225,9 +233,18 @@
       if (status >= 400 && status < 500 && status !== 409 && status !== 423) return false;
       if (this.state === "paused" || this.state === "cancelled") return false;
       this.samples = [];
-      this.show("retrying", undefined, "网络中断，正在重试…");
+      this.show("retrying", this.sentText(), "网络中断，正在重试…");
       this.page.say(`${this.file.name} 网络中断，正在重试`);
       return true;
+    }
+
+    // Instead of waiting out the retry delay: the request that failed is over, so nothing
+    // is sent twice; the server's offset is asked first, as after any interruption.
+    retryNow() {
+      const upload = this.upload;
+      upload.abort(false).then(() => {
+        if (this.state === "retrying" && this.upload === upload) upload.start();
+      });
     }
 
     failed(err) {
@@ -298,9 +315,12 @@
         this.add(Array.from(this.input.files));
         this.input.value = ""; // the same file may be chosen again, to resume it
       });
-      // the browser says the network is back: rows waiting for it go on
+      // the browser says the network is back: rows waiting for it go on at once
       window.addEventListener("online", () => {
-        for (const row of this.rows) if (row.state === "interrupted") row.resume();
+        for (const row of this.rows) {
+          if (row.state === "interrupted") row.resume();
+          else if (row.state === "retrying") row.retryNow();
+        }
       });
     }
 
