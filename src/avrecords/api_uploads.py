@@ -47,6 +47,7 @@ from avrecords.recordings.resumable import (
     TUS_VERSION,
     Sender,
 )
+from avrecords.stations.auth import station_for_secret
 from avrecords.web.middleware import API_ERROR_MESSAGES
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,6 @@ def _sender(request) -> Sender:
     if scheme.lower() == "bearer":
         token = tokens.find(secret)
         if token is not None and token.user_id is None:
-            from avrecords.stations.auth import station_for_secret
-
             station = station_for_secret(secret, ip=request.META.get("REMOTE_ADDR", ""))
             request.station = station
             return Sender(station=station)

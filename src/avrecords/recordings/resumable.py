@@ -106,7 +106,7 @@ class Sender:
 
     @property
     def label(self) -> str:
-        return f"采集站：{self.station.name}" if self.station is not None else ""
+        return self.station.audit_label if self.station is not None else ""
 
     def owns(self, upload: ResumableUpload) -> bool:
         if self.station is not None:

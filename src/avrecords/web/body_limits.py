@@ -1,6 +1,7 @@
 """Small request bodies everywhere except the recording upload (issue 15, row 9).
 
-Only `POST /api/v1/recordings/uploads` takes large bodies (up to AVRECORDS_UPLOAD_MAX_BYTES);
+Only `POST /api/v1/recordings/uploads` (and the upload page's form without JavaScript,
+`POST /upload/`) takes large bodies (up to AVRECORDS_UPLOAD_MAX_BYTES);
 every other path is limited to AVRECORDS_REQUEST_MAX_BYTES (forms, JSON, the small xlsx and
 YAML imports). The limit is enforced twice, before any body is read:
 
@@ -26,15 +27,18 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.utilities import RequestEntityTooLarge
 
 from avrecords.recordings import uploads
-from avrecords.recordings.uploads import MULTIPART_OVERHEAD_BYTES, UPLOAD_PATH
+from avrecords.recordings.resumable import RESUMABLE_PATH
+from avrecords.recordings.uploads import MULTIPART_OVERHEAD_BYTES, UPLOAD_PATH, UPLOAD_PATHS
 
 API_PREFIX = "/api/"
 
 
 def body_limit_bytes(path: str) -> int:
     """The largest body accepted on this path."""
-    if path == UPLOAD_PATH:
+    if path in UPLOAD_PATHS:
         return settings.AVRECORDS_UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
+    if path.startswith(RESUMABLE_PATH):  # a part of a resumable upload (issue 19 §3)
+        return settings.AVRECORDS_UPLOAD_MAX_BYTES
     return settings.AVRECORDS_REQUEST_MAX_BYTES
 
 
@@ -43,7 +47,7 @@ def largest_body_bytes() -> int:
 
 
 def too_large_message(path: str, limit_bytes: int) -> str:
-    if path == UPLOAD_PATH:
+    if path in UPLOAD_PATHS:
         return uploads.too_large_message()  # the upload's own, naming `avrecords ingest`
     if limit_bytes >= 1024**2:
         size = f"{limit_bytes / 1024**2:.0f} MB"
