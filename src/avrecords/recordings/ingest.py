@@ -26,6 +26,7 @@ from django.utils import timezone
 from avrecords import events
 from avrecords.audit import services as audit
 from avrecords.jobs import services as jobs
+from avrecords.lib.camera_files import ERASED_FROM_DEVICE, KEPT_ON_DEVICE
 from avrecords.lib.storage import get_store
 from avrecords.lib.storage.base import (
     PendingPut,
@@ -423,14 +424,10 @@ class Ingestor:
             verified = False
         if not verified:
             log.error("erase refused: stored copy %s does not re-hash to %s", key, result.sha256)
-            result.reason = (
-                result.reason + "；" if result.reason else ""
-            ) + "入库副本复核未通过，设备文件保留"
+            result.reason = (result.reason + "；" if result.reason else "") + KEPT_ON_DEVICE
             return result
         path.unlink()
-        result.reason = (
-            result.reason + "；" if result.reason else ""
-        ) + "已复核入库副本并从设备删除"
+        result.reason = (result.reason + "；" if result.reason else "") + ERASED_FROM_DEVICE
         return result
 
     def _record_item(self, result: FileResult) -> None:
