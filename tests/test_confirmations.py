@@ -54,6 +54,7 @@ IRREVERSIBLE = {
     "supervision:complaint",  # places a legal hold on every recording of the activity
     "supervision:decision_approve",
     "supervision:violation_confirm",
+    "stations:token",  # rotate or revoke: the station's old secret stops working at once
 }
 # Actions that can be corrected afterwards (edited again, asked again, linked again) or that
 # only record a word: no question.
@@ -102,6 +103,8 @@ REVERSIBLE = {
     "supervision:decision_reject",
     "supervision:sample_score",
     "supervision:violation_propose",
+    "stations:refusal_handle",  # records how a refused camera was dealt with
+    "stations:retire",  # reinstated again and given a new token; the form still asks first
 }
 # POST forms sending to their own page (new or edit forms, settings pages): none irreversible.
 SELF_POSTING = {
@@ -123,6 +126,7 @@ SELF_POSTING = {
     "retention/hold_new.html",
     "supervision/campaign_form.html",
     "supervision/violation_new.html",
+    "stations/form.html",  # register or edit a station
     "web/login.html",
     "web/password_change.html",
     "web/two_factor_enrol.html",  # confirms one's own authenticator: enrol again to change it
@@ -189,6 +193,7 @@ RENDERED = [
     ("admin", "/equipment/devices/{dev}/", "/equipment/devices/{dev}/event"),
     ("supervisor", "/supervision/campaigns/{draft}/", "/supervision/campaigns/{draft}/draw"),
     ("leader", "/retention/disposals/{submitted}/", "/retention/disposals/{submitted}/decide"),
+    ("sysadmin", "/stations/{station}/", "/stations/{station}/token"),
     (
         "sysadmin",
         "/agency/people/{person}/two-factor/reset",
