@@ -119,7 +119,9 @@ def test_the_page_shows_the_steps_their_state_and_what_is_missing(org):
     for words in ("机构名称与执法策略", "单位", "人员", "设备台账", "采集站", "开始执法前还缺少"):
         assert words in page
     assert "共 3 个单位" in page and "已登记 2 台设备" in page and "已登记 2 个采集站" in page
-    assert "执法人员 3 人" in page and "采集站目前只能在后台管理中登记" in page
+    assert "执法人员 3 人" in page
+    # stations are registered on their own page now (issue 19 §1), not in the admin
+    assert 'href="/stations/new"' in page and "登记采集站" in page and "后台管理" not in page
     for page_of_another_part in ("agency:units", "agency:roster", "equipment:device_import"):
         assert f'href="{reverse(page_of_another_part)}"' in page
 

@@ -166,7 +166,7 @@ def checklist() -> Checklist:
     )
     result.role_counts = {_role(code): role_counts.get(code, 0) for code in Role.values}
     devices = Device.objects.exclude(status=DeviceStatus.RETIRED).count()
-    stations = Station.objects.count()
+    stations = Station.objects.filter(retired_at__isnull=True).count()
 
     if root is None:
         state = "尚未设置机构名称"
@@ -200,10 +200,8 @@ def checklist() -> Checklist:
             "采集站",
             stations > 0,
             f"已登记 {stations} 个采集站" if stations else "尚未登记采集站",
-            "admin:equipment_station_changelist",
-            "后台管理中的采集站",
-            "采集站目前只能在后台管理中登记（后台默认只读，登记时须由运维人员临时开启写入，"
-            "见部署说明）。",
+            "stations:new",
+            "登记采集站",
         ),
     ]
 
@@ -222,9 +220,7 @@ def checklist() -> Checklist:
             Missing("还没有登记执法记录仪等设备", "equipment:device_import", "导入设备台账")
         )
     if not stations:
-        missing.append(
-            Missing("还没有采集站", "admin:equipment_station_changelist", "后台管理中的采集站")
-        )
+        missing.append(Missing("还没有采集站", "stations:new", "登记采集站"))
     missing += _chain_gaps(active, profiles)
     missing += _office_gaps()
     cleared = User.objects.filter(is_active=True).exclude(secrecy_clearances=[]).exists()
