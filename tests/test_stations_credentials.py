@@ -226,3 +226,16 @@ def test_a_superuser_manages_stations(org):
     station, secret = svc.register(root, name="局机关采集站", unit=org.bureau)
     assert as_station(secret).get(ME).json()["unit"] == "某市市场监督管理局"
     assert station.responsible is None
+
+
+def test_a_retired_station_imports_nothing_through_the_command(org, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from avrecords.recordings.models import IngestBatch
+
+    svc.retire(org.sysadmin, org.station)
+    with pytest.raises(CommandError, match="采集站“一中队采集站”已停用，不能导入") as exc:
+        call_command("ingest", str(tmp_path), "--station", "一中队采集站")
+    assert exc.value.returncode == 2
+    assert not IngestBatch.objects.exists()

@@ -56,6 +56,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"未登记的采集站：{options['station']}；已登记：{known}", returncode=2
             )
+        if station.retired_at is not None:  # issue 19 §1: a retired station imports nothing
+            raise CommandError(f"采集站“{station.name}”已停用，不能导入", returncode=2)
         operator = None
         if options["operator"]:
             operator = User.objects.filter(username=options["operator"], is_active=True).first()
