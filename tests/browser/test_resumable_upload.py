@@ -14,7 +14,7 @@ import pytest
 
 from avrecords.recordings.views_upload import BROWSER_PART_BYTES
 from tests.browser.conftest import PHONE
-from tests.browser.site import run_in_site
+from tests.browser.site import PEOPLES_BROWSER, run_in_site
 from tests.browser.walk import expect
 
 pytestmark = pytest.mark.browser
@@ -165,3 +165,28 @@ def test_a_phone_upload_pauses_rides_out_a_dropped_network_and_resumes_after_a_r
     }
     walk.fits()
     page.screenshot(path=str(tmp_path / "upload-390.png"), full_page=True)
+
+
+def test_without_javascript_the_form_still_uploads(browser, site, signed_in, tmp_path):
+    """A browser with scripts off: the form posts the files to the page, which lists each
+    file's outcome with a link to its recording."""
+    clip = noisy_video(tmp_path / "现场检查_无脚本.mp4", frames=2, seed=21)
+    context = browser.new_context(
+        viewport=PHONE,
+        storage_state=signed_in("zhangwei"),
+        java_script_enabled=False,
+        **PEOPLES_BROWSER,
+    )
+    try:
+        page = context.new_page()
+        page.goto(site.url + "/upload/")
+        page.locator("input[type=file]").set_input_files(str(clip))
+        page.get_by_role("button", name="上传", exact=True).click()
+        page.wait_for_load_state()
+        row = page.locator("#result tr", has_text=clip.name)
+        expect(row).to_contain_text("已导入")
+        expect(row.get_by_role("link", name=clip.name)).to_have_attribute(
+            "href", re.compile(r"^/recordings/\d+/$")
+        )
+    finally:
+        context.close()

@@ -276,7 +276,6 @@
         .then((r) => (r.ok ? r.json() : fromHeaders))
         .catch(() => fromHeaders)
         .then((result) => this.outcome(result));
-      this.page.next();
     }
 
     outcome(result) {
@@ -293,6 +292,7 @@
       const reason = result.reason && outcome !== "imported" && outcome !== "duplicate" ? `：${result.reason}` : "";
       this.show(state, `${label}${reason}`, "");
       this.page.say(`${this.file.name} ${label}${reason}`);
+      this.page.next();
     }
   }
 
