@@ -8,6 +8,7 @@ an officer (refused, no menu entry). The matrix rows are tests/permissions/rows_
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import re
@@ -20,6 +21,7 @@ from avrecords.agent import config as agent_config
 from avrecords.audit.models import AuditEntry
 from avrecords.equipment.models import Station
 from avrecords.org.tokens import TokenRefused, digest_of
+from avrecords.recordings import resumable
 from avrecords.recordings.models import IngestBatch, IngestItem
 from avrecords.stations import auth, cameras, heartbeats
 from avrecords.stations import services as svc
@@ -309,6 +311,20 @@ def test_retiring_and_reinstating(org: Org, station):
         "station.retire",
         "station.reinstate",
     ]
+
+
+def test_a_station_still_uploading_is_not_retired(org: Org, station, settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path
+    name = base64.b64encode(b"3501001_350211_20261206090000_0001.MP4").decode()
+    resumable.create(resumable.Sender(station=station), "1000", f"filename {name}")
+
+    response = client_for(org.sysadmin).post(f"/stations/{station.pk}/retire", {"action": "retire"})
+
+    assert response.status_code == 409
+    assert "还有 1 个文件正在上传，请待上传完成（或过期清理）后再停用" in text_of(response)
+    station.refresh_from_db()
+    assert station.retired_at is None and not station.token.is_revoked
+    assert not AuditEntry.objects.filter(action="station.retire").exists()
 
 
 def test_managing_is_refused_to_the_responsible_administrator(org: Org, station):
