@@ -1,0 +1,290 @@
+"""Resumable upload (tus, issue 19 §3): resume overhead after dropped connections, and
+throughput against the one-pass bound.
+
+In one run, on one generated ~200 MiB MP4 and a fresh AVRECORDS_HOME with a real
+`avrecords serve`:
+
+  (a) bound     reading the file and hashing it with SHA-256 in one pass (8 MiB reads);
+  (b) upload    the file with tuspy (8 MiB parts, sha256 part checksums, a person's Bearer
+                token) straight to the server: wall time from creation to the answer of the last part, which
+                includes the server's ingest (copy + hash into the store, probe, rows);
+  (c) resumed   the same file again under another name (the same bytes: it ends as a
+                duplicate after the same copy-and-hash work) through a proxy that drops the connection at 3 random byte offsets; tuspy asks the
+                offset (HEAD) and goes on. Printed: the body bytes sent that the server did
+                not keep ("re-sent"), per cut, against the target of at most one part each.
+
+Ratios: upload / bound and resumed / bound (throughput). Exit status 0 whatever the figures
+(a report); non-zero only if something errors or an upload ends wrong.
+
+    .venv/bin/python bench/resume_bench.py [--size-mb 200] [--part-mib 8] [--cuts 3]
+        [--workdir /tmp] [--seed N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmedia import MB, MIB, dump_name, encode_clip, log, remux_to_size, warm  # noqa: E402
+
+PASSWORD = "Bench-Resume-2026!"
+SETUP = f"""
+from avrecords.org.models import Role, Unit, User
+unit = Unit.objects.create(name="基准测试单位", code="BENCH")
+u = User(username="bench", full_name="基准测试管理员", role=Role.ADMIN, unit=unit)
+u.set_password({PASSWORD!r}); u.save()
+from avrecords.agency import api_tokens
+print(api_tokens.create(u, "断点续传基准测试").secret)
+"""
+# A Bearer token, as a terminal or station sends: HTTP Basic would check the password
+# (a deliberately slow hash) on every 8 MiB part, a third of a second each.
+AUTH = ""
+
+
+def avrecords_exe() -> str:
+    beside = Path(sys.executable).parent / "avrecords"
+    found = str(beside) if beside.exists() else shutil.which("avrecords")
+    if not found:
+        raise SystemExit("avrecords command not found (run `make install` first)")
+    return found
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AVRECORDS_") and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env["AVRECORDS_HOME"] = str(home)
+    env["AVRECORDS_TWO_FACTOR_ROLES"] = "none"
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class CuttingProxy:
+    """Relays to the server; drops the connection carrying each byte offset in `cuts`
+    (counted over everything sent towards the server)."""
+
+    def __init__(self, upstream_port: int, cuts: list[int]) -> None:
+        self.upstream_port = upstream_port
+        self.cuts = sorted(cuts)
+        self.sent = 0
+        self.done_cuts = 0
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._up, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._down, args=(server, client), daemon=True).start()
+
+    def _up(self, client: socket.socket, server: socket.socket) -> None:
+        try:
+            while data := client.recv(1024 * 1024):
+                with self.lock:
+                    cut = next(
+                        (c for c in self.cuts if self.sent < c <= self.sent + len(data)), None
+                    )
+                    if cut is not None:
+                        server.sendall(data[: cut - self.sent])
+                        self.sent = cut
+                        self.cuts.remove(cut)
+                        self.done_cuts += 1
+                        break
+                    self.sent += len(data)
+                server.sendall(data)
+        except OSError:
+            pass
+        for sock in (client, server):
+            _close(sock)
+
+    @staticmethod
+    def _down(server: socket.socket, client: socket.socket) -> None:
+        try:
+            while data := server.recv(1024 * 1024):
+                client.sendall(data)
+        except OSError:
+            pass
+        for sock in (client, server):
+            _close(sock)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _close(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
+
+
+def one_pass_bound(path: Path) -> float:
+    """Seconds to read `path` and SHA-256 it once."""
+    buf = bytearray(8 * MIB)
+    view = memoryview(buf)
+    hasher = hashlib.sha256()
+    t0 = time.perf_counter()
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            hasher.update(view[:n])
+    return time.perf_counter() - t0
+
+
+def upload(base: str, path: Path, name: str, part_bytes: int) -> tuple[float, int, str]:
+    """(seconds, body bytes sent, upload URL) of one tuspy upload."""
+    from tusclient.client import TusClient
+    from tusclient.uploader import Uploader
+
+    class CountingUploader(Uploader):
+        CHECKSUM_ALGORITHM_PAIR = ("sha256", hashlib.sha256)
+        body_bytes = 0
+
+        def _do_request(self):
+            CountingUploader.body_bytes += self.get_request_length()
+            return super()._do_request()
+
+    client = TusClient(f"{base}/api/v1/uploads/", headers={"Authorization": AUTH})
+    uploader = CountingUploader(
+        str(path),
+        client=client,
+        chunk_size=part_bytes,
+        metadata={"filename": name},
+        retries=5,
+        retry_delay=0,
+        upload_checksum=True,
+    )
+    t0 = time.perf_counter()
+    uploader.upload()
+    return time.perf_counter() - t0, CountingUploader.body_bytes, uploader.url
+
+
+def result_of(port: int, url: str) -> dict:
+    path = url.split("/api/", 1)[1]
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/{path}",
+        headers={"Authorization": AUTH, "Accept": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=60) as response:
+        return json.load(response)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size-mb", type=int, default=200, help="file size, MiB")
+    ap.add_argument("--part-mib", type=int, default=8, help="tus part size, MiB")
+    ap.add_argument("--cuts", type=int, default=3, help="connections dropped")
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--seed", type=int, default=None)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="resume-bench-", dir=args.workdir))
+    try:
+        return bench(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bench(args, work: Path) -> int:
+    seed = args.seed if args.seed is not None else random.randrange(1_000_000)
+    rng = random.Random(seed)
+    clip = encode_clip(work / "clip.mp4")
+    source = work / dump_name(0)
+    remux_to_size(clip, source, args.size_mb * MIB, "file")
+    size = source.stat().st_size
+    expected_sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    part = args.part_mib * MIB
+    log(f"file: {size / MIB:.0f} MiB, parts of {args.part_mib} MiB, seed {seed}")
+
+    home = work / "home"
+    env = clean_env(home)
+    exe = avrecords_exe()
+    subprocess.run([exe, "init"], env=env, check=True, capture_output=True)
+    made = subprocess.run(
+        [exe, "shell", "-c", SETUP], env=env, check=True, capture_output=True, text=True
+    )
+    global AUTH
+    AUTH = "Bearer " + made.stdout.strip().splitlines()[-1]
+    port = free_port()
+    server_log = open(work / "server.log", "w")
+    server = subprocess.Popen(
+        [exe, "serve", "--port", str(port)], env=env, stdout=server_log, stderr=server_log
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        warm([source])
+        bound = one_pass_bound(source)
+        log(f"(a) bound   read + SHA-256, one pass: {bound:.2f} s, {size / bound / MB:.0f} MB/s")
+
+        seconds, sent, url = upload(f"http://127.0.0.1:{port}", source, source.name, part)
+        first = result_of(port, url)
+        if first["sha256"] != expected_sha or first["outcome"] != "imported":
+            raise RuntimeError(f"upload ended wrong: {first}")
+        log(
+            f"(b) upload  tus, no cut: {seconds:.2f} s, {size / seconds / MB:.0f} MB/s, "
+            f"ratio to the bound {bound / seconds:.2f} (includes the server's ingest)"
+        )
+
+        cuts = sorted(rng.sample(range(1, size), args.cuts))
+        proxy = CuttingProxy(port, cuts)
+        try:
+            seconds2, sent2, url2 = upload(
+                f"http://127.0.0.1:{proxy.port}", source, "断点续传_" + source.name, part
+            )
+        finally:
+            proxy.close()
+        second = result_of(port, url2)
+        if second["sha256"] != expected_sha or second["outcome"] not in ("imported", "duplicate"):
+            raise RuntimeError(f"resumed upload ended wrong: {second}")
+        resent = sent2 - size
+        per_cut = resent / max(proxy.done_cuts, 1)
+        verdict = "PASS" if proxy.done_cuts == args.cuts and resent <= args.cuts * part else "FAIL"
+        log(
+            f"(c) resumed {proxy.done_cuts} cuts at {', '.join(f'{c / MIB:.1f}' for c in cuts)} MiB: "
+            f"{seconds2:.2f} s, {size / seconds2 / MB:.0f} MB/s, ratio to the bound "
+            f"{bound / seconds2:.2f}; outcome {second['outcome']}"
+        )
+        log(
+            f"    re-sent after the cuts: {resent / MIB:.1f} MiB in all, {per_cut / MIB:.1f} MiB "
+            f"per cut (target: at most one part, {args.part_mib} MiB, each) {verdict}"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        server_log.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
