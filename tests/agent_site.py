@@ -123,14 +123,14 @@ def _copy(source: Path, dest: Path) -> None:
 
 
 def agent(config: Path, *args: str, env: dict | None = None, **kwargs) -> subprocess.Popen:
-    """`avrecords station run --config …` as a process (no Django settings in its env)."""
-    clean = {
-        k: v for k, v in (env or os.environ).items() if not k.startswith(("AVRECORDS_", "DJANGO_"))
-    }
-    clean.pop("DATABASE_URL", None)
+    """`avrecords station run --config …` as a process: by default as on a station PC, with
+    none of the platform's settings in its environment; `env` for `direct = true`."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AVRECORDS_", "DJANGO_"))}
+        env.pop("DATABASE_URL", None)
     return subprocess.Popen(
         [*AVRECORDS, "station", "run", "--config", str(config), *args],
-        env=clean,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -138,8 +138,10 @@ def agent(config: Path, *args: str, env: dict | None = None, **kwargs) -> subpro
     )
 
 
-def run_agent(config: Path, *args: str, timeout: float = 120) -> tuple[int, str, str]:
-    proc = agent(config, "--once", *args)
+def run_agent(
+    config: Path, *args: str, timeout: float = 120, env: dict | None = None
+) -> tuple[int, str, str]:
+    proc = agent(config, "--once", *args, env=env)
     out, err = proc.communicate(timeout=timeout)
     return proc.returncode, out, err
 
@@ -162,13 +164,16 @@ def kill(proc: subprocess.Popen) -> None:
 
 class CuttingProxy:
     """127.0.0.1:`port` relays to the platform, counting the bytes sent to it; `cut()` drops
-    every open connection at once (the network gone mid-part) and keeps accepting."""
+    every open connection at once (the network gone) and keeps accepting; `cut_points` cut
+    when that many bytes have gone through, in the middle of whatever request is sending."""
 
     def __init__(self, upstream_port: int) -> None:
         self.upstream = ("127.0.0.1", upstream_port)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.sent_upstream = 0
+        self.cut_points: list[int] = []  # cut when this many bytes have gone to the platform
+        self.cuts = 0
         self._lock = threading.Lock()
         self._open: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
@@ -210,6 +215,13 @@ class CuttingProxy:
                 if upstream:
                     with self._lock:
                         self.sent_upstream += len(data)
+                        due = bool(self.cut_points) and self.sent_upstream >= self.cut_points[0]
+                        if due:
+                            self.cut_points.pop(0)
+                            self.cuts += 1
+                    if due:  # mid-request: the part in flight is lost
+                        self.cut()
+                        return
         except OSError:
             pass
         finally:
