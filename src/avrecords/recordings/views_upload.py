@@ -18,10 +18,9 @@ from django.shortcuts import render
 from avrecords.lib.refusals import require
 from avrecords.org.scope import can_upload
 from avrecords.recordings.models import IngestItem
+from avrecords.recordings.resumable import RESUMABLE_PATH
 from avrecords.recordings.uploads import UploadRejected, ingest_upload, too_large_message
 
-# tus 1.0.0 (issue 19 §3): where the page's script creates its uploads.
-RESUMABLE_ENDPOINT = "/api/v1/uploads/"
 # One PATCH of the browser's upload: small enough that a dropped 4G connection costs little
 # (at most one part is sent again, a few seconds at 4G speeds), large enough that a 2 GB
 # file takes 256 requests, not thousands.
@@ -43,7 +42,7 @@ def _context(**extra) -> dict:
         "max_size": _size_label(max_bytes),
         "max_bytes": max_bytes,
         "too_large": too_large_message(),
-        "endpoint": RESUMABLE_ENDPOINT,
+        "endpoint": RESUMABLE_PATH,  # tus 1.0.0: where the page's script creates its uploads
         "part_bytes": BROWSER_PART_BYTES,
         **extra,
     }
