@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -151,6 +152,13 @@ def test_an_unregistered_camera_is_refused_reported_and_left_untouched(platform,
     root = dock(
         docks, "STRANGER", "3509999", {media.UNKNOWN_DEVICE: library / media.UNKNOWN_DEVICE}
     )
+
+    check = subprocess.run(
+        [*AVRECORDS, "station", "check", "--config", str(config)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr
+    assert f"采集站“{MAIN}”（执法一中队）" in check.stdout
+    assert f"接入：{root}：序列号 3509999（取自设备文件 DEVICE.TXT）" in check.stdout
 
     code, out, _ = run_agent(config)
 
@@ -299,3 +307,23 @@ def test_direct_mode_on_the_platform_host_ingests_through_the_same_services(
     assert len(batches) == 2
     # the ingest's own erase rule: the stored copy re-read, then the camera's file deleted
     assert not list((root / "DCIM" / "100MEDIA").iterdir())
+
+
+def test_the_running_agent_takes_a_camera_docked_later_and_stops_on_sigterm(
+    platform, library, tmp_path
+):
+    config, docks = write_config(tmp_path, platform.url, platform.secrets[MAIN], poll_seconds=0.2)
+    proc = agent(config)
+    time.sleep(1)  # the agent is watching an empty directory
+    dock(docks, "CAMERA7", SERIAL, {media.PHOTO: library / media.PHOTO})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if journal_rows(config, "SELECT state FROM files") == [("done",)]:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 0, out + err
+    assert "记录仪 3501001（张伟）接入：1 个文件" in out and "收到停止信号" in out
+    assert journal_rows(config, "SELECT state, verified FROM files") == [("done", 1)]

@@ -152,6 +152,9 @@ class Agent:
     def _camera(self, docked: Docked) -> None:
         try:
             self._camera_files(docked)
+            # what the camera holds now (fewer files after erase_after_verify) is settled:
+            # the next scan does not mistake the erasures for a new docking
+            docked.signature = cameras.signature(docked.root)
             docked.settled = True
         except TokenRefused as exc:
             self.refused_token = str(exc)
