@@ -213,7 +213,7 @@ def test_it_shows_the_recordings_metadata(org, recs):
     assert f'<dd class="mono hash">{rec.sha256}</dd>' in body
     assert "张伟（执法证号 35020019001）" in body
     assert "3501001" in body
-    assert "依据文件名" in body
+    assert "开始时间来源：文件名" in body  # issue 19 §5
     assert "2026-11-20 09:30:00" in body  # Beijing time, as on the camera
 
 

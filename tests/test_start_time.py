@@ -132,3 +132,21 @@ def test_the_order_is_name_container_station_mtime():
     # an "offset" of decades is a camera that never had its clock set, not an offset
     assert choose(None, None, mtime, camera_clock_offset_seconds=1e12).source == "mtime"
     assert choose(None, None, mtime, camera_clock_offset_seconds=float("nan")).source == "mtime"
+
+
+def test_the_migration_gives_a_recording_without_a_source_one(org):
+    """Ingest always recorded one; a row without (none is expected) gets 文件名 when its name
+    parses as GA/T 947, else 文件修改时间; rows with a source keep it."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from tests.rows import make
+
+    migration = import_module("avrecords.recordings.migrations.0010_recording_time_sources")
+    named, plain, kept = make(org, GAT947), make(org, "现场检查.mp4"), make(org, "元数据.mp4")
+    Recording.objects.filter(pk__in=[named.pk, plain.pk]).update(time_source="")
+    Recording.objects.filter(pk=kept.pk).update(time_source="container")
+    migration.fill_missing_sources(apps, None)
+    sources = dict(Recording.objects.values_list("original_name", "time_source"))
+    assert sources == {GAT947: "filename", "现场检查.mp4": "mtime", "元数据.mp4": "container"}
