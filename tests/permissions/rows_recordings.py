@@ -97,6 +97,8 @@ ROWS = [
     ),
     Endpoint("page-snapshot", "/recordings/{rec}/snapshots/999999", PLAYERS, REC, ok=404),
     Endpoint("page-upload", "/upload/", UPLOADERS),
+    # the upload form without JavaScript posts its files to the page (issue 19 §3)
+    post("page-upload-form", "/upload/", UPLOADERS, ok=200, body=photo_upload),
     Endpoint("page-batches", "/ingest/", ADMINS),
     Endpoint("page-batch", "/ingest/{batch}/", ADMINS, BATCH),
     Endpoint("page-quarantine", "/quarantine/", ADMINS),
