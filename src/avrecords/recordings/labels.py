@@ -27,6 +27,7 @@ labels.register(
     {
         "media.proxy": "生成播放版本",
         "media.thumbnail": "生成缩略图",
+        "recordings.expire_resumable": "清理过期的未完成上传",
     },
 )
 labels.register(
