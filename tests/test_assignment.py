@@ -26,6 +26,7 @@ from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from avrecords.recordings.ingest import Ingestor
 from avrecords.recordings.models import IngestSource, Recording
+from avrecords.retention.models import RecordingRetention
 from tests.conftest import client_for
 from tests.rows import BEIJING
 
@@ -133,6 +134,25 @@ def test_a_time_alone_is_corrected_and_the_recording_still_waits(org, waiting):
     page = client.get(response["Location"]).content.decode()
     assert "已更正开始时间（人工指定），该记录仍待指派" in page
     assert "更正开始时间" in page  # the trail names the action in Chinese
+
+
+def test_a_later_time_by_hand_extends_the_retention_and_an_earlier_does_not_shorten_it(
+    org, waiting
+):
+    """Retention counts from the recording's time (M5); a correction is re-evaluated as an
+    import is, and retention is only ever extended without approval."""
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="fuzhou"))
+    rec = waiting("现场检查_保存期限.mp4")
+    jobs.run_pending()
+    first = RecordingRetention.objects.get(recording=rec).keep_until
+    client = client_for(org.admin)
+    client.post(f"/recordings/{rec.pk}/assign", {"started_at": "2026-12-01T10:00:00"})
+    jobs.run_pending()
+    later = RecordingRetention.objects.get(recording=rec).keep_until
+    assert later == first + dt.timedelta(days=11)
+    client.post(f"/recordings/{rec.pk}/assign", {"started_at": "2026-11-01T10:00:00"})
+    jobs.run_pending()
+    assert RecordingRetention.objects.get(recording=rec).keep_until == later
 
 
 def test_a_device_alone_binds_to_whoever_held_it_at_the_start_time(org, waiting):

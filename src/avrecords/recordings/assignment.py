@@ -219,6 +219,9 @@ def _save_time(actor, recording: Recording, before: dict, ip: str) -> None:
         detail={"before": before, "after": _facts(recording)},
         ip=ip,
     )
+    if recording.unit_id is not None and profile_for_unit(recording.unit) is not None:
+        # as at ingest: its retention follows the new time (it is only ever extended, M5)
+        events.RECORDING_STORED.send(recording=recording)
 
 
 def _time_summary(recording: Recording, before: dict) -> str:
