@@ -190,3 +190,17 @@ def test_without_javascript_the_form_still_uploads(browser, site, signed_in, tmp
         )
     finally:
         context.close()
+
+
+def test_an_empty_file_is_refused_before_anything_is_sent(person, tmp_path):
+    empty = tmp_path / "空白录像.mp4"
+    empty.write_bytes(b"")
+    walk = person("zhangwei", PHONE)
+    walk.page.goto(walk.base + "/upload/")
+    sent: list[str] = []
+    walk.page.on("request", lambda r: "/api/v1/uploads/" in r.url and sent.append(r.method))
+    send(walk, empty)
+    row = walk.page.locator(ROW).first
+    expect(row.locator(".upload-status")).to_have_text("未上传：空文件（0 字节）")
+    expect(row.get_by_role("button")).to_have_count(0)
+    assert sent == []

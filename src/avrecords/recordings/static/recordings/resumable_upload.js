@@ -339,6 +339,7 @@
         this.rows.push(row);
         this.list.append(row.node);
         if (file.size > this.maxBytes) row.refuse(this.tooLarge);
+        else if (file.size === 0) row.refuse("空文件（0 字节）");
       }
       this.next();
     }
