@@ -11,6 +11,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from urllib.parse import quote, urlunsplit
 
 import pytest
@@ -55,24 +59,65 @@ def require_redis() -> None:
         _unavailable(str(exc), f"Redis at {REDIS_URL}")
 
 
-def fresh_database(label: str) -> str:
-    """Create an empty UTF-8 database for a subprocess (PostgreSQL pass only); returns its URL."""
-    import psycopg
+def _run_name() -> str:
     from django.conf import settings
 
-    assert run_engine() == "postgresql", "fresh databases exist in the PostgreSQL pass only"
-    run_name = settings.DATABASES["default"]["TEST"]["NAME"]  # test_avrecords_<suffix>
-    name = f"{run_name}_{label}_{next(_numbers)}"
+    return settings.DATABASES["default"]["TEST"]["NAME"]  # test_avrecords_<suffix>
+
+
+def _create_database(name: str, template: str) -> str:
+    import psycopg
+
     with psycopg.connect(server_url(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" ENCODING \'UTF8\'')
     _created.append(name)
     return server_url(name)
 
 
-def same_engine_database(label: str) -> str | None:
+_migrated_template: str | None = None
+
+
+def _migrated_template_name() -> str:
+    """A database every migration has run on, made once per run by a real `avrecords migrate`
+    (14 CPU-seconds and more on the server each time on PostgreSQL), to copy fresh databases
+    from: `CREATE DATABASE … TEMPLATE` copies its files in a fraction of a second (issue 22).
+    Nobody ever connects to it but that migrate, as a template requires."""
+    global _migrated_template
+    if _migrated_template is None:
+        name = f"{_run_name()}_migrated"
+        url = _create_database(name, "template0")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AVRECORDS_")}
+        home = tempfile.mkdtemp(prefix="avrecords-template-")
+        env |= {"AVRECORDS_HOME": home, "DATABASE_URL": url}
+        env["DJANGO_SETTINGS_MODULE"] = "avrecords.settings"
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "avrecords.cli", "migrate", "--no-input"],
+                env=env,
+                capture_output=True,
+                check=True,
+                timeout=600,
+            )
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+        _migrated_template = name
+    return _migrated_template
+
+
+def fresh_database(label: str, *, migrated: bool = False) -> str:
+    """Create a UTF-8 database for a subprocess (PostgreSQL pass only); returns its URL.
+    Empty, or with `migrated=True` a copy of one every migration has run on (for tests about
+    what comes after `init`, not about migrating; as tests/cli.py's `seed_migrated_database`
+    does for SQLite)."""
+    assert run_engine() == "postgresql", "fresh databases exist in the PostgreSQL pass only"
+    template = _migrated_template_name() if migrated else "template0"
+    return _create_database(f"{_run_name()}_{label}_{next(_numbers)}", template)
+
+
+def same_engine_database(label: str, *, migrated: bool = False) -> str | None:
     """For a subprocess installation: a fresh PostgreSQL database in the PostgreSQL pass,
     None (its own SQLite file) in the SQLite pass."""
-    return fresh_database(label) if run_engine() == "postgresql" else None
+    return fresh_database(label, migrated=migrated) if run_engine() == "postgresql" else None
 
 
 def drop_fresh_databases() -> None:
@@ -83,6 +128,8 @@ def drop_fresh_databases() -> None:
     with psycopg.connect(server_url(), autocommit=True) as conn:
         while _created:
             conn.execute(f'DROP DATABASE IF EXISTS "{_created.pop()}" WITH (FORCE)')
+    global _migrated_template
+    _migrated_template = None
 
 
 def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:

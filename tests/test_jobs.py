@@ -122,7 +122,7 @@ def test_the_heartbeat_extends_the_lease_while_a_job_runs(hevc_recording, settin
 def test_a_worker_killed_mid_job_has_its_job_rerun_by_another(tmp_path):
     cli = CliHome(
         tmp_path / "home",
-        database_url=backends.same_engine_database("sigkill"),
+        database_url=backends.same_engine_database("sigkill", migrated=True),
         migrated=True,
         AVRECORDS_JOB_LEASE_SECONDS="3",
         AVRECORDS_JOB_REAP_SECONDS="1",

@@ -26,7 +26,7 @@ class SharedInstallation:
 
     def __init__(self, tmp_path: Path, transport: str) -> None:
         self.tmp = tmp_path
-        self.url = backends.fresh_database("workers")
+        self.url = backends.fresh_database("workers", migrated=True)
         self.queue_name = f"avrtest{uuid.uuid4().hex[:12]}"  # its own Redis keys / queue rows
         queue_url = {
             "redis": backends.REDIS_URL,
