@@ -73,12 +73,15 @@ def _organisation() -> tuple[list[Unit], list[User]]:
     ]
     # 004§22: the supervisor is assigned the brigade he supervises
     User.objects.get(username="jiandu").supervised_units.set([brigade])
-    Station.objects.get_or_create(
-        name="一中队采集站", defaults={"unit": squads[0], "location": "一中队值班室"}
-    )
-    Station.objects.get_or_create(
-        name="二中队采集站", defaults={"unit": squads[1], "location": "二中队值班室"}
-    )
+    # 林海 answers for both stations: a silent station or a refused camera is in his 待办
+    keeper = User.objects.get(username="guanli")
+    for squad, name, place in (
+        (0, "一中队采集站", "一中队值班室"),
+        (1, "二中队采集站", "二中队值班室"),
+    ):
+        Station.objects.get_or_create(
+            name=name, defaults={"unit": squads[squad], "location": place, "responsible": keeper}
+        )
     issued_at = timezone.now() - dt.timedelta(days=30)
     for i in range(6):
         squad = squads[i // 3]
