@@ -178,15 +178,22 @@ class Ingestor:
         display_name: str | None = None,
         times: ReportedTimes | None = None,
         expected_sha256: str = "",
+        own_file: bool = False,
     ) -> FileResult:
         """`times`: the file's times as its sender reported them (a resumable upload's
         metadata), for a file whose own mtime is only when it arrived (issue 19 §5).
         `expected_sha256`: what the sender says the whole file hashes to (a resumable
-        upload's metadata, issue 19 §3); bytes that hash otherwise are not recorded."""
+        upload's metadata, issue 19 §3); bytes that hash otherwise are not recorded.
+        `own_file`: the file is the caller's own and nobody can change it any more (a
+        resumable upload's part file under its lock, a multipart upload's temporary file;
+        never a camera's): the store may adopt it by a link instead of a copy (issue 19 §3).
+        The caller still removes it afterwards."""
         relative = display_path(relative_path)
         name = display_name or relative.rsplit("/", 1)[-1]
         try:
-            result = self._ingest(path, relative, name, times or ReportedTimes(), expected_sha256)
+            result = self._ingest(
+                path, relative, name, times or ReportedTimes(), expected_sha256, own_file
+            )
         except _StoreDown as down:
             log.error("ingest %s: store failed, import stopped: %s", relative, down)
             self._report(down.result)
@@ -201,7 +208,13 @@ class Ingestor:
         return result
 
     def _ingest(
-        self, path: Path, relative: str, name: str, times: ReportedTimes, expected_sha256: str
+        self,
+        path: Path,
+        relative: str,
+        name: str,
+        times: ReportedTimes,
+        expected_sha256: str,
+        own_file: bool = False,
     ) -> FileResult:
         reason = junk_reason(relative)
         if reason:
@@ -218,24 +231,13 @@ class Ingestor:
             return FileResult(relative, Outcome.SKIPPED, reason="不是普通文件（链接或设备文件）")
         mtime = times.mtime or dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC)
 
-        pending = self.store.begin_put()
-        try:
-            copied = self._copy(path, pending, st.st_size)
-        except _SourceChanged as exc:
-            pending.abort()
-            log.warning("ingest %s: source read failed: %s", relative, exc)
-            return FileResult(
-                relative, Outcome.FAILED, reason=f"读取失败，未导入：{exc.user_message}"
-            )
-        except StoreFullError as exc:
-            pending.abort()
-            raise IngestAborted(STORE_FULL_MESSAGE) from exc
-        except StoreError as exc:
-            pending.abort()
-            raise _StoreDown(relative, exc) from exc
-        except BaseException:
-            pending.abort()
-            raise
+        pending = self._adopt(path, st.st_size) if own_file else None
+        if pending is not None:
+            copied = pending.size_bytes
+        else:
+            pending, copied = self._copy_in(path, relative, st.st_size)
+            if isinstance(copied, FileResult):
+                return copied
         self.summary.bytes_copied += copied
         sha = pending.sha256
         if expected_sha256 and sha != expected_sha256:
@@ -274,6 +276,43 @@ class Ingestor:
             raise IngestAborted(STORE_FULL_MESSAGE) from exc
         except StoreError as exc:
             raise _StoreDown(relative, exc) from exc
+
+    def _adopt(self, path: Path, expected_size: int) -> PendingPut | None:
+        """The caller's own file taken in by the store without a copy, or None: the store
+        cannot (S3, another filesystem) or the file is not as expected; then it is copied."""
+        try:
+            pending = self.store.begin_adopt(str(path))
+        except (OSError, StoreError) as exc:
+            log.warning("ingest %s: not adopted (%s), copying it", path, exc)
+            return None
+        if pending is not None and pending.size_bytes != expected_size:
+            pending.abort()
+            return None
+        return pending
+
+    def _copy_in(
+        self, path: Path, relative: str, expected_size: int
+    ) -> tuple[PendingPut, int | FileResult]:
+        """A new put with the file copied into it (hashing in the same pass); the count
+        copied, or the failed result of a source that changed or vanished."""
+        pending = self.store.begin_put()
+        try:
+            return pending, self._copy(path, pending, expected_size)
+        except _SourceChanged as exc:
+            pending.abort()
+            log.warning("ingest %s: source read failed: %s", relative, exc)
+            return pending, FileResult(
+                relative, Outcome.FAILED, reason=f"读取失败，未导入：{exc.user_message}"
+            )
+        except StoreFullError as exc:
+            pending.abort()
+            raise IngestAborted(STORE_FULL_MESSAGE) from exc
+        except StoreError as exc:
+            pending.abort()
+            raise _StoreDown(relative, exc) from exc
+        except BaseException:
+            pending.abort()
+            raise
 
     def _copy(self, path: Path, pending: PendingPut, expected_size: int) -> int:
         try:

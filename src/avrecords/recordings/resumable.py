@@ -15,8 +15,10 @@ appended to `FILE_UPLOAD_TEMP_DIR/resumable/<id>.part`:
 - fsync, and only then the new offset is saved: the offset is never ahead of durable bytes.
 
 When the last byte is durable the upload turns `ingesting` and, in the same request, the file
-goes through `Ingestor` like a dump (one-pass hash into the store, quarantine, dedupe,
-binding); the result is kept on the row and the part file removed. The ingest's batch is
+goes through `Ingestor` like a dump (quarantine, dedupe, binding), except that the store
+adopts the part file (hashed once, linked to its content address read-only: no second copy
+of the bytes) where it lies on the store's filesystem; the result is kept on the row and the
+part file's name removed. The ingest's batch is
 saved on the row before it starts, so an upload whose process died mid-ingest is finished on
 its next HEAD, PATCH or GET: from the batch's item if the file was recorded, else by a new
 ingest (which dedupes by hash anyway) — one recording whatever was retried.
@@ -220,6 +222,14 @@ def _locked(upload: ResumableUpload) -> Iterator[int | None]:
     except FileNotFoundError:
         yield None
         return
+    except PermissionError:
+        # Read-only: the store adopted it (its original now) and the process died before
+        # removing this name; only the ingest's re-run reads it (issue 19 §3).
+        try:
+            fd = os.open(part_path(upload), os.O_RDONLY)
+        except FileNotFoundError:
+            yield None
+            return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -433,6 +443,7 @@ def _ingest(sender: Sender, upload: ResumableUpload) -> FileResult:
             display_name=upload.filename,
             times=times,
             expected_sha256=metadata.get("sha256", ""),
+            own_file=True,  # ours, under our lock: the store adopts it without a copy
         )
     except IngestAborted as exc:
         # Store full or down: the bytes stay, the upload stays `ingesting`; the next HEAD,

@@ -217,7 +217,8 @@ def ingest_upload(request) -> BatchSummary:
     )
     try:
         for item in state.files:
-            ingestor.ingest_file(item.path, item.name, display_name=item.name)
+            # The request's own fsynced temporary file: adopted by the store where it can.
+            ingestor.ingest_file(item.path, item.name, display_name=item.name, own_file=True)
     except IngestAborted as exc:
         ingestor.finish(error=str(exc))
         raise UploadRejected(str(exc), status=exc.http_status) from exc

@@ -278,6 +278,19 @@ class OriginalStore(ABC):
     ) -> None:
         """Feed a source stream into a pending put (backends may pipeline hashing and I/O)."""
 
+    def begin_adopt(self, path: str) -> PendingPut | None:
+        """Take a finished file in WITHOUT copying it, if this store can (issue 19 §3).
+
+        Only for a file its caller owns and nobody else can still change: a resumable
+        upload's part file under its lock, a multipart upload's own temporary file - never a
+        camera's file (that one must be copied). The file is hashed (one read) and the put
+        it returns commits it by linking it to its content address (local store, same
+        filesystem). None where the store cannot (S3, another filesystem): the caller copies
+        it with ``begin_put`` as before. The source is left in place whatever happens; the
+        caller removes it when it is done with it.
+        """
+        return None
+
     @abstractmethod
     def open(self, key: str, *, version: str = "") -> BinaryIO:
         """A seekable binary reader (range reads seek, then read); FileNotFoundError if absent."""

@@ -235,6 +235,12 @@ class LocalStore(OriginalStore):
         assert isinstance(pending, _LocalPendingPut)
         pending.copy_from(src, self.chunk_bytes, progress)
 
+    def begin_adopt(self, path: str) -> PendingPut | None:
+        """A file on this store's filesystem is linked in, not copied (local_adopt.py)."""
+        from avrecords.lib.storage.local_adopt import begin_adopt
+
+        return begin_adopt(self, path)
+
     def open(self, key: str, *, version: str = "") -> BinaryIO:
         return open(self.path_for(key), "rb")
 
