@@ -18,6 +18,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # `force_login` makes a session without a second factor: nobody must have one unless a test
 # says so (tests/test_two_factor.py overrides it; issue 18 §5).
 AVRECORDS_TWO_FACTOR_ROLES: list[str] = []
+# Every test Client builds its own middleware, and WhiteNoise's set-up listed and stat'ed every
+# static file of every app each time (about 11 CPU-ms, most of a permission-matrix test; issue
+# 22). Here it finds a file when it is asked for: the same files, with the same headers.
+WHITENOISE_AUTOREFRESH = True
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not :memory:, so worker and heartbeat threads see the same database as the test.
