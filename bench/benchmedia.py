@@ -8,7 +8,10 @@ metadata, so every file has its own SHA-256 and plays.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +40,61 @@ def warm(files: list[Path]) -> None:
         with open(f, "rb", buffering=0) as fh:
             while fh.readinto(buf):
                 pass
+
+
+# --- the two bounds an upload is measured against (issue 19 §3) ---------------------------
+
+
+def read_hash_seconds(files: list[Path]) -> float:
+    """Reading every file once and hashing it with SHA-256 (8 MiB reads, warm cache): the
+    least any platform spends on the bytes, with no durable write at all."""
+    warm(files)
+    buf = bytearray(8 * MIB)
+    view = memoryview(buf)
+    started = time.perf_counter()
+    for path in files:
+        digest = hashlib.sha256()
+        with open(path, "rb", buffering=0) as fh:
+            while n := fh.readinto(buf):
+                digest.update(view[:n])
+    return time.perf_counter() - started
+
+
+def copy_hash_fsync_seconds(files: list[Path], dest_dir: Path) -> float:
+    """Copying every file once to `dest_dir` (on the platform's disk) hashing it in the same
+    pass, then fsync of the copy and its directory, as the store does: the one durable
+    write the platform must do at least. The copies are removed afterwards (untimed)."""
+    warm(files)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    buf = bytearray(8 * MIB)
+    view = memoryview(buf)
+    started = time.perf_counter()
+    for i, path in enumerate(files):
+        digest = hashlib.sha256()
+        with open(path, "rb", buffering=0) as src, open(dest_dir / f"{i}", "wb", 0) as dst:
+            while n := src.readinto(buf):
+                digest.update(view[:n])
+                dst.write(view[:n])
+            os.fsync(dst.fileno())
+        dirfd = os.open(dest_dir, os.O_RDONLY)
+        os.fsync(dirfd)
+        os.close(dirfd)
+    seconds = time.perf_counter() - started
+    for i in range(len(files)):
+        (dest_dir / f"{i}").unlink()
+    return seconds
+
+
+def bound_lines(total_bytes: int, seconds: float, read_s: float, copy_s: float) -> list[str]:
+    """The measured rate and its ratio to each bound, as printed by the upload benches."""
+    rate = total_bytes / seconds / MB
+    read_rate, copy_rate = total_bytes / read_s / MB, total_bytes / copy_s / MB
+    return [
+        f"bound 1: read + SHA-256 once: {read_s:.2f} s = {read_rate:.0f} MB/s; "
+        f"ratio {rate / read_rate:.2f}",
+        f"bound 2: copy + SHA-256 once with the same fsync (one durable write): {copy_s:.2f} s "
+        f"= {copy_rate:.0f} MB/s; ratio {rate / copy_rate:.2f}",
+    ]
 
 
 # --- generating real media --------------------------------------------------------------
