@@ -520,3 +520,35 @@ def test_a_file_larger_than_the_copy_chunk_arrives_whole(org, settings, tmp_path
     assert last["Avrecords-Sha256"] == recording.sha256 == hashlib.sha256(data).hexdigest()
     with get_store().open(recording.storage_key) as stored:
         assert stored.read() == data
+
+
+def test_an_empty_file_is_finished_at_creation_and_quarantined_as_empty(org, part_files):
+    """Upload-Length 0: no PATCH will ever bring a last byte, so the upload does not sit
+    `receiving` until it expires; the ingest decides at once (issue 19 §3)."""
+    from avrecords.recordings.models import QuarantinedFile
+
+    client = client_for(org.officer)
+    response = client.generic(
+        "POST",
+        URL,
+        headers={**TUS, "Upload-Length": "0", "Upload-Metadata": encode({"filename": m.H264})},
+    )
+    assert response.status_code == 201
+    assert response["Avrecords-Outcome"] == "quarantined"
+    assert response["Avrecords-Sha256"] == hashlib.sha256(b"").hexdigest()
+    url = response["Location"].removeprefix("http://testserver")
+    body = result(client, url)
+    assert (body["state"], body["outcome"], body["reason"]) == (
+        "done",
+        "quarantined",
+        "空文件（0 字节）",
+    )
+    assert QuarantinedFile.objects.get().error == "空文件（0 字节）"
+    assert not Recording.objects.exists()
+    assert not list(part_files.iterdir())
+    assert head(client, url)["Upload-Offset"] == "0"
+    again = client.generic(  # a client that sends its (empty) last part anyway
+        "PATCH", url, b"", CONTENT_TYPE=OCTETS, headers={**TUS, "Upload-Offset": "0"}
+    )
+    assert again.status_code == 204 and again["Avrecords-Outcome"] == "quarantined"
+    assert AuditEntry.objects.filter(action="upload.finish").count() == 1

@@ -168,6 +168,8 @@ def upload_collection(request):
     response["Location"] = request.build_absolute_uri(f"{resumable.RESUMABLE_PATH}{upload.pk}")
     response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
     log.info("resumable upload %s created: %s bytes", upload.pk, upload.length)
+    if upload.state != upload.State.RECEIVING:  # 0 bytes: finished at once, with its result
+        return _progress(response, upload)
     return response
 
 

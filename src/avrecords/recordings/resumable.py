@@ -141,7 +141,8 @@ def _audit(sender: Sender, action: str, upload: ResumableUpload, summary: str, d
 
 
 def create(sender: Sender, length_header: str | None, metadata_header: str) -> ResumableUpload:
-    """A new upload of `Upload-Length` bytes (creation extension); audited."""
+    """A new upload of `Upload-Length` bytes (creation extension); audited. An upload of
+    0 bytes is complete as created: it is ingested at once (issue 19 §3)."""
     if sender.station is None and not can_upload(sender.user):
         raise Forbidden("无权上传文件")
     length = _length(length_header)
@@ -165,6 +166,14 @@ def create(sender: Sender, length_header: str | None, metadata_header: str) -> R
         f"开始断点续传上传 {upload.filename}（{size_label(length)}）",
         {"length": length, "metadata": metadata},
     )
+    if length == 0:
+        # No PATCH will ever carry a last byte: the empty file is finished now, through the
+        # ingest like any other, which decides its outcome (quarantined as an empty file).
+        ResumableUpload.objects.filter(pk=upload.pk).update(state=State.INGESTING)
+        upload.refresh_from_db()
+        with _locked(upload) as fd:
+            if fd is not None:
+                return _ingest_locked(sender, upload)
     return upload
 
 
