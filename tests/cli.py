@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import fcntl
 import json
 import os
 import shutil
@@ -29,22 +30,42 @@ Station.objects.create(name="一中队采集站", unit=unit)
 _MIGRATED_DATABASE: Path | None = None
 
 
-def seed_migrated_database(home: Path) -> None:
-    """Start `home` with a copy of an SQLite database already migrated (made once per test
-    process by a real `avrecords init`), so the home's own `init` has no migration to run
-    (7-8 s each time otherwise). Its keys, secret and store are still its own, made by its
-    own `init`. Only for tests about what comes after init, not about init itself."""
+def migrated_database() -> Path:
+    """An SQLite database every migration has run on, made by a real `avrecords init` once per
+    run: the first pytest-xdist worker to need it makes it under a lock in the run's home
+    (AVRECORDS_TEST_RUN_HOME, set by conftest), the others wait and share it; a run without
+    xdist makes its own. The template of `seed_migrated_database` and of each worker's test
+    database (conftest's `django_db_modify_db_settings`): a migration costs about 12 CPU-s
+    (issue 22)."""
     global _MIGRATED_DATABASE
     if _MIGRATED_DATABASE is None:
-        template = Path(tempfile.mkdtemp(prefix="avrecords-migrated-")) / "home"
-        atexit.register(shutil.rmtree, template.parent, True)
-        env = {**os.environ, "AVRECORDS_HOME": str(template)}
-        env["DJANGO_SETTINGS_MODULE"] = "avrecords.settings"
-        env.pop("DATABASE_URL", None)
-        subprocess.run([*AVRECORDS, "init"], env=env, capture_output=True, check=True)
+        if shared := os.environ.get("AVRECORDS_TEST_RUN_HOME"):
+            root = Path(shared) / "migrated"
+            root.mkdir(exist_ok=True)
+        else:
+            root = Path(tempfile.mkdtemp(prefix="avrecords-migrated-"))
+            atexit.register(shutil.rmtree, root, True)
+        template = root / "home"
+        with open(root / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed
+            if not (root / "made").exists():
+                shutil.rmtree(template, ignore_errors=True)
+                env = {**os.environ, "AVRECORDS_HOME": str(template)}
+                env["DJANGO_SETTINGS_MODULE"] = "avrecords.settings"
+                env.pop("DATABASE_URL", None)
+                subprocess.run([*AVRECORDS, "init"], env=env, capture_output=True, check=True)
+                (root / "made").touch()
         _MIGRATED_DATABASE = template / "avrecords.sqlite3"
+    return _MIGRATED_DATABASE
+
+
+def seed_migrated_database(home: Path) -> None:
+    """Start `home` with a copy of an SQLite database already migrated (`migrated_database`),
+    so the home's own `init` has no migration to run (7-8 s each time otherwise). Its keys,
+    secret and store are still its own, made by its own `init`. Only for tests about what
+    comes after init, not about init itself."""
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    shutil.copy(_MIGRATED_DATABASE, home / "avrecords.sqlite3")  # its 0600 mode too
+    shutil.copy(migrated_database(), home / "avrecords.sqlite3")  # its 0600 mode too
 
 
 class CliHome:

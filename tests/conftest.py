@@ -21,6 +21,7 @@ import datetime as dt
 import os
 import random
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from avrecords.equipment.custody import issue_device
 from avrecords.equipment.models import Device, Station
 from avrecords.lib.storage import get_store
 from avrecords.org.models import Role, Unit, User
+from tests.cli import migrated_database
 from tests.media import build_library
 
 PASSWORD = "test-password-1"
@@ -96,6 +98,30 @@ def pytest_xdist_setupnodes(config, specs):
     for spec in specs:
         (home / spec.id).mkdir(parents=True, exist_ok=True)
         spec.env["AVRECORDS_HOME"] = str(home / spec.id)
+        spec.env["AVRECORDS_TEST_RUN_HOME"] = str(home)  # what the workers share (tests/cli.py)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, each test database starts as a copy of the run's one migrated database
+    (tests/cli.py's `migrated_database`, shared by the xdist workers and the command-line
+    homes), and Django, keeping it (`django_db_keepdb`), applies only the migrations it lacks:
+    none. One migration a run instead of one per worker and another per worker's command-line
+    template, about 12 CPU-s each (issue 22). PostgreSQL's test database is migrated as usual."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        shutil.copy(migrated_database(), database["TEST"]["NAME"])
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings) -> bool:
+    """Keep the copied SQLite database (above) instead of making a new one."""
+    from django.conf import settings
+
+    sqlite = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    return sqlite or request.config.getvalue("reuse_db")
 
 
 @pytest.fixture(scope="session", autouse=True)
