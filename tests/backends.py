@@ -114,6 +114,14 @@ def fresh_database(label: str, *, migrated: bool = False) -> str:
     return _create_database(f"{_run_name()}_{label}_{next(_numbers)}", template)
 
 
+def test_database_from_migrated_template() -> None:
+    """The pass's own test database (`test_avrecords_<suffix>`) made as a copy of the migrated
+    template, before pytest-django sets it up (conftest keeps it, so Django only applies the
+    migrations it lacks: none): the pass migrates once, not once for its test database and
+    again for its subprocesses' (issue 22). Dropped with the fresh databases at the end."""
+    _create_database(_run_name(), _migrated_template_name())
+
+
 def same_engine_database(label: str, *, migrated: bool = False) -> str | None:
     """For a subprocess installation: a fresh PostgreSQL database in the PostgreSQL pass,
     None (its own SQLite file) in the SQLite pass."""

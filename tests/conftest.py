@@ -107,21 +107,24 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     (tests/cli.py's `migrated_database`, shared by the xdist workers and the command-line
     homes), and Django, keeping it (`django_db_keepdb`), applies only the migrations it lacks:
     none. One migration a run instead of one per worker and another per worker's command-line
-    template, about 12 CPU-s each (issue 22). PostgreSQL's test database is migrated as usual."""
+    template, about 12 CPU-s each (issue 22). On PostgreSQL, likewise a copy of the pass's
+    migrated template (tests/backends.py), which its subprocesses' databases are copied from."""
     from django.conf import settings
+
+    from tests import backends
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         shutil.copy(migrated_database(), database["TEST"]["NAME"])
+    elif database["ENGINE"] == "django.db.backends.postgresql":
+        backends.test_database_from_migrated_template()
 
 
 @pytest.fixture(scope="session")
-def django_db_keepdb(request, django_db_modify_db_settings) -> bool:
-    """Keep the copied SQLite database (above) instead of making a new one."""
-    from django.conf import settings
-
-    sqlite = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
-    return sqlite or request.config.getvalue("reuse_db")
+def django_db_keepdb(django_db_modify_db_settings) -> bool:
+    """Keep the copied database (above) instead of making a new one; it goes with the run's
+    home (SQLite) or with the fresh databases (PostgreSQL, `fresh_databases_dropped`)."""
+    return True
 
 
 @pytest.fixture(scope="session", autouse=True)
