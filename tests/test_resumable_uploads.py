@@ -368,6 +368,24 @@ def test_a_station_uploads_with_its_token_audited_under_its_name(org, library):
     assert labels == {"采集站：一中队值班室采集站"}
 
 
+def test_a_plain_named_file_from_a_docked_camera_is_bound_by_the_serial_the_station_read(
+    org, library
+):
+    """A camera that writes VID_0001.MP4 names no device: the serial the station read from the
+    camera's own device file binds it by custody (issue 19 §5), instead of leaving it 待指派;
+    its import is audited under the station's name, not as 系统 (issue 19 §1)."""
+    data = (library / m.H264).read_bytes()
+    station = station_client(org)
+    url = create(
+        station, data, name="VID_0001.MP4", serial="3501001", mtime="2026-11-20T09:30:00+08:00"
+    )
+    assert send_all(station, url, data, len(data))["Avrecords-Outcome"] == "imported"
+    recording = Recording.objects.get()
+    assert (recording.device, recording.officer) == (org.camera, org.officer)
+    entry = AuditEntry.objects.get(action="recording.ingest")
+    assert (entry.actor_id, entry.actor_label) == (None, "采集站：一中队值班室采集站")
+
+
 def test_a_stations_upload_is_not_another_stations_nor_a_persons(org, library):
     data = (library / m.H264).read_bytes()
     url = create(station_client(org), data)

@@ -79,13 +79,17 @@ def bind(
     uploader=None,
     uploaded: bool = False,
     camera_clock_offset_seconds: float | None = None,
+    reported_serial: str = "",
 ) -> Binding:
     """`uploaded`: the file came through the upload page or API from `uploader` (who may be
     an officer or an administrator); otherwise from a station, `uploader` its operator.
     `camera_clock_offset_seconds`: how far the camera's clock was ahead of the station's,
-    as a station upload reports it (issue 19 §5)."""
+    as a station upload reports it (issue 19 §5). `reported_serial`: the serial of the camera
+    the station read the file from (its device file, checked against the ledger when it was
+    docked): the device when the file's name names none, so a camera that writes plain names
+    (VID_0001.MP4) is still bound by its custody instead of waiting for assignment."""
     started_at, time_source = choose_start(name, probe, mtime, camera_clock_offset_seconds)
-    serial = name.device_serial if name else ""
+    serial = (name.device_serial if name else "") or reported_serial.strip()
     officer_no = name.officer_no if name else ""
     device = Device.objects.filter(serial__iexact=serial).first() if serial else None
     if uploaded and uploader is not None and not can_ingest(uploader):

@@ -130,11 +130,14 @@ def walk_files(root: Path) -> Iterator[tuple[Path, str]]:
 
 @dataclass(frozen=True)
 class ReportedTimes:
-    """A file's times as a station or uploader reported them (Upload-Metadata `mtime`,
-    `camera_clock_offset`: camera minus station, seconds); `recordings.start_time` uses them."""
+    """What a station or uploader reported about a file beside its bytes (Upload-Metadata):
+    its times (`mtime`; `camera_clock_offset`: camera minus station, seconds), which
+    `recordings.start_time` uses, and the serial of the camera a station read it from
+    (`serial`), which binding uses when the file's name names no device (issue 19 §2, §5)."""
 
     mtime: dt.datetime | None = None
     camera_clock_offset_seconds: float | None = None
+    device_serial: str = ""
 
 
 class Ingestor:
@@ -154,6 +157,8 @@ class Ingestor:
     ) -> None:
         self.store = get_store()
         self.operator = operator
+        # a station's own import (its token, no person) is audited under its name (issue 19 §1)
+        self.actor_label = station.audit_label if station is not None and operator is None else ""
         self.erase_after_verify = erase_after_verify
         self.progress = progress
         self.on_file = on_file
@@ -259,9 +264,7 @@ class Ingestor:
         except MediaError as exc:
             return self._quarantine(pending, path, relative, name, str(exc))
         put = self._commit(pending, "originals", relative)
-        recording, notes = self._create_recording(
-            put, kind, name, relative, probe, mtime, times.camera_clock_offset_seconds
-        )
+        recording, notes = self._create_recording(put, kind, name, relative, probe, mtime, times)
         reason = "；".join(notes)
         if recording.officer_id is None:  # the uploader reads why it waits (issue 15)
             reason = f"待指派：{reason}" if reason else "待指派"
@@ -348,6 +351,7 @@ class Ingestor:
             audit.record(
                 "quarantine.create",
                 actor=self.operator,
+                actor_label=self.actor_label,
                 obj=q,
                 summary=f"{name}: {error}",
                 detail={"sha256": put.sha256, "batch": self.batch.pk},
@@ -364,7 +368,7 @@ class Ingestor:
         return self._maybe_erase(path, put.key, put.version, result)
 
     def _create_recording(
-        self, put: PutResult, kind, name, relative, probe, mtime, clock_offset=None
+        self, put: PutResult, kind, name, relative, probe, mtime, times: ReportedTimes
     ) -> tuple[Recording, list[str]]:
         sha, size = put.sha256, put.size_bytes
         parsed = parse_name(name)
@@ -376,7 +380,8 @@ class Ingestor:
             fallback_unit_id=self.batch.unit_id,
             uploader=self.operator,
             uploaded=uploaded,
-            camera_clock_offset_seconds=clock_offset,
+            camera_clock_offset_seconds=times.camera_clock_offset_seconds,
+            reported_serial=times.device_serial,
         )
         with transaction.atomic():
             recording = Recording.objects.create(
@@ -423,6 +428,7 @@ class Ingestor:
             audit.record(
                 "recording.ingest",
                 actor=self.operator,
+                actor_label=self.actor_label,
                 obj=recording,
                 summary=f"导入 {name}",
                 detail={"sha256": sha, "size": size, "batch": self.batch.pk},
@@ -448,6 +454,7 @@ class Ingestor:
             audit.record(
                 "recording.duplicate",
                 actor=self.operator,
+                actor_label=self.actor_label,
                 obj=recording,
                 summary=f"重复文件 {name}",
                 detail={"batch": self.batch.pk, "path": relative},
@@ -509,6 +516,7 @@ class Ingestor:
             audit.record(
                 "ingest.batch",
                 actor=self.operator,
+                actor_label=self.actor_label,
                 obj=self.batch,
                 summary=f"导入批次完成：{self.summary.counts()}",
                 detail={"counts": self.summary.counts()},

@@ -444,6 +444,7 @@ def _ingest(sender: Sender, upload: ResumableUpload) -> FileResult:
     times = ReportedTimes(
         mtime=dt.datetime.fromisoformat(metadata["mtime"]) if "mtime" in metadata else None,
         camera_clock_offset_seconds=metadata.get("camera_clock_offset"),
+        device_serial=metadata.get("serial", ""),
     )
     try:
         result = ingestor.ingest_file(
