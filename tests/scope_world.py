@@ -9,7 +9,7 @@ from pathlib import Path
 from avrecords.access.models import AccessRequest, RegisterEntry
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity, Finding
-from avrecords.equipment.models import Clearance, ClockFlag, Device, PreUseCheck
+from avrecords.equipment.models import Clearance, ClockFlag, Device, PreUseCheck, Station
 from avrecords.fixity.models import FixityCheck
 from avrecords.org.models import Role, Unit, User
 from avrecords.recordings.models import IngestBatch, QuarantinedFile, Recording
@@ -49,6 +49,11 @@ class World:
         self.add(Unit, bureau=o.bureau, squad1=s1, squad2=s2)
         self.add(User, **{u.username: u for u in self.people()})
         self.add(Device, d1=o.camera, d2=o.camera2)
+        self.add(
+            Station,
+            st1=Station.objects.create(name="一中队东楼采集站", unit=s1, location="东楼值班室"),
+            st2=Station.objects.create(name="二中队东楼采集站", unit=s2, location="东楼值班室"),
+        )
         self.add(
             PreUseCheck,
             **{name: self.check(device) for name, device in (("k1", o.camera), ("k2", o.camera2))},

@@ -19,7 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from avrecords.access.models import AccessRequest, RegisterEntry
 from avrecords.cases.models import Case
 from avrecords.compliance.models import Activity, Finding
-from avrecords.equipment.models import Clearance, ClockFlag, Device, PreUseCheck
+from avrecords.equipment.models import Clearance, ClockFlag, Device, PreUseCheck, Station
 from avrecords.fixity.models import FixityCheck
 from avrecords.lib.refusals import NotFound
 from avrecords.org.managers import ScopedQuerySet
@@ -248,6 +248,12 @@ EXPECTED: dict[type, dict[str, set[str]]] = {
         "cleared": {"v1", "v2"},
     },
 }
+# 采集站 (issue 19 §1): as devices, for those who see the units' equipment; an officer sees
+# none (no camera of his is a station), the person responsible for one sees it too
+EXPECTED[Station] = {
+    who: {name.replace("d", "st") for name in rows} for who, rows in EXPECTED[Device].items()
+}
+EXPECTED[Station]["officer"] = NOBODY
 EXPECTED[PreUseCheck] = {
     who: {name.replace("d", "k") for name in rows} for who, rows in EXPECTED[Device].items()
 }

@@ -115,8 +115,10 @@ def _not_responsible(person: User, unit: Unit) -> str:
 
 
 def _locked(station: Station) -> Station:
+    # the station's row only: PostgreSQL cannot lock the nullable side of an outer join
+    # (负责人 and token may be empty)
     return (
-        Station.objects.select_for_update()
+        Station.objects.select_for_update(of=("self",))
         .select_related("unit", "responsible", "token")
         .get(pk=station.pk)
     )

@@ -37,7 +37,7 @@ NEW_SECRET_KEY = "avrecords_station_secret"  # the secret just made, until the p
 LIMITS = forms.LIMITS
 
 
-def visible_stations(user):
+def stations_in_sight(user):
     """The stations the user's pages show (the one scope rule, `Station.objects.visible_to`)."""
     return Station.objects.visible_to(user).select_related("unit", "responsible", "token")
 
@@ -45,7 +45,7 @@ def visible_stations(user):
 def station_of(request, pk: int) -> Station:
     require(can_view_stations(request.user))
     try:
-        return visible_stations(request.user).get(pk=pk)
+        return stations_in_sight(request.user).get(pk=pk)
     except (Station.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
@@ -87,7 +87,7 @@ def station_list(request):
     require(can_view_stations(request.user))
     now = timezone.now()
     unit_id = _unit_filter(request)
-    stations = visible_stations(request.user).order_by("unit__path", "name")
+    stations = stations_in_sight(request.user).order_by("unit__path", "name")
     units = (
         Unit.objects.visible_to(request.user)
         .filter(pk__in=stations.values("unit"))
