@@ -91,6 +91,9 @@ REVERSIBLE = {
     "agency:unit_retire",  # reinstated again; the form still asks first
     "agency:person_transfer",  # starts a transfer's clearance, which can be cancelled
     "recordings:assign",
+    # an upload adds originals and changes or removes nothing; choosing the files is the
+    # decision (issue 19 §3)
+    "recordings:upload",
     "recordings:bookmark_add",
     "recordings:snapshot_take",
     "recordings:case_info",

@@ -238,7 +238,9 @@ def test_every_app_registers_its_periodic_steps():
         "audit.anchor",
         "compliance.escalate_overdue",
         "fixity.sweep",
+        "recordings.expire_resumable",  # unfinished uploads past their expiry (issue 19 §3)
         "retention.daily",
+        "stations.silence",  # a station gone silent told to its 负责人 (issue 19 §4)
         "supervision.clearance_overdue",
     }
 

@@ -226,7 +226,11 @@ def test_it_shows_why_a_recording_waits_for_assignment(org, recs):
 def test_it_shows_the_audit_trail_including_this_view(org, recs):
     rec = recs[m.H264]
     body = client_for(org.admin).get(f"/recordings/{rec.pk}/").content.decode()
-    assert trail(body) == [("林海(guanli)", "查看音像记录"), ("系统", "导入音像记录")]
+    # a station's import is the station's act, named as such (issue 19 §1)
+    assert trail(body) == [
+        ("林海(guanli)", "查看音像记录"),
+        ("采集站：一中队采集站", "导入音像记录"),
+    ]
 
 
 def test_it_shows_the_last_ten_trail_entries_and_folds_the_older_ones(org, recs):
