@@ -31,16 +31,15 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmedia import (  # noqa: E402
     MB,
     MIB,
@@ -52,6 +51,7 @@ from benchmedia import (  # noqa: E402
     read_hash_seconds,
     remux_to_size,
 )
+from tests.tcpgate import CuttingProxy, free_port  # noqa: E402
 
 PASSWORD = "Bench-Resume-2026!"
 SETUP = f"""
@@ -84,78 +84,6 @@ def clean_env(home: Path) -> dict[str, str]:
     env["AVRECORDS_HOME"] = str(home)
     env["AVRECORDS_TWO_FACTOR_ROLES"] = "none"
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class CuttingProxy:
-    """Relays to the server; drops the connection carrying each byte offset in `cuts`
-    (counted over everything sent towards the server)."""
-
-    def __init__(self, upstream_port: int, cuts: list[int]) -> None:
-        self.upstream_port = upstream_port
-        self.cuts = sorted(cuts)
-        self.sent = 0
-        self.done_cuts = 0
-        self.lock = threading.Lock()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.upstream_port))
-            threading.Thread(target=self._up, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._down, args=(server, client), daemon=True).start()
-
-    def _up(self, client: socket.socket, server: socket.socket) -> None:
-        try:
-            while data := client.recv(1024 * 1024):
-                with self.lock:
-                    cut = next(
-                        (c for c in self.cuts if self.sent < c <= self.sent + len(data)), None
-                    )
-                    if cut is not None:
-                        server.sendall(data[: cut - self.sent])
-                        self.sent = cut
-                        self.cuts.remove(cut)
-                        self.done_cuts += 1
-                        break
-                    self.sent += len(data)
-                server.sendall(data)
-        except OSError:
-            pass
-        for sock in (client, server):
-            _close(sock)
-
-    @staticmethod
-    def _down(server: socket.socket, client: socket.socket) -> None:
-        try:
-            while data := server.recv(1024 * 1024):
-                client.sendall(data)
-        except OSError:
-            pass
-        for sock in (client, server):
-            _close(sock)
-
-    def close(self) -> None:
-        self.listener.close()
-
-
-def _close(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    sock.close()
 
 
 def upload(base: str, path: Path, name: str, part_bytes: int) -> tuple[float, int, str]:
@@ -271,10 +199,10 @@ def bench(args, work: Path) -> int:
         if second["sha256"] != expected_sha or second["outcome"] not in ("imported", "duplicate"):
             raise RuntimeError(f"resumed upload ended wrong: {second}")
         resent = sent2 - size
-        per_cut = resent / max(proxy.done_cuts, 1)
-        verdict = "PASS" if proxy.done_cuts == args.cuts and resent <= args.cuts * part else "FAIL"
+        per_cut = resent / max(proxy.cuts, 1)
+        verdict = "PASS" if proxy.cuts == args.cuts and resent <= args.cuts * part else "FAIL"
         log(
-            f"(c) resumed {proxy.done_cuts} cuts at {', '.join(f'{c / MIB:.1f}' for c in cuts)} MiB: "
+            f"(c) resumed {proxy.cuts} cuts at {', '.join(f'{c / MIB:.1f}' for c in cuts)} MiB: "
             f"{seconds2:.2f} s, {size / seconds2 / MB:.0f} MB/s; outcome {second['outcome']}"
         )
         for line in bound_lines(size, seconds2, bound, copy_bound):

@@ -8,16 +8,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
 from tests.cli import AVRECORDS, CliHome
-from tests.tcpgate import free_port
+from tests.tcpgate import CuttingProxy, free_port  # noqa: F401 (CuttingProxy: the agent's tests and bench)
 
 # The CliHome's squad, officer 张伟 (350211) holding camera 3501001, plus a system
 # administrator who registers the stations; the secrets are printed once, as the page shows.
@@ -160,73 +158,3 @@ def journal_rows(config: Path, sql: str, params: tuple = ()) -> list[tuple]:
 def kill(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
-
-
-class CuttingProxy:
-    """127.0.0.1:`port` relays to the platform, counting the bytes sent to it; `cut()` drops
-    every open connection at once (the network gone) and keeps accepting; `cut_points` cut
-    when that many bytes have gone through, in the middle of whatever request is sending."""
-
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream = ("127.0.0.1", upstream_port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.sent_upstream = 0
-        self.cut_points: list[int] = []  # cut when this many bytes have gone to the platform
-        self.cuts = 0
-        self._lock = threading.Lock()
-        self._open: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def cut(self) -> None:
-        with self._lock:
-            sockets, self._open = self._open, []
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-
-    def close(self) -> None:
-        self.listener.close()
-        self.cut()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.upstream)
-            with self._lock:
-                self._open += [client, server]
-            threading.Thread(target=self._relay, args=(client, server, True), daemon=True).start()
-            threading.Thread(target=self._relay, args=(server, client, False), daemon=True).start()
-
-    def _relay(self, src: socket.socket, dst: socket.socket, upstream: bool) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-                if upstream:
-                    with self._lock:
-                        self.sent_upstream += len(data)
-                        due = bool(self.cut_points) and self.sent_upstream >= self.cut_points[0]
-                        if due:
-                            self.cut_points.pop(0)
-                            self.cuts += 1
-                    if due:  # mid-request: the part in flight is lost
-                        self.cut()
-                        return
-        except OSError:
-            pass
-        finally:
-            for sock in (src, dst):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass

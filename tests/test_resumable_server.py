@@ -8,7 +8,6 @@ import base64
 import hashlib
 import http.client
 import socket
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from avrecords.recordings.resumable_metadata import encode
 from tests import media as m
 from tests.cli import CliHome
-from tests.tcpgate import free_port
+from tests.tcpgate import CuttingProxy, free_port
 
 PASSWORD = "Zhang-Wei-2026!"
 SET_PASSWORD = f"""
@@ -124,66 +123,6 @@ def test_a_part_whose_connection_drops_is_sent_again_from_the_durable_offset(sit
     assert not part_file(home, path).exists()
 
 
-class CuttingProxy:
-    """Relays 127.0.0.1:`port` to the server, dropping the connection that carries the
-    `cut_at`-th byte sent towards the server (counted over all connections)."""
-
-    def __init__(self, upstream_port: int, cut_at: int) -> None:
-        self.upstream_port = upstream_port
-        self.cut_at = cut_at
-        self.sent = 0
-        self.cuts = 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.upstream_port))
-            threading.Thread(target=self._up, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._down, args=(server, client), daemon=True).start()
-
-    def _up(self, client: socket.socket, server: socket.socket) -> None:
-        try:
-            while data := client.recv(65536):
-                if self.sent < self.cut_at <= self.sent + len(data):
-                    server.sendall(data[: self.cut_at - self.sent])
-                    self.sent = self.cut_at
-                    self.cuts += 1
-                    break
-                server.sendall(data)
-                self.sent += len(data)
-        except OSError:
-            pass
-        for sock in (client, server):
-            _close(sock)
-
-    @staticmethod
-    def _down(server: socket.socket, client: socket.socket) -> None:
-        try:
-            while data := server.recv(65536):
-                client.sendall(data)
-        except OSError:
-            pass
-        for sock in (client, server):
-            _close(sock)
-
-    def close(self) -> None:
-        self.listener.close()
-
-
-def _close(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    sock.close()
-
-
 def test_tuspy_resumes_after_the_proxy_drops_the_connection(site, library):
     from tusclient import client as tus_client
     from tusclient.uploader import Uploader
@@ -195,7 +134,7 @@ def test_tuspy_resumes_after_the_proxy_drops_the_connection(site, library):
     source = library / m.H264_B
     data = source.read_bytes()
     part_bytes = len(data) // 4 + 1
-    proxy = CuttingProxy(port, cut_at=len(data) // 2)  # in the middle of the second part
+    proxy = CuttingProxy(port, [len(data) // 2])  # in the middle of the second part
     try:
         tus = tus_client.TusClient(
             f"http://127.0.0.1:{proxy.port}/api/v1/uploads/", headers={"Authorization": AUTH}
