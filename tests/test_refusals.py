@@ -16,7 +16,7 @@ import pytest
 from avrecords.cases import services as cases
 from avrecords.cases.models import Case
 from avrecords.fixity import services as fixity
-from avrecords.lib.refusals import Conflict, Invalid, Refusal
+from avrecords.lib.refusals import Conflict, Invalid, Refusal, fields_named
 from avrecords.policies.models import PolicyProfile
 from tests.conftest import client_for
 from tests.rows import make
@@ -155,3 +155,13 @@ def test_the_pages_answer_a_real_service_forbidden_and_not_found(org):
     assert officer.status_code == 403 and "无权确认完整性告警" in officer.content.decode()
     missing = client_for(org.admin).post("/fixity/alarms/999999/acknowledge", {"note": "已核"})
     assert missing.status_code == 404 and "未找到" in missing.content.decode()
+
+
+def test_a_services_field_names_become_the_apis_and_the_refusal_stays_itself():
+    """`fields_named`: an API body says `unit_id` where the service says `unit`; the refusal
+    keeps its class (its status), its message and its reasons."""
+    with pytest.raises(Conflict) as caught, fields_named({"unit": "unit_id"}):
+        raise Conflict(fields={"unit": "该单位已撤销", "name": "名称已被使用"})
+    assert caught.value.fields == {"unit_id": "该单位已撤销", "name": "名称已被使用"}
+    assert caught.value.message == "该单位已撤销；名称已被使用"
+    assert caught.value.status == 409

@@ -19,7 +19,7 @@ from avrecords.agency.permissions import can_manage_people
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.lib.filters import refuse
 from avrecords.lib.refusals import Invalid as Refused
-from avrecords.lib.refusals import require
+from avrecords.lib.refusals import fields_named, require
 from avrecords.org.models import Role, Unit, User
 
 router = Router(tags=["单位与人员"])
@@ -175,15 +175,6 @@ def _fields(body: Schema, sent: set[str]) -> dict:
     return fields
 
 
-def _call(action, *args, **kwargs):
-    """Run a service step; its field reasons named as this API names the fields."""
-    try:
-        return action(*args, **kwargs)
-    except Refused as exc:
-        renamed = {API_FIELDS.get(k, k): v for k, v in exc.fields.items()}
-        raise Refused(fields=renamed, reasons=exc.reasons) from None
-
-
 def _person(request, person_id: int) -> User:
     require(can_manage_people(request.user), FORBIDDEN)
     return people.managed_person(request.user, person_id)
@@ -220,7 +211,8 @@ def create_person(request, body: PersonIn):
     sent = set(body.model_fields_set) | {"role", "unit_id"}
     fields = _fields(body, sent)
     fields.setdefault("unit", None)
-    person, password = _call(people.create_person, request.user, password=body.password, **fields)
+    with fields_named(API_FIELDS):
+        person, password = people.create_person(request.user, password=body.password, **fields)
     return Status(201, {**_out(person), "initial_password": password})
 
 
@@ -241,7 +233,8 @@ def get_person(request, person_id: int):
 def change_person(request, person_id: int, body: PersonPatch):
     person = _person(request, person_id)
     fields = _fields(body, set(body.model_fields_set))
-    _call(people.update_person, request.user, person, **fields)
+    with fields_named(API_FIELDS):
+        people.update_person(request.user, person, **fields)
     person.refresh_from_db()
     return _out(person)
 

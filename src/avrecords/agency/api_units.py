@@ -9,7 +9,6 @@ before any permission is asked, as a missing one."""
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 
 from django.db import transaction
 from ninja import Router, Schema, Status
@@ -19,8 +18,7 @@ from avrecords.agency.forms_units import parent_of
 from avrecords.agency.permissions import can_manage_units
 from avrecords.lib import citations
 from avrecords.lib.api_schemas import Error, Invalid
-from avrecords.lib.refusals import Invalid as Refused
-from avrecords.lib.refusals import require
+from avrecords.lib.refusals import fields_named, require
 from avrecords.org.models import Unit
 
 router = Router(tags=["单位与人员"])
@@ -83,18 +81,6 @@ class RetireIn(Schema):
     reason: str
 
 
-@contextmanager
-def _api_fields():
-    """A service's refusal naming its fields as this API's body names them."""
-    try:
-        yield
-    except Refused as exc:
-        if not any(name in exc.fields for name in API_FIELDS):
-            raise
-        fields = {API_FIELDS.get(name, name): reason for name, reason in exc.fields.items()}
-        raise Refused(exc.message, fields=fields, reasons=exc.reasons) from exc
-
-
 def _out(unit: Unit, profiles: dict | None = None) -> dict:
     profiles = profiles if profiles is not None else svc.effective_profiles([unit])
     profile, on = profiles[unit.pk]
@@ -128,7 +114,7 @@ def list_units(request):
 )
 def create_unit(request, body: UnitIn):
     require(can_manage_units(request.user), FORBIDDEN)
-    with _api_fields(), transaction.atomic():
+    with fields_named(API_FIELDS), transaction.atomic():
         unit = svc.create_unit(
             request.user,
             name=body.name,
@@ -177,7 +163,7 @@ def change_unit(request, unit_id: int, body: UnitPatch):
     unit = Unit.objects.get_visible(request.user, unit_id)
     require(can_manage_units(request.user), FORBIDDEN)
     sent = body.model_fields_set
-    with _api_fields(), transaction.atomic():
+    with fields_named(API_FIELDS), transaction.atomic():
         if "name" in sent or "code" in sent:
             svc.rename_unit(request.user, unit, name=body.name or unit.name, code=body.code)
         if "parent_id" in sent:

@@ -29,6 +29,9 @@ refusal's endpoints always said so; pages show the reason alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -102,3 +105,14 @@ def require(allowed: bool, message: str = "") -> None:
     """The one-line permission check of an endpoint or view: Forbidden unless allowed."""
     if not allowed:
         raise Forbidden(message)
+
+
+@contextmanager
+def fields_named(names: dict[str, str]) -> Iterator[None]:
+    """A service's refusal naming its fields as an API's body names them (`unit` → `unit_id`):
+    the same refusal, its class, message and reasons kept; only the field names change."""
+    try:
+        yield
+    except Refusal as exc:
+        exc.fields = {names.get(name, name): reason for name, reason in exc.fields.items()}
+        raise

@@ -16,7 +16,7 @@ from avrecords.equipment.models import Station
 from avrecords.lib.api_schemas import Error, Invalid
 from avrecords.lib.http import client_ip
 from avrecords.lib.refusals import Invalid as Refused
-from avrecords.lib.refusals import NotFound, require
+from avrecords.lib.refusals import NotFound, fields_named, require
 from avrecords.org.models import Unit, User
 from avrecords.org.tokens import prefix_of
 from avrecords.stations import health
@@ -90,11 +90,6 @@ class StationPatch(Schema):
     location: str | None = None
     responsible_id: int | None = None
     note: str | None = None
-
-
-def _refused_as_api(exc: Refused) -> Refused:
-    fields = {API_FIELDS.get(name, name): reason for name, reason in exc.fields.items()}
-    return Refused(exc.message, fields=fields, reasons=exc.reasons)
 
 
 def _unit(user, unit_id) -> Unit:
@@ -184,7 +179,7 @@ def list_stations(request):
 )
 def create_station(request, body: StationIn):
     require(svc.can_manage_stations(request.user), svc.FORBIDDEN)
-    try:
+    with fields_named(API_FIELDS):
         station, secret = svc.register(
             request.user,
             name=body.name,
@@ -194,8 +189,6 @@ def create_station(request, body: StationIn):
             note=body.note,
             ip=client_ip(request),
         )
-    except Refused as exc:
-        raise _refused_as_api(exc) from exc
     return Status(201, {**_out(station), "secret": secret})
 
 
@@ -218,7 +211,7 @@ def change_station(request, station_id: int, body: StationPatch):
     require(svc.can_manage_stations(request.user), svc.FORBIDDEN)
     sent = body.model_dump(exclude_unset=True)
     given = {k: sent[k] for k in ("name", "location", "note") if k in sent}
-    try:
+    with fields_named(API_FIELDS):
         if "unit_id" in sent:
             given["unit"] = _unit(request.user, sent["unit_id"])
         if "responsible_id" in sent:
@@ -227,8 +220,6 @@ def change_station(request, station_id: int, body: StationPatch):
             if name in given and given[name] is None:
                 given[name] = ""
         station = svc.update(request.user, station, ip=client_ip(request), **given)
-    except Refused as exc:
-        raise _refused_as_api(exc) from exc
     return _out(station)
 
 
