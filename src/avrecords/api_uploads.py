@@ -4,7 +4,7 @@ Plain Django views speaking the tus protocol (core + creation, checksum with sha
 termination, expiration); the service is `recordings.resumable`. They sit above
 `avrecords.api` so that they authenticate exactly as the API does:
 
-- a collection station's Bearer token (`stations.auth.station_for_secret`, the one station
+- a collection station's Bearer token (`stations.auth.station_for_token`, the one station
   authentication); a person's Bearer token (`api.BearerAuth`);
 - HTTP Basic (`api.BasicAuth`: roles that must use two factors refused, a password an
   administrator set refused). Its body-type rule is not needed here: every tus request but
@@ -47,7 +47,7 @@ from avrecords.recordings.resumable import (
     TUS_VERSION,
     Sender,
 )
-from avrecords.stations.auth import station_for_secret
+from avrecords.stations.auth import station_for_token
 from avrecords.web.middleware import API_ERROR_MESSAGES
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def _sender(request) -> Sender:
     if scheme.lower() == "bearer":
         token = tokens.find(secret)
         if token is not None and token.user_id is None:
-            station = station_for_secret(secret, ip=request.META.get("REMOTE_ADDR", ""))
+            station = station_for_token(token, ip=request.META.get("REMOTE_ADDR", ""))
             request.station = station
             return Sender(station=station)
         return Sender(user=BearerAuth().authenticate(request, secret))

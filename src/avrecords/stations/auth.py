@@ -24,7 +24,13 @@ RETIRED_MESSAGE = "采集站“{name}”已停用，不能再上传或报告状�
 
 def station_for_secret(secret: str, *, ip: str = "") -> Station:
     """The live station a Bearer secret belongs to; TokenRefused (Chinese reason) otherwise."""
-    token = find(secret)
+    return station_for_token(find(secret), ip=ip)
+
+
+def station_for_token(token, *, ip: str = "") -> Station:
+    """`station_for_secret` for a token already looked up (`org.tokens.find`; None when the
+    secret matched none), so a caller that told a station's token from a person's by looking
+    it up does not look it up again."""
     if token is None:
         raise TokenRefused(UNKNOWN_MESSAGE)
     if token.user_id is not None:
