@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import av
+    import numpy as np
 
 # PyAV and numpy load when a clip is made, not when the demo command loads (issue 22 §1).
 
@@ -44,10 +45,17 @@ def make_video(
     audio: bool = True,
     creation_time: str | None = None,
     variant: int = 0,
+    sound: np.ndarray | None = None,
 ) -> Path:
-    """An H.264 or H.265 clip with AAC audio in MP4/MOV/TS (by the path's suffix)."""
+    """An H.264 or H.265 clip with AAC audio in MP4/MOV/TS (by the path's suffix).
+
+    The audio is a 440 Hz tone, or `sound` (float32 mono 16 kHz, e.g. the demo's speech from
+    `lib.listening.decode`), in which case the clip lasts as long as the sound."""
     import av
     import numpy as np
+
+    if sound is not None:
+        seconds = len(sound) / 16000
 
     fmt = {".mp4": "mp4", ".mov": "mov", ".ts": "mpegts", ".avi": "avi"}[path.suffix.lower()]
     encoder = {"h264": "libx264", "hevc": "libx265", "h265": "libx265"}[codec]
@@ -65,13 +73,18 @@ def make_video(
         if audio:
             astream = out.add_stream("aac" if fmt != "avi" else "libmp3lame", rate=16000)
             astream.layout = "mono"
-        frames = int(seconds * fps)
         samples_per_frame = 16000 // fps
+        frames = int(seconds * fps) if sound is None else -(-len(sound) // samples_per_frame)
         for i in range(frames):
             out.mux(vs.encode(_video_frame(i + variant * 37, width, height)))
             if astream is not None:
-                t = (np.arange(samples_per_frame) + i * samples_per_frame) / 16000
-                tone = (0.2 * np.sin(2 * math.pi * 440 * t)).astype(np.float32)[None, :]
+                if sound is not None:
+                    chunk = sound[i * samples_per_frame : (i + 1) * samples_per_frame]
+                    chunk = np.pad(chunk, (0, samples_per_frame - len(chunk)))
+                    tone = chunk.astype(np.float32)[None, :]
+                else:
+                    t = (np.arange(samples_per_frame) + i * samples_per_frame) / 16000
+                    tone = (0.2 * np.sin(2 * math.pi * 440 * t)).astype(np.float32)[None, :]
                 af = av.AudioFrame.from_ndarray(tone, format="fltp", layout="mono")
                 af.sample_rate = 16000
                 af.pts = i * samples_per_frame
