@@ -159,6 +159,9 @@ class FindingKind(models.TextChoices):
     MISSING = "missing", "应记录未记录"
     TIME_MISMATCH = "time_mismatch", "与文书时间不一致"
     OUTSIDE = "outside", "执法活动以外的记录"
+    # U5: the officer answers, a reviewer confirms or dismisses; never escalated, never a
+    # violation by itself (compliance.notice_check, compliance.notice_answers)
+    NO_NOTICE = "no_notice", "未检测到告知语"
 
 
 class FindingStatus(models.TextChoices):
@@ -289,3 +292,11 @@ class Exemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ground_name}（{self.get_decision_display()}）"
+
+
+from avrecords.compliance.models_notice import (  # noqa: E402,F401 (U5: one app, two files)
+    NoticeCheck,
+    NoticeOutcome,
+    NoticeReference,
+    ReferenceKind,
+)

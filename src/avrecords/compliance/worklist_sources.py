@@ -1,11 +1,12 @@
 """待办 sources of compliance (issue 17 §3): findings to explain or check, explanations to
-acknowledge, exemptions to decide, clearances to finish. Each lists what this person may act on
-now, by the same rules the actions check (`workflows`, the approvals engine)."""
+acknowledge, exemptions to decide, clearances to finish; missed notices to answer and
+review, and the system administrator's missing notice references (U5). Each lists what this
+person may act on now, by the same rules the actions check (`workflows`, the approvals engine)."""
 
 from __future__ import annotations
 
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from avrecords import worklist
@@ -17,14 +18,24 @@ from avrecords.compliance.models import (
     FindingKind,
     FindingStatus,
 )
+from avrecords.compliance.models_notice import NoticeCheck, NoticeOutcome, NoticeReference
+from avrecords.compliance.notice_answers import may_review
+from avrecords.compliance.notice_check import NO_REFERENCES_MESSAGE
 from avrecords.compliance.workflows import may_acknowledge, may_decide_exemption
 from avrecords.equipment.models import Clearance, ClearanceStatus
-from avrecords.org.scope import can_manage_equipment
+from avrecords.org.scope import can_manage_equipment, can_manage_policies
 from avrecords.policies.services import profile_for_unit
 
 # what the officer (or his successor, E5) must answer: interruptions to explain, activities
-# not recorded (an exemption), times that disagree with the documents (to check and correct)
-MINE = (FindingKind.GAP, FindingKind.UNCOVERED, FindingKind.MISSING, FindingKind.TIME_MISMATCH)
+# not recorded (an exemption), times that disagree with the documents (to check and correct),
+# a notice the platform did not hear (U5)
+MINE = (
+    FindingKind.GAP,
+    FindingKind.UNCOVERED,
+    FindingKind.MISSING,
+    FindingKind.TIME_MISMATCH,
+    FindingKind.NO_NOTICE,
+)
 
 
 def _when(moment) -> str:
@@ -65,9 +76,12 @@ def findings_to_answer(user) -> list[worklist.Task]:
             profile = profiles[f.unit_id]
             f.reasons = profile.interruptions.reasons if profile else []
         about = f" — {f.activity}" if f.activity_id else ""
+        title = f"{f.get_kind_display()}：{f.summary}{about}"
+        if f.kind == FindingKind.NO_NOTICE:
+            title = f"请说明告知情况：{f.summary}{about}"
         tasks.append(
             worklist.Task(
-                title=f"{f.get_kind_display()}：{f.summary}{about}",
+                title=title,
                 url=_finding_url(f),
                 due=f.respond_by,
                 detail=f"发现于 {_when(f.opened_at)}"
@@ -91,6 +105,7 @@ def explanations_to_acknowledge(user) -> list[worklist.Task]:
     rows = (
         Finding.objects.visible_to(user)
         .filter(status=FindingStatus.EXPLAINED)
+        .exclude(kind=FindingKind.NO_NOTICE)
         .select_related("unit", "officer", "activity", "explanation")
     )
     return [
@@ -119,6 +134,50 @@ def exemptions_to_decide(user) -> list[worklist.Task]:
         )
         for e in rows
         if may_decide_exemption(user, e)
+    ]
+
+
+def notices_to_review(user) -> list[worklist.Task]:
+    """Answered missed notices the person may confirm or dismiss (U5)."""
+    rows = (
+        Finding.objects.visible_to(user)
+        .filter(kind=FindingKind.NO_NOTICE, status=FindingStatus.EXPLAINED)
+        .select_related("unit", "officer", "activity", "explanation")
+    )
+    return [
+        worklist.Task(
+            title=f"{f.officer.display_name if f.officer else '—'} 的告知说明：{f.summary}"
+            + (f" — {f.activity}" if f.activity_id else ""),
+            url=_finding_url(f),
+            detail=_explained(f),
+            obj=f,
+        )
+        for f in rows
+        if may_review(user, f)
+    ]
+
+
+def _references_url() -> str:
+    try:
+        return reverse("compliance:notice_references")
+    except NoReverseMatch:  # the page is added with the pages of U5
+        return reverse("compliance:findings")
+
+
+def notice_references_missing(user) -> list[worklist.Task]:
+    """The system administrator's: activities waited for a check because no reference
+    recording of the notice has been given (U5)."""
+    if not can_manage_policies(user) or NoticeReference.objects.exists():
+        return []
+    waiting = NoticeCheck.objects.filter(outcome=NoticeOutcome.NO_REFERENCES).count()
+    if not waiting:
+        return []
+    return [
+        worklist.Task(
+            title=NO_REFERENCES_MESSAGE,
+            url=_references_url(),
+            detail=f"{waiting} 个执法活动的首个音像记录等待告知检查；上传参考录音后自动检查",
+        )
     ]
 
 
@@ -169,6 +228,18 @@ def register() -> None:
         order=21,
         tasks=exemptions_to_decide,
         template="compliance/worklist/exemption.html",
+    )
+    worklist.register(
+        "compliance.notice_review",
+        group="待我确认的告知检查说明",
+        order=22,
+        tasks=notices_to_review,
+    )
+    worklist.register(
+        "compliance.notice_references",
+        group="告知检查待配置",
+        order=70,
+        tasks=notice_references_missing,
     )
     worklist.register(
         "compliance.clearances",

@@ -4,7 +4,8 @@ Every decision in the product asks here: approving and carrying out view, copy, 
 preservation and marking requests (M3, M6–M9), acknowledging an interruption's explanation
 (U3), approving an exemption (U4), consenting to an extension (M1), acknowledging a lost
 device (E6), reviewing and approving disposal, shortening and the release of a legal hold
-(M5), confirming a violation (S4) and approving an accountability decision (S5).
+(M5), confirming a violation (S4), approving an accountability decision (S5) and confirming
+or dismissing a missed notice (U5).
 
 The roles come from the unit's profile (`approvals.view.steps`,
 `interruptions.acknowledged_by`, `retention.approved_by`, …; `DECISIONS` says which field
@@ -157,6 +158,10 @@ DECISIONS: dict[str, Decision] = {
         "violation",
         (_default(Supervision, "violations_decided_by"),),
     ),
+    # confirming or dismissing a missed notice (U5): `notice.reviewed_by`
+    "notice.review": Decision(
+        "确认告知检查结果", "notice", lambda p: [p.notice.reviewed_by], "notice"
+    ),
     "accountability.approve": Decision(
         "审批处理决定",
         "accountability",
@@ -199,6 +204,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "findings": {
         REQUESTER: "不能审批本人提交的申请",
         CONCERNED: "不能确认与本人有关的事项",
+    },
+    "notice": {
+        REQUESTER: "不能确认本人作出的说明",
+        CONCERNED: "不能确认与本人有关的告知检查结果",
     },
     "violation": {
         ROLE: "无权认定违规线索：须由{role}办理",
