@@ -12,6 +12,7 @@ from avrecords.audit.models import AuditEntry
 from avrecords.compliance import notice_answers as answers
 from avrecords.compliance import workflows
 from avrecords.compliance.models import Explanation, Finding, FindingKind, FindingStatus
+from avrecords.lib.listening.matching import DEFAULT_MIN_CONFIDENCE
 from avrecords.notices.models import Notice
 from tests.notice_fixtures import fuzhou
 from tests.rows import make, make_activity
@@ -162,3 +163,53 @@ def test_the_officers_worklist_page_links_to_the_finding_not_to_an_interruption_
     page = client_for(org.officer).get("/todo/").content.decode()
     assert "请说明告知情况" in page
     assert "中断原因" not in page
+
+
+# --- the profile's notice section -----------------------------------------------------------
+
+ARTICLES = {
+    "tongbai": "000§12",
+    "chengde": "001§11",
+    "lingchuan": "002§10",
+    "zhanhe": "003§9",
+    "fuzhou": "004§13",
+}
+
+
+@pytest.mark.parametrize("code", sorted(ARTICLES))
+def test_each_builtin_profile_cites_its_own_article_for_the_notice(code):
+    from avrecords.policies.services import builtin_sources, parse
+
+    profile = parse(builtin_sources()[code])
+    notice = profile.notice
+    assert notice.cite == ARTICLES[code]
+    assert notice.note.startswith("第") and "平台设定" in notice.note
+    assert notice.window_minutes == 3 and notice.reviewed_by == "unit_head"
+    assert notice.min_confidence == DEFAULT_MIN_CONFIDENCE  # the library's calibrated threshold
+    assert notice.checklist_item in {c.code for c in profile.supervision.checklist}
+    assert "本次执法全程录音录像" in notice.phrases
+    assert [a.name for a in notice.answers][:2] == ["告知在另一台设备上录制", "口头告知未录入"]
+
+
+def test_a_notice_naming_a_checklist_item_the_profile_lacks_is_refused():
+    from avrecords.policies.services import ProfileInvalid, builtin_sources, parse
+
+    text = builtin_sources()["fuzhou"].replace(
+        "checklist_item: notice_and_credentials", "checklist_item: shows_badge"
+    )
+    with pytest.raises(ProfileInvalid) as refused:
+        parse(text)
+    assert "notice.checklist_item “shows_badge” 不在 supervision.checklist 中" in str(
+        refused.value.errors
+    )
+
+
+def test_a_profile_without_a_notice_section_gets_the_platforms_default():
+    import re
+
+    from avrecords.policies.services import builtin_sources, parse
+
+    text = re.sub(r"\nnotice:\n(  .*\n|    .*\n|\n)*", "\n", builtin_sources()["fuzhou"])
+    notice = parse(text).notice
+    assert notice.cite == "" and "平台设定" in notice.note
+    assert notice.window_minutes == 3 and notice.min_confidence == 0.5
