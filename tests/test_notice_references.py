@@ -166,3 +166,15 @@ def test_the_stored_audio_is_the_decoded_reference_at_16_khz(org, clips):
         seconds = w.getnframes() / w.getframerate()
     original = np.frombuffer(clips.reference[44:], "<i2").size / 16000
     assert seconds == pytest.approx(original, abs=0.1)
+
+
+def test_a_recording_the_administrator_is_not_cleared_for_is_not_tried(org, clips):
+    """M9: trying references reads the recording's sound; a mark he lacks hides it (404)."""
+    from avrecords.lib.refusals import NotFound
+    from avrecords.recordings.models import Recording
+
+    add_reference(org, clips)
+    recording = ingest(org, clips.with_notice, camera_name(9, 30, 1))
+    Recording.objects.filter(pk=recording.pk).update(secrecy="privacy")
+    with pytest.raises(NotFound):
+        refs.try_against(org.sysadmin, recording)

@@ -286,6 +286,8 @@ def try_against(actor, recording: Recording, references=None) -> Trial:
     from avrecords.lib import listening
 
     _require(actor)
+    # what he may not see (M9: a mark he is not cleared for) he may not listen into either
+    recording = Recording.objects.get_visible(actor, recording.pk)
     profile = profile_for_unit(recording.unit) if recording.unit_id else None
     notice = profile.notice if profile else Notice(note=NOTICE_NOTE)
     threshold = notice.min_confidence
