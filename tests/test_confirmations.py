@@ -55,6 +55,7 @@ IRREVERSIBLE = {
     "supervision:decision_approve",
     "supervision:violation_confirm",
     "stations:token",  # rotate or revoke: the station's old secret stops working at once
+    "compliance:notice_reference_delete",  # the reference's files are deleted (U5)
 }
 # Actions that can be corrected afterwards (edited again, asked again, linked again) or that
 # only record a word: no question.
@@ -108,6 +109,12 @@ REVERSIBLE = {
     "supervision:violation_propose",
     "stations:refusal_handle",  # records how a refused camera was dealt with
     "stations:retire",  # reinstated again and given a new token; the form still asks first
+    # the notice check (U5): a reference added is deleted again; 试听检测 only reads; a missed
+    # notice's answer and review are words on a finding, as an interruption's
+    "compliance:notice_reference_upload",
+    "compliance:notice_try",
+    "compliance:finding_notice_answer",
+    "compliance:finding_notice_review",
 }
 # POST forms sending to their own page (new or edit forms, settings pages): none irreversible.
 SELF_POSTING = {
@@ -197,6 +204,7 @@ RENDERED = [
     ("supervisor", "/supervision/campaigns/{draft}/", "/supervision/campaigns/{draft}/draw"),
     ("leader", "/retention/disposals/{submitted}/", "/retention/disposals/{submitted}/decide"),
     ("sysadmin", "/stations/{station}/", "/stations/{station}/token"),
+    ("sysadmin", "/notice/references/", "/notice/references/{ref}/delete"),
     (
         "sysadmin",
         "/agency/people/{person}/two-factor/reset",

@@ -39,6 +39,7 @@ from avrecords.stations import cameras
 from avrecords.stations import services as stations
 from tests import media as m
 from tests.conftest import PASSWORD, Org
+from tests.permissions import world_notice
 from tests.permissions import world_records as records
 
 CUSTOM = "xianju"  # the administrator-made profile of the world
@@ -105,6 +106,8 @@ class World:
     notice: int = 0  # a 站内消息 to 张伟 (issue 17 §3)
     station: int = 0  # 一中队采集站, 林海 its 负责人 (issue 19 §1)
     refusal: int = 0  # a camera it refused, not handled yet (issue 19 §4)
+    notice_reference: int = 0  # a reference recording of the notice (U5)
+    no_notice: int = 0  # the seizure's 未检测到告知语 finding, open (U5)
     sessions: dict[str, str] = field(default_factory=dict)  # user → his signed-in session
 
     def sign_in_everyone(self) -> None:
@@ -164,6 +167,8 @@ class World:
             "notice": self.notice,
             "station": self.station,
             "refusal": self.refusal,
+            "ref": self.notice_reference,
+            "no_notice": self.no_notice,
         }
 
 
@@ -311,6 +316,7 @@ def build_world(org, library, tmp_path) -> World:
         recipient=org.officer, title="您的复制申请已批准", url="/access/"
     ).pk
     build_stations(world, org)
+    world_notice.build_notice(world, org)
     return world
 
 

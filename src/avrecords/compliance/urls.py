@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avrecords.compliance import views, views_clearance
+from avrecords.compliance import views, views_clearance, views_notice
 
 app_name = "compliance"
 urlpatterns = [
@@ -15,6 +15,34 @@ urlpatterns = [
     path("findings/<int:pk>/explain", views.finding_explain, name="finding_explain"),
     path("findings/<int:pk>/acknowledge", views.finding_acknowledge, name="finding_acknowledge"),
     path("exemptions/<int:pk>/decide", views.exemption_decide, name="exemption_decide"),
+    # the notice check (U5): a missed notice answered and reviewed; 系统管理 → 告知语参考录音
+    path(
+        "findings/<int:pk>/notice-answer",
+        views_notice.finding_notice_answer,
+        name="finding_notice_answer",
+    ),
+    path(
+        "findings/<int:pk>/notice-review",
+        views_notice.finding_notice_review,
+        name="finding_notice_review",
+    ),
+    path("notice/references/", views_notice.reference_list, name="notice_references"),
+    path(
+        "notice/references/upload",
+        views_notice.reference_upload,
+        name="notice_reference_upload",
+    ),
+    path(
+        "notice/references/<int:pk>/audio",
+        views_notice.reference_audio,
+        name="notice_reference_audio",
+    ),
+    path(
+        "notice/references/<int:pk>/delete",
+        views_notice.reference_delete,
+        name="notice_reference_delete",
+    ),
+    path("notice/references/try", views_notice.reference_try, name="notice_try"),
     # transfer and departure clearance (E5): shown in the equipment menu, at its old addresses
     path("equipment/clearances/", views_clearance.clearance_list, name="clearances"),
     path("equipment/clearances/new", views_clearance.clearance_new, name="clearance_new"),

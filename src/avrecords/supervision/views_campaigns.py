@@ -26,7 +26,7 @@ from avrecords.lib.http import client_ip, int_or_none, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
 from avrecords.org.models import Unit
 from avrecords.recordings import marks, player
-from avrecords.supervision import campaigns, filters, scoring
+from avrecords.supervision import campaigns, filters, notice_hint, scoring
 from avrecords.supervision.campaigns import CampaignError, CampaignInput
 from avrecords.supervision.models import Campaign, CampaignKind, CampaignStatus, Sample
 from avrecords.supervision.scoring import ScoreError, ScoreInput
@@ -287,6 +287,15 @@ def _score_page(request, sample: Sample, *, values=None, errors=(), status=200):
     saved = {item["code"]: item for item in (score.items if score else [])}
     post = values or {}
     notes = _note_text(score)
+    # U5: the notice check's result beside its item, and its moment offered as a timed note
+    # to the reviewer of a sheet not scored yet; the verdict stays his
+    hint = notice_hint.for_sample(sample)
+    offered = 0
+    if hint and hint.note and score is None and values is None:
+        scorable = sample.campaign.status == CampaignStatus.SCORING
+        offered = hint.recording_id if scorable and scoring.may_score(user, sample) else 0
+    if offered:
+        notes.setdefault(offered, hint.note)
     items = []
     for item in scoring.checklist(sample):
         if values is not None:
@@ -295,7 +304,8 @@ def _score_page(request, sample: Sample, *, values=None, errors=(), status=200):
             got = saved.get(item.code, {})
             verdict = {True: "pass", False: "fail"}.get(got.get("passed"), "")
             note = got.get("note", "")
-        items.append({"item": item, "verdict": verdict, "note": note})
+        system = hint.text if hint and hint.item_code == item.code else ""
+        items.append({"item": item, "verdict": verdict, "note": note, "system": system})
     recordings = []
     for recording in scoring.recordings(user, sample):
         text = (
@@ -310,6 +320,7 @@ def _score_page(request, sample: Sample, *, values=None, errors=(), status=200):
                 "clock": marks.clock(recording.duration_seconds),
                 "can_play": grants.may_play(user, recording),
                 "notes": text,
+                "suggested": recording.pk == offered,
                 "timed": _timed(recording, text),
                 "frame_rate": player.frame_rate(recording),
             }

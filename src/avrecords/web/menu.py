@@ -133,6 +133,13 @@ MENU: tuple[Group, ...] = (
             Entry("单位", ("agency:units",), _flag("can_manage_units"), nav=("units",)),
             # collection stations (issue 19 §1): administrators see those of their scope
             Entry("采集站", ("stations:list",), _flag("can_view_stations"), nav=("stations",)),
+            # the notice check's references (U5): system administrators, as the profiles
+            Entry(
+                "告知语参考录音",
+                ("compliance:notice_references",),
+                _flag("can_manage_policies"),
+                nav=("notice_references",),
+            ),
             Entry("人员", ("agency:people",), _flag("can_manage_people"), nav=("people",)),
             Entry("人员名册", ("agency:roster",), _flag("can_manage_people"), nav=("roster",)),
             Entry("角色与权限", ("agency:roles",), _flag("can_set_up"), nav=("roles",)),
