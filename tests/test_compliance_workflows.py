@@ -260,12 +260,11 @@ def test_fuzhou_never_extends_when_a_dispute_happened(org, head1):
     activity, rec = _fuzhou_day(org, "on_site_inspection", dispute=True)
     with pytest.raises(workflows.StepRefused, match="纠纷"):
         workflows.grant_extension(head1, activity)
+    assert Finding.objects.get(kind=FindingKind.LATE_INGEST).status == FindingStatus.OPEN
+    # 查封、扣押 is prone to disputes, but 004§17 excludes only a dispute that happened: the
+    # unit head is warned and decides (issue 20; tests/test_deadlines_articles.py).
     seizure, _ = _fuzhou_day(org, "seal_seizure")
-    with pytest.raises(workflows.StepRefused, match="容易引发争议"):
-        workflows.grant_extension(head1, seizure)
-    assert (
-        Finding.objects.filter(kind=FindingKind.LATE_INGEST, status=FindingStatus.OPEN).count() == 2
-    )
+    assert "容易引发争议" in workflows.grant_extension(head1, seizure)
 
 
 def test_profiles_without_an_extension_refuse_it(org, head1):

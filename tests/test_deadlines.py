@@ -16,7 +16,7 @@ import pytest
 from avrecords.audit.models import AuditEntry
 from avrecords.lib.workdays import Calendar, Override
 from avrecords.policies import services
-from avrecords.policies.deadlines import ExtensionRefused, ingest_due
+from avrecords.policies.deadlines import ExtensionRefused, extension_warning, ingest_due
 from avrecords.policies.models import PolicyProfile
 from tests.conftest import client_for
 
@@ -110,15 +110,17 @@ def test_zhanhe_after_each_activity_with_the_profiles_grace():
 
 
 def test_fuzhou_24_hours_or_2_working_days_with_consent_but_never_for_a_dispute():
-    """004§17: 24小时内；经本单位负责人同意可在2个工作日内（现场发生纠纷冲突或突发事件的除外）."""
+    """004§17: 24小时内；经本单位负责人同意可在2个工作日内（现场发生纠纷冲突或突发事件的除外）.
+    An activity type prone to disputes is warned about, not refused (issue 20)."""
     assert due("fuzhou", "2026-09-30T16:00:00").at == at("2026-10-01T16:00:00")
     extended = due("fuzhou", "2026-09-30T16:00:00", extended=True)
     assert extended.at == at("2026-10-10T00:00:00") and extended.cite == "004§17"
     with pytest.raises(ExtensionRefused, match="纠纷"):
         due("fuzhou", "2026-09-30T16:00:00", extended=True, dispute=True)
     seizure = next(a for a in profile("fuzhou").activities if a.dispute_prone)
-    with pytest.raises(ExtensionRefused, match=seizure.name):
-        due("fuzhou", "2026-09-30T16:00:00", extended=True, activity=seizure)
+    assert extension_warning(profile("fuzhou"), seizure) == (
+        f"“{seizure.name}”属于容易引发争议的执法活动，请审慎决定"
+    )
     with pytest.raises(ExtensionRefused, match="没有延长"):
         due("tongbai", "2026-09-30T16:00:00", extended=True)
 

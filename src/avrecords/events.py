@@ -117,8 +117,10 @@ ACTIVITY_CHANGED = _event(
     "activity.changed",
     ("activity", "actor", "change"),
     "An enforcement activity was entered (U1), sent by `compliance.activities.create_activity` "
-    "after the activity, its officers and its automatic links are saved. `activity`: the "
-    "Activity; `actor`: who entered it (by hand or by an import); `change`: 'created'. "
+    "after the activity, its officers and its automatic links are saved, or corrected (its "
+    "end, return to the unit or dispute), sent by `compliance.corrections.correct`. "
+    "`activity`: the Activity; `actor`: who entered or corrected it (by hand or by an "
+    "import); `change`: 'created' or 'corrected'. "
     "Retention recomputes the keep-until of its recordings (M5: a dispute keeps them longer).",
 )
 ACTIVITY_LINKS_CHANGED = _event(
@@ -131,7 +133,9 @@ ACTIVITY_LINKS_CHANGED = _event(
     "automatic); `change`: 'auto' (the officer recorded during the activity), 'linked' or "
     "'unlinked' (by hand). Access recomputes the recordings' effective confidentiality marks "
     "(M9: a marked activity's mark covers its recordings; after an automatic link only when "
-    "an activity is marked); retention recomputes their keep-until after a link by hand (M5).",
+    "an activity is marked); retention recomputes their keep-until after a link by hand (M5); "
+    "compliance queues the notice check of a must-record activity whose first recording "
+    "changed (U5, the `compliance.notice_check` job).",
 )
 RECORDING_EVALUATED = _event(
     "recording.evaluated",
@@ -139,7 +143,8 @@ RECORDING_EVALUATED = _event(
     "Compliance linked a newly stored (or newly assigned) recording to its activities and "
     "evaluated them and it (U1, U2, M1), sent by the `compliance.evaluate` job. `recording`: "
     "the Recording. Retention gives it its category and keep-until (M5), now that the facts "
-    "of its activities are known.",
+    "of its activities are known; compliance queues the notice check of the must-record "
+    "activities whose first recording it is (U5).",
 )
 CASE_CHANGED = _event(
     "case.changed",

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -44,11 +44,10 @@ class Task:
         return self.due is not None and self.due < timezone.now()
 
     @property
-    def overdue_days(self) -> int:
-        """Whole days past `due` (at least 1 once overdue), as "已逾期 3 天" says."""
-        if not self.overdue:
-            return 0
-        return max(1, (timezone.now() - self.due).days)
+    def overdue_by(self) -> timedelta | None:
+        """How long past `due` (None when not overdue), shown in the unit that fits:
+        "已逾期 25 分钟", "已逾期 3 天 1 小时" (`{{ task.overdue_by|overdue }}`)."""
+        return timezone.now() - self.due if self.overdue else None
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,8 @@ class ActivityOut(Schema):
 
 class ImportOut(Schema):
     imported: list[int]
-    skipped_rows: list[int]
+    skipped_rows: list[int]  # already imported, unchanged
+    corrected_rows: list[int]  # already imported; end, return or dispute corrected
 
 
 class TodoOut(Schema):
@@ -210,7 +211,11 @@ def import_activities(request, file: File[UploadedFile]):
         raise refusals.Invalid(f"未导入，共 {len(report.errors)} 处错误", reasons=report.errors)
     for activity in report.imported:
         evaluate_activity(activity)
-    return {"imported": [a.pk for a in report.imported], "skipped_rows": report.skipped}
+    return {
+        "imported": [a.pk for a in report.imported],
+        "skipped_rows": report.skipped,
+        "corrected_rows": report.corrected,
+    }
 
 
 @router.get(

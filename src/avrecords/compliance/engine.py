@@ -6,7 +6,8 @@ stored ones: a new one is opened, one that holds again is reopened, one that no 
 (a late recording arrived and closed the gap) is marked 数据更新后已不存在. Findings a
 person has worked (explained, resolved, exempted, escalated) are left as they are.
 
-- late ingest (M1): ingested after the profile's deadline (`policies.deadlines`) →
+- late ingest (M1): ingested after the profile's deadline (`policies.deadlines`), counted
+  from the file's end or, where the article says so, the activity's (`ingest_deadline`) →
   also a violation candidate at once (000§17, 001§19, 002§15, 003§13, 004§17);
 - gap (U2): consecutive segments of one device within an activity more than the profile's
   gap tolerance apart;
@@ -45,7 +46,12 @@ from avrecords.compliance.models import (
 )
 from avrecords.lib.quantities import overdue
 from avrecords.lib.workdays import Calendar
-from avrecords.policies.deadlines import ingest_due
+from avrecords.policies.deadlines import (
+    Due,
+    counts_from_activity,
+    extension_refusal,
+    ingest_due,
+)
 from avrecords.policies.schema import Profile
 from avrecords.policies.services import calendar as official_calendar
 from avrecords.policies.services import profile_for_unit
@@ -206,31 +212,63 @@ def _mismatch(activity, recordings, profile, officer) -> list[Computed]:
 # --- what holds for a recording -------------------------------------------------------------
 
 
+def ingest_deadline(
+    recording: Recording, activities: list[Activity], profile: Profile, cal: Calendar
+) -> tuple[Due, Activity | None, str]:
+    """The deadline a recording must meet (M1), the activity it is counted from, and a note
+    for the finding ("" when there is nothing to say).
+
+    Where the clock starts at the activity's end (002§15 "执法结束后 24 小时内", 003§13
+    "每次执法活动结束后"), every file of the activity is measured from that end. A file in
+    several activities holds the information of each, and each activity's information is
+    due at its own deadline: the file must meet the earliest of them. A recording in no
+    activity is measured from its own end, the best the platform knows, and says so. A file
+    cannot be stored before it ends, so the clock never starts before the file's own end.
+    An extension granted before a dispute was recorded no longer applies (004§17): the normal
+    deadline holds, and the note says why.
+    """
+    from_activity = counts_from_activity(profile)
+    if not activities:
+        note = "未关联执法活动，按文件结束时间计算" if from_activity else ""
+        return ingest_due(profile, recording.ended_at, cal), None, note
+    options = []
+    for activity in activities:
+        start = max(activity.ended_at, recording.ended_at) if from_activity else recording.ended_at
+        extended, note = bool(activity.extension_by_id), ""
+        if extended and (refusal := extension_refusal(profile, dispute=activity.dispute)):
+            extended, note = False, f"已同意的延期存储不再适用：{refusal}"
+        due = ingest_due(
+            profile,
+            start,
+            cal,
+            returned_at=activity.returned_at,
+            extended=extended,
+            dispute=activity.dispute,
+        )
+        options.append((due.at, activity.pk, due, activity, note))
+    _, _, due, activity, note = min(options)
+    return due, activity, note
+
+
 def recording_findings(recording: Recording, profile: Profile, cal: Calendar) -> list[Computed]:
     out = []
     activities = list(
         Activity.objects.filter(links__recording=recording, links__excluded=False).order_by("pk")
     )
-    activity = activities[0] if activities else None
-    extended = bool(activity and activity.extension_by_id)
-    due = ingest_due(
-        profile,
-        recording.ended_at,
-        cal,
-        returned_at=activity.returned_at if activity else None,
-        extended=extended,
-        activity=profile.activity(activity.kind) if extended else None,
-        dispute=bool(activity and activity.dispute),
-    )
+    due, activity, note = ingest_deadline(recording, activities, profile, cal)
     if recording.ingested_at > due.at:
         late = (recording.ingested_at - due.at).total_seconds()
+        rule = due.rule
+        if activity is not None and counts_from_activity(profile):
+            rule += f"，执法活动 {timezone.localtime(activity.ended_at):%Y-%m-%d %H:%M} 结束"
+        notes = "".join(f"（{text}）" for text in (note, due.warning) if text)
         out.append(
             Computed(
                 f"late:{recording.pk}",
                 FindingKind.LATE_INGEST,
-                f"应于 {timezone.localtime(due.at):%Y-%m-%d %H:%M} 前存储（{due.rule}），"
-                f"实际 {timezone.localtime(recording.ingested_at):%Y-%m-%d %H:%M} 入库，{overdue(late)}"
-                + (f"（{due.warning}）" if due.warning else ""),
+                f"应于 {timezone.localtime(due.at):%Y-%m-%d %H:%M} 前存储（{rule}），"
+                f"实际 {timezone.localtime(recording.ingested_at):%Y-%m-%d %H:%M} 入库，"
+                f"{overdue(late)}{notes}",
                 due.cite,
                 recording.officer_id,
                 recording.pk,
@@ -238,6 +276,11 @@ def recording_findings(recording: Recording, profile: Profile, cal: Calendar) ->
                     "due": due.at.isoformat(),
                     "ingested": recording.ingested_at.isoformat(),
                     "warning": due.warning,
+                    "activity": activity.pk if activity is not None else None,
+                    "counted_from": "activity"
+                    if activity and counts_from_activity(profile)
+                    else "recording",
+                    "note": note,
                 },
             )
         )
@@ -328,12 +371,19 @@ def evaluate_activity(activity: Activity, cal: Calendar | None = None) -> list[F
                 Finding.objects.filter(key=item.key).update(status=FindingStatus.EXEMPTED)
     scope = {
         "activity": activity,
-        "kind__in": [
-            k for k in FindingKind.values if k not in (FindingKind.LATE_INGEST, FindingKind.OUTSIDE)
+        "kind__in": [  # a missed notice (U5) is the notice check's, by listening
+            k
+            for k in FindingKind.values
+            if k not in (FindingKind.LATE_INGEST, FindingKind.OUTSIDE, FindingKind.NO_NOTICE)
         ],
     }
     opened = reconcile(scope, computed, activity.unit_id, profile, cal)
     for rec in recordings:
+        evaluate_recording(rec, cal)
+    # A recording unlinked by hand is no longer measured from this activity's end (M1).
+    for rec in Recording.objects.filter(
+        activity_links__activity=activity, activity_links__excluded=True
+    ):
         evaluate_recording(rec, cal)
     return opened
 

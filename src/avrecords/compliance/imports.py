@@ -3,7 +3,11 @@
 All or nothing: every row is checked first and the errors are listed per row ("第 3 行：
 开始时间：无法识别…"); only a file without errors is imported, in one transaction. A row
 with an 外部编号 already imported for that unit is skipped (re-importing the same export is
-harmless). Times are Beijing local time unless they carry an offset.
+harmless), unless its 结束时间, 返回单位时间 or 现场纠纷 changed: then the activity is
+corrected (`corrections.correct`, audited, its findings recomputed: the ingest deadline of
+002§15 and 003§13 counts from the activity's end, 004§17 allows no extension after a
+dispute); its other columns are not read again. Times are Beijing local time unless they
+carry an offset.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django.db import transaction
 
 from avrecords.audit.services import record
 from avrecords.compliance import activities as acts
+from avrecords.compliance import corrections
 from avrecords.compliance.models import Activity, ActivitySource
 from avrecords.lib import sheets
 from avrecords.org.models import Unit, User
@@ -54,6 +59,7 @@ NO = {"", "否", "无", "n", "no", "false", "0"}
 class ImportReport:
     imported: list[Activity] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # row numbers already imported
+    corrected: list[int] = field(default_factory=list)  # already imported, end or dispute changed
     errors: list[str] = field(default_factory=list)
 
 
@@ -155,6 +161,7 @@ def import_rows(
 ) -> ImportReport:
     report = ImportReport()
     ready: list[tuple[int, acts.ActivityInput]] = []
+    fixes: list[tuple[int, Activity, acts.ActivityInput]] = []
     seen_refs: set[tuple[int, str]] = set()
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         if not row:
@@ -169,8 +176,14 @@ def import_rows(
                 report.errors.append(f"第 {number} 行：外部编号：“{data.external_ref}”在文件中重复")
                 continue
             seen_refs.add(key)
-            if Activity.objects.filter(unit=data.unit, external_ref=data.external_ref).exists():
-                report.skipped.append(number)
+            known = Activity.objects.filter(unit=data.unit, external_ref=data.external_ref).first()
+            if known is not None:
+                if corrections.changes(known, **_correctable(data)):
+                    problems = corrections.problems(known, **_correctable(data))
+                    report.errors += [f"第 {number} 行：{e}" for e in problems]
+                    fixes.append((number, known, data))
+                else:
+                    report.skipped.append(number)
                 continue
         ready.append((number, data))
     if report.errors:
@@ -178,6 +191,9 @@ def import_rows(
     with transaction.atomic():
         for _number, data in ready:
             report.imported.append(acts.create_activity(actor, data, ActivitySource.IMPORT))
+        for number, known, data in fixes:
+            corrections.correct(actor, known, **_correctable(data))
+            report.corrected.append(number)
         record(
             "activity.import",
             actor=actor,
@@ -186,9 +202,14 @@ def import_rows(
                 "file": source_name,
                 "imported": len(report.imported),
                 "skipped": report.skipped,
+                "corrected": report.corrected,
             },
         )
     return report
+
+
+def _correctable(data: acts.ActivityInput) -> dict:
+    return {"ended_at": data.ended_at, "returned_at": data.returned_at, "dispute": data.dispute}
 
 
 def lookups(user) -> tuple[dict[str, Unit], dict[str, User]]:

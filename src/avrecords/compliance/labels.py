@@ -9,7 +9,8 @@ labels.register(
         "activity.import": "导入执法活动",
         "activity.link": "关联音像记录",
         "activity.unlink": "取消关联音像记录",
-        "activity.extension": "申请延长存储期限",
+        "activity.extension": "同意延期存储",
+        "activity.correct": "更正执法活动",
         "finding.explain": "说明合规问题",
         "finding.acknowledge": "确认中断说明",
         "exemption.submit": "提交免予记录",
@@ -21,6 +22,13 @@ labels.register(
         "clearance.handover": "移交交接事项",
         "clearance.complete": "完成离岗交接",
         "clearance.cancel": "取消离岗交接",
+        "notice.check": "告知检查",
+        "notice.answer": "说明未检测到告知语",
+        "notice.confirm": "确认未告知",
+        "notice.dismiss": "不予认定未告知",
+        "notice_reference.add": "添加告知语参考录音",
+        "notice_reference.remove": "删除告知语参考录音",
+        "notice_reference.listen": "试听告知语参考录音",
     },
 )
 labels.register(
@@ -29,6 +37,7 @@ labels.register(
         "compliance.evaluate": "合规检查",
         "compliance.reevaluate_unit": "重新检查本单位近期记录",
         "compliance.escalate_overdue": "上报逾期未说明的问题",
+        "compliance.notice_check": "告知检查",
     },
 )
 labels.register(
@@ -38,5 +47,7 @@ labels.register(
         "compliance.finding": "合规问题",
         "compliance.exemption": "免予记录",
         "compliance.violationcandidate": "违规线索",
+        "compliance.noticereference": "告知语参考录音",
+        "compliance.noticecheck": "告知检查",
     },
 )

@@ -101,7 +101,9 @@ def clearance_detail(request, pk: int):
             "c": item,
             "checklist": checklist,
             "blocked": [i for i in checklist if not i.done],
-            "overdue": item.status == ClearanceStatus.OPEN and item.due_at < timezone.now(),
+            "overdue": timezone.now() - item.due_at
+            if item.status == ClearanceStatus.OPEN and item.due_at < timezone.now()
+            else None,
             "can_manage": can_manage_equipment(request.user),
         },
     )

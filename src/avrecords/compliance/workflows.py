@@ -14,6 +14,8 @@ Every step is audited. Who may act is checked here, not only in the views.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +36,6 @@ from avrecords.lib.refusals import Conflict, Forbidden
 from avrecords.notices.services import notify
 from avrecords.org.models import User
 from avrecords.policies import approvals, citations
-from avrecords.policies.services import calendar as official_calendar
 from avrecords.policies.services import profile_for_unit
 
 
@@ -144,6 +145,8 @@ def explain(actor, finding: Finding, reason: str, text: str) -> Explanation:
 def acknowledge(actor, finding: Finding) -> None:
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     _check(actor, acknowledge_step(finding))
+    if finding.kind == FindingKind.NO_NOTICE:  # U5: reviewed by compliance.notice_answers
+        raise StepRefused("告知检查的说明请在问题页面确认或不予认定")
     if finding.status != FindingStatus.EXPLAINED:
         raise StepRefused("只有已说明的中断可以确认")
     now = timezone.now()
@@ -244,10 +247,12 @@ def _activity_url(activity_id: int | None) -> str:
 
 
 @transaction.atomic
-def grant_extension(actor, activity: Activity) -> None:
+def grant_extension(actor, activity: Activity) -> str:
     """The unit head consents to the longer ingest deadline (fuzhou 004§17), if the profile
-    has one and it applies: never where a dispute or sudden incident happened."""
-    from avrecords.policies.deadlines import ExtensionRefused, ingest_due
+    has one and it applies: never where a dispute or sudden incident happened at that
+    activity. For an activity type prone to disputes he is warned and decides; the warning
+    is returned (and kept in the audit entry), "" when there is none."""
+    from avrecords.policies.deadlines import extension_refusal, extension_warning
 
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     profile = profile_for_unit(activity.unit)
@@ -257,37 +262,59 @@ def grant_extension(actor, activity: Activity) -> None:
         raise StepRefused(f"策略“{profile.name if profile else ''}”没有延长存储期限的规定")
     if activity.extension_by_id:
         raise StepRefused("已同意过延期存储")
-    try:  # the same checks the deadline makes
-        ingest_due(
-            profile,
-            activity.ended_at,
-            official_calendar(),
-            extended=True,
-            activity=profile.activity(activity.kind),
-            dispute=activity.dispute,
-        )
-    except ExtensionRefused as exc:
-        raise StepRefused(str(exc)) from exc
+    if refusal := extension_refusal(profile, dispute=activity.dispute):
+        raise StepRefused(refusal)
+    warning = extension_warning(profile, profile.activity(activity.kind))
     Activity.objects.filter(pk=activity.pk).update(extension_by=actor, extension_at=timezone.now())
     record(
         "activity.extension",
         actor=actor,
         obj=activity,
-        summary=f"同意延期存储：{activity}",
-        detail={"cite": extension.cite, "rule": extension.rule.value, "amount": extension.amount},
+        summary=f"同意延期存储：{activity}" + (f"（已提示：{warning}）" if warning else ""),
+        detail={
+            "cite": extension.cite,
+            "rule": extension.rule.value,
+            "amount": extension.amount,
+            "warning": warning,
+        },
     )
     activity.refresh_from_db()
     evaluate_activity(activity)
+    return warning
+
+
+@dataclass(frozen=True)
+class ExtensionOffer:
+    """What the activity page offers a person who may consent to the extension (004§17)."""
+
+    refusal: str = ""  # why it cannot be granted for this activity (a dispute happened)
+    warning: str = ""  # an activity type prone to disputes: he is told, and decides
+
+
+def extension_offer(user, activity: Activity) -> ExtensionOffer | None:
+    """None when there is nothing to offer `user`: the profile has no extension, it was
+    granted already, or the decision is not his."""
+    from avrecords.policies.deadlines import extension_refusal, extension_warning
+
+    profile = profile_for_unit(activity.unit)
+    if profile is None or profile.ingest.extension is None or activity.extension_by_id:
+        return None
+    if not may_extend(user, activity):
+        return None
+    if refusal := extension_refusal(profile, dispute=activity.dispute):
+        return ExtensionOffer(refusal=refusal)
+    return ExtensionOffer(warning=extension_warning(profile, profile.activity(activity.kind)))
 
 
 def escalate_overdue(now=None) -> int:
     """Findings nobody explained within the profile's window are escalated (each with its
     violation candidate, made by supervision on `events.FINDING_ESCALATED`, in the same
-    transaction)."""
+    transaction). A missed notice (U5) never is: it is answered and reviewed, never a
+    violation by itself."""
     now = now or timezone.now()
     overdue = Finding.objects.filter(
         kind__in=EXPLAINABLE, status=FindingStatus.OPEN, respond_by__lt=now
-    )
+    ).exclude(kind=FindingKind.NO_NOTICE)
     count = 0
     for finding in overdue.select_related("unit"):
         if (

@@ -2,17 +2,24 @@
 
 The rules of the five regulations:
 
-- ``hours``: within N hours of the end of the recording (lingchuan 002§15 24 h after the
-  activity; fuzhou 004§17 24 h);
+- ``hours``: within N hours (lingchuan 002§15: 24 h after the activity; fuzhou 004§17: 24 h);
 - ``working_days``: by the end of the Nth working day after the day it was made (tongbai
   000§17: 2 working days; the day itself does not count, holidays and adjusted working
   weekends follow the official calendar, `lib/workdays.py`);
 - ``same_day``: by the end of that day (chengde 001§19 当天执法活动结束后第一时间);
 - ``after_activity``: after each activity, within N hours' grace (zhanhe 003§13).
 
+Whose end starts the clock is the deadline's ``counted_from``: the file's end
+(``recording_end``, the default) or the enforcement activity's (``activity_end``: 002§15
+"执法结束后", 003§13 "每次执法活动结束后") — a camera splits one activity into several
+files, and every one of them is due when the activity's information is due. The caller
+(`compliance.engine`) picks that moment; here it is `ended_at`.
+
 A field trip (连续工作、异地执法、偏远地区) moves the deadline to N hours after the return to
 the unit, if that is later. An extension granted by the unit head (fuzhou 004§17: 2 working
-days, never for disputes or sudden incidents) replaces the rule by the extension's.
+days) replaces the rule by the extension's, except where a dispute or sudden incident
+happened at that activity (``not_for: [dispute]``); for activity types prone to disputes the
+consent page only warns (``warn_for: [dispute_prone]``): the article excludes no type.
 Days are local days in ``TIME_ZONE`` (Asia/Shanghai).
 """
 
@@ -26,7 +33,7 @@ from django.conf import settings
 
 from avrecords.lib.refusals import Conflict
 from avrecords.lib.workdays import Calendar
-from avrecords.policies.schema import Activity, Deadline, DeadlineRule, Profile
+from avrecords.policies.schema import Activity, CountedFrom, Deadline, DeadlineRule, Profile
 
 
 class ExtensionRefused(Conflict, ValueError):
@@ -53,6 +60,8 @@ def _end_of_local_day(day: dt.date) -> dt.datetime:
 
 def describe(deadline: Deadline) -> str:
     match deadline.rule:
+        case DeadlineRule.HOURS if deadline.counted_from == CountedFrom.ACTIVITY_END:
+            return f"执法活动结束后{deadline.amount}小时内"
         case DeadlineRule.HOURS:
             return f"结束后{deadline.amount}小时内"
         case DeadlineRule.WORKING_DAYS:
@@ -78,6 +87,33 @@ def apply_rule(deadline: Deadline, ended_at: dt.datetime, calendar: Calendar) ->
     raise AssertionError(deadline.rule)
 
 
+def counts_from_activity(profile: Profile) -> bool:
+    """The clock starts when the enforcement activity ends (002§15, 003§13), not each file."""
+    return profile.ingest.deadline.counted_from == CountedFrom.ACTIVITY_END
+
+
+def extension_refusal(profile: Profile, *, dispute: bool) -> str:
+    """Why the profile's extension cannot apply to an activity, in Chinese ("" when it can):
+    none in the profile, or a dispute or sudden incident happened there (004§17)."""
+    extension = profile.ingest.extension
+    if extension is None:
+        return f"策略“{profile.name}”没有延长存储期限的规定"
+    if dispute and "dispute" in extension.not_for:
+        return f"现场发生纠纷冲突或突发事件，不得延长存储期限（{extension.cite}）"
+    return ""
+
+
+def extension_warning(profile: Profile, activity: Activity | None) -> str:
+    """What the unit head is told before consenting for an activity type prone to disputes;
+    he decides (004§17 excludes only a dispute that happened)."""
+    extension = profile.ingest.extension
+    if extension is None or activity is None or not activity.dispute_prone:
+        return ""
+    if "dispute_prone" not in extension.warn_for:
+        return ""
+    return f"“{activity.name}”属于容易引发争议的执法活动，请审慎决定"
+
+
 def ingest_due(
     profile: Profile,
     ended_at: dt.datetime,
@@ -85,24 +121,16 @@ def ingest_due(
     *,
     returned_at: dt.datetime | None = None,
     extended: bool = False,
-    activity: Activity | None = None,
     dispute: bool = False,
 ) -> Due:
-    """The moment by which a recording that ended at `ended_at` must be stored."""
+    """The moment by which a recording must be stored, counted from `ended_at` (the file's
+    or the activity's end, as `counted_from` says). `extended`: the unit head consented;
+    refused with `ExtensionRefused` where it cannot apply (`extension_refusal`)."""
     rule = profile.ingest.deadline
     if extended:
-        extension = profile.ingest.extension
-        if extension is None:
-            raise ExtensionRefused(f"策略“{profile.name}”没有延长存储期限的规定")
-        if "dispute" in extension.not_for and dispute:
-            raise ExtensionRefused(
-                f"现场发生纠纷冲突或突发事件，不得延长存储期限（{extension.cite}）"
-            )
-        if activity is not None and "dispute_prone" in extension.not_for and activity.dispute_prone:
-            raise ExtensionRefused(
-                f"“{activity.name}”属于容易引发争议的执法活动，不得延长存储期限（{extension.cite}）"
-            )
-        rule = extension
+        if refusal := extension_refusal(profile, dispute=dispute):
+            raise ExtensionRefused(refusal)
+        rule = profile.ingest.extension
     at = apply_rule(rule, ended_at, calendar)
     text, cite = describe(rule), rule.cite
     trip = profile.ingest.field_trip

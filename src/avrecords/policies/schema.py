@@ -10,7 +10,8 @@ Sections and the requirement that enforces them: `activities` (U1), `ingest` (M1
 `continuity` (U2, U6), `interruptions` (U3), `exemptions` (U4), `retention` (M5),
 `staffing` (E3), `equipment` (E4, E5, E7), `approvals` (M3, M8), `supervision` (S2, S5),
 `deciding` (the rules every decision's steps follow besides their roles, read by the one
-approvals engine `policies.approvals`), `personnel` (who keeps the people, issue 18).
+approvals engine `policies.approvals`), `personnel` (who keeps the people, issue 18),
+`notice` (U5: the notice that the activity is recorded, checked by listening).
 """
 
 from __future__ import annotations
@@ -59,19 +60,38 @@ class Activity(Cited):
     code: Code
     name: Name
     must_record: bool
-    dispute_prone: bool = False  # 容易引发争议: never granted the extended ingest deadline
+    # 容易引发争议: the extension's consent page warns (`ingest.extension.warn_for`); the
+    # unit head still decides (004§17 excludes only a dispute that happened, issue 20)
+    dispute_prone: bool = False
 
 
 class DeadlineRule(StrEnum):
-    HOURS = "hours"  # within N hours of the recording's end
+    HOURS = "hours"  # within N hours of the end (see `counted_from`)
     WORKING_DAYS = "working_days"  # within N working days (official Chinese calendar)
     SAME_DAY = "same_day"  # by the end of the day the activity ended
     AFTER_ACTIVITY = "after_activity"  # at once after each activity: N hours grace
 
 
+class CountedFrom(StrEnum):
+    RECORDING_END = "recording_end"  # the end of each file (000§17 自记录作出之日起)
+    ACTIVITY_END = "activity_end"  # the end of the enforcement activity (002§15, 003§13)
+
+
 class Deadline(Cited):
     rule: DeadlineRule
     amount: int = Field(0, description="hours or working days; 0 only for same_day")
+    # Whose end starts the clock: a camera splits one activity into several files, and
+    # "执法结束后 24 小时内" (002§15) counts from the activity's end, not each file's.
+    counted_from: CountedFrom = CountedFrom.RECORDING_END
+
+    @model_validator(mode="before")
+    @classmethod
+    def _after_activity_counts_from_its_end(cls, data):
+        """ "每次执法活动结束后" (003§13) says whose end it is, also in profiles saved before
+        `counted_from` existed."""
+        if isinstance(data, dict) and data.get("rule") == "after_activity":
+            data = {"counted_from": CountedFrom.ACTIVITY_END.value, **data}
+        return data
 
     @model_validator(mode="after")
     def _amount(self):
@@ -86,9 +106,23 @@ class Extension(Deadline):
     """A longer deadline granted case by case (e.g. 004§17: 2 working days, unit head consents)."""
 
     consent_by: str = "unit_head"
-    # "dispute": a dispute or sudden incident happened at that activity; "dispute_prone": the
-    # activity's type is marked so in the catalogue. Either refuses the extension.
-    not_for: list[Literal["dispute", "dispute_prone"]] = Field(default_factory=list)
+    # "dispute": a dispute or sudden incident happened at that activity: refused (004§17
+    # "现场发生纠纷冲突或突发事件的除外"), and a consent given before the dispute was recorded
+    # no longer applies.
+    not_for: list[Literal["dispute"]] = Field(default_factory=list)
+    # "dispute_prone": the activity's type is marked so in the catalogue: the consent page
+    # warns and the unit head decides (the article excludes no type of activity).
+    warn_for: list[Literal["dispute_prone"]] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dispute_prone_warns(cls, data):
+        """Profiles saved before issue 20 listed "dispute_prone" in not_for: it now warns."""
+        if isinstance(data, dict) and "dispute_prone" in (data.get("not_for") or []):
+            data = dict(data)
+            data["not_for"] = [x for x in data["not_for"] if x != "dispute_prone"]
+            data["warn_for"] = sorted({*(data.get("warn_for") or []), "dispute_prone"})
+        return data
 
 
 class FieldTrip(Cited):
@@ -384,6 +418,52 @@ class Supervision(Strict):
     decisions_approved_by: str = "leader"  # S5: approves or rejects a proposed decision
 
 
+NOTICE_SENTENCE = "为保护您的合法权益，监督我们的执法行为，本次执法全程录音录像"
+
+
+class NoticeAnswer(Strict):
+    """What an officer may answer when the platform heard no notice (U5)."""
+
+    code: Code
+    name: Name
+
+
+class Notice(Cited):
+    """U5: the officer tells the party that the activity is being recorded (000§12, 001§11,
+    002§10, 003§9, 004§13). The platform listens to the opening `window_minutes` of the first
+    recording of each activity that must be recorded, against the agency's reference
+    recordings of the notice (`compliance.notice_check`); a match counts when its confidence
+    (0–1) is at least `min_confidence`. `phrases` are the keywords of a recognizer the agency
+    may install (AVRECORDS_NOTICE_KWS_MODEL). A missed notice is a finding the officer answers
+    with one of `answers` and `reviewed_by` confirms or dismisses (approvals decision
+    ``notice.review``); never a violation by itself. `checklist_item` is the supervision
+    checklist item the system's result pre-fills on a score sheet."""
+
+    window_minutes: int = Field(3, gt=0, le=30)
+    min_confidence: float = Field(0.5, gt=0, lt=1)
+    phrases: list[Annotated[str, Field(min_length=2, max_length=100)]] = Field(
+        default_factory=lambda: [NOTICE_SENTENCE, "本次执法全程录音录像", "正在录音录像"],
+        min_length=1,
+    )
+    checklist_item: Code | None = None
+    reviewed_by: str = "unit_head"
+    answers: list[NoticeAnswer] = Field(
+        default_factory=lambda: [
+            NoticeAnswer(code="other_device", name="告知在另一台设备上录制"),
+            NoticeAnswer(code="oral_not_recorded", name="口头告知未录入"),
+            NoticeAnswer(code="no_party", name="现场无当事人或当事人拒不到场"),
+            NoticeAnswer(code="other", name="其他原因"),
+        ],
+        min_length=1,
+    )
+
+    def answer(self, code: str) -> NoticeAnswer | None:
+        return next((a for a in self.answers if a.code == code), None)
+
+
+NOTICE_NOTE = "规定要求事先告知当事人正在录音录像；检查哪一段由平台设定：必须记录的执法活动首个音像记录的开头3分钟"
+
+
 class Office(Cited):
     """A named office whose head takes a step instead of any unit head over the unit (chengde
     001§22: 报经办公室主任审核): the unit with this code or name under the unit the profile is
@@ -470,6 +550,12 @@ class Deciding(Strict):
         clearance=False,
         note="平台默认：提出处理意见的人和被处理人不审批该处理决定",
     )  # approving or rejecting a proposed accountability decision (S5)
+    notice: Rules = Rules(
+        also={"unit_head": ["leader"]},
+        case_leader=False,
+        clearance=False,
+        note="平台默认：执法人员本人及作出说明的人不确认；上级分管领导可确认单位负责人的事项",
+    )  # confirming or dismissing a missed notice (U5)
 
     @model_validator(mode="before")
     @classmethod
@@ -554,6 +640,7 @@ class Profile(Strict):
         note="规定未明确人员信息由谁维护，平台默认：由系统管理员维护（单位管理员维护本单位人员须在策略中开启）"
     )
     stations: Stations = Stations(note=STATIONS_NOTE)
+    notice: Notice = Notice(note=NOTICE_NOTE)
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -564,6 +651,7 @@ class Profile(Strict):
             ("retention.categories", self.retention.categories),
             ("supervision.checklist", self.supervision.checklist),
             ("supervision.decisions", self.supervision.decisions),
+            ("notice.answers", self.notice.answers),
         ):
             codes = [item.code for item in items]
             if dupes := sorted({c for c in codes if codes.count(c) > 1}):
@@ -580,10 +668,14 @@ class Profile(Strict):
             self.supervision.violations_decided_by,
             self.supervision.review_access.role,
             self.supervision.decisions_approved_by,
+            self.notice.reviewed_by,
             *self.deciding.roles(),
         ]
         if unknown := sorted(set(roles) - ROLES):
             raise ValueError(f"未知角色：{', '.join(unknown)}（可用：{', '.join(sorted(ROLES))}）")
+        item = self.notice.checklist_item
+        if item and item not in {c.code for c in self.supervision.checklist}:
+            raise ValueError(f"notice.checklist_item “{item}” 不在 supervision.checklist 中")
         return self
 
     def activity(self, code: str) -> Activity | None:
