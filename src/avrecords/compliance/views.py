@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from avrecords.compliance import activities as acts
-from avrecords.compliance import filters, imports, workflows
+from avrecords.compliance import filters, imports, views_notice, workflows
 from avrecords.compliance.engine import evaluate_activity
 from avrecords.compliance.models import Activity, Exemption, Finding, FindingKind, FindingStatus
 from avrecords.equipment.staffing import explosion_check
@@ -149,10 +149,9 @@ def activity_detail(request, pk: int):
             "grounds": workflows.exemption_grounds(profile),
             "can_link": can_record_activity(request.user),
             "can_exempt": is_officer and activity.must_record,
+            "notice": views_notice.activity_notice(request.user, activity),  # U5
             "extension": profile.ingest.extension if profile else None,
-            "can_extend": bool(profile and profile.ingest.extension)
-            and not activity.extension_by_id
-            and workflows.may_extend(request.user, activity),
+            "extension_offer": workflows.extension_offer(request.user, activity),
         },
     )
 
@@ -199,11 +198,11 @@ def activity_exemption(request, pk: int):
 def activity_extension(request, pk: int):
     activity = _activity_or_404(request.user, pk)
     try:
-        workflows.grant_extension(request.user, activity)
+        warning = workflows.grant_extension(request.user, activity)
     except workflows.StepRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "已同意延期存储")
+        messages.success(request, "已同意延期存储" + (f"（已提示：{warning}）" if warning else ""))
     return redirect("compliance:activity", pk=activity.pk)
 
 
