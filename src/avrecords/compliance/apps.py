@@ -7,7 +7,13 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from avrecords import events
-        from avrecords.compliance import jobs, panels, subscribers, worklist_sources
+        from avrecords.compliance import (  # noqa: F401 (notice_check: its job's handler)
+            jobs,
+            notice_check,
+            panels,
+            subscribers,
+            worklist_sources,
+        )
         from avrecords.compliance.workflows import escalate_overdue
         from avrecords.jobs import periodic
 
@@ -22,4 +28,7 @@ class ComplianceConfig(AppConfig):
         from avrecords.recordings import marks
 
         marks.register("compliance.findings", finding_marks)
+        from avrecords.compliance.notice_marks import notice_marks
+
+        marks.register("compliance.notice", notice_marks)  # U5: where the notice was heard
         worklist_sources.register()  # 待办: findings, explanations, exemptions, clearances
