@@ -13,18 +13,37 @@ and cannot do. `listening.sherpa` adapts a keyword spotter where an agency insta
 No Django here (lib/ is the lowest layer).
 """
 
-from . import sherpa
-from .decoding import MAX_DECODE_SECONDS, SAMPLE_RATE, decode
 from .errors import BadReference, ListeningError, NoAudio, Unreadable
-from .matching import (
-    DEFAULT_MIN_CONFIDENCE,
-    MATCHER_VERSION,
-    Hit,
-    Template,
-    best,
-    make_template,
-    search,
-)
+
+# numpy, PyAV and the VAD load when something listens, not when a page module imports the
+# errors (the command line and the web start without them: tests/test_startup_imports.py).
+_LAZY = {
+    "sherpa": (".sherpa", None),
+    "MAX_DECODE_SECONDS": (".decoding", "MAX_DECODE_SECONDS"),
+    "SAMPLE_RATE": (".decoding", "SAMPLE_RATE"),
+    "decode": (".decoding", "decode"),
+    "DEFAULT_MIN_CONFIDENCE": (".matching", "DEFAULT_MIN_CONFIDENCE"),
+    "MATCHER_VERSION": (".matching", "MATCHER_VERSION"),
+    "Hit": (".matching", "Hit"),
+    "Template": (".matching", "Template"),
+    "best": (".matching", "best"),
+    "make_template": (".matching", "make_template"),
+    "search": (".matching", "search"),
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = importlib.import_module(module, __name__)
+    value = value if attr is None else getattr(value, attr)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_MIN_CONFIDENCE",
