@@ -155,10 +155,11 @@ def add_noise(samples: np.ndarray, snr_db: float, rng: np.random.Generator) -> n
     """
     speech = samples[np.abs(samples) > 1e-3]
     power = float(np.mean(speech.astype(np.float64) ** 2)) if speech.size else 1e-6
-    spectrum = np.fft.rfft(rng.standard_normal(samples.size))
-    freqs = np.fft.rfftfreq(samples.size, 1 / SAMPLE_RATE)
+    size = 1 << max(1, int(samples.size - 1).bit_length())  # a fast FFT length
+    spectrum = np.fft.rfft(rng.standard_normal(size))
+    freqs = np.fft.rfftfreq(size, 1 / SAMPLE_RATE)
     spectrum /= np.sqrt(np.maximum(freqs, 200.0) / 200.0)
-    noise = np.fft.irfft(spectrum, samples.size)
+    noise = np.fft.irfft(spectrum, size)[: samples.size]
     noise *= np.sqrt(power / 10 ** (snr_db / 10) / max(float(np.mean(noise**2)), 1e-12))
     return (samples + noise).astype(np.float32)
 

@@ -228,6 +228,9 @@ AVRECORDS_JOB_LEASE_SECONDS = env_int("AVRECORDS_JOB_LEASE_SECONDS", 120, minimu
 AVRECORDS_JOB_MAX_ATTEMPTS = env_int("AVRECORDS_JOB_MAX_ATTEMPTS", 5, minimum=1)
 AVRECORDS_JOB_REAP_SECONDS = env_int("AVRECORDS_JOB_REAP_SECONDS", 30, minimum=1)
 AVRECORDS_PROXY_MAX_HEIGHT = env_int("AVRECORDS_PROXY_MAX_HEIGHT", 720, minimum=144)
+# A sherpa-onnx keyword-spotting model directory for the notice check; empty = the built-in
+# matcher alone (issue 20 §2; docs/notice-check.md). Nothing is downloaded.
+AVRECORDS_NOTICE_KWS_MODEL = env_str("AVRECORDS_NOTICE_KWS_MODEL", "")
 AVRECORDS_PAGE_SIZE = env_int("AVRECORDS_PAGE_SIZE", 50, minimum=1)
 # Lists count matching rows exactly up to this many, then estimate (M4 search at scale).
 AVRECORDS_SEARCH_COUNT_CAP = env_int("AVRECORDS_SEARCH_COUNT_CAP", 2000, minimum=1)

@@ -27,10 +27,10 @@ MAX_REFERENCE_SECONDS = 60.0
 FILL_GAP_SECONDS = 0.8
 PAD_SECONDS = 0.3
 
-# Mean cosine distance along the best path → confidence: DISTANCE_SURE or less is 1, and
+# Mean relative distance (dtw.relative_distances) along the best path → confidence: DISTANCE_SURE or less is 1, and
 # DISTANCE_NONE or more is 0 (calibrated on bench/notice_bench.py; see docs/notice-check.md).
-DISTANCE_SURE = 0.2
-DISTANCE_NONE = 1.0
+DISTANCE_SURE = 0.10
+DISTANCE_NONE = 0.44
 DEFAULT_MIN_CONFIDENCE = 0.5
 
 _MAGIC = b"AVRT1\n"
@@ -170,7 +170,7 @@ def best(samples: np.ndarray, templates: list[Template]) -> Hit | None:
             n = template.features.shape[0]
             if n < 2 or stretch.shape[0] < n / 2:
                 continue
-            cost, starts = dtw.subsequence(dtw.cosine_distances(template.features, stretch))
+            cost, starts = dtw.subsequence(dtw.relative_distances(template.features, stretch))
             end = int(np.argmin(cost))
             distance = float(cost[end])
             if found is None or distance < found.distance:
