@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from avrecords.demo import media
+from avrecords.demo import media, notice
 from avrecords.equipment.custody import issue_device
 from avrecords.equipment.models import Device, DeviceKind, Station
 from avrecords.org.models import Role, Unit, User
@@ -47,11 +49,17 @@ def _unit(name: str, code: str, parent: Unit | None) -> Unit:
     return unit
 
 
+@functools.cache
+def _password_hash() -> str:
+    # One hash for all demo people: sixteen PBKDF2 runs took 10 of the demo's 14 seconds.
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(username: str, full_name: str, role: str, unit: Unit, **extra) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username, full_name=full_name, role=role, unit=unit, **extra)
-        user.set_password(DEMO_PASSWORD)
+        user.password = _password_hash()
         if role == Role.SYSADMIN:
             user.is_staff = user.is_superuser = True
         user.save()
@@ -159,7 +167,10 @@ def _recordings(squads: list[Unit]) -> None:
             "3501001",
             "350211",
             0,
-            lambda p: media.make_video(p, seconds=6, width=640, height=360),
+            # 张伟 says the notice from 0:05 (demo/notice.py)
+            lambda p: media.make_video(
+                p, width=640, height=360, fps=5, sound=notice.sound(notice.WITH_NOTICE)
+            ),
             ".MP4",
         ),
         (
@@ -175,7 +186,15 @@ def _recordings(squads: list[Unit]) -> None:
             "3501002",
             "350212",
             45,
-            lambda p: media.make_video(p, seconds=5, codec="hevc", width=640, height=360),
+            # 王芳 does not say it
+            lambda p: media.make_video(
+                p,
+                codec="hevc",
+                width=640,
+                height=360,
+                fps=5,
+                sound=notice.sound(notice.WITHOUT_NOTICE),
+            ),
             ".MP4",
         ),
         (0, "3501003", "350213", 90, lambda p: media.make_photo(p), ".JPG"),
@@ -224,14 +243,19 @@ def load_demo() -> bool:
     from avrecords.demo import equipment
 
     equipment.load(squads, officers)
+    notice.load_references()
     _recordings(squads)
     _activities(squads)
+    notice.check_now()
     from avrecords.demo import access
 
     access.load(squads)
     from avrecords.demo import retention
 
     retention.load(squads)
+    from avrecords.demo import supervision
+
+    supervision.load(squads)
     return True
 
 
