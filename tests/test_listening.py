@@ -130,6 +130,8 @@ def test_decoding_from_an_offset_reads_only_the_asked_stretch(late_notice_video)
     assert part.dtype == np.float32 and part.size == 5 * listening.SAMPLE_RATE
     hit = listening.best(part, [listening.make_template(part, max_seconds=60)])
     assert hit is not None and hit.confidence > 0.9
+    with open(late_notice_video, "rb") as f:  # a seekable file, as an upload arrives
+        assert np.array_equal(listening.decode(f, start_seconds=24.0, max_seconds=5), part)
 
 
 def test_a_template_comes_back_from_its_bytes(templates):
@@ -161,7 +163,21 @@ def test_a_reference_longer_than_the_window_is_refused_in_chinese():
     with pytest.raises(listening.BadReference) as caught:
         listening.make_template(speech, max_seconds=5.0)
     assert "超过了检查的时间范围（5 秒）" in str(caught.value)
-    assert "reference speech spans" in caught.value.log_message
+    # a file longer than the window is refused even if its speech is short
+    padded = na.clip([na.speak("本次执法全程录音录像"), 8.0])
+    with pytest.raises(listening.BadReference) as caught:
+        listening.make_template(padded, max_seconds=6.0)
+    assert "请只保留告知语部分" in str(caught.value)
+
+
+def test_a_reference_of_steady_noise_is_refused_in_chinese():
+    hiss = 0.05 * np.random.default_rng(2).standard_normal(5 * na.SAMPLE_RATE)
+    with pytest.raises(listening.BadReference) as caught:
+        listening.make_template(hiss.astype(np.float32), max_seconds=WINDOW_SECONDS)
+    assert "只有噪声" in str(caught.value)
+    # a notice recorded in street noise (10 dB) is still a usable reference
+    noisy = na.add_noise(na.speak(na.NOTICE_TEXT), 10, np.random.default_rng(3))
+    assert listening.make_template(noisy, max_seconds=WINDOW_SECONDS).speech_seconds > 5
 
 
 def test_a_video_without_audio_gives_no_audio(tmp_path):

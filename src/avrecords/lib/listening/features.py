@@ -44,7 +44,7 @@ def _mel_filters() -> np.ndarray:
 
 
 @functools.cache
-def _dct() -> np.ndarray:
+def dct_matrix() -> np.ndarray:
     n = np.arange(MEL_BANDS)
     k = np.arange(1, CEPSTRA + 1)[:, None]
     return (np.cos(np.pi * k * (2 * n + 1) / (2 * MEL_BANDS)) * np.sqrt(2.0 / MEL_BANDS)).T.astype(
@@ -74,7 +74,7 @@ def log_mel(samples: np.ndarray) -> np.ndarray:
 
 def cepstra(samples: np.ndarray) -> np.ndarray:
     """(frames, CEPSTRA) MFCCs (c1..), 10 ms apart."""
-    return log_mel(samples) @ _dct()
+    return log_mel(samples) @ dct_matrix()
 
 
 def stack(frames: np.ndarray, k: int = STACK) -> np.ndarray:

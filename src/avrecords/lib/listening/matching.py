@@ -23,6 +23,10 @@ MATCHER_VERSION = "sdtw-mfcc-1"
 MIN_REFERENCE_SPEECH_SECONDS = 1.0
 # A reference longer than this is not an announcement; refused whatever the window.
 MAX_REFERENCE_SECONDS = 60.0
+# Speech rises and falls by tens of dB between syllables and pauses; steady noise (hiss,
+# wind, traffic), which WebRTC's VAD may take for speech, stays within a few dB. A clean
+# reference measures ~60 dB, one at 10 dB SNR ~10 dB, white or pink noise alone ~1.5 dB.
+MIN_REFERENCE_RANGE_DB = 4.0
 # Gaps inside one utterance (commas, breaths) are bridged; a stretch is padded on both sides.
 FILL_GAP_SECONDS = 0.8
 PAD_SECONDS = 0.3
@@ -115,9 +119,21 @@ def make_template(samples: np.ndarray, *, max_seconds: float) -> Template:
             "参考录音是静音，没有可用的告知语，请上传清晰朗读告知语的录音",
             log_message="reference is silent",
         )
-    raw = features.cepstra(samples)
+    if duration > max_seconds:
+        raise BadReference(
+            f"参考录音长 {duration:.0f} 秒，超过了检查的时间范围（{_say(max_seconds)}），"
+            "请只保留告知语部分后再上传",
+            log_message=f"reference lasts {duration:.1f} s > window {max_seconds:.1f} s",
+        )
+    mel = features.log_mel(samples)
+    raw = mel @ features.dct_matrix()
     speech = vad.speech_frames(samples)[: raw.shape[0]]
     speech_seconds = float(speech.sum()) * features.HOP_SAMPLES / SAMPLE_RATE
+    if _loudness_range_db(mel) < MIN_REFERENCE_RANGE_DB:
+        raise BadReference(
+            "参考录音中只有噪声，听不到清晰的人声，请上传清晰朗读告知语的录音",
+            log_message=f"reference is steady noise ({_loudness_range_db(mel):.1f} dB range)",
+        )
     if not speech.any():
         raise BadReference(
             "参考录音中听不到人声，请上传清晰朗读告知语的录音",
@@ -144,6 +160,14 @@ def make_template(samples: np.ndarray, *, max_seconds: float) -> Template:
         duration_seconds=round(duration, 3),
         speech_seconds=round(speech_seconds, 3),
     )
+
+
+def _loudness_range_db(mel: np.ndarray) -> float:
+    """Loud frames over quiet ones (95th over 10th percentile of frame energy), in dB."""
+    if mel.shape[0] == 0:
+        return 0.0
+    energy = 10.0 * np.log10(np.exp(mel.astype(np.float64)).sum(axis=1) + 1e-9)
+    return float(np.percentile(energy, 95) - np.percentile(energy, 10))
 
 
 def _say(seconds: float) -> str:
@@ -175,8 +199,8 @@ def best(samples: np.ndarray, templates: list[Template]) -> Hit | None:
             distance = float(cost[end])
             if found is None or distance < found.distance:
                 found = Hit(
-                    at_seconds=round((lo + int(starts[end])) * frame, 2),
-                    end_seconds=round((lo + end + 1) * frame, 2),
+                    at_seconds=round(float(lo + int(starts[end])) * frame, 2),
+                    end_seconds=round(float(lo + end + 1) * frame, 2),
                     distance=round(distance, 4),
                     confidence=round(confidence_of(distance), 3),
                     reference_index=index,
