@@ -63,21 +63,28 @@ def keywords_text(sherpa_onnx, directory: Path, tokens: Path, phrases: list[str]
         return given.read_text("utf-8")
     kind = _token_type(tokens)
     bpe = directory / "bpe.model"
-    try:
-        encoded = sherpa_onnx.text2token(
-            list(phrases),
-            tokens=str(tokens),
-            tokens_type=kind,
-            bpe_model=str(bpe) if "bpe" in kind else None,
-        )
-    except (ImportError, AssertionError, KeyError, ValueError, OSError) as exc:
-        raise ListeningError(
-            BAD_KEYWORDS, log_message=f"text2token ({kind}) failed: {exc!r}"
-        ) from exc
-    return "".join(
-        f"{' '.join(map(str, toks))} @{phrase}\n"
-        for phrase, toks in zip(phrases, encoded, strict=True)
-    )
+    lines = []
+    for phrase in phrases:
+        try:
+            # one phrase a call: text2token silently drops a phrase with a token the model
+            # lacks, so a joint call could not say which phrase a result belongs to
+            encoded = sherpa_onnx.text2token(
+                [phrase],
+                tokens=str(tokens),
+                tokens_type=kind,
+                bpe_model=str(bpe) if "bpe" in kind else None,
+            )
+        except (ImportError, AssertionError, KeyError, ValueError, OSError) as exc:
+            raise ListeningError(
+                BAD_KEYWORDS, log_message=f"text2token ({kind}) failed: {exc!r}"
+            ) from exc
+        if encoded and encoded[0]:
+            lines.append(f"{' '.join(map(str, encoded[0]))} @{phrase}\n")
+        else:
+            log.warning("notice phrase %r has tokens outside %s; not spotted", phrase, tokens)
+    if not lines:
+        raise ListeningError(BAD_KEYWORDS, log_message=f"no phrase encodable with {tokens}")
+    return "".join(lines)
 
 
 @dataclass
