@@ -30,6 +30,8 @@ MIN_REFERENCE_RANGE_DB = 4.0
 # Gaps inside one utterance (commas, breaths) are bridged; a stretch is padded on both sides.
 FILL_GAP_SECONDS = 0.8
 PAD_SECONDS = 0.3
+# Searched frames per DTW block (2 minutes): bounds memory to a few tens of MB a template.
+BLOCK_FRAMES = 6000
 
 # Mean relative distance (dtw.relative_distances) along the best path → confidence: DISTANCE_SURE or less is 1, and
 # DISTANCE_NONE or more is 0 (calibrated on bench/notice_bench.py; see docs/notice-check.md).
@@ -189,22 +191,28 @@ def best(samples: np.ndarray, templates: list[Template]) -> Hit | None:
     )
     found: Hit | None = None
     for lo, hi in vad.runs(mask):
-        stretch = searched[lo:hi]
         for index, template in enumerate(templates):
             n = template.features.shape[0]
-            if n < 2 or stretch.shape[0] < n / 2:
+            if n < 2 or hi - lo < n / 2:
                 continue
-            cost, starts = dtw.subsequence(dtw.relative_distances(template.features, stretch))
-            end = int(np.argmin(cost))
-            distance = float(cost[end])
-            if found is None or distance < found.distance:
-                found = Hit(
-                    at_seconds=round(float(lo + int(starts[end])) * frame, 2),
-                    end_seconds=round(float(lo + end + 1) * frame, 2),
-                    distance=round(distance, 4),
-                    confidence=round(confidence_of(distance), 3),
-                    reference_index=index,
+            # blocks overlapping by the longest match (2n frames, the notice said at half
+            # speed) bound the distance matrix, whatever the length of the speech
+            size = max(BLOCK_FRAMES, 4 * n)
+            for a in range(lo, max(lo + 1, hi - 2 * n), size - 2 * n):
+                b = min(hi, a + size)
+                cost, starts = dtw.subsequence(
+                    dtw.relative_distances(template.features, searched[a:b])
                 )
+                end = int(np.argmin(cost))
+                distance = float(cost[end])
+                if found is None or distance < found.distance:
+                    found = Hit(
+                        at_seconds=round(float(a + int(starts[end])) * frame, 2),
+                        end_seconds=round(float(a + end + 1) * frame, 2),
+                        distance=round(distance, 4),
+                        confidence=round(confidence_of(distance), 3),
+                        reference_index=index,
+                    )
     return found
 
 
