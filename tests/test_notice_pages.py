@@ -369,8 +369,8 @@ def _sample(org, activity):
 
 
 def _item_row(page: str) -> str:
-    """The notice item's row and the system's line under it."""
-    return "</tr>".join(page.split("亮证并告知录音录像", 1)[1].split("</tr>", 2)[:2])
+    """The notice item's block on the score sheet, with the system's line in it."""
+    return page.split("亮证并告知录音录像", 1)[1].split("</fieldset>", 1)[0]
 
 
 def test_the_score_sheet_offers_the_systems_result_without_ticking_the_item(world, heard):

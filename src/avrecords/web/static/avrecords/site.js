@@ -158,3 +158,36 @@ document.addEventListener("click", (event) => {
     done();
   }
 });
+
+// File fields speak Chinese whatever the browser's language: the native control (which says
+// "Choose File / No file chosen" in an English browser) stays in the form, out of sight, and a
+// button "选择文件" with the chosen file's name stands in for it. Without JavaScript the
+// native control shows as before.
+function chineseFilePickers(root) {
+  root.querySelectorAll("input[type=file]:not([data-picker])").forEach((input) => {
+    input.setAttribute("data-picker", "1");
+    input.classList.add("file-native");
+    input.tabIndex = -1;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "file-pick";
+    button.textContent = input.multiple ? "选择文件（可多选）" : "选择文件";
+    const name = document.createElement("span");
+    name.className = "file-name muted";
+    name.textContent = "未选择文件";
+    const label = input.labels && input.labels[0];
+    if (label) button.setAttribute("aria-label", label.textContent.trim());
+    input.after(button, name);
+    button.addEventListener("click", () => input.click());
+    input.addEventListener("change", () => {
+      const files = Array.from(input.files || []);
+      name.textContent = !files.length
+        ? "未选择文件"
+        : files.length === 1
+          ? files[0].name
+          : `已选择 ${files.length} 个文件`;
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => chineseFilePickers(document));
+document.addEventListener("htmx:afterSwap", (event) => chineseFilePickers(event.target));
