@@ -70,11 +70,14 @@ def findings_to_answer(user) -> list[worklist.Task]:
     )
     tasks, profiles = [], {}  # one profile lookup per unit, not per finding
     for f in rows:
-        if f.kind in (FindingKind.GAP, FindingKind.UNCOVERED):
+        if f.kind in (FindingKind.GAP, FindingKind.UNCOVERED, FindingKind.NO_NOTICE):
             if f.unit_id not in profiles:
                 profiles[f.unit_id] = profile_for_unit(f.unit)
             profile = profiles[f.unit_id]
-            f.reasons = profile.interruptions.reasons if profile else []
+            if f.kind == FindingKind.NO_NOTICE:  # answered right here, as an interruption is
+                f.reasons = profile.notice.answers if profile else []
+            else:
+                f.reasons = profile.interruptions.reasons if profile else []
         about = f" — {f.activity}" if f.activity_id else ""
         title = f"{f.get_kind_display()}：{f.summary}{about}"
         if f.kind == FindingKind.NO_NOTICE:
