@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export AVRECORDS_HOME ?= $(CURDIR)/var
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgresql test-postgresql-all test-postgresql-browser test-browser screens pdf-subsetter espeak-ng lint bench bench-search clean install
+.PHONY: run test test-sqlite test-postgresql test-postgresql-all test-postgresql-browser test-browser screens pdf-subsetter espeak-ng chromium lint bench bench-search clean install
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,7 +62,7 @@ endef
 # lane is done. -O prints each pass's output whole when it ends; -k runs and reports both lanes
 # even if one fails, and the exit status is still non-zero. `make test-postgresql-all` runs
 # every test on PostgreSQL.
-test: $(STAMP) lint pdf-subsetter espeak-ng
+test: $(STAMP) lint pdf-subsetter espeak-ng chromium
 	AVRECORDS_HOME=$$(mktemp -d) $(BIN)/avrecords check --fail-level WARNING
 	AVRECORDS_HOME=$$(mktemp -d) $(BIN)/avrecords makemigrations --check --dry-run
 	@echo "== running the SQLite pass beside the PostgreSQL and browser passes; each prints when it ends =="
@@ -94,6 +94,19 @@ espeak-ng:
 	    echo "note: apt install espeak-ng (the notice-check tests skip without it)" >&2; \
 	  fi
 
+# The browser tests drive Debian's Chromium (never a downloaded browser; tests/browser/site.py).
+# As root (CI), the package is installed if missing; without it those tests skip, and fail
+# when CI=true.
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; } || \
+	    echo "note: could not install chromium; the browser tests will skip" >&2; \
+	  else \
+	    echo "note: apt install chromium (the browser tests skip without it)" >&2; \
+	  fi
+
 test-sqlite: $(STAMP)
 	@echo "== every test on SQLite (two workers) =="
 	@$(call pytest_pass,SQLite,env -u DATABASE_URL,-n 2 --dist worksteal -m "not browser")
@@ -113,7 +126,7 @@ test-postgresql-browser: $(STAMP)
 # The browser tests (issue 17 §8): Debian's Chromium driven by Playwright through the pages of
 # a demo installation of their own (tests/browser/conftest.py). Chromium or Playwright missing:
 # skipped with a message, a failure when CI=true (.ci/run installs Chromium first).
-test-browser: $(STAMP)
+test-browser: $(STAMP) chromium
 	@echo "== the browser tests (Chromium) =="
 	@$(call pytest_pass,browser,env -u DATABASE_URL,-m browser tests/browser)
 
