@@ -82,6 +82,7 @@ def masked(clip):
         dest,
         tracks=[_track(clip["boxes"])],
         style="mask",
+        audio_ranges=[(1.4, 1.6, "mute")],
         start_seconds=1.0,
         end_seconds=2.0,
         max_seconds=1.0,
@@ -174,6 +175,73 @@ def test_a_masked_segment_is_the_mask_colour_in_the_box_and_as_long_as_chosen(cl
             int(x * width) + 4 : int((x + w) * width) - 4,
         ]
         assert inner.size and np.abs(inner.astype(int)).max() <= 24, f"frame {n}"
+
+
+def test_a_muted_range_falls_at_its_place_in_a_copy_of_a_segment(masked):
+    after, rate = _sound(masked["dest"])
+    assert abs(after.size / rate - 1.0) <= 0.05
+    rms = _window_rms(after, rate)
+    silent = np.flatnonzero(rms < 1e-4) * WINDOW
+    assert abs(silent[0] - 0.4) <= EDGE and abs(silent[-1] + WINDOW - 0.6) <= EDGE
+    assert np.all(rms[: int(0.4 / WINDOW) - 2] > 1e-3)
+
+
+def test_no_text_is_found_on_the_blurred_plate_and_id_card(tmp_path):
+    from avrecords.lib.redaction import text
+
+    path, truth = media.make_plate_clip(tmp_path / "plate.mp4", seconds=0.6, fps=FPS)
+    assert media.covered(truth["plate"][0], text.detect(next(media.frames_of(path))))
+    tracks = [
+        TrackData(kind="text", boxes=[Box(i / FPS, *b) for i, b in enumerate(truth[key])])
+        for key in ("plate", "card")
+    ]
+    r.render(path, tmp_path / "copy.mp4", tracks=tracks, style="blur")
+    found = [text.detect(rgb) for rgb in media.frames_of(tmp_path / "copy.mp4")]
+    assert len(found) == 3 and not any(found)
+
+
+def test_it_reads_from_an_open_file_and_keeps_a_copy_without_sound_silent(tmp_path):
+    import av
+
+    from tests import notice_audio
+
+    path = notice_audio.write_video_without_audio(tmp_path / "mute.mp4", seconds=1.0)
+    with open(path, "rb") as source:
+        result = r.render(source, tmp_path / "copy.mp4", tracks=[], style="mask")
+    assert result.frames == 5
+    with av.open(str(tmp_path / "copy.mp4")) as container:
+        assert not container.streams.audio
+        assert container.streams.video[0].codec_context.name == "h264"
+
+
+def test_an_odd_sized_rgb_source_with_pcm_sound_is_rendered(tmp_path):
+    import av
+
+    path = tmp_path / "odd.mkv"
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("ffv1", rate=5)
+        video.width, video.height, video.pix_fmt = 321, 241, "bgr0"
+        sound = out.add_stream("pcm_s16le", rate=8000)
+        sound.layout = "mono"
+        for i in range(5):
+            frame = av.VideoFrame.from_ndarray(
+                np.full((241, 321, 3), 100 + 20 * i, np.uint8), format="rgb24"
+            )
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        tone = (np.sin(np.arange(8000) / 8000 * 2 * np.pi * 300) * 8000).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(tone[None, :], format="s16", layout="mono")
+        frame.sample_rate, frame.pts = 8000, 0
+        out.mux(sound.encode(frame))
+        out.mux(sound.encode(None))
+    box = TrackData(kind="manual", boxes=[Box(0.0, 0.0, 0.0, 0.5, 0.5), Box(1.0, 0, 0, 0.5, 0.5)])
+    result = r.render(path, tmp_path / "copy.mp4", tracks=[box], style="mask")
+    assert result.frames == 5
+    info = r.probe(tmp_path / "copy.mp4")
+    assert (info.width, info.height, info.has_audio) == (320, 240, True)
+    first = next(media.frames_of(tmp_path / "copy.mp4"))
+    assert first[:110, :150].max() <= 24 and first[130:, 170:].min() >= 80
 
 
 def test_a_stretch_over_the_limit_is_refused_until_a_segment_is_chosen(clip, tmp_path):

@@ -271,14 +271,18 @@ class _Job:
             if ain is not None:
                 audio = _AudioPath(out, ain, self, start, end)
             video_done = False
-            last_pts = -1
+            last_pts, last_t = -1, start - 1 / float(fps)
             demuxed = (vin, ain) if ain is not None else (vin,)
             for packet in container.demux(*demuxed):
                 if packet.stream is vin:
                     if video_done:
                         continue
                     for frame in packet.decode():
-                        t = (frame.time if frame.time is not None else 0.0) - origin
+                        if frame.time is not None:
+                            t = frame.time - origin
+                        else:  # no timestamp: the next frame at the stream's rate
+                            t = last_t + 1 / float(fps)
+                        last_t = t
                         if t >= end - 1e-6:
                             video_done = True
                             break
@@ -467,11 +471,10 @@ def _duration_of(path: Path) -> float:
 def _hash_and_sync(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
-    with open(path, "rb+") as fh:
+    with open(path, "rb") as fh:
         while chunk := fh.read(HASH_CHUNK_BYTES):
             digest.update(chunk)
             size += len(chunk)
-        fh.flush()
         os.fsync(fh.fileno())
     return digest.hexdigest(), size
 
