@@ -177,6 +177,19 @@ def test_a_masked_segment_is_the_mask_colour_in_the_box_and_as_long_as_chosen(cl
         assert inner.size and np.abs(inner.astype(int)).max() <= 24, f"frame {n}"
 
 
+def test_the_same_settings_give_the_same_copy_byte_for_byte(clip, masked):
+    again = r.render(
+        clip["path"],
+        clip["folder"] / "again.mp4",
+        tracks=[_track(clip["boxes"])],
+        style="mask",
+        audio_ranges=[(1.4, 1.6, "mute")],
+        start_seconds=1.0,
+        end_seconds=2.0,
+    )
+    assert again.sha256 == masked["result"].sha256
+
+
 def test_a_muted_range_falls_at_its_place_in_a_copy_of_a_segment(masked):
     after, rate = _sound(masked["dest"])
     assert abs(after.size / rate - 1.0) <= 0.05
