@@ -13,6 +13,7 @@ from avrecords.equipment.models import Clearance, ClockFlag, Device, PreUseCheck
 from avrecords.fixity.models import FixityCheck
 from avrecords.org.models import Role, Unit, User
 from avrecords.recordings.models import IngestBatch, QuarantinedFile, Recording
+from avrecords.redaction.models import Redaction
 from avrecords.retention.models import (
     DestructionRecord,
     DisposalItem,
@@ -71,6 +72,10 @@ class World:
             "r_secret": make(o, "R3.MP4", officer=hers, secrecy=SECRET, case=cases["c_secret"]),
         }
         self.add(Recording, **recordings)
+        self.add(
+            Redaction,
+            **{f"rd{name[1:]}": self.redaction(r) for name, r in recordings.items()},
+        )
         self.add(
             ClockFlag,
             f1=self.flag(o.camera, recordings["r_secret"]),
@@ -204,6 +209,16 @@ class World:
             battery_ok=True,
             storage_ok=True,
             clock_ok=True,
+        )
+
+    def redaction(self, recording):
+        return Redaction.objects.create(
+            recording=recording,
+            requested_by=self.org.admin,
+            purpose="提供给当事人",
+            targets=["faces"],
+            style="blur",
+            original_sha256=recording.sha256,
         )
 
     def flag(self, device, recording):

@@ -25,6 +25,7 @@ from avrecords.lib.refusals import NotFound
 from avrecords.org.managers import ScopedQuerySet
 from avrecords.org.models import Unit, User
 from avrecords.recordings.models import IngestBatch, QuarantinedFile, Recording
+from avrecords.redaction.models import Redaction
 from avrecords.retention.models import (
     DestructionRecord,
     DisposalList,
@@ -262,6 +263,10 @@ EXPECTED[ClockFlag] = {
 }
 EXPECTED[QuarantinedFile] = {
     who: {name.replace("b", "q") for name in rows} for who, rows in EXPECTED[IngestBatch].items()
+}
+# A redacted copy (issue 21) is seen by those who see its recording (X2, M9)
+EXPECTED[Redaction] = {
+    who: {f"rd{name[1:]}" for name in rows} for who, rows in EXPECTED[Recording].items()
 }
 EXPECTED[Accountability] = {
     who: {name.replace("v", "y") for name in rows}

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "avrecords.fixity",
     "avrecords.compliance",
     "avrecords.cases",
+    "avrecords.redaction",  # redacted copies (issue 21): beside compliance and cases
     "avrecords.access",
     "avrecords.evidence",
     "avrecords.retention",
@@ -231,6 +232,10 @@ AVRECORDS_PROXY_MAX_HEIGHT = env_int("AVRECORDS_PROXY_MAX_HEIGHT", 720, minimum=
 # A sherpa-onnx keyword-spotting model directory for the notice check; empty = the built-in
 # matcher alone (issue 20 §2; docs/notice-check.md). Nothing is downloaded.
 AVRECORDS_NOTICE_KWS_MODEL = env_str("AVRECORDS_NOTICE_KWS_MODEL", "")
+# Redacted copies (issue 21 §4): frames of work a second a redaction job may use (0 = no
+# limit), so ingest and proxies are not starved; the longest stretch one copy may cover.
+AVRECORDS_REDACTION_MAX_FPS = env_int("AVRECORDS_REDACTION_MAX_FPS", 0, minimum=0)
+AVRECORDS_REDACTION_MAX_SECONDS = env_int("AVRECORDS_REDACTION_MAX_SECONDS", 7200, minimum=60)
 AVRECORDS_PAGE_SIZE = env_int("AVRECORDS_PAGE_SIZE", 50, minimum=1)
 # Lists count matching rows exactly up to this many, then estimate (M4 search at scale).
 AVRECORDS_SEARCH_COUNT_CAP = env_int("AVRECORDS_SEARCH_COUNT_CAP", 2000, minimum=1)
