@@ -48,6 +48,9 @@ class RequestOut(Schema):
     case_id: int | None
     activity_id: int | None
     recording_ids: list[int]
+    recipient: str  # redacted: party / court / review_body / public
+    redaction_ids: list[int]  # redacted: the signed-off copies given out
+    with_redacted: bool  # export, preserve: signed-off redacted copies go in too
     chain: list[str]
     executed_by_role: str
     cite: str
@@ -75,6 +78,10 @@ class RequestOut(Schema):
         return list(obj.recordings.values_list("pk", flat=True))
 
     @staticmethod
+    def resolve_redaction_ids(obj: AccessRequest) -> list[int]:
+        return list(obj.redactions.values_list("pk", flat=True))
+
+    @staticmethod
     def resolve_steps(obj: AccessRequest):
         return list(obj.steps.select_related("approver"))
 
@@ -85,7 +92,7 @@ class RequestOut(Schema):
 
 
 class RequestIn(Schema):
-    kind: str  # view / copy / export / preserve / mark
+    kind: str  # view / copy / export / preserve / redacted / mark
     reason: str
     days: int = 7
     recording_ids: list[int] = []
@@ -94,6 +101,9 @@ class RequestIn(Schema):
     place: str = ""
     ground: str = ""
     mark: str = ""
+    recipient: str = ""  # redacted: party / court / review_body / public
+    redaction_ids: list[int] = []  # redacted: the signed-off copies to give out
+    with_redacted: bool = False  # export, preserve: add the signed-off redacted copies
 
 
 class DecisionIn(Schema):
@@ -136,7 +146,7 @@ def list_requests(request, filters: Query[ListQuery]):
 @router.post(
     "/access-requests",
     response={201: RequestOut, 400: Error, 422: Invalid, **AUTH},
-    summary="提交查阅、复制、证据导出、长期保存或密级申请",
+    summary="提交查阅、复制、证据导出、长期保存、提供脱敏副本或密级申请",
 )
 def create_request(request, body: RequestIn):
     fields = svc.resolve_target(
@@ -152,6 +162,9 @@ def create_request(request, body: RequestIn):
         place=body.place,
         ground=body.ground,
         mark=body.mark,
+        recipient=body.recipient,
+        redactions=body.redaction_ids,
+        with_redacted=body.with_redacted,
         **fields,
     )
     return Status(201, svc.submit(request.user, ask, ip=client_ip(request)))

@@ -31,6 +31,7 @@ class RequestKind(models.TextChoices):
     COPY = "copy", "复制"
     EXPORT = "export", "证据导出"
     PRESERVE = "preserve", "长期保存（刻录光盘）"
+    REDACTED = "redacted", "提供脱敏副本"
     MARK = "mark", "密级标注或解除"
 
 
@@ -50,6 +51,16 @@ class PreserveGround(models.TextChoices):
     OBSTRUCTION = "obstruction", "逃避、拒绝、阻碍执法或谩骂、侮辱、殴打执法人员"
     LITIGATION = "litigation", "涉及复议、诉讼的案件"
     OTHER = "other", "其他重大、敏感或需要长期保存的情况"
+
+
+class Recipient(models.TextChoices):
+    """Who a redacted copy is given to (000§19, 001§25, 003§14, 004§21: privacy and
+    commercial secrets are hidden before anything leaves)."""
+
+    PARTY = "party", "当事人"
+    COURT = "court", "人民法院"
+    REVIEW_BODY = "review_body", "复议机关"
+    PUBLIC = "public", "公开发布"
 
 
 class AccessRequest(models.Model):
@@ -76,6 +87,20 @@ class AccessRequest(models.Model):
         choices=Secrecy.choices,
         blank=True,
         help_text="密级申请：要标注的密级，空为解除标注",
+    )
+    recipient = models.CharField(
+        "提供对象", max_length=12, choices=Recipient.choices, blank=True
+    )  # redacted copies only
+    redactions = models.ManyToManyField(
+        "redaction.Redaction",
+        blank=True,
+        related_name="access_requests",
+        verbose_name="脱敏副本",
+    )  # the signed-off redacted copies a 提供脱敏副本 request gives out
+    with_redacted = models.BooleanField(
+        "同时附脱敏副本",
+        default=False,
+        help_text="证据导出、长期保存：在原始文件旁附上已确认可提供的脱敏副本",
     )
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.PROTECT, verbose_name="案卷"
@@ -206,6 +231,16 @@ class RegisterEntry(models.Model):
         verbose_name="音像记录",
     )
     item = models.CharField("事项", max_length=300)
+    # a redacted copy given out or downloaded (M2: a derived copy, never the original)
+    redaction = models.ForeignKey(
+        "redaction.Redaction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="脱敏副本",
+    )
+    sha256 = models.CharField("副本 SHA-256", max_length=64, blank=True)
     actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name="人员")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)

@@ -4,7 +4,8 @@ carries it out → a live grant until it expires or is revoked.
 Every step is audited. A refusal changes nothing and says why in Chinese (`RequestRefused`).
 Marking requests (M9) take effect on the last approval; export and preservation requests
 start building their package when carried out (`events.REQUEST_EXECUTED`, which evidence
-and retention subscribe to).
+and retention subscribe to); a request for redacted copies (提供脱敏副本, issue 21) names
+signed-off copies and registers each when carried out (`access.redacted`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from django.utils import timezone
 
 from avrecords import events
 from avrecords.access import chain as chains
+from avrecords.access import redacted
 from avrecords.access.chain import RequestRefused
 from avrecords.access.models import (
     AccessRequest,
     ApprovalStep,
     Decision,
     PreserveGround,
+    Recipient,
     RequestKind,
     RequestStatus,
 )
@@ -41,6 +44,7 @@ PREFIX = {
     RequestKind.COPY: "FZ",
     RequestKind.EXPORT: "ZJ",
     RequestKind.PRESERVE: "CB",
+    RequestKind.REDACTED: "TM",
     RequestKind.MARK: "MJ",
 }
 MARK_ROLES = {Role.ADMIN, Role.UNIT_HEAD, Role.LEADER, Role.ARCHIVIST, Role.SYSADMIN}
@@ -48,7 +52,8 @@ MARK_ROLES = {Role.ADMIN, Role.UNIT_HEAD, Role.LEADER, Role.ARCHIVIST, Role.SYSA
 
 @dataclass
 class Ask:
-    """What a requester asks for. Exactly one of recordings / case / activity names the items."""
+    """What a requester asks for. Exactly one of recordings / case / activity names the items;
+    a request for redacted copies names `redactions` instead (their recordings are its items)."""
 
     kind: str
     reason: str
@@ -59,6 +64,9 @@ class Ask:
     place: str = ""
     ground: str = ""
     mark: str | None = ""  # "": clear the mark; None: the page's form chose nothing
+    recipient: str = ""  # redacted copies: who receives them (Recipient)
+    redactions: list = field(default_factory=list)  # redacted copies: the signed-off copies
+    with_redacted: bool = False  # export, preserve: signed-off redacted copies go in too
 
 
 def common_unit(units: list[Unit]) -> Unit:
@@ -78,6 +86,9 @@ def _resolve(user, ask: Ask):
     """(unit, recordings) the request is about; everything must be visible to the requester."""
     from avrecords.compliance.activities import linked_recordings
 
+    if ask.kind == RequestKind.REDACTED and ask.redactions:
+        _, found = redacted.chosen(user, ask.redactions)
+        return common_unit([r.unit for r in found]), found
     named = [bool(ask.recordings), ask.case is not None, ask.activity is not None]
     if sum(named) != 1:
         raise RequestRefused("请选择申请的事项：音像记录、案卷或执法活动之一")
@@ -151,6 +162,11 @@ def _check(user, ask: Ask, chain, recordings) -> None:
         errors.append("请选择长期保存的情形")
     if ask.kind == RequestKind.EXPORT and not ask.place.strip():
         errors.append("请填写提取地点")
+    if ask.kind == RequestKind.REDACTED:
+        if not ask.redactions:
+            errors.append("请选择要提供的脱敏副本")
+        if ask.recipient not in Recipient.values:
+            errors.append("请选择提供对象")
     if errors:
         raise RequestRefused("；".join(errors))
 
@@ -186,6 +202,7 @@ def submit(user, ask: Ask, *, ip: str = "") -> AccessRequest:
     unit, recordings = _resolve(user, ask)
     profile, chain = chains.chain_for(ask.kind, unit)
     _check(user, ask, chain, recordings)
+    copies = redacted.chosen(user, ask.redactions)[0] if ask.kind == RequestKind.REDACTED else []
     if ask.kind == RequestKind.MARK:
         target = ask.case or ask.activity or recordings[0]
         if current_mark(target) == ask.mark:
@@ -203,6 +220,9 @@ def submit(user, ask: Ask, *, ip: str = "") -> AccessRequest:
                     place=ask.place.strip(),
                     ground=ask.ground,
                     mark=ask.mark or "",
+                    recipient=ask.recipient if ask.kind == RequestKind.REDACTED else "",
+                    with_redacted=bool(ask.with_redacted)
+                    and ask.kind in (RequestKind.EXPORT, RequestKind.PRESERVE),
                     case=ask.case,
                     activity=ask.activity,
                     profile_code=profile.code,
@@ -211,12 +231,16 @@ def submit(user, ask: Ask, *, ip: str = "") -> AccessRequest:
                     cite=chain.cite,
                 )
                 req.recordings.set(recordings)
+                req.redactions.set(copies)
+                detail = {"recordings": [r.pk for r in recordings], "reason": req.reason}
+                if copies:
+                    detail |= {"redactions": [r.pk for r in copies], "recipient": req.recipient}
                 audit.record(
                     "access.request",
                     actor=user,
                     obj=req,
                     summary=f"提交{req.get_kind_display()}申请 {req.number}（{len(recordings)} 条记录）",
-                    detail={"recordings": [r.pk for r in recordings], "reason": req.reason},
+                    detail=detail,
                     ip=ip,
                 )
             return req
@@ -305,6 +329,8 @@ def _carry_out(user, req: AccessRequest, *, ip: str = "") -> None:
     req.executed_at = now
     req.valid_until = now + dt.timedelta(days=req.days) if req.days else None
     req.save(update_fields=["status", "executor", "executed_at", "valid_until"])
+    if req.kind == RequestKind.REDACTED:
+        redacted.register_copies(user or req.steps.last().approver, req, ip=ip)
     if req.kind == RequestKind.MARK:
         target = mark_target(req)
         before = current_mark(target)

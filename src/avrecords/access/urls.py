@@ -11,4 +11,9 @@ urlpatterns = [
     path("access/<int:pk>/execute", views.request_execute, name="execute"),
     path("access/<int:pk>/withdraw", views.request_withdraw, name="withdraw"),
     path("access/<int:pk>/revoke", views.request_revoke, name="revoke"),
+    path(
+        "access/<int:pk>/redacted/<int:redaction_id>",
+        views.redacted_download,
+        name="redacted_download",
+    ),
 ]

@@ -6,14 +6,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from avrecords.access import chain as chains
-from avrecords.access import filters, inbox
+from avrecords.access import filters, inbox, redacted
 from avrecords.access import requests as svc
 from avrecords.access.chain import RequestRefused, may_decide_role
-from avrecords.access.models import AccessRequest, PreserveGround, RequestKind, RequestStatus
+from avrecords.access.models import (
+    AccessRequest,
+    PreserveGround,
+    Recipient,
+    RequestKind,
+    RequestStatus,
+)
 from avrecords.lib.filters import tell
 from avrecords.lib.http import back_to, client_ip, int_or_none, post_only
 from avrecords.lib.refusals import NotFound, require
@@ -62,9 +69,14 @@ def request_list(request):
 
 def _target(user, params):
     try:
+        recording_ids = [int(v) for v in params.getlist("recording") if v]
+        chosen = [int(v) for v in params.getlist("redaction") if v]
+        if chosen and not (recording_ids or params.get("case") or params.get("activity")):
+            # 申请提供 from a redacted copy's page: the copies of its recording are offered
+            recording_ids = redacted.recordings_of(user, chosen)
         return svc.resolve_target(
             user,
-            recording_ids=[int(v) for v in params.getlist("recording") if v],
+            recording_ids=recording_ids,
             case_id=int(params["case"]) if params.get("case") else None,
             activity_id=int(params["activity"]) if params.get("activity") else None,
         )
@@ -80,9 +92,9 @@ def request_new(request):
     if kind not in RequestKind.values:
         kind = RequestKind.VIEW
     errors, chain_text, chain_cite, max_days = [], "", "", 30
-    unit = None
+    unit, targets = None, []
     try:
-        unit, _ = svc._resolve(request.user, svc.Ask(kind=kind, reason="-", **fields))
+        unit, targets = svc._resolve(request.user, svc.Ask(kind=kind, reason="-", **fields))
         _, chain = chains.chain_for(kind, unit)
         chain_text, chain_cite, max_days = (
             chains.describe(chain.steps, chain.executed_by),
@@ -91,7 +103,13 @@ def request_new(request):
         )
     except RequestRefused as exc:
         errors.append(str(exc))
+    chosen_copies = {int_or_none(v) for v in params.getlist("redaction")} - {None}
+    copies, copies_kind = [], kind == RequestKind.REDACTED
+    if copies_kind:
+        copies = redacted.candidates(request.user, targets)
     if request.method == "POST" and not errors:
+        # a request for redacted copies is named by the copies chosen among those offered
+        named = {"redactions": sorted(chosen_copies)} if copies_kind else fields
         ask = svc.Ask(
             kind=kind,
             reason=params.get("reason", ""),
@@ -99,7 +117,9 @@ def request_new(request):
             place=params.get("place", ""),
             ground=params.get("ground", ""),
             mark=params.get("mark"),  # absent: nothing chosen, refused for a mark request
-            **fields,
+            recipient=params.get("recipient", ""),
+            with_redacted=params.get("with_redacted") == "1",
+            **named,
         )
         try:
             req = svc.submit(request.user, ask, ip=client_ip(request))
@@ -128,6 +148,9 @@ def request_new(request):
             "errors": errors,
             "grounds": PreserveGround.choices,
             "marks": Secrecy.choices,
+            "recipients": Recipient.choices,
+            "copies": copies,
+            "chosen_copies": chosen_copies,
         },
         status=status if errors else 200,
     )
@@ -160,6 +183,10 @@ def request_detail(request, pk: int):
             "waiting_for": chains.approvers_now(req),
             "live": svc.is_live(req),
             "package": package,
+            "copies": req.redactions.select_related("recording", "signed_off_by")
+            if req.kind == RequestKind.REDACTED
+            else [],
+            "can_download_copies": redacted.why_not_download(user, req) is None,
         },
     )
 
@@ -227,3 +254,12 @@ def request_revoke(request, pk: int):
             or (req.status not in (RequestStatus.APPROVED, RequestStatus.ACTIVE))
         ),
     )
+
+
+@login_required
+def redacted_download(request, pk: int, redaction_id: int):
+    """One redacted copy of an executed 提供脱敏副本 request, to its requester while the grant
+    is live (audited and registered, issue 21 §3)."""
+    req = _request_or_404(request.user, pk)
+    handle, name = redacted.take(request.user, req, redaction_id, ip=client_ip(request))
+    return FileResponse(handle, as_attachment=True, filename=name, content_type="video/mp4")

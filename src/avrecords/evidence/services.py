@@ -4,7 +4,9 @@
 package row and a `jobs.Job` (lease, heartbeat, attempts: a killed worker's build is run again
 from the start in a fresh directory). The build copies each original from the store while
 hashing it and stops, naming the file, if a hash no longer matches what ingest recorded
-(`TamperedOriginal`); it writes the BagIt bag with the 文字说明材料, a zip of it and the ISO
+(`TamperedOriginal`); where the requester asked (同时附脱敏副本), each recording's signed-off
+redacted copies go in beside it, named as such, with their SHA-256 in the manifest (issue 21
+§3; M2: derived copies are separate files, the originals are untouched); it writes the BagIt bag with the 文字说明材料, a zip of it and the ISO
 image. The requester downloads each artifact once while his grant is live; each download is
 registered in the 复制登记簿 and audited.
 """
@@ -45,12 +47,12 @@ class PackageRefused(Refusal, ValueError):
 
 
 def start_package(req: AccessRequest) -> Package:
-    rows = list(req.recordings.all())
+    items = items_for(req)
     package = Package.objects.create(
         request=req,
         number=req.number,
-        files=len(rows),
-        bytes_total=sum(r.size_bytes for r in rows),
+        files=len(items),
+        bytes_total=sum(item.size for item in items),
     )
     if req.kind == RequestKind.PRESERVE:
         Disc.objects.bulk_create(Disc(package=package, copy_no=n) for n in range(1, COPIES + 1))
@@ -71,21 +73,57 @@ def items_for(req: AccessRequest):
     for n, rec in enumerate(rows, start=1):
         source = recordings.original_source(rec)
         officer = rec.officer.display_name if rec.officer else "未指派"
+        meta = {
+            "recording_id": rec.pk,
+            "device": str(rec.device) if rec.device else rec.device_serial or "未登记",
+            "officer": officer,
+            "unit": rec.unit.name if rec.unit else "",
+            "started_at": rec.started_at,
+            "ended_at": rec.ended_at,
+            "duration_seconds": rec.duration_seconds,
+            "original_name": rec.original_name,
+        }
         items.append(
             Item(
                 name=safe_name(f"{n:03d}_{officer}_{rec.original_name}"),
                 size=rec.size_bytes,
                 sha256=rec.sha256,
                 open=lambda source=source: recordings.open_media(source),
+                meta=meta,
+            )
+        )
+        if req.with_redacted:
+            items.extend(redacted_items(rec, f"{n:03d}_{officer}", meta))
+    return items
+
+
+def redacted_items(rec, prefix: str, meta: dict):
+    """The recording's signed-off redacted copies, each a file beside its original named
+    "…_脱敏副本<n>.mp4" (issue 21 §3); their SHA-256 is the one recorded when rendered."""
+    from avrecords.evidence.items import Item, safe_name
+    from avrecords.redaction.models import Redaction, State
+
+    stem = rec.original_name.rsplit(".", 1)[0]
+    copies = (
+        Redaction.objects.filter(recording=rec, state=State.SIGNED_OFF)
+        .exclude(output_sha256="")
+        .order_by("pk")
+    )
+    items = []
+    for copy in copies:
+        path = Path(settings.AVRECORDS_DERIVED_PATH) / copy.output_path
+        end = copy.end_seconds if copy.end_seconds is not None else rec.duration_seconds
+        items.append(
+            Item(
+                name=safe_name(f"{prefix}_{stem}_脱敏副本{copy.pk}.mp4"),
+                size=copy.output_size or 0,
+                sha256=copy.output_sha256,
+                open=lambda path=path: path.open("rb"),
                 meta={
-                    "recording_id": rec.pk,
-                    "device": str(rec.device) if rec.device else rec.device_serial or "未登记",
-                    "officer": officer,
-                    "unit": rec.unit.name if rec.unit else "",
-                    "started_at": rec.started_at,
-                    "ended_at": rec.ended_at,
-                    "duration_seconds": rec.duration_seconds,
-                    "original_name": rec.original_name,
+                    **meta,
+                    "redaction_id": copy.pk,
+                    "duration_seconds": None if end is None else end - copy.start_seconds,
+                    "original_name": f"{rec.original_name}（脱敏副本 #{copy.pk}）",
                 },
             )
         )

@@ -115,6 +115,7 @@ DECISIONS: dict[str, Decision] = {
             ("copy", "复制"),
             ("export", "证据导出"),
             ("preserve", "长期保存"),
+            ("redacted", "提供脱敏副本"),
             ("mark", "密级标注"),
         )
     },
@@ -122,7 +123,12 @@ DECISIONS: dict[str, Decision] = {
         f"access.{kind}.carry_out": Decision(
             f"{label}申请办理", "carry_out", _executor(kind), "run"
         )
-        for kind, label in (("view", "查阅"), ("copy", "复制"), ("export", "证据导出"))
+        for kind, label in (
+            ("view", "查阅"),
+            ("copy", "复制"),
+            ("export", "证据导出"),
+            ("redacted", "提供脱敏副本"),
+        )
     },
     **{
         f"access.{kind}.carry_out": Decision(

@@ -346,12 +346,15 @@ class Approvals(Strict):
     copy_: ApprovalChain = Field(alias="copy")
     export: ApprovalChain | None = None  # M7 evidence export; the copy chain when absent
     preserve: ApprovalChain | None = None  # M6 long-term discs; the copy chain when absent
+    # redacted copies given to a party, a court, a review body or the public (M3, M8;
+    # 000§19, 001§25, 003§14, 004§21); the copy chain when absent
+    redacted: ApprovalChain | None = None
     secrecy: ApprovalChain | None = None  # M9 marking and unmarking; the view chain when absent
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def chain(self, kind: str) -> ApprovalChain:
-        """The chain for a request kind: view, copy, export, preserve or mark."""
+        """The chain for a request kind: view, copy, export, preserve, redacted or mark."""
         if kind == "view":
             return self.view
         if kind == "copy":
@@ -360,12 +363,15 @@ class Approvals(Strict):
             return self.export or self.copy_
         if kind == "preserve":
             return self.preserve or self.copy_
+        if kind == "redacted":
+            return self.redacted or self.copy_
         if kind == "mark":
             return self.secrecy or self.view
         raise ValueError(f"unknown request kind {kind!r}")
 
     def all_chains(self) -> list[ApprovalChain]:
-        return [c for c in (self.view, self.copy_, self.export, self.preserve, self.secrecy) if c]
+        chains = (self.view, self.copy_, self.export, self.preserve, self.redacted, self.secrecy)
+        return [c for c in chains if c]
 
 
 class Sampling(Cited):
@@ -522,7 +528,7 @@ class Deciding(Strict):
         distinct_steps=False,
         case_leader=False,
         note="平台默认：办理人不得为申请人本人（查阅、复制、导出的资料会交到本人手中）",
-    )  # carrying out an approved view, copy or export
+    )  # carrying out an approved view, copy, export or redacted copy
     carry_out_preserve: Rules = Rules(
         not_requester=False,
         distinct_steps=False,
