@@ -218,6 +218,19 @@ def test_a_recording_without_video_is_refused_in_chinese_and_nothing_is_stored(b
     )
 
 
+def test_a_purged_original_cannot_be_redacted(bureau):
+    gone = make(
+        bureau,
+        "3501001_350211_20261120093000_0008.MP4",
+        video_codec="h264",
+        duration_seconds=SECONDS,
+        purged_at=timezone.now(),
+    )
+    with pytest.raises(Invalid, match="原始文件已按保存期限清除"):
+        ask(bureau.admin, gone)
+    assert not Redaction.objects.exists()
+
+
 def test_a_four_hour_file_is_refused_unless_a_segment_is_chosen(bureau):
     long = make(
         bureau,
@@ -345,6 +358,7 @@ def test_the_copy_leaves_only_through_a_live_release_to_its_requester(bureau, cl
         status="active",
         requester_id=bureau.leader.pk,
         valid_until=timezone.now() + timedelta(days=1),
+        redaction_id=redaction.pk,  # the copy it carries
     )
     with pytest.raises(Forbidden, match="提供脱敏副本"):  # not signed off yet
         services.open_copy(bureau.leader, redaction, request=release)
@@ -358,6 +372,8 @@ def test_the_copy_leaves_only_through_a_live_release_to_its_requester(bureau, cl
         {"requester_id": bureau.admin.pk},
         {"kind": "copy"},
         {"valid_until": timezone.now() - timedelta(minutes=1)},
+        {"redaction_id": redaction.pk + 1},
+        {"status": "approved"},
     ):
         with pytest.raises(Forbidden):
             services.open_copy(
@@ -380,3 +396,36 @@ def test_the_limit_follows_the_setting(bureau):
     )
     with pytest.raises(Invalid, match="该记录时长超过 1 小时"):
         ask(bureau.admin, recording, audio_ranges=[])
+
+
+def test_a_running_job_saves_progress_and_time_left_about_once_a_second(bureau, monkeypatch):
+    recording = make(
+        bureau,
+        "3501001_350211_20261120093000_0009.MP4",
+        video_codec="h264",
+        duration_seconds=SECONDS,
+    )
+    redaction = ask(bureau.admin, recording)
+    Redaction.objects.filter(pk=redaction.pk).update(state=State.DETECTING)
+    now = [1000.0]
+    monkeypatch.setattr(redaction_jobs.time, "monotonic", lambda: now[0])
+    watch = redaction_jobs.Watch(redaction, State.DETECTING, frames_total=100)
+
+    def saved():
+        return Redaction.objects.values_list("progress", "eta_seconds").get(pk=redaction.pk)
+
+    now[0] += 10
+    watch.progress(0.25)  # 10 s for a quarter: 30 s left
+    assert saved() == (0.25, pytest.approx(30.0))
+    now[0] += 0.4
+    watch.progress(0.3)  # too soon: not saved
+    assert saved()[0] == 0.25
+    now[0] += 0.7
+    watch.progress(0.5)
+    assert saved() == (0.5, pytest.approx(11.1))
+    assert not watch.cancelled()
+    services.cancel(bureau.admin, redaction)
+    now[0] += 0.6
+    assert watch.cancelled()
+    watch.progress(0.9)  # a cancelled copy's progress is left as it was
+    assert saved()[0] == 0.5

@@ -341,7 +341,7 @@ def _release_ok(actor, redaction: Redaction, grant) -> bool:
     carried = getattr(grant, "redactions", None)
     if carried is not None and hasattr(carried, "filter"):
         return carried.filter(pk=redaction.pk).exists()
-    return getattr(grant, "redaction_id", redaction.pk) == redaction.pk
+    return getattr(grant, "redaction_id", None) == redaction.pk
 
 
 def open_copy(actor, redaction: Redaction, *, ip: str = "", request=None) -> BinaryIO:

@@ -16,6 +16,7 @@ from avrecords.recordings.models import MediaKind, Recording
 from avrecords.redaction.models import AudioMode, Style, Target
 
 NO_VIDEO = "该文件没有视频画面，无法脱敏"
+PURGED = "该记录的原始文件已按保存期限清除，无法制作脱敏副本"
 # A stretch the decoder reports a little short or long is not the person's mistake.
 END_TOLERANCE_SECONDS = 0.5
 
@@ -124,6 +125,8 @@ def check(
     """The request as it will be stored, or Invalid with every reason by field."""
     if not has_video(recording):
         raise Invalid(NO_VIDEO)
+    if recording.purged_at is not None:
+        raise Invalid(PURGED)
     errors: dict[str, str] = {}
     chosen = [t for t in Target.values if t in set(targets or ())]
     if not chosen or len(chosen) != len(set(targets or ())):
