@@ -234,3 +234,17 @@ def test_the_evidence_package_carries_the_redacted_copy_only_when_asked(world):
     names, manifest, package = _package_files(org, with_redacted=False)
     assert not [n for n in names if "脱敏副本" in n] and org.copy.output_sha256 not in manifest
     assert package.files == 1
+
+
+def test_a_script_asks_for_a_redacted_copy_through_the_api(world):
+    org, copy = world, world.copy
+    api = client_for(org.officer)
+    body = {"kind": "redacted", "reason": "法院调取", "redaction_ids": [copy.pk]}
+    refused = api.post("/api/v1/access-requests", body, content_type="application/json")
+    assert refused.status_code == 400 and "请选择提供对象" in refused.json()["detail"]
+    body["recipient"] = "court"
+    made = api.post("/api/v1/access-requests", body, content_type="application/json")
+    assert made.status_code == 201
+    shown = made.json()
+    assert shown["kind"] == "redacted" and shown["recipient"] == "court"
+    assert shown["redaction_ids"] == [copy.pk] and shown["recording_ids"] == [org.rec.pk]
