@@ -145,6 +145,7 @@ bench: $(STAMP) espeak-ng
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/resume_bench.py
 	$(BIN)/python bench/notice_bench.py
+	$(BIN)/python bench/redact_bench.py
 
 # Search at 10M rows (PostgreSQL) and 1M (SQLite). The first run seeds them (about 25 min on
 # two cores) into var/bench-search and the database avrecords_bench_search; later runs reuse.
