@@ -347,11 +347,14 @@ def test_the_copy_leaves_only_through_a_live_release_to_its_requester(bureau, cl
     with pytest.raises(services.Conflict, match="待复核"):
         services.sign_off(bureau.admin, redaction)
     services.rerender(bureau.admin, redaction)
+    stale = redaction_jobs.copy_path(redaction, 9).with_suffix(".mp4.part")
+    stale.write_bytes(b"a killed worker's half copy")
     run_jobs()
     redaction.refresh_from_db()
     assert (redaction.state, redaction.renders) == (State.READY, 2)
     assert redaction.output_path.endswith("copy-2.mp4")
-    assert [p.name for p in copies_on_disk(settings)] == ["copy-2.mp4"]  # the first is gone
+    # the first copy and the dead worker's part are gone
+    assert [p.name for p in copies_on_disk(settings)] == ["copy-2.mp4"]
     release = types.SimpleNamespace(
         pk=99,
         kind="redacted",

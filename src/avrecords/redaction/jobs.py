@@ -225,13 +225,21 @@ def _store_tracks(redaction: Redaction, tracks, versions: dict) -> None:
 
 def copy_path(redaction: Redaction, number: int) -> Path:
     """Where the copy's n-th rendering is written (a derived file, never the store: M2)."""
-    return (
-        Path(settings.AVRECORDS_DERIVED_PATH)
-        / "redacted"
-        / f"{redaction.pk // 1000:04d}"
-        / str(redaction.pk)
-        / f"copy-{number}.mp4"
-    )
+    return _folder(redaction.pk) / f"copy-{number}.mp4"
+
+
+def _folder(pk: int) -> Path:
+    return Path(settings.AVRECORDS_DERIVED_PATH) / "redacted" / f"{pk // 1000:04d}" / str(pk)
+
+
+def _clear_parts(pk: int) -> None:
+    """Remove unfinished parts of this copy. One render runs per copy at a time (a new one
+    is refused while it renders), so any part found when a render job starts is a dead
+    worker's: the reaper queued its job again (lib.leftovers cleans only dot-files)."""
+    folder = _folder(pk)
+    if folder.is_dir():
+        for part in folder.glob("*.part"):
+            part.unlink(missing_ok=True)
 
 
 def _hidden(redaction: Redaction) -> list[RedactionTrack]:
@@ -267,6 +275,7 @@ def render(job: Job) -> None:
     from avrecords.lib.redaction.errors import RedactionError
 
     redaction = _begin(job, (State.RENDERING,), State.RENDERING)
+    _clear_parts(int(job.subject_id))  # a worker killed mid-render left its part behind
     if redaction is None:
         return
     hidden = _hidden(redaction)
