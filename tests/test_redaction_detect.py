@@ -188,3 +188,26 @@ def test_a_reviewers_box_follows_the_face_forward(face_clip):
     by_time = {round(t, 3): box for t, box in zip(times, truth, strict=True)}
     for key in track.boxes:
         assert covered_fraction(by_time[round(key.t, 3)], (key.x, key.y, key.w, key.h)) >= 0.7
+
+
+def test_a_followed_box_stops_where_the_thing_leaves_the_picture(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "gone.mp4"
+    rng = np.random.default_rng(3)
+    patch = rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        for i in range(30):  # 3 s; the patch moves right for 1 s, then is gone
+            img = np.full((180, 320, 3), 120, np.uint8)
+            if i < 10:
+                img[60:100, 40 + 4 * i : 80 + 4 * i] = patch
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    track = follow.follow(path, t=0.0, box=(40 / 320, 60 / 180, 40 / 320, 40 / 180), seconds=3)
+    assert 0.8 <= track.end <= 1.0, [round(b.t, 2) for b in track.boxes]
+    last = track.boxes[-1]
+    assert last.x * 320 == pytest.approx(40 + 4 * round(last.t * 10), abs=3)
