@@ -56,6 +56,8 @@ IRREVERSIBLE = {
     "supervision:violation_confirm",
     "stations:token",  # rotate or revoke: the station's old secret stops working at once
     "compliance:notice_reference_delete",  # the reference's files are deleted (U5)
+    "redaction:cancel",  # the job stops and what it made is deleted (issue 21 §4)
+    "redaction:sign_off",  # the copy may now be provided to a party, a court or the public
 }
 # Actions that can be corrected afterwards (edited again, asked again, linked again) or that
 # only record a word: no question.
@@ -115,6 +117,9 @@ REVERSIBLE = {
     "compliance:notice_try",
     "compliance:finding_notice_answer",
     "compliance:finding_notice_review",
+    # redacted copies (issue 21 §3): a track is hidden or kept again, a copy made again
+    "redaction:track_hide",
+    "redaction:rerender",
 }
 # POST forms sending to their own page (new or edit forms, settings pages): none irreversible.
 SELF_POSTING = {
@@ -133,6 +138,7 @@ SELF_POSTING = {
     "policies/calendar.html",
     "policies/edit.html",
     "policies/units.html",
+    "redaction/request.html",  # 申请脱敏副本: the copy is made only after review and sign-off
     "retention/hold_new.html",
     "supervision/campaign_form.html",
     "supervision/violation_new.html",
@@ -205,6 +211,8 @@ RENDERED = [
     ("leader", "/retention/disposals/{submitted}/", "/retention/disposals/{submitted}/decide"),
     ("sysadmin", "/stations/{station}/", "/stations/{station}/token"),
     ("sysadmin", "/notice/references/", "/notice/references/{ref}/delete"),
+    ("admin", "/redactions/{redaction}/", "/redactions/{redaction}/cancel"),
+    ("admin", "/redactions/{redaction_ready}/", "/redactions/{redaction_ready}/sign-off"),
     (
         "sysadmin",
         "/agency/people/{person}/two-factor/reset",

@@ -83,6 +83,7 @@ def test_the_installed_apps_fill_the_recording_and_case_pages():
     assert _names(panels.RECORDING, "side") == [
         "compliance",
         "retention",
+        "redaction",  # 脱敏副本 (issue 21 §3)
     ]  # 合规问题 first (issue 17 §4)
     assert _names(panels.RECORDING, "purged") == ["retention.record"]
     assert _names(panels.RECORDING, "purged_facts") == ["retention.record_facts"]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("avrecords.compliance.urls")),
     path("", include("avrecords.equipment.urls")),
     path("", include("avrecords.cases.urls")),
+    path("", include("avrecords.redaction.urls")),  # 脱敏副本 pages (issue 21 §3)
     path("", include("avrecords.access.urls")),
     path("", include("avrecords.access.urls_register")),
     path("", include("avrecords.evidence.urls")),

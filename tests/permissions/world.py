@@ -39,7 +39,7 @@ from avrecords.stations import cameras
 from avrecords.stations import services as stations
 from tests import media as m
 from tests.conftest import PASSWORD, Org
-from tests.permissions import world_notice
+from tests.permissions import world_notice, world_redaction
 from tests.permissions import world_records as records
 
 CUSTOM = "xianju"  # the administrator-made profile of the world
@@ -86,6 +86,8 @@ class World:
     export: int = 0  # 张伟's evidence export, carried out: its package is being built
     package: int = 0  # that package
     disc: int = 0  # the first disc of 张伟's carried-out preservation request
+    redacted_request: int = 0  # 张伟's carried-out request for a redacted copy (issue 21)
+    redacted_copy: int = 0  # the signed-off redacted copy it gives out
     preserve: int = 0  # that preservation request
     hold: int = 0  # a complaint's legal hold on squad 1's case (gathers 张伟's recording)
     held: int = 0  # a litigation hold on the seizure, its release asked by 林海
@@ -108,6 +110,9 @@ class World:
     refusal: int = 0  # a camera it refused, not handled yet (issue 19 §4)
     notice_reference: int = 0  # a reference recording of the notice (U5)
     no_notice: int = 0  # the seizure's 未检测到告知语 finding, open (U5)
+    redaction: int = 0  # a redacted copy of 张伟's recording in review (issue 21 §3)
+    redaction_track: int = 0  # its detected face
+    redaction_ready: int = 0  # another, rendered and waiting for sign-off
     sessions: dict[str, str] = field(default_factory=dict)  # user → his signed-in session
 
     def sign_in_everyone(self) -> None:
@@ -151,6 +156,8 @@ class World:
             "export": self.export,
             "pkg": self.package,
             "disc": self.disc,
+            "redacted_req": self.redacted_request,
+            "redacted_copy": self.redacted_copy,
             "hold": self.hold,
             "held": self.held,
             "disposal": self.disposal,
@@ -169,6 +176,9 @@ class World:
             "refusal": self.refusal,
             "ref": self.notice_reference,
             "no_notice": self.no_notice,
+            "redaction": self.redaction,
+            "redaction_track": self.redaction_track,
+            "redaction_ready": self.redaction_ready,
         }
 
 
@@ -317,6 +327,7 @@ def build_world(org, library, tmp_path) -> World:
     ).pk
     build_stations(world, org)
     world_notice.build_notice(world, org)
+    world_redaction.build_redaction(world, org)
     return world
 
 
