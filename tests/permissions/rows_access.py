@@ -32,6 +32,7 @@ REQ = _request("request", lambda w: w.request)
 APPROVED = _request("approved", lambda w: w.approved)
 EXPORT = _request("export", lambda w: w.export)
 ASK = _request("ask", None)
+REDACTED = _request("redacted", lambda w: w.redacted_request)
 REGISTER_READERS = EVERYONE - OFFICERS  # unit roles their units, sysadmin all
 APPROVERS = frozenset(["head1"])  # tongbai: 单位负责人 (only a role the chain names passes)
 EXECUTORS = frozenset(["admin", "other_admin", "bureau_admin"])  # tongbai: 管理员办理
@@ -66,6 +67,14 @@ ROWS = [
         EXPORT,
         audit="access.revoke",
         body=lambda w: REVOKE,
+    ),
+    # The requester gets as far as the copy's file, which is not on this test's disk (409).
+    Endpoint(
+        "page-access-redacted-download",
+        "/access/{redacted_req}/redacted/{redacted_copy}",
+        REQUESTER,
+        REDACTED,
+        ok=409,
     ),
     Endpoint("page-registers", "/registers/", REGISTER_READERS, ok=302),
     Endpoint("page-register-view", "/registers/view/", REGISTER_READERS),

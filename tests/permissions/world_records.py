@@ -92,9 +92,45 @@ def build_requests(world: World, org) -> None:
     world.export, world.package = export.pk, export.package.pk
     world.preserve = preserve.pk
     world.disc = Disc.objects.get(package=preserve.package, copy_no=1).pk
+    # 张伟's request for a signed-off redacted copy, carried out (issue 21 §3); the copy's
+    # file is not on a test's own disk, so the download gets as far as 409.
+    world.redacted_copy = _signed_off_copy(rec, head).pk
+    redacted = access.submit(
+        org.officer,
+        access.Ask(
+            kind=RequestKind.REDACTED,
+            reason="当事人申请提供执法过程录像",
+            recipient="party",
+            redactions=[world.redacted_copy],
+        ),
+    )
+    world.redacted_request = access.execute(org.admin, access.approve(head, redacted, "同意")).pk
     # The registers: the supervisor played the recording, 林海 downloaded it.
     grants.register_playback(view, users["supervisor"], rec)
     grants.register_download(copy, users["admin"], rec)
+
+
+def _signed_off_copy(rec, by):
+    """A redacted copy of the recording signed off by `by` (rendered and reviewed elsewhere)."""
+    from django.utils import timezone
+
+    from avrecords.redaction.models import Redaction, State
+
+    return Redaction.objects.create(
+        recording=rec,
+        requested_by=by,
+        purpose="向当事人提供",
+        targets=["faces"],
+        style="blur",
+        state=State.SIGNED_OFF,
+        original_sha256=rec.sha256,
+        output_path="redacted/world.mp4",
+        output_sha256="e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        output_size=0,
+        rendered_at=timezone.now(),
+        signed_off_by=by,
+        signed_off_at=timezone.now(),
+    )
 
 
 def build_retention(world: World, org) -> None:
