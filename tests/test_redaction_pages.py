@@ -119,6 +119,18 @@ def test_another_squads_administrator_finds_no_such_recording_or_copy(world):
     assert other.get(f"/redactions/{copy.pk}/tracks.json").status_code == 404
 
 
+def test_a_recording_without_pictures_says_it_cannot_be_redacted(world):
+    sound = make(world, "3501001_350211_20261120120000_0003.AMR", media_kind="audio")
+    client = client_for(world.admin)
+    page = client.get(f"/recordings/{sound.pk}/").content.decode()
+    assert "该文件没有视频画面，无法脱敏" in page and "申请脱敏副本" not in page
+    asked = {"targets": ["faces"], "style": "blur", "purpose": "报送人民法院"}
+    response = client.post(f"/recordings/{sound.pk}/redact", asked)
+    assert response.status_code == 400
+    assert "该文件没有视频画面，无法脱敏" in response.content.decode()
+    assert not Redaction.objects.exists()
+
+
 # --- the request form ----------------------------------------------------------------------
 
 
@@ -166,6 +178,25 @@ def test_a_segment_past_the_end_is_refused_by_the_service_on_the_form(world):
     assert response.status_code == 400
     assert "终点超出记录时长" in response.content.decode()
     assert not Redaction.objects.exists()
+
+
+def test_a_four_hour_file_asks_for_a_segment_on_the_form(world):
+    long = make(
+        world,
+        "3501001_350211_20261120120000_0002.MP4",
+        video_codec="h264",
+        width=1280,
+        height=720,
+        duration_seconds=4 * 3600.0,
+    )
+    client = client_for(world.admin)
+    asked = {"targets": ["faces"], "style": "blur", "purpose": "报送人民法院"}
+    response = client.post(f"/recordings/{long.pk}/redact", asked)
+    assert response.status_code == 400
+    assert "请选择需要提供的时间段" in response.content.decode()
+    assert not Redaction.objects.exists()
+    chosen = client.post(f"/recordings/{long.pk}/redact", {**asked, "end": "01:00:00"})
+    assert chosen.status_code == 302 and Redaction.objects.get().end_seconds == 3600.0
 
 
 def test_a_request_is_queued_audited_and_its_page_polls_its_progress(world):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from avrecords import panels
-from avrecords.redaction import services, who, words
+from avrecords.redaction import services, validation, who, words
 
 
 def recording_side(request, recording, *, errors, **_) -> str:
@@ -19,6 +19,8 @@ def recording_side(request, recording, *, errors, **_) -> str:
     context = {
         "rec": recording,
         "may_request": may,
+        "has_video": validation.has_video(recording),
+        "no_video": validation.NO_VIDEO,
         "copies": [{"r": c, "settings": words.settings_of(c)} for c in copies],
     }
     return render_to_string("redaction/panels/recording.html", context, request=request)
