@@ -285,6 +285,18 @@ def test_a_track_is_kept_from_the_list_and_the_list_comes_back(world):
     assert face.hide is False and acts(before) == ["redaction.show_track"]
 
 
+def test_a_track_of_a_copy_being_rendered_is_refused_to_the_list_with_the_reason(world):
+    copy = copy_of(world, "rendering")
+    face = RedactionTrack.objects.create(redaction=copy, kind="face", label="人脸 1", boxes=FACE)
+    response = client_for(world.admin).post(
+        f"/redactions/{copy.pk}/tracks/{face.pk}/hide", {"hide": "0"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "脱敏副本当前状态为“生成中”，不能修改遮盖内容"
+    face.refresh_from_db()
+    assert face.hide is True
+
+
 def test_a_track_of_another_copy_is_not_found(world):
     copy, other = copy_of(world), copy_of(world)
     face = RedactionTrack.objects.create(redaction=other, kind="face", label="人脸 1", boxes=FACE)

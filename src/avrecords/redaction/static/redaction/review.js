@@ -130,6 +130,15 @@
       var seek = event.target.closest("[data-seek]");
       if (seek) { seekTo(parseFloat(seek.dataset.seek) || 0); }
     });
+    // A refused 遮盖/不遮盖 (the copy changed state meanwhile): the service's reason, in place.
+    document.body.addEventListener("htmx:responseError", function (event) {
+      var box = section.querySelector("[data-review-error]");
+      if (!box) return;
+      var said = "";
+      try { said = JSON.parse(event.detail.xhr.responseText).detail; } catch (e) { said = ""; }
+      box.textContent = said || "操作未完成，请刷新页面后重试";
+      box.hidden = false;
+    });
     document.body.addEventListener("htmx:afterSwap", function (event) {
       if (event.target.id === "tracks" || (event.detail && event.detail.target &&
           event.detail.target.id === "tracks")) { load(); }
