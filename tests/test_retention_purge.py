@@ -285,3 +285,43 @@ def test_a_crash_after_the_store_deleted_is_finished_on_the_rerun(org, archivist
     monkeypatch.undo()
     purge.run_list(made)
     assert DestructionRecord.objects.filter(purged_at__isnull=False).count() == 2
+
+
+def test_purging_an_original_deletes_its_redacted_copies_and_their_boxes(org, archivist):
+    """M5 with issue 21: a redacted copy is derived from the original (M2); when the original
+    is destroyed at the end of its retention, the copy held here goes with it, and the boxes
+    that said where people's faces were. The copy's row stays, marked, for the lineage."""
+    from avrecords.redaction.models import Redaction, RedactionTrack
+    from avrecords.redaction.services import output_root
+
+    use(org, "tongbai")
+    (rec,) = old_recordings(org, n=1)
+    relative = f"redacted/{rec.pk}/copy.mp4"
+    copy = output_root() / relative
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(b"redacted copy")
+    redaction = Redaction.objects.create(
+        recording=rec,
+        requested_by=org.sysadmin,
+        purpose="提供给当事人",
+        targets=["faces"],
+        style="blur",
+        state="signed_off",
+        original_sha256=rec.sha256,
+        output_path=relative,
+        output_sha256="ab" * 32,
+        output_size=13,
+    )
+    RedactionTrack.objects.create(
+        redaction=redaction, kind="face", label="人脸 1", boxes=[[0, 0.1, 0.1, 0.2, 0.2]]
+    )
+    purge.run_list(approved_list(org, archivist, [rec]))
+
+    rec.refresh_from_db()
+    redaction.refresh_from_db()
+    assert rec.purged_at is not None and not copy.exists()
+    assert redaction.output_path == "" and not redaction.tracks.exists()
+    assert redaction.message == "原始记录已按保存期限清除，副本文件一并删除"
+    assert {"kind": "redacted_copy", "path": relative, "size": 13, "sha256": "ab" * 32} in (
+        rec.destruction.derivatives
+    )

@@ -28,15 +28,12 @@ from avrecords.lib.quantities import clock
 from avrecords.lib.refusals import Conflict, Forbidden, Invalid, NotFound
 from avrecords.recordings.jobs import original_for_tools
 from avrecords.recordings.models import Recording
-from avrecords.redaction import validation
+from avrecords.redaction import validation, words
 from avrecords.redaction.models import (
     FINISHED_STATES,
-    AudioMode,
     Redaction,
     RedactionTrack,
     State,
-    Style,
-    Target,
 )
 from avrecords.redaction.who import may_request, may_review, why_not  # noqa: F401 (the rule)
 
@@ -114,7 +111,7 @@ def request(
             "redaction.request",
             actor=actor,
             obj=redaction,
-            summary=f"申请脱敏副本：{recording.original_name}（{describe(redaction)}）",
+            summary=f"申请脱敏副本：{recording.original_name}（{words.summary(redaction)}）",
             detail={
                 "recording": recording.pk,
                 "original_sha256": recording.sha256,
@@ -361,6 +358,8 @@ def open_copy(actor, redaction: Redaction, *, ip: str = "", request=None) -> Bin
         how = "复核播放"
     path = output_file(redaction)
     if path is None:
+        if redaction.recording.purged_at is not None:
+            raise Conflict("原始记录已按保存期限清除，副本文件一并删除")
         raise Conflict("副本文件不存在，请重新生成")
     handle = path.open("rb")
     record(
@@ -416,14 +415,29 @@ def lineage_of(recording: Recording) -> list[Redaction]:
     )
 
 
-def describe(redaction: Redaction) -> str:
-    """The settings in words: 遮盖人脸、车牌、证件及屏幕文字（模糊），00:00–02:10，静音 1 段."""
-    what = "、".join(Target(t).label for t in redaction.targets)
-    end = redaction.end_seconds
-    span = f"{clock(redaction.start_seconds)}–{clock(end) if end is not None else '结束'}"
-    parts = [f"遮盖{what}（{Style(redaction.style).label}）", span]
-    for mode in AudioMode:
-        count = sum(1 for r in redaction.audio_ranges if r[2] == mode.value)
-        if count:
-            parts.append(f"{mode.label} {count} 段")
-    return "，".join(parts)
+def purge_copies(recording: Recording) -> list[dict]:
+    """The original is being destroyed at the end of its retention (M5): its redacted copies
+    held here go with it, and their boxes (where people's faces were) too. Copies already
+    handed out are the register's record; the rows stay, marked, so the lineage still says
+    what was made and given. Returns what was removed, for the destruction record."""
+    removed = []
+    for redaction in Redaction.objects.filter(recording=recording).order_by("pk"):
+        if redaction.output_path:
+            remove_output(redaction.output_path)
+            removed.append(
+                {
+                    "kind": "redacted_copy",
+                    "path": redaction.output_path,
+                    "size": redaction.output_size,
+                    "sha256": redaction.output_sha256,
+                }
+            )
+        redaction.tracks.all().delete()
+        state = redaction.state if redaction.state in FINISHED_STATES else State.CANCELLED
+        Redaction.objects.filter(pk=redaction.pk).update(
+            state=state,
+            output_path="",
+            eta_seconds=None,
+            message="原始记录已按保存期限清除，副本文件一并删除",
+        )
+    return removed

@@ -1,14 +1,17 @@
 """A redacted copy's settings said in words, as the pages show them (000§19, 001§25, 003§14,
-004§21; M2: the copy's lineage on the recording's page). Pure: no rule lives here."""
+004§21; M2: the copy's lineage on the recording's page), in the pages and the audit trail.
+No rule lives here."""
 
 from __future__ import annotations
 
 from avrecords.lib.quantities import clock
+from avrecords.redaction.models import RUNNING_STATES, AudioMode, Style, Target
 
-TARGETS = {"faces": "人脸", "text": "车牌、证件及屏幕文字"}
-STYLES = {"blur": "模糊", "mask": "纯色遮盖"}
-SOUNDS = {"mute": "静音", "distort": "变声"}
-RUNNING = ("queued", "detecting", "rendering")  # the page polls while the job works
+# The models' choices are the one place these words live.
+TARGETS = dict(Target.choices)
+STYLES = dict(Style.choices)
+SOUNDS = dict(AudioMode.choices)
+RUNNING = tuple(RUNNING_STATES)  # the page polls while the job works
 
 
 def targets(values) -> str:
@@ -49,3 +52,12 @@ def eta(seconds) -> str:
 
 def percent(progress) -> int:
     return max(0, min(100, round(100 * float(progress or 0))))
+
+
+def summary(redaction) -> str:
+    """One line for the audit trail: 遮盖人脸（模糊），全程，声音全部保留."""
+    style = STYLES.get(redaction.style, redaction.style)
+    return (
+        f"遮盖{targets(redaction.targets)}（{style}），"
+        f"{segment(redaction.start_seconds, redaction.end_seconds)}，{sounds(redaction.audio_ranges)}"
+    )

@@ -29,6 +29,7 @@ from avrecords.jobs.services import handler
 from avrecords.lib.storage import get_store
 from avrecords.lib.storage.base import RetentionError
 from avrecords.recordings.models import Derivative, Recording
+from avrecords.redaction import services as redaction
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import (
     DestructionRecord,
@@ -202,9 +203,10 @@ def _purge_item(item: DisposalItem, *, actor=None, path: str = "job", store=None
             _refused(actor, recording, f"存储拒绝：{message}", path)
         log.warning("store refused to purge recording %s: %s", recording.pk, exc)
         return ItemOutcome.SKIPPED
-    removed = _remove_derivatives(recording)
     now = timezone.now()
     with transaction.atomic():
+        # M5: the redacted copies held here go with their original (their rows stay, marked)
+        removed = _remove_derivatives(recording) + redaction.purge_copies(recording)
         DestructionRecord.objects.filter(pk=record.pk).update(purged_at=now, derivatives=removed)
         Derivative.objects.filter(recording=recording).delete()
         Recording.objects.filter(pk=recording.pk).update(purged_at=now)
