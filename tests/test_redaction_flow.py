@@ -28,6 +28,7 @@ from avrecords.policies.models import PolicyProfile
 from avrecords.redaction import jobs as redaction_jobs
 from avrecords.redaction import services
 from avrecords.redaction.models import Redaction, State
+from tests.conftest import client_for
 from tests.redaction_media import frames_of, make_face_clip
 from tests.rows import make, make_stored
 
@@ -432,3 +433,24 @@ def test_a_running_job_saves_progress_and_time_left_about_once_a_second(bureau, 
     assert watch.cancelled()
     watch.progress(0.9)  # a cancelled copy's progress is left as it was
     assert saved()[0] == 0.5
+
+
+def test_a_render_the_worker_gave_up_on_goes_back_to_review_when_looked_at(bureau, clip):
+    """A worker that kept dying leaves the render job failed by the reaper after its last
+    attempt; the copy must not wait in 生成中 forever: when looked at it goes back to 待复核
+    with its boxes, says why, and the step is audited."""
+    recording = video(bureau, clip[0])
+    redaction = ask(bureau.admin, recording, audio_ranges=[])
+    run_jobs()
+    services.rerender(bureau.admin, redaction)
+    Job.objects.filter(kind="redaction.render").update(
+        state=JobState.FAILED, error="worker w1 stopped responding on the last attempt"
+    )
+    Redaction.objects.filter(pk=redaction.pk).update(state=State.RENDERING)
+    page = client_for(bureau.admin).get(f"/redactions/{redaction.pk}/")
+    assert page.status_code == 200
+    redaction.refresh_from_db()
+    assert redaction.state == State.REVIEW and redaction.tracks.exists()
+    assert redaction.message == "生成副本时后台处理多次中断，未能完成，请重新生成"
+    assert "生成副本时后台处理多次中断" in page.content.decode()
+    assert actions(redaction)[-1] == "redaction.abandoned"

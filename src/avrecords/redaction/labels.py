@@ -13,6 +13,7 @@ labels.register(
         "redaction.rerender": "重新生成脱敏副本",
         "redaction.render": "生成脱敏副本",
         "redaction.fail": "脱敏副本生成失败",
+        "redaction.abandoned": "脱敏处理因后台中断而停止",
         "redaction.cancel": "取消脱敏副本",
         "redaction.sign_off": "确认脱敏副本可提供",
         "redaction.deliver": "提供或播放脱敏副本",

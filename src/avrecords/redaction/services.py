@@ -441,3 +441,40 @@ def purge_copies(recording: Recording) -> list[dict]:
             message="原始记录已按保存期限清除，副本文件一并删除",
         )
     return removed
+
+
+def settle_if_abandoned(redaction: Redaction) -> Redaction:
+    """A copy whose job the worker gave up on (the reaper failed it after its last attempt:
+    the worker kept dying) would wait forever in 识别中 or 生成中. Seen when the copy is
+    looked at: a render goes back to 待复核 (its boxes are kept, so it can be made again); a
+    detection ends 失败, to be cancelled and asked again."""
+    from avrecords.jobs.models import Job, JobState
+
+    if redaction.state not in (State.DETECTING, State.RENDERING, State.QUEUED):
+        return redaction
+    kind = DETECT_JOB if redaction.state != State.RENDERING else RENDER_JOB
+    last = (
+        Job.objects.filter(kind=kind, subject_type="redaction", subject_id=str(redaction.pk))
+        .order_by("-pk")
+        .first()
+    )
+    if last is None or last.state != JobState.FAILED:
+        return redaction
+    if redaction.state == State.RENDERING:
+        state, message = State.REVIEW, "生成副本时后台处理多次中断，未能完成，请重新生成"
+    else:
+        state, message = State.FAILED, "识别时后台处理多次中断，未能完成，请取消后重新申请"
+    with transaction.atomic():
+        changed = Redaction.objects.filter(pk=redaction.pk, state=redaction.state).update(
+            state=state, message=message, eta_seconds=None
+        )
+        if changed:
+            record(
+                "redaction.abandoned",
+                actor=None,
+                obj=redaction,
+                summary=message,
+                detail={"job": last.pk, "state_before": redaction.state, "error": last.error[:300]},
+            )
+    redaction.refresh_from_db()
+    return redaction

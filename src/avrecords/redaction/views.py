@@ -44,7 +44,7 @@ def _redaction(request, pk: int) -> Redaction:
     (403)."""
     redaction = Redaction.objects.get_visible(request.user, pk)
     require(who.may_review(request.user, redaction), who.why_not(request.user, redaction.recording))
-    return redaction
+    return services.settle_if_abandoned(redaction)
 
 
 # --- the request form ----------------------------------------------------------------------
