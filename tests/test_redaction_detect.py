@@ -101,6 +101,13 @@ def test_it_finds_the_plate_text_and_the_id_card_text(tmp_path):
     assert plate_text, "the characters of 京A·12345 are inside one text box"
 
 
+def test_a_picture_with_a_hard_edge_is_not_taken_for_text(face_clip):
+    """000§19 / 004§21 ask to hide what identifies people, not the whole scene: the pasted
+    photograph's sharp rectangle looks like text to DB, and hiding it blurred the person
+    whole (seen on the review page); only line-shaped regions are text."""
+    assert detect.detect_tracks(face_clip[0], targets={"text"}) == []
+
+
 def test_detection_work_does_not_grow_with_the_frame_rate(tmp_path, monkeypatch):
     rounds: list[float] = []
     monkeypatch.setattr(faces, "detect", lambda rgb, **kw: rounds.append(1) or [])

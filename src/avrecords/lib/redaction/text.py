@@ -47,8 +47,23 @@ def detect(frame_rgb, *, max_side: int = MAX_SIDE_PIXELS, box_threshold: float =
         y1 = max(0.0, y - grow)
         x2 = min(float(in_w), x + w + grow)
         y2 = min(float(in_h), y + h + grow)
+        if _blob_not_line(x2 - x1, y2 - y1, in_h):
+            continue
         found.append((x1 / in_w, y1 / in_h, (x2 - x1) / in_w, (y2 - y1) / in_h, score))
     return found
+
+
+# DB marks lines of text (a plate, a line of an ID card, a caption): wide, or tall and narrow
+# for vertical signs. A squarish region taller than this share of the frame is a picture
+# with a hard edge (a poster, a pasted photo), not a line: it would blur a whole person.
+SQUARISH_ASPECT = (0.6, 1.25)
+LINE_MAX_HEIGHT_SHARE = 0.12
+
+
+def _blob_not_line(width: float, height: float, frame_height: int) -> bool:
+    aspect = width / max(height, 1e-6)
+    low, high = SQUARISH_ASPECT
+    return low < aspect < high and height > LINE_MAX_HEIGHT_SHARE * frame_height
 
 
 def _blob(frame_rgb, max_side: int):
