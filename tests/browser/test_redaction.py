@@ -189,7 +189,7 @@ def test_a_records_administrator_prepares_a_redacted_copy_that_is_provided_and_r
     phone.page.locator("#redactions").screenshot(path=str(SCREENS / "lineage-390.png"))
 
     # 张伟 asks for the copy to be provided to the party, from his recording's page
-    officer = person("zhangwei")  # access/new.html is wider than a phone (see the report)
+    officer = person("zhangwei", PHONE)  # he asks from his phone
     page = officer.page
     page.goto(f"{site.url}/recordings/{rec}/")
     officer.click(page.locator("#redactions").get_by_role("link", name="申请提供"))
