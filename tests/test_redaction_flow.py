@@ -454,3 +454,34 @@ def test_a_render_the_worker_gave_up_on_goes_back_to_review_when_looked_at(burea
     assert redaction.message == "生成副本时后台处理多次中断，未能完成，请重新生成"
     assert "生成副本时后台处理多次中断" in page.content.decode()
     assert actions(redaction)[-1] == "redaction.abandoned"
+
+
+def test_everything_but_the_marked_person_hides_the_scene_and_keeps_him(bureau, clip, settings):
+    """Issue 21 §2, "everything except marked people": the faces found are offered to mark;
+    the one marked 不遮盖 stays clear in the copy and the rest of the picture is hidden; the
+    lineage names what was kept."""
+    data, boxes = clip
+    recording = video(bureau, data)
+    redaction = ask(bureau.admin, recording, targets=["others"], audio_ranges=[])
+    run_jobs()
+    redaction.refresh_from_db()
+    assert redaction.state == State.REVIEW, redaction.message
+    (face,) = redaction.tracks.filter(kind="face")
+    assert "CenterFace" in redaction.model_versions["faces"]
+    services.set_hidden(bureau.admin, face, False)
+    services.rerender(bureau.admin, redaction)
+    run_jobs()
+    redaction.refresh_from_db()
+    assert redaction.state == State.READY, redaction.message
+    assert redaction.settings["shown_tracks"] == [face.pk]
+    copy = Path(settings.AVRECORDS_DERIVED_PATH) / redaction.output_path
+    before = next(iter(frames_of(original_path(recording))))
+    after = next(iter(frames_of(copy)))
+    height, width = after.shape[:2]
+    x, y, w, h = boxes[0]
+    inner = (
+        slice(int(y * height) + 4, int((y + h) * height) - 4),
+        slice(int(x * width) + 4, int((x + w) * width) - 4),
+    )
+    assert abs(after[inner].astype(int) - before[inner].astype(int)).mean() < 8
+    assert abs(after.astype(int) - before.astype(int)).mean() > 6  # the scene is hidden

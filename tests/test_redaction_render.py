@@ -327,3 +327,30 @@ def test_probe_reports_the_clip(clip):
     info = r.probe(clip["path"])
     assert (info.width, info.height, info.fps, info.has_audio) == (1280, 720, FPS, True)
     assert abs(info.duration_seconds - SECONDS) <= 0.1
+
+
+def test_everything_but_a_marked_person_is_hidden(clip, tmp_path):
+    """Issue 21 §2 "everything except marked people": the marked face stays as it was, the
+    rest of the picture (bystanders, the place) is hidden."""
+    dest = tmp_path / "others.mp4"
+    r.render(
+        clip["path"],
+        dest,
+        tracks=[],
+        keep_tracks=[_track(clip["boxes"])],
+        style="blur",
+        start_seconds=1.0,
+        end_seconds=2.0,
+    )
+    source = list(media.frames_of(clip["path"]))[FPS : 2 * FPS]
+    for n, (before, after) in enumerate(zip(source, media.frames_of(dest), strict=True)):
+        height, width = after.shape[:2]
+        x, y, w, h = clip["boxes"][FPS + n]
+        y0, y1 = int(y * height) + 6, int((y + h) * height) - 6
+        x0, x1 = int(x * width) + 6, int((x + w) * width) - 6
+        kept = np.abs(after[y0:y1, x0:x1].astype(int) - before[y0:y1, x0:x1].astype(int))
+        assert kept.mean() < 6, f"frame {n}: the marked face changed"
+        outside = np.ones((height, width), bool)
+        outside[max(0, y0 - 40) : y1 + 40, max(0, x0 - 40) : x1 + 40] = False
+        changed = np.abs(after.astype(int) - before.astype(int)).mean(axis=2)[outside]
+        assert changed.mean() > 6, f"frame {n}: the rest of the picture was left clear"

@@ -172,14 +172,17 @@ def _detect(redaction: Redaction, watch: Watch):
     with original_for_tools(redaction.recording) as source:
         tracks = detect_tracks(
             source,
-            targets=set(redaction.targets),
+            # "everything except marked people": the faces found are the people to mark
+            targets=set(redaction.targets) - {"others"}
+            | ({"faces"} if "others" in redaction.targets else set()),
             start_seconds=redaction.start_seconds,
             end_seconds=redaction.end_seconds,
             detect_fps=DETECT_FPS,
             progress=watch.progress,
             cancelled=watch.cancelled,
         )
-    versions = {k: v for k, v in MODEL_VERSIONS.items() if k in redaction.targets}
+    looked_for = set(redaction.targets) | ({"faces"} if "others" in redaction.targets else set())
+    versions = {k: v for k, v in MODEL_VERSIONS.items() if k in looked_for}
     return tracks, versions
 
 
@@ -266,6 +269,9 @@ def _settings(redaction: Redaction, hidden: list[RedactionTrack]) -> dict:
             redaction.tracks.filter(hide=False).order_by("pk").values_list("pk", flat=True)
         ),
         "tracks_sha256": tracks_digest(hidden),
+        "shown_tracks_sha256": tracks_digest(
+            list(redaction.tracks.filter(hide=False).order_by("pk"))
+        ),
         "container": "mp4 (H.264 + AAC)",
     }
 
@@ -298,6 +304,9 @@ def _render(redaction: Redaction, hidden: list[RedactionTrack], dest: Path, watc
     from avrecords.lib.redaction.render import render as render_copy
 
     tracks = [_track_data(t) for t in hidden]
+    keep = None
+    if "others" in redaction.targets:  # everything but the people marked 不遮盖
+        keep = [_track_data(t) for t in redaction.tracks.filter(hide=False).order_by("pk")]
     max_fps = float(settings.AVRECORDS_REDACTION_MAX_FPS or 0) or None
     dest.parent.mkdir(parents=True, exist_ok=True)
     with original_for_tools(redaction.recording) as source:
@@ -305,6 +314,7 @@ def _render(redaction: Redaction, hidden: list[RedactionTrack], dest: Path, watc
             source,
             dest,
             tracks=tracks,
+            keep_tracks=keep,
             style=redaction.style,
             audio_ranges=[(float(a), float(b), m) for a, b, m in redaction.audio_ranges],
             start_seconds=redaction.start_seconds,

@@ -19,6 +19,9 @@ USER = settings.AUTH_USER_MODEL
 class Target(models.TextChoices):
     FACES = "faces", "人脸"
     TEXT = "text", "车牌、证件及屏幕文字"
+    # everything except the people the reviewer marks 不遮盖 (the faces found are offered to
+    # mark; a box drawn around a person marks him too)
+    OTHERS = "others", "除标记人员外的全部画面"
 
 
 class Style(models.TextChoices):

@@ -130,7 +130,9 @@ def check(
     errors: dict[str, str] = {}
     chosen = [t for t in Target.values if t in set(targets or ())]
     if not chosen or len(chosen) != len(set(targets or ())):
-        errors["targets"] = "请选择需要遮盖的内容（人脸，或车牌、证件及屏幕文字）"
+        errors["targets"] = (
+            "请选择需要遮盖的内容（人脸，车牌、证件及屏幕文字，或除标记人员外的全部画面）"
+        )
     if style not in Style.values:
         errors["style"] = "请选择遮盖方式（模糊或纯色遮盖）"
     purpose = (purpose or "").strip()

@@ -96,6 +96,7 @@ def render(
     *,
     tracks: Sequence,
     style: str = "blur",
+    keep_tracks: Sequence | None = None,
     audio_ranges: Sequence = (),
     start_seconds: float = 0.0,
     end_seconds: float | None = None,
@@ -107,6 +108,8 @@ def render(
     """Write the redacted copy of `source` to `dest` (see the module's docstring).
 
     `tracks` are the TrackData to hide (tracker.box_at gives each one's box at a time);
+    with `keep_tracks` (a sequence, even empty) the whole picture is hidden except those
+    tracks' boxes ("everything except marked people"), and `tracks` is hidden as well;
     `audio_ranges` [(from_s, to_s, "mute" | "distort")]; `max_fps` frames of work per second
     (None or 0: as fast as the machine goes); `max_seconds` the longest stretch one copy may
     cover (TooLong beyond it). Raises Cancelled when `cancelled()` turns true, NoVideo,
@@ -120,6 +123,7 @@ def render(
     name = _name(source)
     job = _Job(
         tracks=list(tracks),
+        keep=None if keep_tracks is None else list(keep_tracks),
         style=style,
         ranges=ranges,
         max_fps=max_fps or None,
@@ -233,12 +237,13 @@ def _segment(info: Probe, start, end, max_seconds, name: str) -> tuple[float, fl
 class _Job:
     """One pass over the source: demux, edit, encode, mux, with progress and cancellation."""
 
-    def __init__(self, *, tracks, style, ranges, max_fps, progress, cancelled, name):
+    def __init__(self, *, tracks, keep, style, ranges, max_fps, progress, cancelled, name):
         import numpy as np
 
         from avrecords.lib.redaction.tracker import box_at
 
         self.tracks = tracks
+        self.keep = keep  # None, or the tracks left clear when everything else is hidden
         self.box_at = box_at
         self.hide = _mask if style == "mask" else _blur
         self.ranges = ranges
@@ -310,6 +315,19 @@ class _Job:
         if frame.format.name != "yuv420p" or frame.width != width or frame.height != height:
             frame = frame.reformat(width=width, height=height, format="yuv420p")
         planes = None
+        if self.keep is not None:  # everything except the marked people
+            original = frame.to_ndarray()
+            planes = _Planes(original.copy(), width, height)
+            self.hide(planes, (0.0, 0.0, 1.0, 1.0))
+            clear = _Planes(original, width, height)
+            for track in self.keep:
+                box = self.box_at(track, t)
+                rect = planes.rect(box) if box is not None else None
+                if rect is not None:
+                    for (region, _), (source, _) in zip(
+                        planes.regions(rect), clear.regions(rect), strict=True
+                    ):
+                        region[...] = source
         for track in self.tracks:
             box = self.box_at(track, t)
             if box is None:
