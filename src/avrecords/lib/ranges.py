@@ -58,6 +58,15 @@ def parse_range(header: str | None, size: int) -> Span | None | Unsatisfiable:
     return start, min(end, size - 1)
 
 
+def player_start(range_header: str | None) -> bool:
+    """Whether a request starts a playback rather than seeks within one: a player asks for
+    bytes=0- (or probes with bytes=0-1) when it starts and for other ranges when it seeks, so
+    auditing only these gives one entry per playback, not one per seek (M3)."""
+    if not range_header:
+        return True
+    return re.sub(r"\s", "", range_header).lower() in {"bytes=0-", "bytes=0-1"}
+
+
 def unsatisfiable_response(size: int) -> HttpResponse:
     """416 naming the file's size, as RFC 9110 §15.5.17 asks; no bytes of the file."""
     response = HttpResponse(status=416)

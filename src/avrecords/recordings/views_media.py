@@ -16,7 +16,6 @@ AVRECORDS_S3_URL_SECONDS.
 """
 
 import logging
-import re
 from pathlib import Path
 
 from django.db import transaction
@@ -24,7 +23,13 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonRe
 from django.shortcuts import render
 
 from avrecords.lib.http import client_ip
-from avrecords.lib.ranges import UNSATISFIABLE, parse_range, ranged_response, unsatisfiable_response
+from avrecords.lib.ranges import (
+    UNSATISFIABLE,
+    parse_range,
+    player_start,
+    ranged_response,
+    unsatisfiable_response,
+)
 from avrecords.lib.refusals import Forbidden, NotFound
 from avrecords.lib.storage.base import StoreError
 from avrecords.panels import PLAYBACK
@@ -44,12 +49,6 @@ def gone(request) -> HttpResponse:
 
 
 PLACEHOLDER_SVG = (Path(__file__).parent / "static/recordings/no-thumbnail.svg").read_bytes()
-
-
-def _player_start(range_header: str) -> bool:
-    # A player asks for bytes=0- (or probes with bytes=0-1) when it starts and for other
-    # ranges when it seeks: one audit entry per playback, not one per seek.
-    return re.sub(r"\s", "", range_header).lower() in {"bytes=0-", "bytes=0-1"}
 
 
 def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
@@ -89,7 +88,7 @@ def stream_media(request, recording_id: int, *, download: bool) -> HttpResponse:
         request.user,
         recording,
         whole_file=span is None,
-        player_start=span is not None and _player_start(range_header),
+        player_start=span is not None and player_start(range_header),
     ):
         with transaction.atomic():
             services.record_playback(request.user, recording, download=False, ip=ip)

@@ -18,7 +18,13 @@ from django.urls import reverse
 
 from avrecords.lib.http import client_ip, post_only, reasons_of
 from avrecords.lib.quantities import clock
-from avrecords.lib.ranges import UNSATISFIABLE, parse_range, ranged_response, unsatisfiable_response
+from avrecords.lib.ranges import (
+    UNSATISFIABLE,
+    parse_range,
+    player_start,
+    ranged_response,
+    unsatisfiable_response,
+)
 from avrecords.lib.redaction.errors import RedactionError
 from avrecords.lib.refusals import Forbidden, NotFound, Refusal, require
 from avrecords.panels import PLAYBACK
@@ -267,9 +273,15 @@ def copy(request, pk: int):
     ranges so the player can seek. It is never downloaded from here: a copy leaves only through
     an executed 提供脱敏副本 request (access)."""
     redaction = Redaction.objects.get_visible(request.user, pk)
-    handle = services.open_copy(request.user, redaction, ip=client_ip(request))
+    range_header = request.META.get("HTTP_RANGE")
+    handle = services.open_copy(
+        request.user,
+        redaction,
+        ip=client_ip(request),
+        audit=player_start(range_header),  # one entry per playback, not one per seek
+    )
     size = int(redaction.output_size or 0)
-    span = parse_range(request.META.get("HTTP_RANGE"), size)
+    span = parse_range(range_header, size)
     if span is UNSATISFIABLE:
         handle.close()
         return unsatisfiable_response(size)
