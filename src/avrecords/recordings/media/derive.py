@@ -79,6 +79,9 @@ def make_video_proxy(src: str | BinaryIO, dest: Path, max_height: int) -> None:
         av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
     ):
         vin = inp.streams.video[0]
+        # Decode with frame and slice threads, as the ffmpeg command line does: PyAV decodes
+        # on one thread unless told, and H.265 decoding is half the work (issue 22 §5).
+        vin.thread_type = "AUTO"
         ain = inp.streams.audio[0] if inp.streams.audio else None
         height = min(vin.codec_context.height, max_height)
         width = _even(vin.codec_context.width * height / vin.codec_context.height)
@@ -92,11 +95,12 @@ def make_video_proxy(src: str | BinaryIO, dest: Path, max_height: int) -> None:
         if ain is not None:
             aout = out.add_stream("aac", rate=ain.codec_context.sample_rate or 48000)
             aout.layout = "stereo" if (ain.codec_context.channels or 1) > 1 else "mono"
+        scaler = av.video.reformatter.VideoReformatter()  # one scaler for every frame
         streams = [vin] + ([ain] if ain is not None else [])
         for packet in inp.demux(*streams):
             for frame in packet.decode():
                 if packet.stream is vin:
-                    scaled = frame.reformat(width=width, height=height, format="yuv420p")
+                    scaled = scaler.reformat(frame, width=width, height=height, format="yuv420p")
                     scaled.pts, scaled.time_base = frame.pts, frame.time_base
                     out.mux(vout.encode(scaled))
                 else:
