@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zlib
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -19,6 +18,7 @@ from avrecords.lib.pdf import render_pdf
 from avrecords.policies.schema import FEATURES
 from avrecords.recordings.usage import device_usage, person_usage
 from tests.conftest import client_for
+from tests.pdf_streams import decoded
 from tests.rows import make
 from tests.test_equipment_ledger_io import sheet_rows
 
@@ -262,13 +262,7 @@ def test_an_officer_sees_only_his_periods_and_a_person_ledger_groups_by_device(t
 
 def pdf_text_and_fonts(content: bytes) -> tuple[str, set[bytes]]:
     """The text a reader would extract (via the ToUnicode maps) and the embedded font names."""
-    streams = [content]
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
-        try:
-            streams.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            pass
-    data = b"\n".join(streams)
+    data = decoded(content)
     glyphs = {
         int(gid, 16): chr(int(uni, 16))
         for gid, uni in re.findall(rb"<([0-9a-f]{4})> <([0-9a-f]{4})>", data)

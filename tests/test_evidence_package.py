@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import zlib
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,6 +29,7 @@ from avrecords.evidence.items import (
     name_problem,
     safe_name,
 )
+from tests.pdf_streams import decoded
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -115,13 +115,7 @@ def info() -> PackageInfo:
 
 def pdf_text(content: bytes) -> str:
     """The text a reader would extract (via the ToUnicode maps), spaces and breaks dropped."""
-    streams = [content]
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
-        try:
-            streams.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            pass
-    data = b"\n".join(streams)
+    data = decoded(content)
     assert b"/FontFile3" in data or b"/FontFile2" in data, "font not embedded"
     glyphs = {
         int(gid, 16): chr(int(uni, 16))
