@@ -16,42 +16,25 @@ approvals engine `policies.approvals`), `personnel` (who keeps the people, issue
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-CITE_RE = re.compile(r"^\d{3}§\d+(\(\d+\))?(\d+)?$")
-CODE_RE = r"^[a-z][a-z0-9_]*$"
-
-Code = Annotated[str, Field(pattern=CODE_RE, max_length=40)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Cited(Strict):
-    """Where a value comes from: an article, or a note saying the regulations leave it open."""
-
-    cite: str = ""
-    note: str = ""
-
-    @field_validator("cite")
-    @classmethod
-    def _cite_format(cls, value: str) -> str:
-        for part in filter(None, (p.strip() for p in value.split(","))):
-            if not CITE_RE.match(part):
-                raise ValueError(f"条款引用“{part}”格式应为 文件号§条 如 004§17 或 004§19(3)1")
-        return value
-
-    @model_validator(mode="after")
-    def _traceable(self):
-        if not self.cite and not self.note:
-            raise ValueError("须注明条款（cite）或说明（note）")
-        return self
+from avrecords.policies.schema_base import (  # noqa: F401 (the profile's names, one module)
+    CITE_RE,
+    CODE_RE,
+    Cited,
+    Code,
+    Name,
+    Strict,
+)
+from avrecords.policies.schema_notice import (  # noqa: F401
+    NOTICE_NOTE,
+    NOTICE_SENTENCE,
+    Notice,
+    NoticeAnswer,
+)
 
 
 class Activity(Cited):
@@ -422,52 +405,6 @@ class Supervision(Strict):
     )
     violations_decided_by: str = "supervisor"  # S4: confirms or dismisses a candidate
     decisions_approved_by: str = "leader"  # S5: approves or rejects a proposed decision
-
-
-NOTICE_SENTENCE = "为保护您的合法权益，监督我们的执法行为，本次执法全程录音录像"
-
-
-class NoticeAnswer(Strict):
-    """What an officer may answer when the platform heard no notice (U5)."""
-
-    code: Code
-    name: Name
-
-
-class Notice(Cited):
-    """U5: the officer tells the party that the activity is being recorded (000§12, 001§11,
-    002§10, 003§9, 004§13). The platform listens to the opening `window_minutes` of the first
-    recording of each activity that must be recorded, against the agency's reference
-    recordings of the notice (`compliance.notice_check`); a match counts when its confidence
-    (0–1) is at least `min_confidence`. `phrases` are the keywords of a recognizer the agency
-    may install (AVRECORDS_NOTICE_KWS_MODEL). A missed notice is a finding the officer answers
-    with one of `answers` and `reviewed_by` confirms or dismisses (approvals decision
-    ``notice.review``); never a violation by itself. `checklist_item` is the supervision
-    checklist item the system's result pre-fills on a score sheet."""
-
-    window_minutes: int = Field(3, gt=0, le=30)
-    min_confidence: float = Field(0.5, gt=0, lt=1)
-    phrases: list[Annotated[str, Field(min_length=2, max_length=100)]] = Field(
-        default_factory=lambda: [NOTICE_SENTENCE, "本次执法全程录音录像", "正在录音录像"],
-        min_length=1,
-    )
-    checklist_item: Code | None = None
-    reviewed_by: str = "unit_head"
-    answers: list[NoticeAnswer] = Field(
-        default_factory=lambda: [
-            NoticeAnswer(code="other_device", name="告知在另一台设备上录制"),
-            NoticeAnswer(code="oral_not_recorded", name="口头告知未录入"),
-            NoticeAnswer(code="no_party", name="现场无当事人或当事人拒不到场"),
-            NoticeAnswer(code="other", name="其他原因"),
-        ],
-        min_length=1,
-    )
-
-    def answer(self, code: str) -> NoticeAnswer | None:
-        return next((a for a in self.answers if a.code == code), None)
-
-
-NOTICE_NOTE = "规定要求事先告知当事人正在录音录像；检查哪一段由平台设定：必须记录的执法活动首个音像记录的开头3分钟"
 
 
 class Office(Cited):
