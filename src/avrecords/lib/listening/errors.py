@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+from avrecords.lib.media_errors import MediaError
 
-class ListeningError(Exception):
+
+class ListeningError(MediaError):
     """Audio could not be listened to: str(e) is Chinese for users, `log_message` English."""
 
     default_message = "无法检查告知语"
-
-    def __init__(self, message: str = "", *, log_message: str = "") -> None:
-        self.message = message or self.default_message
-        self.log_message = log_message or type(self).__name__
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class NoAudio(ListeningError):

@@ -6,19 +6,13 @@ are derived files beside untouched originals (M2); a refusal leaves nothing half
 
 from __future__ import annotations
 
+from avrecords.lib.media_errors import MediaError
 
-class RedactionError(Exception):
+
+class RedactionError(MediaError):
     """A redacted copy could not be made: str(e) is Chinese for users, `log_message` English."""
 
     default_message = "无法生成脱敏副本"
-
-    def __init__(self, message: str = "", *, log_message: str = "") -> None:
-        self.message = message or self.default_message
-        self.log_message = log_message or type(self).__name__
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class NoVideo(RedactionError):
