@@ -148,22 +148,24 @@ test-browser: $(STAMP) chromium
 screens: $(STAMP)
 	$(BIN)/python scripts/screens --out $(CURDIR)/var/screens
 
+# Every benchmark prints `[verdict]` rows (bench/verdict.py); they are collected in
+# var/bench-verdicts.txt and printed as one table (measure, figure, target, PASS/FAIL) at the end.
+VERDICTS := $(CURDIR)/var/bench-verdicts.txt
+
 bench: $(STAMP) espeak-ng ffmpeg
-	$(BIN)/python bench/ingest_bench.py
-	$(BIN)/python bench/fixity_bench.py
-	$(BIN)/python bench/s3_bench.py
-	$(BIN)/python bench/export_bench.py
-	$(BIN)/python bench/agent_bench.py
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/resume_bench.py
-	$(BIN)/python bench/notice_bench.py
-	$(BIN)/python bench/redact_bench.py
-	$(BIN)/python bench/proxy_bench.py
+	@mkdir -p $(CURDIR)/var && : > $(VERDICTS)
+	@export AVRECORDS_BENCH_VERDICTS=$(VERDICTS); rc=0; \
+	for b in ingest fixity s3 export agent startup resume notice redact proxy; do \
+	  $(BIN)/python bench/$${b}_bench.py || rc=1; \
+	done; $(BIN)/python bench/verdict.py $(VERDICTS); exit $$rc
 
 # Search at 10M rows (PostgreSQL) and 1M (SQLite). The first run seeds them (about 25 min on
 # two cores) into var/bench-search and the database avrecords_bench_search; later runs reuse.
 bench-search: $(STAMP)
-	$(BIN)/python bench/search_bench.py --workdir $(CURDIR)/var/bench-search
+	@mkdir -p $(CURDIR)/var && : > $(CURDIR)/var/bench-search-verdicts.txt
+	@rc=0; AVRECORDS_BENCH_VERDICTS=$(CURDIR)/var/bench-search-verdicts.txt \
+	  $(BIN)/python bench/search_bench.py --workdir $(CURDIR)/var/bench-search || rc=1; \
+	$(BIN)/python bench/verdict.py $(CURDIR)/var/bench-search-verdicts.txt; exit $$rc
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
