@@ -1,7 +1,8 @@
 """An evidence package as a BagIt 1.0 bag (RFC 8493), written in one pass (M6, M7).
 
-Each original is copied from the store into data/ while its SHA-256 is computed, and the copy
-is compared with the hash recorded at ingest: a mismatch means the original was altered in
+Each original is copied from the store into data/ by the kernel while a second thread hashes
+the copy just behind it (lib.copying: the two-core pipeline), and the copy's SHA-256 is
+compared with the hash recorded at ingest: a mismatch means the original was altered in
 the store, so the export stops and names the file (TamperedOriginal). The manifest is written
 from the hashes of that same pass, so a 4 GB recording is read once, not again by
 bagit.make_bag. The bag is assembled in a hidden sibling directory and renamed into place, so
@@ -37,7 +38,7 @@ from avrecords.evidence.items import (
     check_names,
 )
 from avrecords.lib import signing
-from avrecords.lib.hashing import PipelinedHasher, copy_hashing
+from avrecords.lib.copying import copy_to_new_file
 from avrecords.lib.storage.base import StoreError
 
 logger = logging.getLogger(__name__)
@@ -129,16 +130,11 @@ def build_bag(
 
 
 def _copy_original(item: Item, work: Path, advance: Callable[[int], None]) -> _Copied:
-    """Copy one original into data/, hashing the same bytes; TamperedOriginal on mismatch."""
-    hasher = PipelinedHasher()
-    try:
-        with item.open() as src, open(work / PAYLOAD_DIR / item.name, "xb") as out:
-            size = copy_hashing(
-                src, out.write, hasher, chunk_bytes=COPY_CHUNK_BYTES, progress=advance
-            )
-        actual = hasher.hexdigest()
-    finally:
-        hasher.close()
+    """Copy one original into data/ and hash the copy (lib.copying: the kernel copies while
+    another thread hashes what it wrote); TamperedOriginal when the copy is not the
+    original recorded at ingest."""
+    with item.open() as src:
+        size, actual = copy_to_new_file(src, work / PAYLOAD_DIR / item.name, progress=advance)
     if size != item.size or actual != item.sha256.lower():
         logger.error(
             "Evidence export stopped: original %r differs from its ingest record "

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -165,13 +164,11 @@ class _Progress:
 
 
 def _zip(bag: Path, target: Path) -> None:
-    """The bag as one zip (stored, not compressed: media does not shrink; ZIP64 for 4 GB+)."""
-    partial = target.with_suffix(".partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for path in sorted(bag.rglob("*")):
-            if path.is_file():
-                zf.write(path, Path(bag.name) / path.relative_to(bag))
-    partial.rename(target)
+    """The bag as one zip (stored, not compressed: media does not shrink; ZIP64 for 4 GB+),
+    copied by the kernel with the CRC-32 computed alongside (evidence.archive)."""
+    from avrecords.evidence.archive import zip_bag
+
+    zip_bag(bag, target)
 
 
 @jobs.handler("evidence.package")
