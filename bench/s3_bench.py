@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,7 @@ from benchmedia import (  # noqa: E402
     warm,
 )
 from tests.s3server import SeaweedServer  # noqa: E402
+from verdict import at_least  # noqa: E402
 
 TARGET_RATIO = 0.85
 
@@ -205,6 +207,23 @@ def bench(args, work: Path, server: SeaweedServer) -> int:
         f"{total / MB / upload:6.1f} MB/s ({total / MB / upload / best['plain']:.2f} x plain), "
         f"commit (complete, checksums, lock check, pointer) {total / MB / commit:6.1f} MB/s; "
         f"the commit is {commit / (upload + commit):.0%} of the put time"
+    )
+    size = f"{len(files)} x {args.size_mb} MB, {args.runs} runs"
+
+    def median_ratio(key: str) -> float:
+        return statistics.median(i / p for i, p in zip(rate[key], rate["plain"], strict=True))
+
+    at_least(
+        "S3 ingest vs plain boto3 multipart, own timing",
+        best["ingest-own"] / best["plain"],
+        TARGET_RATIO,
+        note=f"best/best; median {median_ratio('ingest-own'):.2f}; {size}",
+    )
+    at_least(
+        "S3 ingest vs plain boto3 multipart, CLI wall time",
+        ratio,
+        TARGET_RATIO,
+        note=f"best/best; median {median_ratio('ingest'):.2f}; {size}",
     )
     return 0
 

@@ -9,10 +9,11 @@ id, a wrong method) are turned into the same JSON by `web.middleware.ApiJsonErro
 import copy
 import logging
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBasicAuth, HttpBearer
 from ninja.security import SessionAuth as CookieSession
@@ -126,9 +127,18 @@ class SessionAuth(CookieSession):
         return super().__call__(request)
 
 
+class OwnSwagger(Swagger):
+    """The docs page with Swagger UI from our own static files, never a CDN. ninja renders its
+    own template only when it is an installed app, which it is not (settings, issue 22 §1);
+    otherwise it renders `template_cdn`, which here is that same template."""
+
+    template_cdn = str(settings.NINJA_FILES / "templates" / "ninja" / "swagger.html")
+
+
 api = NinjaAPI(
     title="AVRecords 行政执法音像记录管理平台 API",
     version="1",
+    docs=OwnSwagger(),
     # A token or Basic first: a station script or case system has no session, and the session
     # check would refuse its POST for want of a CSRF token before they were ever tried. A
     # browser sends no Authorization header, so it falls through to the session (with CSRF).

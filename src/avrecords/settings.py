@@ -1,6 +1,7 @@
 """Django settings; every knob is an environment variable listed in docs/configuration.md."""
 
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -38,7 +39,9 @@ INSTALLED_APPS = [
     "django_otp",  # two-factor sign-in (issue 18 §5): TOTP devices and recovery codes
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "ninja",  # the API docs page's Swagger UI from our own static files, not a CDN
+    # not "ninja": as an app its package was imported in every command's set-up, and with it
+    # pydantic and the API machinery (~0.1 s by -X importtime, issue 22 §1). Its files are
+    # found without it (NINJA_FILES below); its export_openapi_schema command is web's.
     "django_tasks",
     # not "huey.contrib.djhuey": as an app it built the queue (and imported redis and psycopg)
     # in every command's set-up; avrecords.jobs.queue and the worker import it when they send
@@ -100,10 +103,13 @@ MIDDLEWARE = [
 ROOT_URLCONF = "avrecords.urls"
 WSGI_APPLICATION = "avrecords.wsgi.application"
 
+# django-ninja's templates and static files (the API docs page's Swagger UI from our own
+# static files, not a CDN: `avrecords.api.OwnSwagger`), located without importing ninja.
+NINJA_FILES = Path(find_spec("ninja").origin).parent
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [NINJA_FILES / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -202,6 +208,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = AVRECORDS_HOME / "static"
+STATICFILES_DIRS = [NINJA_FILES / "static"]  # static/ninja/: Swagger UI for the API docs
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -13,13 +13,17 @@ would go to the person releasing it; `deciding.carry_out_preserve` for discs tha
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from avrecords.access.models import AccessRequest
 from avrecords.lib.refusals import Refusal
 from avrecords.org.models import Role, Unit, User
 from avrecords.policies import approvals
 from avrecords.policies.approvals import Step
-from avrecords.policies.schema import ApprovalChain, Profile
 from avrecords.policies.services import profile_for_unit
+
+if TYPE_CHECKING:
+    from avrecords.policies.schema import ApprovalChain, Profile
 
 ROLE_NAMES = dict(Role.choices)
 

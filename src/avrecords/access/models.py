@@ -21,7 +21,6 @@ from avrecords.org.scope import (
     uncleared_marks,
     unit_q,
 )
-from avrecords.policies import approvals
 
 USER = settings.AUTH_USER_MODEL
 
@@ -163,6 +162,10 @@ class AccessRequest(models.Model):
         if sees_everything(user):
             scope = Q()
         elif has_unit_scope(user):
+            # imported here: the approvals engine builds the profile's schema, which no
+            # command's start-up needs (issue 22 §1)
+            from avrecords.policies import approvals
+
             scope = unit_q(user) | own | approvals.decided_by_office(user)
         else:
             return own

@@ -23,7 +23,7 @@ from avrecords.lib.refusals import Invalid, Refusal
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import sees_everything
 from avrecords.panels import CASE_ACTIVITIES
-from avrecords.policies.schema import Keep
+from avrecords.policies.schema_values import Keep
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
 from avrecords.recordings.textsearch import tidy

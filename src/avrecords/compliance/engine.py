@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -52,10 +53,12 @@ from avrecords.policies.deadlines import (
     extension_refusal,
     ingest_due,
 )
-from avrecords.policies.schema import Profile
 from avrecords.policies.services import calendar as official_calendar
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
+
+if TYPE_CHECKING:
+    from avrecords.policies.schema import Profile
 
 log = logging.getLogger(__name__)
 EXPLAINABLE = (FindingKind.GAP, FindingKind.UNCOVERED, FindingKind.MISSING)

@@ -45,10 +45,12 @@ from avrecords.compliance.models import (
 )
 from avrecords.jobs.models import Job, JobState
 from avrecords.jobs.services import enqueue, handler
-from avrecords.policies.schema import Profile
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.jobs import original_for_tools
 from avrecords.recordings.models import MediaKind, Recording
+
+if TYPE_CHECKING:
+    from avrecords.policies.schema import Profile
 
 if TYPE_CHECKING:
     from avrecords.lib import listening

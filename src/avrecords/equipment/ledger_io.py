@@ -25,7 +25,7 @@ from avrecords.equipment.models import Custody, Device, DeviceKind, DeviceStatus
 from avrecords.lib import sheets
 from avrecords.lib.sheets import append_row
 from avrecords.org.models import Unit
-from avrecords.policies.schema import FEATURES
+from avrecords.policies.schema_values import FEATURES
 
 SPEC_COLUMNS = {"分辨率": "resolution", "续航（小时）": "battery_hours", "存储（GB）": "storage_gb"}
 FEATURE_COLUMNS = {name: code for code, name in FEATURES.items()}

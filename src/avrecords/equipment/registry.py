@@ -22,7 +22,7 @@ from avrecords.equipment.models import Custody, Device, DeviceKind, DeviceStatus
 from avrecords.lib.refusals import Forbidden, Invalid
 from avrecords.org.models import Unit
 from avrecords.org.scope import can_manage_equipment
-from avrecords.policies.schema import FEATURES
+from avrecords.policies.schema_values import FEATURES
 
 # GA/T 947: the product serial of a body-worn recorder is 7 letters or digits; it is also
 # the device part of every file name the recorder writes.

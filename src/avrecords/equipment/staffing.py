@@ -11,11 +11,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from avrecords.equipment.models import CARRIED_KINDS, EQUIPPED, Device
 from avrecords.org.models import Role, Unit, User
-from avrecords.policies.schema import FEATURES, SpecMinimum
+from avrecords.policies.schema_values import FEATURES
 from avrecords.policies.services import profile_for_unit
+
+if TYPE_CHECKING:
+    from avrecords.policies.schema import SpecMinimum
 
 
 @dataclass

@@ -22,8 +22,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import chinese_calendar
-
 log = logging.getLogger(__name__)
 
 HOLIDAY_NAMES_ZH = {
@@ -39,11 +37,19 @@ HOLIDAY_NAMES_ZH = {
 MAX_DAYS_SCANNED = 400  # no run of non-working days is this long: a guard, not a rule
 
 
+def _library():
+    # imported when a day is first asked about: it builds its solar-term tables on import,
+    # which was part of every command's start-up (issue 22 §1)
+    import chinese_calendar
+
+    return chinese_calendar
+
+
 @functools.cache
 def library_knows(year: int) -> bool:
     """Whether chinese-calendar has the year's schedule (it raises for the others)."""
     try:
-        chinese_calendar.is_workday(dt.date(year, 6, 1))
+        _library().is_workday(dt.date(year, 6, 1))
     except NotImplementedError:
         return False
     return True
@@ -78,7 +84,7 @@ class Calendar:
             return entry.workday
         source = self.source(day.year)
         if source == "library":
-            return chinese_calendar.is_workday(day)
+            return _library().is_workday(day)
         if source == "weekends" and day.year not in self.guessed_years:
             log.warning("no holiday data for %d: counting Monday-Friday as working days", day.year)
             self.guessed_years.add(day.year)
@@ -90,7 +96,7 @@ class Calendar:
             return entry.name or ("调休上班" if entry.workday else "休息日")
         if self.source(day.year) != "library":
             return ""
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        on_holiday, name = _library().get_holiday_detail(day)
         if name is None:
             return ""
         zh = HOLIDAY_NAMES_ZH.get(name, name)

@@ -33,17 +33,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.db.models.functions import Length
 
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import cleared_for, in_unit_scope, scope_roots, sees_everything
-from avrecords.policies.schema import Deciding, Loss, Profile, Rules, Supervision
 from avrecords.policies.services import assignment_of, profile_for_unit
 
+if TYPE_CHECKING:
+    from avrecords.policies.schema import Deciding, Profile, Rules
+
 ROLE_NAMES = dict(Role.choices)
-PLATFORM = Deciding()  # the rules where a unit has no profile
 
 # The rules a refusal can name (`Why.rules`)
 PROFILE = "profile"  # the unit has no profile: nobody can tell who decides
@@ -85,9 +88,17 @@ class Decision:
     rules: str  # the entry of `profile.deciding`
     roles: Callable[[Profile], list[str]]
     messages: str = ""  # a key of MESSAGES: the wording its pages always used
-    # Where the unit has no profile: the schema's default roles (the platform's rules), or
-    # None where nobody can tell who decides (the step is refused, asking for a profile)
-    unprofiled: tuple[str, ...] | None = None
+    # Where the unit has no profile: the schema's default role, named as (section, field),
+    # e.g. ("Loss", "acknowledged_by") (the platform's rules), or None where nobody can tell
+    # who decides (the step is refused, asking for a profile)
+    platform_default: tuple[str, str] | None = None
+
+    @property
+    def unprofiled(self) -> tuple[str, ...] | None:
+        """The roles where the unit has no profile (see `platform_default`)."""
+        if self.platform_default is None:
+            return None
+        return (_default(*self.platform_default),)
 
 
 def _chain(kind: str) -> Callable[[Profile], list[str]]:
@@ -98,8 +109,26 @@ def _executor(kind: str) -> Callable[[Profile], list[str]]:
     return lambda p: [p.approvals.chain(kind).executed_by]
 
 
-def _default(model, name: str) -> str:
-    return model.model_fields[name].default
+@cache
+def _default(section: str, name: str) -> str:
+    # The schema (pydantic) is read when a decision is first asked about, not when the apps
+    # load: every command's start-up imported it for these three defaults (issue 22 §1)
+    from avrecords.policies import schema
+
+    return getattr(schema, section).model_fields[name].default
+
+
+@cache
+def _platform() -> Deciding:
+    from avrecords.policies.schema import Deciding
+
+    return Deciding()
+
+
+def __getattr__(name: str):
+    if name == "PLATFORM":  # the rules where a unit has no profile
+        return _platform()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _extension(p: Profile) -> list[str]:
@@ -148,7 +177,7 @@ DECISIONS: dict[str, Decision] = {
         "loss",
         lambda p: [p.equipment.loss.acknowledged_by],
         "findings",
-        (_default(Loss, "acknowledged_by"),),
+        ("Loss", "acknowledged_by"),
     ),
     "retention.review": Decision(
         "清除清单复核", "retention", lambda p: [p.retention.reviewed_by], "retention"
@@ -162,7 +191,7 @@ DECISIONS: dict[str, Decision] = {
         "violation",
         lambda p: [p.supervision.violations_decided_by],
         "violation",
-        (_default(Supervision, "violations_decided_by"),),
+        ("Supervision", "violations_decided_by"),
     ),
     # confirming or dismissing a missed notice (U5): `notice.reviewed_by`
     "notice.review": Decision(
@@ -173,7 +202,7 @@ DECISIONS: dict[str, Decision] = {
         "accountability",
         lambda p: [p.supervision.decisions_approved_by],
         "accountability",
-        (_default(Supervision, "decisions_approved_by"),),
+        ("Supervision", "decisions_approved_by"),
     ),
 }
 
@@ -269,7 +298,7 @@ def _context(step: Step) -> _Context | None:
     if profile is None:
         if decision.unprofiled is None and step.roles is None:
             return None
-        roles, rules = list(decision.unprofiled or ()), getattr(PLATFORM, decision.rules)
+        roles, rules = list(decision.unprofiled or ()), getattr(_platform(), decision.rules)
     else:
         roles = decision.roles(profile)
         rules = getattr(profile.deciding, decision.rules)

@@ -27,13 +27,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from avrecords.lib.refusals import Conflict
 from avrecords.lib.workdays import Calendar
-from avrecords.policies.schema import Activity, CountedFrom, Deadline, DeadlineRule, Profile
+from avrecords.policies.schema_values import CountedFrom, DeadlineRule
+
+if TYPE_CHECKING:
+    from avrecords.policies.schema import Activity, Deadline, Profile
 
 
 class ExtensionRefused(Conflict, ValueError):

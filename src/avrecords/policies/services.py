@@ -12,10 +12,9 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import yaml
 from django.db import transaction
-from pydantic import ValidationError
 
 from avrecords import events
 from avrecords.audit.services import record
@@ -23,12 +22,15 @@ from avrecords.lib.refusals import Forbidden, Invalid
 from avrecords.lib.workdays import Calendar, Override
 from avrecords.org.models import Unit
 from avrecords.policies.models import HolidayOverride, PolicyProfile, UnitPolicy
-from avrecords.policies.schema import Profile
+
+if TYPE_CHECKING:
+    # the schema (pydantic) is imported where a profile is parsed: not every command's
+    # start-up, which loads this module with the apps (issue 22 §1)
+    from avrecords.policies.schema import Profile
 
 log = logging.getLogger(__name__)
 
 MAX_SOURCE_BYTES = 256 * 1024
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 _MESSAGES = {
     "missing": "缺少此项",
     "extra_forbidden": "不认识的字段",
@@ -97,12 +99,26 @@ def _message(error: dict) -> str:
         return template
 
 
+def load_yaml(text: str):
+    """The document in `text`, read with libyaml's safe loader when PyYAML is built with it
+    (PyYAML's own took 0.2 s of every command's start-up here); PyYAML is imported here, not
+    with the apps (issue 22 §1)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def parse(text: str) -> Profile:
     """A validated profile from YAML text, or ProfileInvalid naming each wrong field."""
+    import yaml
+    from pydantic import ValidationError
+
+    from avrecords.policies.schema import Profile
+
     if len(text.encode()) > MAX_SOURCE_BYTES:
         raise ProfileInvalid([f"文件过大（上限 {MAX_SOURCE_BYTES // 1024} KB）"])
     try:
-        document = yaml.load(text, Loader=YAML_LOADER)
+        document = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "文件"

@@ -1,5 +1,21 @@
 from django.apps import AppConfig
 
+# The two functions below import their module when first called: the device ledger's
+# spreadsheet code (usage) and the resumable uploads (resumable) are no part of every
+# command's start-up (issue 22 §1).
+
+
+def _made_any(device) -> bool:
+    from avrecords.recordings.usage import made_any
+
+    return made_any(device)
+
+
+def _expire_resumable() -> int:
+    from avrecords.recordings.resumable import expire_due
+
+    return expire_due()
+
 
 class RecordingsConfig(AppConfig):
     name = "avrecords.recordings"
@@ -7,15 +23,14 @@ class RecordingsConfig(AppConfig):
 
     def ready(self):
         from avrecords import panels
-        from avrecords.recordings import jobs, usage  # noqa: F401  (jobs: the media handlers)
+        from avrecords.recordings import jobs  # noqa: F401  (the media handlers)
 
         # E1: a device that has recorded keeps its serial (equipment.registry asks)
-        panels.DEVICE_RECORDINGS.provide(made_any=usage.made_any)
+        panels.DEVICE_RECORDINGS.provide(made_any=_made_any)
         from avrecords.recordings import worklist_sources
 
         worklist_sources.register()  # 待办: recordings waiting for an administrator to bind
         from avrecords.jobs import periodic
-        from avrecords.recordings import resumable
 
         # issue 19 §3: unfinished resumable uploads past their expiry, part files deleted
-        periodic.register("recordings.expire_resumable", resumable.expire_due)
+        periodic.register("recordings.expire_resumable", _expire_resumable)

@@ -18,6 +18,7 @@ Nothing is shifted: recordings keep their device times and the flag stores both 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
@@ -25,9 +26,11 @@ from django.db.models import Max
 from avrecords.audit import services as audit
 from avrecords.equipment.clock import describe_offset
 from avrecords.equipment.models import ClockFlag, Device
-from avrecords.policies.schema import ClockCheck
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import IngestBatch, IngestSource, Recording
+
+if TYPE_CHECKING:
+    from avrecords.policies.schema import ClockCheck
 
 INT_MAX = 2**31 - 1  # the offset column is a 32-bit integer; a clock at 1970 still fits
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from avrecords.audit import services as audit
 from avrecords.notices.services import notify
-from avrecords.policies.schema import FACTS
+from avrecords.policies.schema_values import FACTS
 from avrecords.retention import approvals
 from avrecords.retention.approvals import Refused
 from avrecords.retention.models import ChangeStatus, RetentionChange, RetentionFact

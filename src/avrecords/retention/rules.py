@@ -16,8 +16,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from avrecords.policies.schema import FACTS, Keep, Profile, RetentionCategory
+from avrecords.policies.schema_values import FACTS, Keep
+
+if TYPE_CHECKING:
+    from avrecords.policies.schema import Profile, RetentionCategory
 
 KEEP_LABELS = {
     Keep.YEARS: "保存",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -21,11 +22,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from avrecords.audit import services as audit
-from avrecords.policies.schema import HOLD_FACTS, Profile
+from avrecords.policies.schema_values import HOLD_FACTS
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
 from avrecords.retention.models import HoldStatus, LegalHold, RecordingRetention, RetentionFact
 from avrecords.retention.rules import CaseFacts, Decision, decide, later
+
+if TYPE_CHECKING:
+    from avrecords.policies.schema import Profile
 
 log = logging.getLogger(__name__)
 ACTIVE_HOLDS = (HoldStatus.ACTIVE, HoldStatus.RELEASE_PENDING)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 
 from avrecords.lib.http import client_ip, post_only
 from avrecords.lib.refusals import NotFound, require
-from avrecords.policies.schema import FACTS
+from avrecords.policies.schema_values import FACTS
 from avrecords.recordings.models import Recording
 from avrecords.retention import approvals, facts, services
 from avrecords.retention.approvals import Refused

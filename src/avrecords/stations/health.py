@@ -17,18 +17,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from avrecords.equipment.models import Station
-from avrecords.policies.schema import STATIONS_NOTE
-from avrecords.policies.schema import Stations as Thresholds
+from avrecords.policies.schema_values import STATIONS_NOTE
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import IngestItem, Recording
 from avrecords.stations.models import StationState
 
-DEFAULT_THRESHOLDS = Thresholds(note=STATIONS_NOTE)
+if TYPE_CHECKING:
+    from avrecords.policies.schema import Stations as Thresholds
+
+
+@cache
+def _default_thresholds() -> Thresholds:
+    # built when first asked, not when the app loads: the schema (pydantic) is no part of
+    # every command's start-up (issue 22 §1)
+    from avrecords.policies.schema import Stations
+
+    return Stations(note=STATIONS_NOTE)
+
 
 OK, WARN, BAD, MUTED = "ok", "warn", "bad", ""
 
@@ -71,7 +83,7 @@ def thresholds_for(station: Station) -> Thresholds:
     """The `stations` section of the profile the station's unit follows (the platform's
     values where it follows none)."""
     profile = profile_for_unit(station.unit)
-    return profile.stations if profile is not None else DEFAULT_THRESHOLDS
+    return profile.stations if profile is not None else _default_thresholds()
 
 
 def clock_words(seconds: float | None) -> str:

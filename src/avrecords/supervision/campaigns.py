@@ -18,6 +18,7 @@ import secrets
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, transaction
 from django.db.models import Q
@@ -30,10 +31,12 @@ from avrecords.lib.refusals import Conflict, Invalid
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import in_unit_scope, scope_roots, sees_everything
 from avrecords.policies.models import PolicyProfile, UnitPolicy
-from avrecords.policies.schema import Profile
 from avrecords.policies.services import profile_for_unit
 from avrecords.supervision import sampling
 from avrecords.supervision.models import Campaign, CampaignKind, CampaignStatus, Sample
+
+if TYPE_CHECKING:
+    from avrecords.policies.schema import Profile
 
 READ_ROLES = {Role.SUPERVISOR, Role.LEADER, Role.UNIT_HEAD}
 EMPTY_POPULATION = "所选单位在抽查期间没有执法活动，未抽取样本"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -20,11 +21,13 @@ from avrecords.compliance.models import ActivityRecording, Finding
 from avrecords.lib.refusals import Invalid
 from avrecords.org.models import Role
 from avrecords.org.scope import in_unit_scope
-from avrecords.policies.schema import Reason
 from avrecords.policies.services import profile_for_unit
 from avrecords.recordings.models import Recording
 from avrecords.supervision.campaigns import profile_of
 from avrecords.supervision.models import CampaignStatus, Sample, Score, ScoreNote
+
+if TYPE_CHECKING:
+    from avrecords.policies.schema import Reason
 
 MAX_NOTE_CHARS = 300
 MAX_NOTES_PER_SCORE = 200

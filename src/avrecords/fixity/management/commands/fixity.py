@@ -16,7 +16,6 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Sum
 from django.utils import timezone
-from tqdm import tqdm
 
 from avrecords.fixity import conf, services
 from avrecords.fixity.models import FixityState, Outcome
@@ -83,6 +82,8 @@ class Command(BaseCommand):
         max_bytes = int(options["max_gb"] * GB) if options["max_gb"] else None
         rate = options["rate_mb_s"]
         total = Recording.objects.aggregate(n=Sum("size_bytes"))["n"] or 0
+        from tqdm import tqdm  # the progress bar's library loads with a run, not its --help
+
         bar = tqdm(
             total=min(total, max_bytes) if max_bytes else total,
             unit="B",

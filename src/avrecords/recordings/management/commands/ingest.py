@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from avrecords.equipment.models import Station
 from avrecords.org.models import User
@@ -68,6 +67,8 @@ class Command(BaseCommand):
         done = itertools.count(1)
         files = [p for p, _ in walk_files(root) if p.is_file()]
         total_bytes = sum(p.stat().st_size for p in files)
+        from tqdm import tqdm  # the progress bar's library loads with a run, not its --help
+
         bar = tqdm(
             total=total_bytes,
             unit="B",
