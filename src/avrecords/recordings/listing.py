@@ -23,6 +23,7 @@ anything outside it (X2).
 from __future__ import annotations
 
 import calendar
+import json
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,10 +36,12 @@ from django.db.models.functions import TruncMonth
 
 from avrecords.org.models import Unit
 from avrecords.recordings.models import MediaKind, Recording, RecordingStatus
+from avrecords.recordings.textsearch import SQLITE_TEXT_TABLE
 
 TOP_UNITS = 10
 SAMPLE_PAGES = 1000  # ~8 MB of the table, ~12,000 rows at ten million
 MIN_SAMPLE_HITS = 20  # fewer sampled matches than this estimate nothing worth showing
+BROAD_FACTOR = 5  # PostgreSQL: a search expected to match 5 × cap rows is estimated at once
 PAGE_LIMIT_ROWS = 10_000  # how deep a list can be paged (narrow the search to go further)
 
 
@@ -63,6 +66,7 @@ class Summary:
     newest: bool = False  # past the cap, no estimate: facets of the newest `cap` rows
     # (neither: facets of the cap + 1 rows the count read, in no particular order)
     ordered_ids: list[int] | None = None  # up to the cap: every match, newest first
+    # (past it, on SQLite: the newest cap + 1 matches)
 
 
 @dataclass
@@ -129,6 +133,17 @@ def summarise(qs: QuerySet[Recording], *, cap: int | None = None) -> Summary:
     cap = count_cap() if cap is None else cap
     if _matches_nothing(qs):
         return Summary(0, False, cap, _facets({}), ordered_ids=[])
+    if connection.vendor == "sqlite" and _reads_table(qs):
+        # One pass, newest first: the count, the facets (of the newest cap rows past the
+        # cap) and the page's ids, from the same cap + 1 rows.
+        counts, total, ordered = _matches(qs.order_by("-started_at", "-id")[: cap + 1], cap)
+        if total <= cap:
+            return Summary(total, False, cap, _facets(counts), ordered_ids=ordered)
+        return Summary(cap + 1, True, cap, _facets(counts), newest=True, ordered_ids=ordered)
+    if connection.vendor == "postgresql" and _reads_table(qs) and _broad(qs, cap):
+        sampled, hits, scale = _sampled(qs)
+        if hits >= MIN_SAMPLE_HITS and hits * scale > BROAD_FACTOR * cap:
+            return _estimated(sampled, hits, scale, cap)
     if _reads_table(qs):
         counts, total, ordered = _matches(qs.order_by()[: cap + 1])
     else:
@@ -140,12 +155,28 @@ def summarise(qs: QuerySet[Recording], *, cap: int | None = None) -> Summary:
         return Summary(cap + 1, True, cap, _facets(newest), newest=True)
     sampled, hits, scale = _sampled(qs)
     if hits >= MIN_SAMPLE_HITS:
-        scaled = {
-            f: {v: max(1, round(n * scale)) for v, n in b.items()} for f, b in sampled.items()
-        }
-        estimate = max(cap + 1, round(hits * scale))
-        return Summary(estimate, True, cap, _facets(scaled), estimated=True)
+        return _estimated(sampled, hits, scale, cap)
     return Summary(cap + 1, True, cap, _facets(counts))
+
+
+def _estimated(sampled, hits: int, scale: float, cap: int) -> Summary:
+    scaled = {f: {v: max(1, round(n * scale)) for v, n in b.items()} for f, b in sampled.items()}
+    estimate = max(cap + 1, round(hits * scale))
+    return Summary(estimate, True, cap, _facets(scaled), estimated=True)
+
+
+def _broad(qs: QuerySet[Recording], cap: int) -> bool:
+    """PostgreSQL: the planner expects far more matches than the cap. Then reading cap + 1 of
+    them through the trigram index would read its whole posting lists first (a bitmap is
+    built before any row is read), hundreds of milliseconds for a common term at ten
+    million rows; the sample answers instead, if it agrees, and the page walks started_at."""
+    sql, params = qs.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"] > BROAD_FACTOR * cap
 
 
 def _facet_sql(qs: QuerySet[Recording]) -> tuple[str, list]:
@@ -189,22 +220,26 @@ def _matches_nothing(qs: QuerySet[Recording]) -> bool:
 
 
 def _reads_table(qs: QuerySet[Recording]) -> bool:
-    """A text condition (trigram index on PostgreSQL, LIKE on SQLite) reads the table rows
+    """A text condition (trigram index on PostgreSQL, FTS5 or LIKE on SQLite) reads the table rows
     anyway: then the count takes the ids too, and the page needs no second scan. Without one
     the count is answered from a covering index alone, which taking the ids would spoil."""
     where = str(qs.query).partition(" WHERE ")[2]
-    return "search_text" in where or " LIKE " in where.upper()
+    return "search_text" in where or SQLITE_TEXT_TABLE in where or " LIKE " in where.upper()
 
 
-def _matches(window: QuerySet[Recording]) -> tuple[dict[str, dict[str, int]], int, list[int]]:
-    """Facet counts, total and ids (newest first) of a sliced search, from its rows."""
+def _matches(
+    window: QuerySet[Recording], counted: int | None = None
+) -> tuple[dict[str, dict[str, int]], int, list[int]]:
+    """Facet counts (of the newest `counted` rows, or all), total and ids (newest first) of a
+    sliced search, from its rows."""
     rows = list(
         window.annotate(month=TruncMonth("started_at")).values_list(
             "pk", "started_at", "media_kind", "status", "unit_id", "month"
         )
     )
+    rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
     counts: dict[str, dict[str, int]] = {}
-    for _pk, _at, kind, status, unit_id, month in rows:
+    for _pk, _at, kind, status, unit_id, month in rows[:counted]:
         for facet, value in (
             ("media_kind", kind),
             ("status", status),
@@ -213,7 +248,6 @@ def _matches(window: QuerySet[Recording]) -> tuple[dict[str, dict[str, int]], in
         ):
             bucket = counts.setdefault(facet, {})
             bucket[value] = bucket.get(value, 0) + 1
-    rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
     return counts, len(rows), [r[0] for r in rows]
 
 
@@ -304,8 +338,11 @@ def search_page(
         number = page_number(raw_page, last)
         start = (number - 1) * size
         end = min(start + size, summary.total if not summary.capped else PAGE_LIMIT_ROWS)
-        if summary.ordered_ids is not None:
-            rows = _in_order(qs, summary.ordered_ids[start:end])
+        ordered = summary.ordered_ids
+        if ordered is not None and not summary.capped:
+            rows = _in_order(qs, ordered[start:end])
+        elif ordered is not None and end < len(ordered):  # the newest rows, already read
+            rows = _in_order(qs, ordered[start : end + 1])
         else:
             rows = page_rows(qs, start, end + 1 if summary.capped else end)
     has_next = number < last and (len(rows) > end - start if summary.capped else True)

@@ -34,11 +34,20 @@ from avrecords.equipment.models import Device
 from avrecords.org.models import Unit, User
 from avrecords.org.scope import recording_q, subtree_unit_ids
 from avrecords.recordings.models import Recording
-from avrecords.recordings.textsearch import indexable, normalise, search_text_q
+from avrecords.recordings.textsearch import (
+    SQLITE_TEXT_TABLE,
+    indexable,
+    normalise,
+    search_text_q,
+    sqlite_match,
+    sqlite_name_match,
+    sqlite_text_q,
+)
 
 TEXT_FIELDS = ("party", "place", "case_number")
 FILE_NAME_MIN_CHARS = 3
 SHA_PREFIX_MIN_CHARS = 6
+DENSE_MATCHES = 20_000  # SQLite: a term in more rows than this is searched with LIKE
 _HEX = re.compile(r"[0-9a-f]+")
 
 
@@ -61,19 +70,39 @@ class RecordingFilter:
     q: str | None = None
 
 
-def text_q(term: str, field: str | None = None) -> Q:
-    """Rows where `field` (or any of party, place, case number) contains the normalised term,
-    or starts with it if it is one character: one trigram-indexed condition on PostgreSQL,
-    the fields themselves on SQLite."""
-    if not term:
-        return Q()
-    if connection.vendor == "postgresql" and indexable(term):
-        return search_text_q(term, field)
+def _like_q(term: str, field: str | None = None) -> Q:
     lookup = "istartswith" if len(term) == 1 else "icontains"
     q = Q()
     for name in (field,) if field else TEXT_FIELDS:
         q |= Q(**{f"{name}__{lookup}": term})
     return q
+
+
+def _sqlite_q(query: str, like: Q) -> Q:
+    """SQLite: the FTS5 condition, or the equivalent LIKE one for a term so common that the
+    list finds its newest rows sooner by walking back in time than by sorting every match.
+    A count of matches up to DENSE_MATCHES (FTS5 stops there) tells which."""
+    table = SQLITE_TEXT_TABLE
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH %s LIMIT %s)",
+            [query, DENSE_MATCHES],
+        )
+        dense = cursor.fetchone()[0] >= DENSE_MATCHES
+    return like if dense else sqlite_text_q(query)
+
+
+def text_q(term: str, field: str | None = None) -> Q:
+    """Rows where `field` (or any of party, place, case number) contains the normalised term,
+    or starts with it if it is one character: one trigram-indexed condition on PostgreSQL,
+    the FTS5 index (or, for a very common term, the fields themselves) on SQLite."""
+    if not term:
+        return Q()
+    if connection.vendor == "postgresql" and indexable(term):
+        return search_text_q(term, field)
+    if connection.vendor == "sqlite":
+        return _sqlite_q(sqlite_match(term, field), _like_q(term, field))
+    return _like_q(term, field)
 
 
 def matching_officers(term: str) -> list[int]:
@@ -96,12 +125,21 @@ def _sha_prefix_q(term: str) -> Q:
 
 def free_text_q(term: str) -> Q:
     """q: party/place/case number, officers, file-name prefix, camera serial, SHA-256 prefix."""
-    q = text_q(term)
+    by_name = len(term) >= FILE_NAME_MIN_CHARS
+    if connection.vendor == "sqlite":  # the fields and the file name: one FTS5 query
+        query, like = sqlite_match(term), _like_q(term)
+        if by_name:
+            query = f"({query}) OR ({sqlite_name_match(term)})"
+            like |= Q(original_name__istartswith=term)
+        q = _sqlite_q(query, like)
+    else:
+        q = text_q(term)
+        if by_name:
+            q |= Q(original_name__istartswith=term)
     officers = matching_officers(term)
     if officers:
         q |= Q(officer_id__in=officers)
-    if len(term) >= FILE_NAME_MIN_CHARS:
-        q |= Q(original_name__istartswith=term)
+    if by_name:
         devices = list(Device.objects.filter(serial__iexact=term).values_list("pk", flat=True))
         if devices:
             q |= Q(device_id__in=devices)

@@ -31,6 +31,7 @@ import re
 import unicodedata
 
 from django.db.models import F, Func, Lookup, Q, TextField
+from django.db.models.expressions import RawSQL
 
 FIELD = "\x1e"  # separates the plain copies
 PAIR = "ǂ"  # follows every character of the paired copy
@@ -116,3 +117,49 @@ class InterleavedText(Func):
         paired = f"{party} || {pair_sep} || {place} || {pair_sep} || {case}"
         # '(.)' rather than a bracket expression: PostgreSQL rewrites it four times faster.
         return f"lower({plain} || regexp_replace({paired}, '(.)', '\\1{PAIR}', 'g'))", []
+
+
+# --- SQLite: an FTS5 trigram index with paired copies (M4, issue 22 §3) --------------------
+#
+# SQLite has no pg_trgm, but FTS5's trigram tokenizer (SQLite 3.34+) indexes every run of
+# three characters, spaces and punctuation included, and a phrase of them is a substring.
+# The contentless table `recordings_recording_text` (migration 0012, kept in step by
+# triggers) holds for each recording, with SQLite's lower() (ASCII only, as LIKE compares):
+#
+# - party, place, case_number: the field itself. Terms of three or more characters.
+# - *_pairs: ␂ then the field with ǂ after every character (`␂华ǂ兴ǂ贸ǂ`): a two-character
+#   term is one trigram (`华ǂ兴`), a field starting with a character is one too (`␂华ǂ`).
+# - name_start: ␂ then the file name; `␂abc` is a file name starting with abc.
+#
+# The index is exact: its answers are those of the LIKE conditions it replaces.
+
+SQLITE_TEXT_TABLE = "recordings_recording_text"
+START = "\x02"  # begins the paired copies and the file name (tidy() keeps it out of fields)
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def sqlite_match(term: str, field: str | None = None) -> str:
+    """An FTS5 query: `field` (or any of the three) contains the normalised term, or starts
+    with it if it is one character."""
+    fields = (field,) if field else FIELDS
+    if len(term) == 1:
+        columns, phrase = [f"{f}_pairs" for f in fields], START + term + PAIR
+    elif len(term) == 2:
+        columns, phrase = [f"{f}_pairs" for f in fields], term[0] + PAIR + term[1]
+    else:
+        columns, phrase = list(fields), term
+    return "{" + " ".join(columns) + "} : " + _phrase(phrase)
+
+
+def sqlite_name_match(term: str) -> str:
+    """An FTS5 query: the file name starts with the term (three or more characters)."""
+    return "name_start : " + _phrase(START + term)
+
+
+def sqlite_text_q(query: str) -> Q:
+    """SQLite: rows whose indexed text matches an FTS5 query (sqlite_match and friends)."""
+    table = SQLITE_TEXT_TABLE
+    return Q(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [query]))
