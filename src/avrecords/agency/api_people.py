@@ -119,7 +119,7 @@ def _out(person: User) -> dict:
         "role_label": person.get_role_display(),
         "phone": person.phone,
         "secrecy_clearances": list(person.secrecy_clearances or []),
-        "supervised_unit_ids": sorted(person.supervised_units.values_list("pk", flat=True)),
+        "supervised_unit_ids": sorted(u.pk for u in person.supervised_units.all()),
         "active": person.is_active,
         "must_change_password": person.must_change_password,
     }

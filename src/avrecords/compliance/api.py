@@ -23,7 +23,13 @@ from avrecords.lib import refusals
 from avrecords.lib.api_schemas import Error, Invalid, PageNumber
 from avrecords.lib.filters import refuse
 from avrecords.lib.refusals import Conflict, require
-from avrecords.org.scope import can_import_activities, can_record_activity, shown_and_withheld
+from avrecords.org.scope import (
+    can_import_activities,
+    can_record_activity,
+    recording_q,
+    shown_and_withheld,
+)
+from avrecords.recordings.models import Recording
 
 router = Router(tags=["执法活动与合规"])
 
@@ -72,6 +78,25 @@ class FindingOut(Schema):
         return obj.recording_id if getattr(obj, "recording_shown", False) else None
 
 
+def _link_page(user, activities: list[Activity]) -> None:
+    """`_linked` for a whole page of activities in two queries, not three per activity (the
+    number of queries stays the same whatever the page size, issue 22 §4)."""
+    links = Recording.objects.filter(
+        activity_links__activity__in=[a.pk for a in activities], activity_links__excluded=False
+    )
+    pairs = links.order_by("started_at", "pk").values_list("activity_links__activity", "pk")
+    shown = set(links.filter(recording_q(user)).values_list("activity_links__activity", "pk"))
+    ids: dict[int, list[int]] = {a.pk: [] for a in activities}
+    withheld = dict.fromkeys(ids, 0)
+    for activity_id, pk in pairs:
+        if (activity_id, pk) in shown:
+            ids[activity_id].append(pk)
+        else:
+            withheld[activity_id] += 1
+    for activity in activities:
+        activity._linked_for_answer = (ids[activity.pk], withheld[activity.pk])
+
+
 def _linked(activity: Activity, context) -> tuple[list[int], int]:
     """The linked recordings' ids the user may see, and how many others (M9); worked out once
     per activity and answer."""
@@ -105,7 +130,7 @@ class ActivityOut(Schema):
 
     @staticmethod
     def resolve_officer_ids(obj: Activity) -> list[int]:
-        return sorted(obj.officers.values_list("pk", flat=True))
+        return sorted(officer.pk for officer in obj.officers.all())  # prefetched by lists
 
     @staticmethod
     def resolve_recording_ids(obj: Activity, context) -> list[int]:
@@ -165,7 +190,9 @@ def list_activities(
     )
     refuse(errors)
     page = max(page, 1)
-    return list(qs[(page - 1) * 50 : page * 50])
+    rows = list(qs.prefetch_related("officers")[(page - 1) * 50 : page * 50])
+    _link_page(request.user, rows)
+    return rows
 
 
 @router.post(

@@ -443,7 +443,7 @@ def list_disposals(request, filters: Query[DisposalQuery]):
     )
     qs, errors = retention_filters.filter_disposals(qs, filters.dict())
     refuse(errors)
-    return _page(qs, filters.page)
+    return _page(disposal.with_counts(qs), filters.page)
 
 
 @router.get(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from avrecords.audit import services as audit
@@ -226,7 +226,28 @@ def items_for(user, disposal: DisposalList):
     )
 
 
+# what `counts` counts, as filters on a list's items (for with_counts)
+_COUNTED = {
+    "total": None,
+    "purge": Q(items__decision=ItemDecision.PURGE),
+    "keep": Q(items__decision=ItemDecision.KEEP),
+    "undecided": Q(items__decision=ItemDecision.UNDECIDED),
+    "purged": Q(items__outcome=ItemOutcome.PURGED),
+    "skipped": Q(items__outcome=ItemOutcome.SKIPPED),
+}
+
+
+def with_counts(qs):
+    """Lists with their `counts` worked out in the list's own query: as many queries for a
+    page of 50 lists as for one (issue 22 §4)."""
+    return qs.annotate(
+        **{f"count_{name}": Count("items", filter=where) for name, where in _COUNTED.items()}
+    )
+
+
 def counts(disposal: DisposalList) -> dict[str, int]:
+    if hasattr(disposal, "count_total"):  # annotated by with_counts
+        return {name: getattr(disposal, f"count_{name}") for name in _COUNTED}
     items = disposal.items.all()
     return {
         "total": items.count(),

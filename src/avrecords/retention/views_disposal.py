@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
 
+from avrecords.lib import labels
 from avrecords.lib.filters import tell
 from avrecords.lib.http import client_ip, post_only, run_step
 from avrecords.lib.refusals import NotFound, require
@@ -55,6 +56,10 @@ def disposal_list(request):
     status = request.GET.get("status", "")
     qs = qs.annotate(item_count=Count("items")).order_by("-created_at", "-pk")
     page = Paginator(qs, settings.AVRECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
+    # one look-up per profile, not per row: the page's queries stay as many whatever its size
+    names = {code: labels.get(labels.PROFILE, code) for code in {d.profile_code for d in page}}
+    for d in page:
+        d.profile_label = names[d.profile_code]
     return render(
         request,
         "retention/disposals.html",
