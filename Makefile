@@ -161,10 +161,13 @@ bench: $(STAMP) espeak-ng ffmpeg
 
 # Search at 10M rows (PostgreSQL) and 1M (SQLite). The first run seeds them (about 25 min on
 # two cores) into var/bench-search and the database avrecords_bench_search; later runs reuse.
+# Then pages under load on the same data (bench/load_bench.py: 50 people, 3 minutes each).
 bench-search: $(STAMP)
 	@mkdir -p $(CURDIR)/var && : > $(CURDIR)/var/bench-search-verdicts.txt
 	@rc=0; AVRECORDS_BENCH_VERDICTS=$(CURDIR)/var/bench-search-verdicts.txt \
 	  $(BIN)/python bench/search_bench.py --workdir $(CURDIR)/var/bench-search || rc=1; \
+	AVRECORDS_BENCH_VERDICTS=$(CURDIR)/var/bench-search-verdicts.txt \
+	  $(BIN)/python bench/load_bench.py --workdir $(CURDIR)/var/bench-search || rc=1; \
 	$(BIN)/python bench/verdict.py $(CURDIR)/var/bench-search-verdicts.txt; exit $$rc
 
 clean:
