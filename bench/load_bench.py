@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +96,12 @@ def stop_serve(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- one person --------------------------------------------------------------------------
@@ -250,10 +257,12 @@ def run_load(label: str, env: dict[str, str], workdir: Path, args) -> dict:
     base = f"http://127.0.0.1:{port}"
     serve = start_serve(env, port, workdir / f"load-serve-{label.split()[-1].lower()}.log")
     try:
-        sessions = [sign_in(base, p) for p in people]
+        with ThreadPoolExecutor(max_workers=10) as pool:  # as people arrive in the morning
+            sessions = list(pool.map(lambda p: sign_in(base, p), people))
         log(f"{label}: {len(sessions)} signed in; load for {args.duration} s")
         stats = Stats()
         load_before = os.getloadavg()[0]
+        cpu_before = cpu_seconds(serve.pid)
         until = time.monotonic() + args.duration
         threads = [
             Person(base, p, s, plan["terms"], stats, until, args.think, seed=i)
@@ -266,9 +275,10 @@ def run_load(label: str, env: dict[str, str], workdir: Path, args) -> dict:
             t.join(args.duration + TIMEOUT_S + 10)
         # the machine's load average (this run's own share included): others' work shows here
         machine = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+        cpu = cpu_seconds(serve.pid) - cpu_before
     finally:
         stop_serve(serve)
-    return {"label": label, "stats": stats, "machine": machine}
+    return {"label": label, "stats": stats, "machine": machine, "serve_cpu": cpu}
 
 
 def print_result(res: dict, args) -> None:
@@ -284,6 +294,15 @@ def print_result(res: dict, args) -> None:
         )
     for kind, samples in stats.samples.items():
         print(f"  {kind} errors, e.g.: {'; '.join(samples)}")
+    served = sum(len(times) for times in stats.times.values())
+    per_request = res["serve_cpu"] / max(served, 1) * 1000
+    # what limits: the one process's CPU per request (its threads share one GIL, so about one
+    # core), against what the people ask for
+    print(
+        f"serve CPU: {res['serve_cpu']:.1f} s for {served} requests = {per_request:.1f} ms each, "
+        f"so at most ~{1000 / max(per_request, 0.1):.1f} requests/s on one core; asked "
+        f"{served / args.duration:.1f}/s"
+    )
     pages = [ms for kind in PAGE_KINDS for ms in stats.times.get(kind, [])]
     ranges = stats.times.get("range 1 MiB", [])
     below(

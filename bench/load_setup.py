@@ -94,6 +94,7 @@ def media_recordings(media_dir: Path, officers: list) -> list:
         summary = ingest_directory(pending, source=IngestSource.STATION, station=station)
         log(f"ingested {sum(f.outcome == 'imported' for f in summary.files)} media files")
         shutil.rmtree(pending)
+        (media_dir / "load-clip.mp4").unlink()
         found = list(Recording.objects.filter(original_name__in=names, status="ready"))
     return found
 
