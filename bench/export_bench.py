@@ -19,7 +19,10 @@ Prints each phase's best time, MB/s and the ratios bag/bound-bag, zip/bound-zip 
 iso/bound-iso (1.0 = as fast as the bound; lower is slower), best against best and the median
 of each run's own ratio, and the peak RSS growth of the process while building (must stay a
 few MB whatever the size: nothing is held in memory). Files are fsynced by neither side;
-both write into the page cache. Each figure is also a verdict row (bench/verdict.py):
+both write into the page cache; before every phase its inputs are read into the cache and
+`sync` writes out what the phase before left dirty, outside the timing. Each run also prints
+every phase's CPU seconds (process and children): on a loaded machine the wall ratio moves
+with the load, the CPU seconds much less. Each figure is also a verdict row (bench/verdict.py):
 bag, zip and ISO >= 0.8 of their bound (issue 22 §2), peak RSS growth <= 64 MiB.
 
     .venv/bin/python bench/export_bench.py [--size-mb 512] [--files 4] [--runs 2]
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -101,64 +105,89 @@ def make_originals(root: Path, files: int, size_mb: int) -> list[Item]:
 
 
 def warm(paths) -> None:
+    """Read `paths` into the page cache, then write every dirty page out (sync), so each
+    phase starts alike: sources cached, no other phase's writeback pending (on this VM
+    the disk's writeback of 2 GB left dirty by the phase before otherwise throttles
+    whichever phase comes next)."""
     for path in paths:
         with open(path, "rb") as f:
             while f.read(8 * CHUNK):
                 pass
+    os.sync()
 
 
 def sh(command: str) -> None:
     subprocess.run(command, shell=True, executable="/bin/bash", check=True)
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def one_run(
-    out: Path, originals: Path, items: list[Item], info: PackageInfo
-) -> tuple[dict[str, float], int]:
-    """One round of the four phases in `out`; (seconds per phase, peak RSS growth)."""
+class Phases:
+    """Wall time and CPU time of each phase of one run, with the peak RSS growth."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self.grew = 0
+
+    def run(self, name: str, fn, *, sources, watch_rss: bool = False) -> float:
+        warm(sources)
+        cpu = cpu_seconds()
+        with PeakRss() as rss:
+            start = time.perf_counter()
+            fn()
+            seconds = time.perf_counter() - start
+        self.cpu[name] = cpu_seconds() - cpu
+        if watch_rss:
+            self.grew = max(self.grew, rss.peak - rss.before)
+        self.times[name] = seconds
+        return seconds
+
+
+def one_run(out: Path, originals: Path, items: list[Item], info: PackageInfo) -> Phases:
+    """One round of the phases in `out`, each bound just before its own measure."""
     out.mkdir()
     sources = [originals / item.name for item in items]
-    times: dict[str, float] = {}
-    warm(sources)
-    (out / "bound").mkdir()
     names = " ".join(f"'{src}'" for src in sources)
-    hashing = timed(lambda: sh(f"openssl dgst -sha256 {names} > /dev/null"))
-    warm(sources)
-    start = time.perf_counter()
-    sh(f"cat {names} > '{out / 'bound' / 'all'}'")
-    copying = time.perf_counter() - start
-    times["bound-bag"] = max(hashing, copying)  # perfectly pipelined: the slower of the two
+    phases = Phases()
+    (out / "bound").mkdir()
+    hashing = phases.run(
+        "openssl", lambda: sh(f"openssl dgst -sha256 {names} > /dev/null"), sources=sources
+    )
+    copying = phases.run(
+        "cat", lambda: sh(f"cat {names} > '{out / 'bound' / 'all'}'"), sources=sources
+    )
+    # perfectly pipelined on two cores: the slower of the two
+    phases.times["bound-bag"] = max(hashing, copying)
+    phases.cpu["bound-bag"] = phases.cpu.pop("openssl") + phases.cpu.pop("cat")
+    del phases.times["openssl"], phases.times["cat"]
     shutil.rmtree(out / "bound")
-    warm(sources)
-    with PeakRss() as rss:
-        times["bag"] = timed(lambda: build_bag(out / "bag", items, info, None))
-    grew = rss.peak - rss.before
+    phases.run(
+        "bag", lambda: build_bag(out / "bag", items, info, None), sources=sources, watch_rss=True
+    )
     bag_files = [p for p in (out / "bag").rglob("*") if p.is_file()]
     cat_bag = "cat " + " ".join(f"'{p}'" for p in bag_files) + f" > '{out / 'bound.img'}'"
-    warm(bag_files)
-    times["bound-zip"] = timed(lambda: sh(cat_bag))
+    phases.run("bound-zip", lambda: sh(cat_bag), sources=bag_files)
     (out / "bound.img").unlink()
-    warm(bag_files)
-    with PeakRss() as rss:
-        times["zip"] = timed(lambda: zip_bag(out / "bag", out / "bag.zip"))
-    grew = max(grew, rss.peak - rss.before)
+    phases.run(
+        "zip", lambda: zip_bag(out / "bag", out / "bag.zip"), sources=bag_files, watch_rss=True
+    )
     (out / "bag.zip").unlink()
-    warm(bag_files)
-    times["bound-iso"] = timed(lambda: sh(cat_bag))
+    phases.run("bound-iso", lambda: sh(cat_bag), sources=bag_files)
     (out / "bound.img").unlink()
-    warm(bag_files)
-    with PeakRss() as rss:
-        times["iso"] = timed(
-            lambda: build_iso(out / "bag", out / "disc.iso", volume_id="ZJ_2026_0001")
-        )
-    grew = max(grew, rss.peak - rss.before)
+    phases.run(
+        "iso",
+        lambda: build_iso(out / "bag", out / "disc.iso", volume_id="ZJ_2026_0001"),
+        sources=bag_files,
+        watch_rss=True,
+    )
     shutil.rmtree(out)
-    return times, grew
+    return phases
 
 
 def main() -> int:
@@ -191,15 +220,18 @@ def main() -> int:
         ratios: dict[str, list[float]] = {ours: [] for ours, _bound in PAIRS}
         peak = 0
         for run in range(args.runs):
-            times, grew = one_run(work / f"run{run}", work / "originals", items, info)
-            for name, seconds in times.items():
+            phases = one_run(work / f"run{run}", work / "originals", items, info)
+            for name, seconds in phases.times.items():
                 best[name] = min(best.get(name, 1e9), seconds)
             for ours, bound in PAIRS:
-                ratios[ours].append(times[bound] / times[ours])
-            peak = max(peak, grew)
+                ratios[ours].append(phases.times[bound] / phases.times[ours])
+            peak = max(peak, phases.grew)
             print(
-                f"run {run + 1}: "
-                + "  ".join(f"{name} {seconds:.2f} s" for name, seconds in times.items()),
+                f"run {run + 1} (wall s / CPU s, load {os.getloadavg()[0]:.1f}): "
+                + "  ".join(
+                    f"{name} {seconds:.2f}/{phases.cpu[name]:.2f}"
+                    for name, seconds in phases.times.items()
+                ),
                 flush=True,
             )
         mb = total / 1e6

@@ -15,6 +15,10 @@ and later require), which every UDF reader accepts.
 
 pycdlib resolves a Rock Ridge path of a multi-extent file to its last section only, so
 `read_back` reads Rock Ridge files through their ISO9660 records.
+
+File data is written once, by the kernel (`_Image._output_file_data`: copy_file_range from
+each bag file into its extent, as `cat` does), so the image is made at the copy bound
+(bench/export_bench.py); pycdlib's own read/write loop remains for what the kernel refuses.
 """
 
 from __future__ import annotations

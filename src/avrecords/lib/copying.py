@@ -4,7 +4,7 @@ The kernel copies (`os.copy_file_range`, the path `cat` and `cp` take: no bytes 
 Python) on one core, while a second thread reads the *copy* back from the page cache, just
 behind the copier, and feeds it to the digest on the other core. So the digest is of the
 bytes that landed in the new file, not of a separate read of the source: a copy whose digest
-matches the recorded one is the original. hashlib and zlib release the GIL for large
+matches the recorded one is the original. hashlib and ISA-L release the GIL for large
 buffers and so do the system calls, so the two threads really run at once (see
 bench/export_bench.py for the figures against the bound).
 
@@ -20,9 +20,10 @@ import hashlib
 import os
 import stat
 import threading
-import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
+
+from isal import isal_zlib
 
 from avrecords.lib.hashing import PipelinedHasher, copy_hashing
 
@@ -39,13 +40,15 @@ Progress = Callable[[int], None]
 
 
 class Crc32:
-    """zlib.crc32 behind the hashlib interface (update / value), for zip entries."""
+    """The zip CRC-32 (zlib's polynomial) behind the hashlib interface (update / value).
+    ISA-L's (isal_zlib.crc32, same values as zlib.crc32) runs at about 10 GB/s where
+    zlib's manages under 1 GB/s, so it keeps up with the copy."""
 
     def __init__(self) -> None:
         self.value = 0
 
     def update(self, data) -> None:
-        self.value = zlib.crc32(data, self.value)
+        self.value = isal_zlib.crc32(data, self.value)
 
 
 def copy_to_new_file(
