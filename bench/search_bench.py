@@ -30,7 +30,8 @@ Cold (`--cold`, issue 22 §3): before each of `--cold-runs` runs per search, Pos
 restarted (its shared buffers emptied) and the database's files are evicted from the OS page
 cache with posix_fadvise(DONTNEED) (this container may not write /proc/sys/vm/drop_caches);
 for SQLite the database file is evicted and the connection reopened. Restarting PostgreSQL
-cuts every other client of the server: run --cold when nothing else uses it.
+cuts every other client of the server: run --cold when nothing else uses it, or give
+`--pg-restart ""` to keep the server (and its shared buffers) and only evict the files.
 
 One verdict row (bench/verdict.py) per search per database: p95 below 100 ms for PostgreSQL
 at 10M rows, below 250 ms for SQLite at 1M (issue 22's table), warm and, with --cold, cold
@@ -338,7 +339,7 @@ def _go_cold(files: list[Path], restart: str) -> None:
     from django.db import connection
 
     connection.close()
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and restart:
         subprocess.run(restart, shell=True, check=True, capture_output=True)
     _evict(files)
     for _ in range(100):  # the server takes a moment to accept connections again
@@ -387,7 +388,8 @@ def child(args) -> int:
     }
     if args.cold:
         result["cold"] = measure_cold(plan, args.cold_runs, args.pg_restart)
-        evicted = "server restarted, " if connection.vendor == "postgresql" else ""
+        restarted = connection.vendor == "postgresql" and args.pg_restart
+        evicted = "server restarted, " if restarted else ""
         result["cold_note"] = f"{evicted}files evicted from the page cache before each run"
     print(json.dumps(result))
     return 0
