@@ -8,6 +8,7 @@ much faster than maintaining it row by row, and a load that fails leaves the sch
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -155,6 +156,9 @@ def _load_sqlite(chunks, rebuild_indexes, progress) -> LoadTimes:
             restore = cursor.fetchall()
             for name, _ in restore:
                 cursor.execute(f'DROP INDEX "{name}"')
+        replays = _sqlite_set_triggers_aside(cursor) if rebuild_indexes else []
+        cursor.execute(f'SELECT coalesce(max(id), 0) FROM "{TABLE}"')
+        last_id = cursor.fetchone()[0]
         started = time.monotonic()
         raw = cursor.cursor  # the sqlite3 cursor: plain '?' placeholders
         for chunk in chunks:
@@ -168,5 +172,36 @@ def _load_sqlite(chunks, rebuild_indexes, progress) -> LoadTimes:
         started = time.monotonic()
         for _, ddl in restore:
             cursor.execute(ddl)
+        for replay, ddl in replays:
+            step = time.monotonic()
+            cursor.execute(replay, [last_id])
+            cursor.execute(ddl)
+            log.info("trigger replayed in %.1f s: %s", time.monotonic() - step, ddl[:80])
         times.index_seconds = time.monotonic() - started
     return times
+
+
+_INSERT_TRIGGER = re.compile(
+    r"AFTER INSERT ON \S+ BEGIN (INSERT INTO [^;]*?) VALUES \((.*)\); END", re.DOTALL
+)
+
+
+def _sqlite_set_triggers_aside(cursor) -> list[tuple[str, str]]:
+    """Drop the table's AFTER INSERT triggers whose body is one INSERT … VALUES (the FTS5 text
+    index's, migration recordings 0012) and return, for each, the same INSERT as one
+    INSERT … SELECT over the rows loaded (id > %s) and the DDL to restore it: one pass over
+    the new rows is about ten times faster than a trigger run per row."""
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+        [TABLE],
+    )
+    replays = []
+    for name, ddl in cursor.fetchall():
+        match = _INSERT_TRIGGER.search(ddl)
+        if not match:
+            continue  # not fired by inserts, or not one we can replay: it stays
+        head, values = match.groups()
+        replay = f'{head} SELECT {values} FROM "{TABLE}" AS new WHERE new.id > %s'
+        cursor.execute(f'DROP TRIGGER "{name}"')
+        replays.append((replay, ddl))
+    return replays
