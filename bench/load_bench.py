@@ -257,16 +257,27 @@ def run_load(label: str, env: dict[str, str], workdir: Path, args) -> dict:
     base = f"http://127.0.0.1:{port}"
     serve = start_serve(env, port, workdir / f"load-serve-{label.split()[-1].lower()}.log")
     try:
-        with ThreadPoolExecutor(max_workers=10) as pool:  # as people arrive in the morning
-            sessions = list(pool.map(lambda p: sign_in(base, p), people))
-        log(f"{label}: {len(sessions)} signed in; load for {args.duration} s")
         stats = Stats()
+
+        def arrive(person):  # a failed sign-in is an error; the others go on
+            started = time.perf_counter()
+            try:
+                session, error = sign_in(base, person), ""
+            except Exception as exc:
+                session, error = None, f"{person['username']}: {type(exc).__name__} {exc}"[:200]
+            stats.add("sign in", (time.perf_counter() - started) * 1000, error)
+            return session
+
+        with ThreadPoolExecutor(max_workers=10) as pool:  # as people arrive in the morning
+            sessions = list(pool.map(arrive, people))
+        signed = [(p, s) for p, s in zip(people, sessions, strict=True) if s is not None]
+        log(f"{label}: {len(signed)} of {len(people)} signed in; load for {args.duration} s")
         load_before = os.getloadavg()[0]
         cpu_before = cpu_seconds(serve.pid)
         until = time.monotonic() + args.duration
         threads = [
             Person(base, p, s, plan["terms"], stats, until, args.think, seed=i)
-            for i, (p, s) in enumerate(zip(people, sessions, strict=True))
+            for i, (p, s) in enumerate(signed)
         ]
         for t in threads:
             t.start()
@@ -294,7 +305,7 @@ def print_result(res: dict, args) -> None:
         )
     for kind, samples in stats.samples.items():
         print(f"  {kind} errors, e.g.: {'; '.join(samples)}")
-    served = sum(len(times) for times in stats.times.values())
+    served = sum(len(times) for kind, times in stats.times.items() if kind != "sign in")
     per_request = res["serve_cpu"] / max(served, 1) * 1000
     # what limits: the one process's CPU per request (its threads share one GIL, so about one
     # core), against what the people ask for
