@@ -127,7 +127,7 @@ def search_terms(rng: random.Random) -> list[str]:
     terms = []
     for party, place, number in rows.values_list("party", "place", "case_number"):
         for text, size in ((party, 3), (place, 2), (number, len(number))):
-            if len(text) >= size:
+            if text and len(text) >= size:  # no empty term: that is the plain list
                 start = rng.randrange(0, len(text) - size + 1)
                 terms.append(text[start : start + size])
     rng.shuffle(terms)
