@@ -17,10 +17,12 @@ import random
 
 import pytest
 from django.db import transaction
+from django.db.models import Count
 
 from avrecords.demo import seed
 from avrecords.equipment.models import Device
 from avrecords.org.models import User
+from avrecords.org.scope import recording_q
 from avrecords.recordings import listing, search
 from avrecords.recordings.models import Recording
 from avrecords.recordings.search import (
@@ -264,3 +266,38 @@ def test_it_follows_edits_and_deletions(leader):
         .filter(pk__in=[r.pk for r in rows[20:30]])
         .exists()
     )
+
+
+def _own_list(officer) -> tuple[set[int], int, list[int]]:
+    qs = search_recordings(officer, RecordingFilter())
+    page = listing.search_page(qs, 1, size=50, cap=2000)
+    return set(qs.values_list("pk", flat=True)), page.summary.total, [r.pk for r in page.rows]
+
+
+def _own_reference(officer) -> tuple[set[int], int, list[int]]:
+    rows = Recording.objects.filter(recording_q(officer, resolve_units=True))
+    newest = list(rows.order_by("-started_at", "-id").values_list("pk", flat=True)[:50])
+    return set(rows.values_list("pk", flat=True)), rows.count(), newest
+
+
+def test_an_officers_own_list_is_his_scope_with_or_without_handed_over_rows(leader):
+    """An officer's list (no filter) reads `officer_id = his` while he has no handed-over rows
+    and no uploads waiting; with either it is recording_q's whole own scope again."""
+    busiest = (
+        Recording.objects.filter(officer__username__startswith="seed_o", keeper=None)
+        .values_list("officer", flat=True)
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:2]
+    )
+    officer, other = (User.objects.get(pk=pk) for pk in busiest)
+    mine = _own_reference(officer)
+    assert mine[1] > 0 and mine[0] == {
+        pk for pk in mine[0] if Recording.objects.get(pk=pk).officer_id == officer.pk
+    }
+    assert _own_list(officer) == mine
+    handed = Recording.objects.filter(officer=other).order_by("-started_at").first()
+    Recording.objects.filter(pk=handed.pk).update(keeper=officer, secrecy="state_secret")
+    waiting = make(None, "PENDING_OWN.MP4", officer="", unit=officer.unit, uploaded_by=officer)
+    with_them = _own_reference(officer)
+    assert {handed.pk, waiting.pk} <= with_them[0]
+    assert _own_list(officer) == with_them
