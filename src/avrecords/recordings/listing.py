@@ -33,6 +33,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from avrecords.org.models import Unit
 from avrecords.recordings.models import MediaKind, Recording, RecordingStatus
@@ -255,19 +256,19 @@ def _matches(
 ) -> tuple[dict[str, dict[str, int]], int, list[int]]:
     """Facet counts (of the newest `counted` rows, or all), total and ids (newest first) of a
     sliced search, from its rows."""
-    rows = list(
-        window.annotate(month=TruncMonth("started_at")).values_list(
-            "pk", "started_at", "media_kind", "status", "unit_id", "month"
-        )
-    )
+    # The month in Python from started_at, not TruncMonth in the query: on SQLite that is a
+    # Python function called per row and a second datetime conversion, ~half of a 2,001-row
+    # read (issue 22 §3). localtime() is the current time zone, as TruncMonth's.
+    rows = list(window.values_list("pk", "started_at", "media_kind", "status", "unit_id"))
     rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
     counts: dict[str, dict[str, int]] = {}
-    for _pk, _at, kind, status, unit_id, month in rows[:counted]:
+    for _pk, at, kind, status, unit_id in rows[:counted]:
+        local = timezone.localtime(at)
         for facet, value in (
             ("media_kind", kind),
             ("status", status),
             ("unit", str(unit_id or "")),
-            ("month", str(month)[:7]),
+            ("month", f"{local.year:04d}-{local.month:02d}"),
         ):
             bucket = counts.setdefault(facet, {})
             bucket[value] = bucket.get(value, 0) + 1
