@@ -181,11 +181,6 @@ def _pending_violation(w: World):
     )
 
 
-STATION_HEALTH = (
-    "stations.health assesses each station alone: its state row, its unit's profile and "
-    "today's uploads, three queries a station (the list is not paginated)"
-)
-
 PAGES = [
     # recordings (M4): the list, search, the API, and a device's and a person's usage
     ListPage("/recordings/", "admin", _recording),
@@ -212,13 +207,7 @@ PAGES = [
     ListPage("/equipment/checks", "admin", _check),
     ListPage("/equipment/clock-flags", "admin", _flag),
     # access requests and their registers
-    ListPage(
-        "/access/?tab=all",
-        "admin",
-        _request,
-        known="the 待我审批/待我办理 counts (access.inbox) decide each pending request in Python: "
-        "its approval steps, its recordings' marks and its unit's profile, three queries each",
-    ),
+    ListPage("/access/?tab=all", "admin", _request),
     ListPage("/api/v1/access-requests", "admin", _request),
     ListPage("/registers/view/", "admin", _register_entry),
     # retention
@@ -245,8 +234,8 @@ PAGES = [
     ListPage("/api/v1/people", "sysadmin", _person),
     ListPage("/agency/units/", "sysadmin", _unit),
     ListPage("/api/v1/units", "sysadmin", _unit),
-    ListPage("/stations/", "admin", _station, known=STATION_HEALTH),
-    ListPage("/api/v1/stations", "admin", _station, known=STATION_HEALTH),
+    ListPage("/stations/", "admin", _station),
+    ListPage("/api/v1/stations", "admin", _station),
 ]
 
 

@@ -50,8 +50,16 @@ def describe(roles: list[str], executed_by: str = "") -> str:
     return " → ".join(parts)
 
 
+# The attribute `inbox` fills for a whole list with the request's marked recordings
+MARKED_RECORDINGS = "marked_recordings"
+
+
 def _item_marks(req: AccessRequest) -> frozenset[str]:
-    marks = set(req.recordings.exclude(secrecy="").values_list("secrecy", flat=True))
+    marked = getattr(req, MARKED_RECORDINGS, None)
+    if marked is not None:  # read for the whole list at once (`inbox`, issue 22 §4)
+        marks = {recording.secrecy for recording in marked}
+    else:
+        marks = set(req.recordings.exclude(secrecy="").values_list("secrecy", flat=True))
     if req.case_id and req.case.secrecy:
         marks.add(req.case.secrecy)
     if req.activity_id and req.activity.secrecy:
@@ -66,7 +74,8 @@ def approval_step(req: AccessRequest, index: int | None = None) -> Step:
         decision=f"access.{req.kind}",
         index=req.step if index is None else index,
         requester_id=req.requester_id,
-        earlier=tuple(req.steps.values_list("approver_id", flat=True)),
+        # .all(): the steps a list prefetched (`inbox`), else one query
+        earlier=tuple(step.approver_id for step in req.steps.all()),
         case_leader=req.case.leader if req.case_id and req.case.leader_id else None,
         marks=_item_marks(req),
         roles=tuple(req.chain),

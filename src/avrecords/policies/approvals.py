@@ -31,7 +31,9 @@ may); `deciders(step)` lists the people who may (the 待办 and the pages' "wait
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -41,7 +43,7 @@ from django.db.models.functions import Length
 
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import cleared_for, in_unit_scope, scope_roots, sees_everything
-from avrecords.policies.services import assignment_of, profile_for_unit
+from avrecords.policies.services import assignment_of, assignments_read_once, profile_for_unit
 
 if TYPE_CHECKING:
     from avrecords.policies.schema import Deciding, Profile, Rules
@@ -310,17 +312,50 @@ def _context(step: Step) -> _Context | None:
     return ctx
 
 
+# Within `many_steps`: what the steps of a list share, read once (the offices, the holders)
+_read_once: ContextVar[dict | None] = ContextVar("approvals_read_once", default=None)
+
+
+@contextmanager
+def many_steps(units=()) -> Iterator[None]:
+    """Ask about many steps at once (a page's 待我审批 count, the 待办; issue 22 §4): within the
+    block each unit's profile, each named office and the holders of each role are read once,
+    and the profiles of `units` together in one query. The same answers in a number of queries
+    that does not grow with the steps asked about; for reading only."""
+    if _read_once.get() is not None:
+        yield
+        return
+    token = _read_once.set({})
+    try:
+        with assignments_read_once(units):
+            yield
+    finally:
+        _read_once.reset(token)
+
+
+def _once(key: tuple, read: Callable[[], object]):
+    memo = _read_once.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
 def office_unit(unit: Unit, name: str) -> Unit | None:
     """The unit with this code or name under the unit the profile is assigned to (the one
     nearest that unit when several match); a retired unit is no office (issue 18 §1)."""
     _, root = assignment_of(unit)
     if root is None:
         return None
-    return (
-        Unit.objects.filter(path__startswith=root.path, retired_at__isnull=True)
-        .filter(Q(code=name) | Q(name=name))
-        .order_by(Length("path"), "path")
-        .first()
+    return _once(
+        ("office", root.pk, name),
+        lambda: (
+            Unit.objects.filter(path__startswith=root.path, retired_at__isnull=True)
+            .filter(Q(code=name) | Q(name=name))
+            .order_by(Length("path"), "path")
+            .first()
+        ),
     )
 
 
@@ -371,7 +406,10 @@ def _holder_could(holder: User, ctx: _Context) -> bool:
 
 def _no_holder_can(ctx: _Context) -> bool:
     if ctx._holder_can is None:
-        holders = User.objects.filter(role=ctx.role, is_active=True).select_related("unit")
+        holders = _once(
+            ("holders", ctx.role),
+            lambda: list(User.objects.filter(role=ctx.role, is_active=True).select_related("unit")),
+        )
         ctx._holder_can = any(_holder_could(holder, ctx) for holder in holders)
     return not ctx._holder_can
 

@@ -57,9 +57,7 @@ def ago(delta) -> str:
     return f"{quantities.duration(delta)}前"
 
 
-def _row(station: Station, now) -> dict:
-    state = health.state_of(station, now=now)
-    today = health.uploaded_today(station, now=now)
+def _row(station: Station, now, state: health.Health, today: health.Today) -> dict:
     last_seen = state.last_seen_at
     return {
         "station": station,
@@ -96,7 +94,11 @@ def station_list(request):
     if unit_id:
         unit = Unit.objects.visible_to(request.user).filter(pk=unit_id).first()
         stations = stations.filter(unit__path__startswith=unit.path) if unit else stations.none()
-    live = [_row(s, now) for s in stations if s.retired_at is None]
+    in_use = [s for s in stations if s.retired_at is None]
+    # each station's heartbeat, profile and uploads read for the whole list (issue 22 §4)
+    states = health.states_of(in_use, now=now)
+    todays = health.uploaded_today_of(in_use, now=now)
+    live = [_row(s, now, states[s.pk], todays[s.pk]) for s in in_use]
     retired = [{"station": s} for s in stations if s.retired_at is not None]
     summary = {
         "total": len(live),
