@@ -3,6 +3,7 @@ and approved requests this person must carry out (`access.inbox`, the approvals 
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,21 +17,31 @@ def _title(req: AccessRequest) -> str:
     return f"{req.requester.display_name} 的{req.get_kind_display()}申请 {req.number}（{when}）"
 
 
-def _task(req: AccessRequest) -> worklist.Task:
+def _task(req: AccessRequest, recordings: int) -> worklist.Task:
     return worklist.Task(
         title=_title(req),
         url=reverse("access:detail", args=[req.pk]),
-        detail=f"事由：{req.reason}；共 {req.recordings.count()} 条音像记录，期限 {req.days} 天",
+        detail=f"事由：{req.reason}；共 {recordings} 条音像记录，期限 {req.days} 天",
         obj=req,
     )
 
 
+def _tasks(requests: list[AccessRequest]) -> list[worklist.Task]:
+    """The requests' tasks, their recordings counted in one query for all (issue 22 §4)."""
+    counted = dict(
+        AccessRequest.objects.filter(pk__in=[r.pk for r in requests])
+        .annotate(n=Count("recordings"))
+        .values_list("pk", "n")
+    )
+    return [_task(r, counted.get(r.pk, 0)) for r in requests]
+
+
 def to_decide(user) -> list[worklist.Task]:
-    return [_task(r) for r in inbox.to_approve(user)]
+    return _tasks(inbox.to_approve(user))
 
 
 def to_carry_out(user) -> list[worklist.Task]:
-    return [_task(r) for r in inbox.to_execute(user)]
+    return _tasks(inbox.to_execute(user))
 
 
 def register() -> None:

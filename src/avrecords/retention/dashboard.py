@@ -76,12 +76,22 @@ def summary(user=None, today: dt.date | None = None) -> dict:
 def awaiting(user) -> dict[str, list]:
     """What waits for this person's decision: disposal lists to review or approve, release
     requests, shortening requests (only those the profile's roles let him decide)."""
-    from avrecords.retention.approvals import can_read, may_decide
+    from avrecords.retention.approvals import can_read
+    from avrecords.retention.approvals import may_decide as decides
     from avrecords.retention.models import ChangeStatus, DisposalStatus
 
     if not can_read(user):
         return {"review": [], "approve": [], "release": [], "changes": []}
     lists = DisposalList.objects.visible_to(user).select_related("unit")
+    answers: dict[tuple, bool] = {}
+
+    def may_decide(user, unit, field, other_id) -> bool:
+        # one answer per distinct step, not per row (issue 22 §4: the 待办 count asks this)
+        key = (unit.pk, field, other_id)
+        if key not in answers:
+            answers[key] = decides(user, unit, field, other_id)
+        return answers[key]
+
     return {
         "review": [
             d

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from avrecords import worklist
-from avrecords.retention.dashboard import awaiting
+from avrecords.retention.dashboard import awaiting, awaiting_count
 
 
 def _when(moment) -> str:
@@ -56,4 +56,10 @@ def to_decide(user) -> list[worklist.Task]:
 
 
 def register() -> None:
-    worklist.register("retention.decide", group="待我处理的保存期限事项", order=50, tasks=to_decide)
+    worklist.register(
+        "retention.decide",
+        group="待我处理的保存期限事项",
+        order=50,
+        tasks=to_decide,
+        count=awaiting_count,  # the menu's share without building each task's title and link
+    )

@@ -29,7 +29,17 @@ def _who(person) -> str:
     return person.display_name if person else "责任人未确定"
 
 
+def _once(answers: dict, key: tuple, decide):
+    """The engine's answer for one step, asked once per distinct step (issue 22 §4): the
+    candidates or decisions of one unit about one person are the same step, so a list of them
+    costs the engine's queries once per unit and person, not once per row."""
+    if key not in answers:
+        answers[key] = decide()
+    return answers[key]
+
+
 def violations_to_decide(user) -> list[worklist.Task]:
+    answers: dict[tuple, bool] = {}
     rows = (
         ViolationCandidate.objects.visible_to(user)
         .filter(status=ViolationStatus.OPEN)
@@ -42,11 +52,12 @@ def violations_to_decide(user) -> list[worklist.Task]:
             obj=c,
         )
         for c in rows
-        if violations.may_decide(user, c)
+        if _once(answers, (c.unit_id, c.person_id), lambda c=c: violations.may_decide(user, c))
     ]
 
 
 def decisions_to_approve(user) -> list[worklist.Task]:
+    answers: dict[tuple, bool] = {}
     rows = (
         Accountability.objects.filter(
             status=DecisionStatus.PENDING,
@@ -63,7 +74,11 @@ def decisions_to_approve(user) -> list[worklist.Task]:
             obj=d,
         )
         for d in rows
-        if not accountability.approver_refusal(user, d)
+        if _once(
+            answers,
+            (d.violation.unit_id, d.proposed_by_id, d.person_id),
+            lambda d=d: not accountability.approver_refusal(user, d),
+        )
     ]
 
 
