@@ -21,7 +21,6 @@ from avrecords.org.scope import (
 from avrecords.retention.approvals import can_read as can_read_retention
 from avrecords.stations.permissions import can_view_stations
 from avrecords.supervision.campaigns import can_read as can_view_supervision
-from avrecords.supervision.campaigns import menu_count as supervision_count
 from avrecords.web.login_throttle import can_unlock
 
 
@@ -49,7 +48,10 @@ def roles(request):
         else 0,
         "can_view_supervision": signed_in and can_view_supervision(user),
         "can_view_audit_anchors": signed_in and can_view_audit_anchors(user),
-        "supervision_todo": supervision_count(user) if signed_in else 0,
+        # the years' reviews due: the 待办 source's own count, not a second reading of them
+        "supervision_todo": functools.cache(lambda: worklist.count_for(user, "supervision.reviews"))
+        if signed_in
+        else 0,
         "can_unlock_logins": signed_in and can_unlock(user),
         "can_view_fixity": signed_in and can_view_fixity(user),
         "can_read_policies": signed_in and user.role != Role.OFFICER,
