@@ -523,3 +523,21 @@ def test_fuzhou_only_while_the_review_lasts_and_within_his_units(org):
     assert grants.may_play(supervisor, rec) and not grants.may_play(elsewhere, rec)
     Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CLOSED)
     assert not grants.may_play(supervisor, rec)
+
+
+# --- a chain that names no role for the step ------------------------------------------------
+
+
+def test_a_step_outside_its_frozen_chain_names_nobody_and_crashes_nothing(org):
+    """An access request keeps the chain of the profile it was made under (`Step.roles`); a
+    chain saved empty, or a step past its end, names nobody: the engine says no approver can
+    be determined (as for a unit without a profile) instead of raising IndexError on the
+    待办 and the request pages (seen in issue 22 with an empty frozen chain)."""
+    _use(org, "tongbai")
+    for roles, index in (((), 0), ((Role.UNIT_HEAD,), 1)):
+        step = Step(unit=org.squad1, decision="access.view", index=index, roles=roles)
+        why = approvals.why_not(org.leader, step)
+        assert why is not None and "无法确定审批" in why
+        assert approvals.deciders(step) == []
+        assert not approvals.may_decide(org.leader, step)
+        assert approvals.role_of(step) == ""

@@ -31,6 +31,7 @@ may); `deciders(step)` lists the people who may (the 待办 and the pages' "wait
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -44,6 +45,8 @@ from django.db.models.functions import Length
 from avrecords.org.models import Role, Unit, User
 from avrecords.org.scope import cleared_for, in_unit_scope, scope_roots, sees_everything
 from avrecords.policies.services import assignment_of, assignments_read_once, profile_for_unit
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from avrecords.policies.schema import Deciding, Profile, Rules
@@ -306,6 +309,17 @@ def _context(step: Step) -> _Context | None:
         rules = getattr(profile.deciding, decision.rules)
     if step.roles is not None:
         roles = list(step.roles)
+    if not 0 <= step.index < len(roles):
+        # A chain saved empty or shorter than its step (a profile changed under it): nobody
+        # can be named, which the pages say as for a unit without a profile, never a crash.
+        logger.warning(
+            "approval step %s of %s has index %s outside its chain %s",
+            step.decision,
+            step.unit,
+            step.index,
+            roles,
+        )
+        return None
     ctx = _Context(step, decision, roles[step.index], rules)
     if rules.office and rules.office.role == ctx.role:
         ctx.office = office_unit(step.unit, rules.office.unit)
