@@ -239,10 +239,12 @@ _COUNTED = {
 
 def with_counts(qs):
     """Lists with their `counts` worked out in the list's own query: as many queries for a
-    page of 50 lists as for one (issue 22 §4)."""
+    page of 50 lists as for one (issue 22 §4). The order is kept explicitly: Django leaves
+    Meta.ordering out of a query with GROUP BY, and the list came back oldest first."""
+    order = qs.query.order_by or qs.model._meta.ordering
     return qs.annotate(
         **{f"count_{name}": Count("items", filter=where) for name, where in _COUNTED.items()}
-    )
+    ).order_by(*order)
 
 
 def counts(disposal: DisposalList) -> dict[str, int]:

@@ -293,7 +293,11 @@ def list_campaigns(request, filters: Query[CampaignQuery]):
                 scored_count=Count(
                     "samples", filter=Q(samples__score__isnull=False), distinct=True
                 ),
-            )[(page - 1) * size : page * size]
+            )
+            # explicit: Django leaves Meta.ordering out of a query with GROUP BY
+            .order_by(*(qs.query.order_by or Campaign._meta.ordering))[
+                (page - 1) * size : page * size
+            ]
         ),
     }
 
