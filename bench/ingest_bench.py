@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import verdict as rows  # noqa: E402
 from benchmedia import (  # noqa: E402
     HEIGHT,
     MB,
@@ -515,6 +516,11 @@ def report(args, rounds, total, nfiles, big_file, big_run) -> None:
     log("")
     verdict = "PASS" if ratio_best >= TARGET_RATIO else "FAIL"
     log(f"ratio (best ingest / best bound) {ratio_best:.2f}  target >= {TARGET_RATIO}  {verdict}")
+    runs = f"best/best; {len(rounds)} rounds, {nfiles} files, {fmt_mb(total)} MB"
+    rows.at_least("ingest vs tee | openssl, same fsync", ing_best / fs_best, 0.9, note=runs)
+    rows.at_least(
+        "ingest vs tee | openssl, bound without fsync", ratio_best, TARGET_RATIO, note=runs
+    )
     busiest = max(
         max(r["foreign_bound"], r["foreign_ingest"], r["foreign_bound_fsync"]) for r in rounds
     )
@@ -534,8 +540,14 @@ def report(args, rounds, total, nfiles, big_file, big_run) -> None:
             f"polled VmHWM {big_run.hwm_bytes / MB:.1f} MB; "
             f"{size / big_run.seconds / MB:.1f} MB/s)"
         )
+        rows.at_most(
+            f"ingest peak RSS, {size / 1024**3:.0f} GiB file", peak, TARGET_RSS_MB, unit="MB"
+        )
     else:
         log("peak RSS for the big file: skipped (--skip-big)")
+        rows.report(
+            "ingest peak RSS, big file", None, f"< {TARGET_RSS_MB:.0f} MB", False, "skipped"
+        )
     log(
         "notes: ingest fsyncs each file, the headline bound does not; the bound+fsync line "
         "shows the price of durability. Before every phase (untimed): sources re-read, "
