@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from search_bench import child_env  # noqa: E402  (the same homes and databases)
 from verdict import below, report  # noqa: E402
 
 MIB = 1024 * 1024
@@ -56,15 +57,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def child_env(home: Path, database_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AVRECORDS_", "DATABASE"))}
-    env["AVRECORDS_HOME"] = str(home)
-    env["DJANGO_SETTINGS_MODULE"] = "avrecords.settings"
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
 
 
 def start_serve(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
