@@ -19,10 +19,17 @@ TABS = (("mine", "我的申请"), ("approve", "待我审批"), ("execute", "待�
 
 
 def filter_requests(
-    user, qs: QuerySet[AccessRequest], params: Mapping, *, default_tab: str = "all"
+    user,
+    qs: QuerySet[AccessRequest],
+    params: Mapping,
+    *,
+    default_tab: str = "all",
+    waiting: tuple[list[AccessRequest], list[AccessRequest]] | None = None,
 ) -> tuple[QuerySet[AccessRequest], dict[str, str]]:
     """tab: mine (the user's own), approve (waiting for the user's decision), execute (waiting
-    for the user to carry out), all; `mine` (API) is tab=mine; kind, status: one value each."""
+    for the user to carry out), all; `mine` (API) is tab=mine; kind, status: one value each.
+    `waiting`: the user's (to approve, to carry out) when the caller has them already, so the
+    approvals engine is not asked twice for one page."""
     p = Params(params)
     tab = p.choice("tab", TABS, "列表") or ("mine" if p.flag("mine", "我的申请") else default_tab)
     kind = p.choice("kind", RequestKind.choices, "申请类型")
@@ -32,9 +39,11 @@ def filter_requests(
     if tab == "mine":
         qs = qs.filter(requester=user)
     elif tab == "approve":
-        qs = qs.filter(pk__in=[r.pk for r in inbox.to_approve(user)])
+        rows = waiting[0] if waiting is not None else inbox.to_approve(user)
+        qs = qs.filter(pk__in=[r.pk for r in rows])
     elif tab == "execute":
-        qs = qs.filter(pk__in=[r.pk for r in inbox.to_execute(user)])
+        rows = waiting[1] if waiting is not None else inbox.to_execute(user)
+        qs = qs.filter(pk__in=[r.pk for r in rows])
     if kind:
         qs = qs.filter(kind=kind)
     if status:

@@ -42,7 +42,11 @@ def request_list(request):
     default = "approve" if to_approve else "execute" if to_execute else "mine"
     tab = request.GET.get("tab") or default
     qs, errors = filters.filter_requests(
-        user, AccessRequest.objects.visible_to(user), request.GET, default_tab=default
+        user,
+        AccessRequest.objects.visible_to(user),
+        request.GET,
+        default_tab=default,
+        waiting=(to_approve, to_execute),
     )
     tell(request, errors)
     kind = request.GET.get("kind", "")
