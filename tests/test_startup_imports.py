@@ -16,6 +16,10 @@ import os
 import subprocess
 import sys
 
+from django.core import checks
+from django.test import override_settings
+from django_tasks.backends.dummy import DummyBackend
+
 HEAVY = (
     "weasyprint",
     "pycdlib",
@@ -125,3 +129,52 @@ def test_the_command_starts_without_any_heavy_library(tmp_path):
     assert beyond == {}, "imported by init or the worker:\n" + "\n".join(
         f"  {module}: {where}" for module, where in sorted(beyond.items())
     )
+
+
+# Loaded by an installed app's package and no longer at start-up (issue 22 §1, third round):
+# django-tasks, as an app, ran django_stubs_ext.monkeypatch() (which imports the admin's
+# options, sitemaps and syndication only to give classes __class_getitem__ for type checkers)
+# and importlib.metadata. It is no installed app now; jobs registers its check.
+NOT_AT_START = (
+    "django_tasks",
+    "django_stubs_ext",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
+)
+
+SET_UP = """
+import json, os, sys
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "avrecords.settings"
+import django
+
+django.setup()
+print(json.dumps(sorted(m for m in json.loads(sys.argv[1]) if m in sys.modules)))
+"""
+
+
+def test_set_up_loads_neither_django_tasks_nor_its_type_checking_patch(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AVRECORDS_"))}
+    env["AVRECORDS_HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", SET_UP, json.dumps(NOT_AT_START)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+class RefusedBackend(DummyBackend):
+    def check(self, **kwargs):
+        return [checks.Error("refused", id="tests.E001")]
+
+
+def test_it_still_runs_the_task_backends_check():
+    import avrecords.jobs.tasks  # noqa: F401  (connects django_tasks' signals, as workers do)
+
+    with override_settings(TASKS={"default": {"BACKEND": f"{__name__}.RefusedBackend"}}):
+        errors = checks.run_checks()
+    assert [e.id for e in errors if e.id == "tests.E001"] == ["tests.E001"]

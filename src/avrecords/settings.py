@@ -42,7 +42,10 @@ INSTALLED_APPS = [
     # not "ninja": as an app its package was imported in every command's set-up, and with it
     # pydantic and the API machinery (~0.1 s by -X importtime, issue 22 §1). Its files are
     # found without it (NINJA_FILES below); its export_openapi_schema command is web's.
-    "django_tasks",
+    # not "django_tasks": as an app its package was imported in every command's set-up, and
+    # with it django_stubs_ext.monkeypatch() (which imports the admin, sitemaps, syndication)
+    # and importlib.metadata (~20 ms, issue 22 §1). It has no models; avrecords.jobs registers
+    # its backends' system check and avrecords.jobs.tasks connects its signals when it loads.
     # not "huey.contrib.djhuey": as an app it built the queue (and imported redis and psycopg)
     # in every command's set-up; avrecords.jobs.queue and the worker import it when they send
     # or run a job (issue 22 §1). Its run_huey command is unused: `avrecords worker` runs jobs.
