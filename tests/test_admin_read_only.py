@@ -32,6 +32,7 @@ def first_admin(org):
 
 
 def test_every_model_of_the_admin_is_under_the_emergency_rule():
+    admin.site.discover()  # as its URLs or its check do: not in set-up (issue 22 §1)
     assert admin.site._registry
     assert all(
         isinstance(model_admin, EmergencyOnly) for model_admin in admin.site._registry.values()

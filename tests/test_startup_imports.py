@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.core import checks
 from django.test import override_settings
 from django_tasks.backends.dummy import DummyBackend
@@ -178,3 +179,42 @@ def test_it_still_runs_the_task_backends_check():
     with override_settings(TASKS={"default": {"BACKEND": f"{__name__}.RefusedBackend"}}):
         errors = checks.run_checks()
     assert [e.id for e in errors if e.id == "tests.E001"] == ["tests.E001"]
+
+
+ADMIN = """
+import os, sys
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "avrecords.settings"
+import django
+
+django.setup()
+from django.contrib import admin
+
+print(sorted(m for m in ("avrecords.equipment.admin", "django.contrib.auth.admin") if m in sys.modules))
+if sys.argv[1] == "urls":
+    import avrecords.urls
+else:
+    from django.core import checks
+
+    checks.run_checks(tags=[checks.Tags.admin])
+print(sorted(model._meta.label for model in admin.site._registry))
+"""
+
+
+@pytest.mark.parametrize("first_use", ["urls", "check"])
+def test_the_admin_discovers_its_modules_at_first_use_not_in_set_up(tmp_path, first_use):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AVRECORDS_"))}
+    env["AVRECORDS_HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", ADMIN, first_use],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    at_set_up, registered = done.stdout.strip().splitlines()[-2:]
+    assert at_set_up == "[]"
+    # ours, Django's and django-otp's admin modules, as ready() used to register them
+    for label in ("equipment.Device", "recordings.Recording", "auth.Group", "otp_totp.TOTPDevice"):
+        assert label in registered

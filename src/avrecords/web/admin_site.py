@@ -23,7 +23,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.apps import SimpleAdminConfig
+from django.contrib.admin.checks import check_admin_app, check_dependencies
+from django.core import checks
 
 PERMISSIONS = ("has_add_permission", "has_change_permission", "has_delete_permission")
 
@@ -126,8 +128,36 @@ class EmergencyAdminSite(admin.AdminSite):
     def each_context(self, request):
         return super().each_context(request) | {"admin_writable": writable()}
 
+    def discover(self) -> None:
+        """Every app's admin module, registered in INSTALLED_APPS order, once."""
+        if not getattr(self, "_discovered", False):
+            admin.autodiscover()
+            self._discovered = True
 
-class EmergencyAdminConfig(AdminConfig):
-    """django.contrib.admin with the site above (INSTALLED_APPS names this class)."""
+    def get_urls(self):
+        self.discover()
+        return super().get_urls()
+
+
+def check_admin_site(app_configs, **kwargs):
+    """Django's check of every admin site, after this site has discovered its modules (its
+    lazy default instance is made here: the check asks only the sites already made)."""
+    admin.site.discover()
+    return check_admin_app(app_configs, **kwargs)
+
+
+class EmergencyAdminConfig(SimpleAdminConfig):
+    """django.contrib.admin with the site above (INSTALLED_APPS names this class).
+
+    Without discovery in ready(): importing every app's admin module (and Django's, django-otp's)
+    cost every command's set-up ~7 ms (issue 22 §1). The site discovers them when it is first
+    used: when its URLs are built (the URL configuration, before any request) or its system
+    check runs (`EmergencyAdminSite.discover`).
+    """
 
     default_site = "avrecords.web.admin_site.EmergencyAdminSite"
+
+    def ready(self):
+        # SimpleAdminConfig.ready() with check_admin_site in place of check_admin_app
+        checks.register(check_dependencies, checks.Tags.admin)
+        checks.register(check_admin_site, checks.Tags.admin)
