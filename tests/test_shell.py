@@ -95,7 +95,7 @@ def test_it_shows_messages_as_coloured_dismissable_bars(org, rf):
 
 
 def test_it_counts_the_officers_work_beside_todo(org):
-    saved = dict(worklist._SOURCES)
+    saved = {s.name: s for s in worklist.sources()}  # the apps' sources loaded first
     worklist._SOURCES.clear()
     try:
         worklist.register(

@@ -1,8 +1,12 @@
 """One inbox: every pending task of every app, for exactly the people who can act on it
 (issue 17 §3, X2).
 
-Each app that creates work registers a *source* in its `AppConfig.ready()`; the inbox page
-(待办), the menu's count and the workbench (工作台) ask this registry and name no app:
+Each app that creates work registers a *source*; the inbox page (待办), the menu's count and
+the workbench (工作台) ask this registry and name no app. An app's `AppConfig.ready()` names
+the module of its sources (`worklist.register_module("avrecords.access.worklist_sources")`),
+whose `register()` this registry calls the first time anyone asks for the sources: their
+queries import half the platform, which no command's start-up should pay (issue 22 §1).
+That `register()` adds each source:
 
     worklist.register(
         "access.approve",                   # code; never shown
@@ -21,9 +25,11 @@ lists it; nothing is stored here.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from importlib import import_module
 from typing import Any
 
 from django.utils import timezone
@@ -85,6 +91,23 @@ class Group:
 
 
 _SOURCES: dict[str, Source] = {}
+_MODULES: list[str] = []  # modules of sources not yet imported, in the order ready() named them
+_LOADING = threading.Lock()
+
+
+def register_module(path: str) -> None:
+    """Name a module whose `register()` adds an app's sources, on first use of the sources."""
+    if path not in _MODULES:
+        _MODULES.append(path)
+
+
+def _load_modules() -> None:
+    if not _MODULES:  # emptied only after the last module registered: nothing to wait for
+        return
+    with _LOADING:  # two requests' threads asking at once register each module once
+        while _MODULES:
+            import_module(_MODULES[0]).register()
+            _MODULES.pop(0)
 
 
 def register(
@@ -103,10 +126,12 @@ def register(
 
 
 def unregister(name: str) -> None:
+    _load_modules()
     _SOURCES.pop(name, None)
 
 
 def sources() -> list[Source]:
+    _load_modules()
     return sorted(_SOURCES.values(), key=lambda s: (s.order, s.name))
 
 

@@ -6,8 +6,10 @@ class AccessConfig(AppConfig):
     verbose_name = "查阅与复制"
 
     def ready(self):
-        from avrecords.access import panels, subscribers, worklist_sources
+        from avrecords import worklist
+        from avrecords.access import panels, subscribers
 
         panels.register()  # the playback rule, and access's panels on recording and case pages
         subscribers.connect()
-        worklist_sources.register()  # 待办: requests to decide and to carry out
+        # 待办, imported on first use (avrecords.worklist): requests to decide and to carry out
+        worklist.register_module("avrecords.access.worklist_sources")

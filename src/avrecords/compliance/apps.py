@@ -6,13 +6,12 @@ class ComplianceConfig(AppConfig):
     verbose_name = "执法活动与合规"
 
     def ready(self):
-        from avrecords import events
+        from avrecords import events, worklist
         from avrecords.compliance import (  # noqa: F401 (notice_check: its job's handler)
             jobs,
             notice_check,
             panels,
             subscribers,
-            worklist_sources,
         )
         from avrecords.compliance.workflows import escalate_overdue
         from avrecords.jobs import periodic
@@ -31,4 +30,5 @@ class ComplianceConfig(AppConfig):
         from avrecords.compliance.notice_marks import notice_marks
 
         marks.register("compliance.notice", notice_marks)  # U5: where the notice was heard
-        worklist_sources.register()  # 待办: findings, explanations, exemptions, clearances
+        # 待办, imported on first use: findings, explanations, exemptions, clearances
+        worklist.register_module("avrecords.compliance.worklist_sources")

@@ -6,6 +6,7 @@ class EquipmentConfig(AppConfig):
     verbose_name = "设备"
 
     def ready(self):
-        from avrecords.equipment import worklist_sources
+        from avrecords import worklist
 
-        worklist_sources.register()  # 待办: loss reports, clock drift
+        # 待办, imported on first use (avrecords.worklist): loss reports, clock drift
+        worklist.register_module("avrecords.equipment.worklist_sources")

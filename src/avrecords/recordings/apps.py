@@ -22,14 +22,13 @@ class RecordingsConfig(AppConfig):
     verbose_name = "音像记录"
 
     def ready(self):
-        from avrecords import panels
+        from avrecords import panels, worklist
         from avrecords.recordings import jobs  # noqa: F401  (the media handlers)
 
         # E1: a device that has recorded keeps its serial (equipment.registry asks)
         panels.DEVICE_RECORDINGS.provide(made_any=_made_any)
-        from avrecords.recordings import worklist_sources
-
-        worklist_sources.register()  # 待办: recordings waiting for an administrator to bind
+        # 待办, imported on first use: recordings waiting for an administrator to bind
+        worklist.register_module("avrecords.recordings.worklist_sources")
         from avrecords.jobs import periodic
 
         # issue 19 §3: unfinished resumable uploads past their expiry, part files deleted

@@ -6,17 +6,18 @@ class RetentionConfig(AppConfig):
     verbose_name = "保存期限与清除"
 
     def ready(self) -> None:
+        from avrecords import worklist
         from avrecords.jobs import periodic
         from avrecords.retention import (
             jobs,  # registers the job handlers
             panels,
             subscribers,
-            worklist_sources,
         )
 
         panels.register()  # the 保存期限 box and the destruction record on recording pages
         subscribers.connect()
-        worklist_sources.register()  # 待办: disposal lists, hold releases, shortenings
+        # 待办, imported on first use: disposal lists, hold releases, shortenings
+        worklist.register_module("avrecords.retention.worklist_sources")
 
         # M5: the day's disposal lists and classification, the nightly store check
         periodic.register("retention.daily", jobs.enqueue_daily)

@@ -1,6 +1,14 @@
 from django.apps import AppConfig
 
 
+def _report_silent_stations():
+    # imports its module when the worker's reaper first runs it: the station health it
+    # computes is no part of every command's start-up (issue 22 §1)
+    from avrecords.stations.silence import report_silent_stations
+
+    return report_silent_stations()
+
+
 class StationsConfig(AppConfig):
     """采集站 (issue 19 §1, §4): stations as first-class objects with their own credential,
     the agent's API, their health and the cameras they refused. It sits directly above
@@ -10,8 +18,9 @@ class StationsConfig(AppConfig):
     verbose_name = "采集站"
 
     def ready(self):
+        from avrecords import worklist
         from avrecords.jobs import periodic
-        from avrecords.stations import silence, worklist_sources
 
-        worklist_sources.register()  # 待办: silent stations, refused cameras
-        periodic.register("stations.silence", silence.report_silent_stations)
+        # 待办, imported on first use (avrecords.worklist): silent stations, refused cameras
+        worklist.register_module("avrecords.stations.worklist_sources")
+        periodic.register("stations.silence", _report_silent_stations)
