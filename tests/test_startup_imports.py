@@ -154,6 +154,8 @@ NOT_AT_START = (
     "django.contrib.syndication",
     "avrecords.supervision.review",
     "avrecords.stations.health",
+    "avrecords.web.login_throttle",
+    "django.contrib.auth.forms",
     *(f"avrecords.{app}.worklist_sources" for app in WORKLIST_APPS),
 )
 

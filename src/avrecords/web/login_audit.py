@@ -16,7 +16,6 @@ from django.contrib.auth import get_user_model
 
 from avrecords.audit.services import record
 from avrecords.lib.http import client_ip
-from avrecords.web.login_throttle import cooloff
 
 USERNAME_MAX_CHARS = 150
 
@@ -97,6 +96,10 @@ def locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
     if _refused_while_locked(request):
         return
     username = str(username or "")[:USERNAME_MAX_CHARS]
+    # here, not at import: the throttle loads Django's auth forms and axes' handlers, which
+    # no command's start-up needs (web's ready() connects this module; issue 22 §1)
+    from avrecords.web.login_throttle import cooloff
+
     account = _account(username)
     minutes = int(cooloff().total_seconds() // 60)
     record(
