@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from avrecords.lib.copying import Crc32, copy_into_fd
+from avrecords.lib.copying import Crc32, copy_into_fd, pwrite_all
 
 ZIP64_FROM_BYTES = 0xFFFFFFFF  # sizes and offsets from this on go in ZIP64 fields
 SEE_ZIP64 = 0xFFFFFFFF  # what a 32-bit field holds when the ZIP64 field has the value
@@ -36,7 +36,6 @@ END_RECORD = struct.Struct("<4sHHHHIIH")
 ZIP64_END_RECORD = struct.Struct("<4sQHHIIQQQQ")
 ZIP64_LOCATOR = struct.Struct("<4sIQI")
 CRC_OFFSET_IN_LOCAL_HEADER = 14
-READ_CHUNK_BYTES = 4 * 1024 * 1024  # for sources copy_file_range refuses
 
 
 @dataclass(frozen=True)
@@ -123,18 +122,12 @@ def _write_entry(fd: int, offset: int, path: Path, arcname: str) -> _Entry:
             arcname.encode("utf-8"), st.st_size, 0, offset, dos_time, dos_date, st.st_mode
         )
         data_at = offset + _local_header_size(entry)
-        _pwrite_all(fd, _local_header(entry), offset)
+        pwrite_all(fd, _local_header(entry), offset)
         crc = Crc32()
-        copied = copy_into_fd(src, fd, data_at, crc.update)
-        if copied is None:  # copy_file_range refused: through Python, CRC as we go
-            copied = 0
-            while chunk := src.read(READ_CHUNK_BYTES):
-                crc.update(chunk)
-                _pwrite_all(fd, chunk, data_at + copied)
-                copied += len(chunk)
+        copied = copy_into_fd(src, fd, data_at, crc)
     if copied != entry.size:
         raise OSError(f"文件“{arcname}”在打包时大小发生变化（{entry.size} → {copied} 字节）")
-    _pwrite_all(fd, struct.pack("<I", crc.value), offset + CRC_OFFSET_IN_LOCAL_HEADER)
+    pwrite_all(fd, struct.pack("<I", crc.value), offset + CRC_OFFSET_IN_LOCAL_HEADER)
     return _Entry(entry.name, entry.size, crc.value, offset, dos_time, dos_date, st.st_mode)
 
 
@@ -201,11 +194,4 @@ def _write_directory(fd: int, offset: int, entries: list[_Entry]) -> None:
         SEE_ZIP64 if zip64 else offset,
         0,
     )
-    _pwrite_all(fd, directory + tail, offset)
-
-
-def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.pwrite(fd, view, offset)
-        view, offset = view[n:], offset + n
+    pwrite_all(fd, directory + tail, offset)

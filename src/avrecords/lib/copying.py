@@ -9,8 +9,10 @@ buffers and so do the system calls, so the two threads really run at once (see
 bench/export_bench.py for the figures against the bound).
 
 Streams that are not regular files (an S3 body), and file systems that refuse
-copy_file_range, fall back to `lib.hashing.copy_hashing`: read and write on this thread,
-hash on another. Memory stays flat: one buffer of HASH_CHUNK_BYTES per copy.
+copy_file_range, go through Python instead (`lib.hashing.copy_hashing`: read and write on
+this thread, digest on another), inside copy_into_fd, so its callers (the bag, the zip) have
+one copy whichever way it goes. Memory stays flat: one buffer of HASH_CHUNK_BYTES per copy
+by the kernel, two of lib.hashing's DEFAULT_CHUNK_BYTES through Python.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import os
 import stat
 import threading
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from isal import isal_zlib
 
@@ -37,6 +39,12 @@ _NO_KERNEL_COPY = frozenset(
 _TO_THE_END = 1 << 62  # a length no file reaches: copy until the source ends
 
 Progress = Callable[[int], None]
+
+
+class Digest(Protocol):
+    """What copy_into_fd feeds: hashlib's objects, Crc32."""
+
+    def update(self, data: memoryview, /) -> object: ...
 
 
 class Crc32:
@@ -59,15 +67,7 @@ def copy_to_new_file(
     fd = os.open(dest, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
         digest = hashlib.sha256()
-        size = copy_into_fd(src, fd, 0, digest.update, progress=progress)
-        if size is None:  # no kernel copy for this pair: bytes through Python, hash aside
-            hasher = PipelinedHasher()
-            try:
-                with os.fdopen(os.dup(fd), "wb", buffering=0) as out:
-                    size = copy_hashing(src, out.write, hasher, progress=progress)
-                return size, hasher.hexdigest()
-            finally:
-                hasher.close()
+        size = copy_into_fd(src, fd, 0, digest, progress=progress)
         return size, digest.hexdigest()
     finally:
         os.close(fd)
@@ -77,18 +77,45 @@ def copy_into_fd(
     src: BinaryIO,
     out_fd: int,
     out_offset: int,
-    update: Callable[[memoryview], object],
+    digest: Digest,
     *,
     progress: Progress | None = None,
-) -> int | None:
-    """Copy `src` (from its position to its end) into `out_fd` at `out_offset` with the
-    kernel, feeding update() the bytes written, read back in order on a second thread.
+) -> int:
+    """Copy `src` (from its position to its end) into `out_fd` at `out_offset`, feeding
+    digest.update() the bytes in order, on a second thread; returns the bytes copied.
 
-    `out_fd` must be open for reading and writing. Returns the bytes copied, or None when
-    no kernel copy is possible for this pair and nothing was copied (the caller falls back
-    to copying through Python). Neither file's position is used or moved, except that
-    `src` is left at its end.
+    The kernel copies when it can, and the digest is then of the bytes read back from
+    `out_fd` (which must be open for reading and writing); otherwise (a stream without a
+    file, a file system without copy_file_range) the bytes go through Python and the digest
+    is of what was read. `out_fd`'s position is neither used nor moved; `src` is left at its
+    end.
     """
+    copied = _kernel_copy_into_fd(src, out_fd, out_offset, digest.update, progress)
+    if copied is not None:
+        return copied
+    hasher = PipelinedHasher(digest)
+    try:
+        written = out_offset
+
+        def write(view: memoryview) -> None:
+            nonlocal written
+            pwrite_all(out_fd, view, written)
+            written += len(view)
+
+        return copy_hashing(src, write, hasher, progress=progress)
+    finally:
+        hasher.close()
+
+
+def _kernel_copy_into_fd(
+    src: BinaryIO,
+    out_fd: int,
+    out_offset: int,
+    update: Callable[[memoryview], object],
+    progress: Progress | None,
+) -> int | None:
+    """copy_into_fd by the kernel; None when no kernel copy is possible for this pair and
+    nothing was copied."""
     try:
         in_fd = src.fileno()
         if not stat.S_ISREG(os.fstat(in_fd).st_mode):
@@ -111,6 +138,14 @@ def copy_into_fd(
         follower.stop()  # after an error: without digesting the rest
     src.seek(start + copied)
     return copied
+
+
+def pwrite_all(fd: int, data, offset: int) -> None:
+    """os.pwrite until all of `data` is written (pwrite may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
 
 
 class NoKernelCopy(Exception):

@@ -25,10 +25,11 @@ def sha256_file(path: str, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> str:
 
 
 class PipelinedHasher:
-    """Hashes chunks on one background thread, in order, one chunk in flight."""
+    """Hashes chunks on one background thread, in order, one chunk in flight. `digest` is
+    SHA-256 unless given (anything with update(), such as lib.copying.Crc32)."""
 
-    def __init__(self) -> None:
-        self.digest = hashlib.sha256()
+    def __init__(self, digest=None) -> None:
+        self.digest = hashlib.sha256() if digest is None else digest
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
         self._pending = None
 
