@@ -24,6 +24,10 @@ avrecords_bench_search, created UTF-8 if missing). SQLite: a file under --workdi
     .venv/bin/python bench/search_bench.py [--pg-rows 10000000] [--sqlite-rows 1000000]
         [--runs 30] [--skip-pg] [--skip-sqlite] [--pg-url URL] [--workdir DIR]
         [--cold] [--cold-runs 5] [--pg-restart "service postgresql restart"]
+        [--only q-2,place-2] [--per-term]
+
+`--only` measures the named searches alone (the terms drawn are those of a full run);
+`--per-term` also prints every run's term, time and matches to stderr, to find the slow ones.
 
 Warm: every search is run 3 times to warm up, then `--runs` times with varying terms.
 Cold (`--cold`, issue 22 §3): before each of `--cold-runs` runs per search, PostgreSQL is
@@ -93,6 +97,8 @@ def run_child(backend: str, rows: int, args, env: dict[str, str]) -> dict:
     cmd = [sys.executable, __file__, "--child", backend, "--rows", str(rows)]
     cmd += ["--runs", str(args.runs), "--cold-runs", str(args.cold_runs)]
     cmd += ["--pg-restart", args.pg_restart] + (["--cold"] if args.cold else [])
+    cmd += ["--only", args.only] if args.only else []
+    cmd += ["--per-term"] if args.per_term else []
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{backend} run failed (exit {proc.returncode})")
@@ -129,6 +135,8 @@ def print_report(results: list[dict]) -> None:
                 continue
             print(f"-- {mode}")
             for key, label in SEARCHES:
+                if key not in res[mode]:
+                    continue
                 s = res[mode][key]
                 matches = f"{s['median_total']:,}" + ("+" if s["capped_share"] >= 0.5 else "")
                 line = (
@@ -143,6 +151,8 @@ def print_report(results: list[dict]) -> None:
         name, size = NAMES[res["backend"]], _size(res["rows"])
         for mode in ("warm", "cold"):
             for key, label in SEARCHES if mode in res else ():
+                if key not in res[mode]:
+                    continue
                 s = res[mode][key]
                 note = f"p50 {s['p50']:.1f} ms, {s['runs']} runs"
                 if mode == "cold":
@@ -282,6 +292,14 @@ def _stats(times: list[float], totals: list[int], capped: int) -> dict:
     }
 
 
+def _term(user, flt) -> str:
+    """What a run searched, for --per-term: the filters set and the user."""
+    from dataclasses import asdict
+
+    set_ = {k: v for k, v in asdict(flt).items() if v is not None}
+    return " ".join(f"{k}={v}" for k, v in set_.items()) + f" user={user.username}"
+
+
 def _timed_search(user, flt) -> tuple[float, int, bool]:
     from avrecords.recordings import listing
     from avrecords.recordings.search import search_recordings
@@ -291,7 +309,7 @@ def _timed_search(user, flt) -> tuple[float, int, bool]:
     return (time.perf_counter() - started) * 1000, page.summary.total, page.summary.capped
 
 
-def measure(plan: dict) -> dict:
+def measure(plan: dict, per_term: bool = False) -> dict:
     results = {}
     for key, items in plan.items():
         for user, flt in items[:3]:  # warm-up: plans cached, pages in memory
@@ -302,6 +320,10 @@ def measure(plan: dict) -> dict:
             times.append(ms)
             totals.append(total)
             capped += was_capped
+            if per_term:
+                log(
+                    f"    {key} {ms:8.1f} ms {total:>7,}{'+' if was_capped else ' '} {_term(user, flt)}"
+                )
         results[key] = _stats(times, totals, capped)
         log(f"  warm {key}: p50 {results[key]['p50']:.1f} ms, p95 {results[key]['p95']:.1f} ms")
     return results
@@ -380,11 +402,13 @@ def child(args) -> int:
     note = seed_if_needed(args.rows)
     log(f"{connection.vendor}: {note}; measuring {args.runs} runs per search")
     plan = plans(args.runs)
+    if args.only:
+        plan = {key: plan[key] for key in args.only.split(",")}
     result = {
         "backend": connection.vendor,
         "rows": seed.seeded_count(),
         "seed_note": note,
-        "warm": measure(plan),
+        "warm": measure(plan, args.per_term),
     }
     if args.cold:
         result["cold"] = measure_cold(plan, args.cold_runs, args.pg_restart)
@@ -409,11 +433,20 @@ def main() -> int:
     parser.add_argument("--cold", action="store_true", help="also measure cold runs")
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--pg-restart", default=DEFAULT_PG_RESTART)
+    parser.add_argument(
+        "--only",
+        help="comma-separated searches to measure (default all): "
+        + ", ".join(k for k, _ in SEARCHES),
+    )
+    parser.add_argument("--per-term", action="store_true", help="print every run's time")
     parser.add_argument("--child", choices=["postgresql", "sqlite"], help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.runs < 30:
         parser.error("--runs must be at least 30")
+    unknown = set(args.only.split(",")) - {k for k, _ in SEARCHES} if args.only else set()
+    if unknown:
+        parser.error(f"--only: unknown search {', '.join(sorted(unknown))}")
     return child(args) if args.child else parent(args)
 
 

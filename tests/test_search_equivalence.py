@@ -245,6 +245,27 @@ def test_the_list_counts_and_pages_what_the_rules_find(leader):
         assert (page.summary.total, [r.pk for r in page.rows]) == (len(expected), newest), term
 
 
+def test_a_list_past_the_cap_still_pages_the_newest_matches(leader):
+    """Past the cap (here 5) the total is a floor or an estimate, but the page is exact: the
+    newest matches first, whichever way the planner's estimate (PostgreSQL) chose to read."""
+    world, checked = Rows(leader), 0
+    for field, term in _terms(6)[::3]:
+        expected = _reference(world, field, term)
+        if len(expected) <= 5:
+            continue
+        qs = search_recordings(leader, RecordingFilter(**{field: term}))
+        page = listing.search_page(qs, 1, size=20, cap=5)
+        newest = list(
+            Recording.objects.filter(pk__in=expected)
+            .order_by("-started_at", "-id")
+            .values_list("pk", flat=True)[:20]
+        )
+        assert page.summary.capped and page.summary.total > 5, term
+        assert [r.pk for r in page.rows] == newest, term
+        checked += 1
+    assert checked > 20
+
+
 def test_it_follows_edits_and_deletions(leader):
     """The index follows every write: updated fields, a changed file name, deleted rows."""
     rows = list(Recording.objects.order_by("pk")[:30])
