@@ -69,7 +69,13 @@ def exemption_step(exemption: Exemption) -> approvals.Step:
 
 
 def extension_step(activity: Activity) -> approvals.Step:
-    return approvals.Step(unit=activity.unit, decision="extension.consent")
+    """Consenting to the longer deadline: never by one of the activity's own officers, whose
+    deadline it is (issue 23: a unit head on the inspection consented for himself)."""
+    return approvals.Step(
+        unit=activity.unit,
+        decision="extension.consent",
+        concerned=frozenset(activity.officers.values_list("pk", flat=True)),
+    )
 
 
 def may_acknowledge(user, finding: Finding) -> bool:

@@ -77,6 +77,8 @@ class Step:
     index: int = 0  # which step of the decision's chain
     requester_id: int | None = None  # who asked (proposed, reviewed first…)
     concerned_id: int | None = None  # the person the item is about
+    # where the item is about several people (an activity's officers): each of them too
+    concerned: frozenset[int] = field(default_factory=frozenset)
     earlier: tuple[int, ...] = ()  # the people who decided the earlier steps
     case_leader: User | None = None  # the case's own 主管领导, if the item has a case
     marks: frozenset[str] = field(default_factory=frozenset)  # confidentiality marks (M9)
@@ -394,7 +396,10 @@ def _where(user: User, ctx: _Context) -> tuple[str, str] | None:
 def _item_rules(user: User, ctx: _Context) -> list[tuple[str, str]]:
     """The rules about this item rather than the person's role."""
     step, rules, reasons = ctx.step, ctx.rules, []
-    if rules.not_concerned and step.concerned_id is not None and user.pk == step.concerned_id:
+    if rules.not_concerned and (
+        (step.concerned_id is not None and user.pk == step.concerned_id)
+        or user.pk in step.concerned
+    ):
         reasons.append(ctx.say(CONCERNED))
     if rules.distinct_steps and user.pk in step.earlier:
         reasons.append(ctx.say(REPEAT))
