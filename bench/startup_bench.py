@@ -62,6 +62,8 @@ def main() -> int:
             bare.append(timed([python, "-c", "pass"], env))
             command.append(timed([avrecords, *COMMAND], env))
     best, median = min(command), statistics.median(command)
+    # the figures are wall times: on a loaded machine they say as much about the load
+    log("load average (1, 5, 15 min) " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     log(f"python -c pass          best {min(bare):.3f} s  median {statistics.median(bare):.3f} s")
     log(f"avrecords {' '.join(COMMAND):<13} best {best:.3f} s  median {median:.3f} s")
     log(f"ratio (best command / best python) {best / min(bare):.1f}")
@@ -72,7 +74,8 @@ def main() -> int:
         best,
         TARGET_SECONDS,
         unit="s",
-        note=f"best of {args.runs}; median {median:.3f} s; python -c pass best {min(bare):.3f} s",
+        note=f"best of {args.runs}; median {median:.3f} s; python -c pass best {min(bare):.3f} s; "
+        f"load {os.getloadavg()[0]:.1f}",
     )
     return 0
 

@@ -147,6 +147,7 @@ WORKLIST_APPS = (
     "stations",
     "supervision",
 )
+PANEL_APPS = ("access", "cases", "compliance", "redaction", "retention")
 NOT_AT_START = (
     "django_tasks",
     "django_stubs_ext",
@@ -157,6 +158,8 @@ NOT_AT_START = (
     "avrecords.web.login_throttle",
     "django.contrib.auth.forms",
     *(f"avrecords.{app}.worklist_sources" for app in WORKLIST_APPS),
+    *(f"avrecords.{app}.panels" for app in PANEL_APPS),
+    "avrecords.compliance.workflows",
 )
 
 SET_UP = """
@@ -170,6 +173,11 @@ print(json.dumps(sorted(m for m in json.loads(sys.argv[1]) if m in sys.modules))
 from avrecords import worklist
 
 print(json.dumps(sorted({source.name.partition(".")[0] for source in worklist.sources()})))
+from avrecords import panels
+
+provided = [panels.PLAYBACK.provided, panels.CASE_ACTIVITIES.provided]  # asked first, alone
+on_pages = {panel.name.partition(".")[0] for panel in panels.RECORDING.panels + panels.CASE.panels}
+print(json.dumps([sorted(on_pages), *provided]))
 """
 
 
@@ -184,10 +192,12 @@ def test_set_up_leaves_out_what_only_a_page_or_a_task_needs(tmp_path):
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    at_set_up, worklist_apps = done.stdout.strip().splitlines()[-2:]
+    at_set_up, worklist_apps, on_pages = done.stdout.strip().splitlines()[-3:]
     assert json.loads(at_set_up) == []
-    # and the first look at 待办 finds every app's sources
+    # and the first look at 待办 finds every app's sources, at a page every app's panels and
+    # at a rule the app that provides it
     assert json.loads(worklist_apps) == sorted(WORKLIST_APPS)
+    assert json.loads(on_pages) == [sorted(PANEL_APPS), True, True]
 
 
 class RefusedBackend(DummyBackend):

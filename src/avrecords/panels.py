@@ -25,15 +25,56 @@ bottom, so that neither side names the other:
   configuration error (`LookupError`), never a silent yes.
 
 Each page lists its slots and each rule its functions, so this file stays the truth.
+
+An app's ready() names the module that registers its panels and provides its rules
+(`panels.register_module("avrecords.access.panels")`); its `register()` runs the first time
+any page or rule here is read, so no command's start-up imports what the panels render
+(issue 22 §1).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+
+# The same class is in avrecords.worklist: the two registries are siblings at the bottom of the
+# layers (pyproject.toml), and neither may import lib or the other.
+class DeferredModules:
+    """The modules named for one registry and not yet imported."""
+
+    def __init__(self) -> None:
+        self._paths: list[str] = []
+        self._lock = threading.RLock()  # a register() may name another module
+
+    def add(self, path: str) -> None:
+        """Name a module whose `register()` fills the registry, on its first read."""
+        with self._lock:
+            if path not in self._paths:
+                self._paths.append(path)
+
+    def load(self) -> None:
+        # a path leaves the list only after its register() ran, so an empty list means all
+        # are in; a thread that finds one still there waits for the thread importing it
+        if not self._paths:
+            return
+        with self._lock:
+            while self._paths:
+                import_module(self._paths[0]).register()
+                self._paths.pop(0)
+
+
+_MODULES = DeferredModules()  # the apps' panels modules, imported on the first read
+
+
+def register_module(path: str) -> None:
+    """Name a module whose `register()` adds an app's panels and provides its rules."""
+    _MODULES.add(path)
 
 
 @dataclass(frozen=True)
@@ -63,10 +104,12 @@ class Page:
         return render
 
     def unregister(self, name: str) -> None:
+        _MODULES.load()
         self._panels = [p for p in self._panels if p.name != name]
 
     @property
     def panels(self) -> list[Panel]:
+        _MODULES.load()
         return list(self._panels)
 
     def render(
@@ -80,6 +123,7 @@ class Page:
     ) -> dict[str, SafeString]:
         """The HTML of each slot in `slots` (all by default; an empty slot is ""), each of
         their panels rendered once, in order."""
+        _MODULES.load()
         wanted = self.slots if slots is None else slots
         if unknown := [s for s in wanted if s not in self.slots]:
             raise ValueError(f"page {self.name}: no slots {unknown}")
@@ -111,11 +155,13 @@ class Provided:
 
     @property
     def provided(self) -> bool:
+        _MODULES.load()
         return bool(self._impl)
 
     def __getattr__(self, attr: str) -> Callable:
         if attr.startswith("_") or attr not in self.functions:
             raise AttributeError(attr)
+        _MODULES.load()
         if not self._impl:
             raise LookupError(f"rule {self.name}: no installed app provides it")
         return self._impl[attr]

@@ -91,23 +91,40 @@ class Group:
 
 
 _SOURCES: dict[str, Source] = {}
-_MODULES: list[str] = []  # modules of sources not yet imported, in the order ready() named them
-_LOADING = threading.Lock()
+
+
+# The same class is in avrecords.panels: the two registries are siblings at the bottom of the
+# layers (pyproject.toml), and neither may import lib or the other.
+class DeferredModules:
+    """The modules named for one registry and not yet imported."""
+
+    def __init__(self) -> None:
+        self._paths: list[str] = []
+        self._lock = threading.RLock()  # a register() may name another module
+
+    def add(self, path: str) -> None:
+        """Name a module whose `register()` fills the registry, on its first read."""
+        with self._lock:
+            if path not in self._paths:
+                self._paths.append(path)
+
+    def load(self) -> None:
+        # a path leaves the list only after its register() ran, so an empty list means all
+        # are in; a thread that finds one still there waits for the thread importing it
+        if not self._paths:
+            return
+        with self._lock:
+            while self._paths:
+                import_module(self._paths[0]).register()
+                self._paths.pop(0)
+
+
+_MODULES = DeferredModules()  # the apps' worklist_sources, imported on the first read
 
 
 def register_module(path: str) -> None:
     """Name a module whose `register()` adds an app's sources, on first use of the sources."""
-    if path not in _MODULES:
-        _MODULES.append(path)
-
-
-def _load_modules() -> None:
-    if not _MODULES:  # emptied only after the last module registered: nothing to wait for
-        return
-    with _LOADING:  # two requests' threads asking at once register each module once
-        while _MODULES:
-            import_module(_MODULES[0]).register()
-            _MODULES.pop(0)
+    _MODULES.add(path)
 
 
 def register(
@@ -126,12 +143,12 @@ def register(
 
 
 def unregister(name: str) -> None:
-    _load_modules()
+    _MODULES.load()
     _SOURCES.pop(name, None)
 
 
 def sources() -> list[Source]:
-    _load_modules()
+    _MODULES.load()
     return sorted(_SOURCES.values(), key=lambda s: (s.order, s.name))
 
 

@@ -6,6 +6,7 @@ class CasesConfig(AppConfig):
     verbose_name = "案卷"
 
     def ready(self):
-        from avrecords.cases import panels
+        from avrecords import panels
 
-        panels.register()  # the case a recording is filed with, on the recording's page
+        # the case a recording is filed with, on the recording's page (on first use)
+        panels.register_module("avrecords.cases.panels")

@@ -7,9 +7,8 @@ class RedactionConfig(AppConfig):
     verbose_name = "脱敏副本"
 
     def ready(self):
-        from avrecords.redaction import (
-            jobs,  # noqa: F401 (its job handlers)
-            panels,
-        )
+        from avrecords import panels
+        from avrecords.redaction import jobs  # noqa: F401 (its job handlers)
 
-        panels.register()  # the recording page's 脱敏副本 panel (issue 21 §3)
+        # the recording page's 脱敏副本 panel (issue 21 §3), on first use
+        panels.register_module("avrecords.redaction.panels")
