@@ -429,7 +429,7 @@ def test_a_unit_head_cannot_acknowledge_the_loss_of_his_own_camera(org):
     )
     assert approvals.why_not(me, events.acknowledge_step(event)) == "不能确认与本人有关的事项"
 
-    with pytest.raises(events.CustodyError):
+    with pytest.raises(events.CustodyError, match="^不能确认与本人有关的事项$"):
         events.acknowledge(me, event)
     page = client_for(me).post(f"/equipment/events/{event.pk}/acknowledge")
     assert page.status_code == 403

@@ -149,8 +149,9 @@ def acknowledge(actor, event: DeviceEvent) -> DeviceEvent:
         raise CustodyError("只有遗失、被盗报告需要单位负责人确认")
     if event.acknowledged_at is not None:
         raise CustodyError("该报告已确认")
-    if not approvals.may_decide(actor, acknowledge_step(event)):
-        raise CustodyError("只有单位负责人（或上级领导）可以确认遗失报告")
+    if why := approvals.why_not(actor, acknowledge_step(event)):
+        # not his role or scope: who may; otherwise the engine's reason (his own report)
+        raise CustodyError("只有单位负责人（或上级领导）可以确认遗失报告" if why.standing else why)
     event.acknowledged_by = actor
     event.acknowledged_at = timezone.now()
     event.save(update_fields=["acknowledged_by", "acknowledged_at"])
