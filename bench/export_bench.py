@@ -33,9 +33,12 @@ kernel time one phase, 5-7 s the next), for `cat` exactly as for the image (the 
 repeated: 0.7-5.6 s system time, 2.7-23 s wall). perf puts the extra time in the kernel's
 memcpy into new page-cache pages: the guest hands freed memory back to the host (free page
 reporting, /sys/module/page_reporting, gigabytes per minute here), and the first write to
-such a page faults in the host, which the guest counts as the copy's own time. Which phase
-gets those pages is luck; the run line prints each phase's CPU seconds and how much the
-guest reported in the phase (MiB), so an outlier can be told from a slow code path.
+such a page faults in the host, which the guest counts as the copy's own time. That explains
+outliers, not everything: in this benchmark's sequence the image's copy_file_range calls
+also took 4-5 s of CPU against cat's 1 s at load 3-6 (cProfile: all of it inside those
+calls), while the same build_iso beside a plain copy_file_range loop of the same files, in
+one process, cost the same as the loop; unexplained as yet. The run line prints each phase's
+CPU seconds and the MiB the guest reported in it, to tell the two apart.
 
     .venv/bin/python bench/export_bench.py [--size-mb 512] [--files 4] [--runs 3]
         [--workdir /tmp] [--keep]
