@@ -210,14 +210,20 @@ def scope_q(
     return own | Q(**{keeper_field: user.pk}) if keeper_field else own
 
 
-def recording_q(user, *, prefix: str = "", resolve_units: bool = False) -> Q:
+def recording_q(
+    user, *, prefix: str = "", resolve_units: bool = False, uploads_waiting: bool = True
+) -> Q:
     """Recordings the user may see: unit scope (X2), own or handed-over ones for officers,
     and only marks he is cleared for (M9) — except his own recordings, which stay his.
     A file he uploaded that waits for an administrator to bind it (待指派, bound to nobody)
     stays in his sight too; once bound it is its officer's (M1, issue 15).
-    `prefix` reaches the recording through a relation, e.g. "recording__"."""
+    `prefix` reaches the recording through a relation, e.g. "recording__".
+    `uploads_waiting=False`, from a caller that has found he has no such file, leaves that
+    condition out: the same rows, without an OR that keeps SQLite off the time indexes."""
     pending = Q(**{f"{prefix}uploaded_by": user.pk, f"{prefix}officer__isnull": True})
-    own = Q(**{f"{prefix}officer": user.pk}) | Q(**{f"{prefix}keeper": user.pk}) | pending
+    own = Q(**{f"{prefix}officer": user.pk}) | Q(**{f"{prefix}keeper": user.pk})
+    if uploads_waiting:
+        own |= pending
     scope = scope_q(
         user,
         unit_field=f"{prefix}unit",
@@ -225,7 +231,7 @@ def recording_q(user, *, prefix: str = "", resolve_units: bool = False) -> Q:
         keeper_field=f"{prefix}keeper",
         resolve_units=resolve_units,
     )
-    if user.is_authenticated and not sees_everything(user):
+    if uploads_waiting and user.is_authenticated and not sees_everything(user):
         scope |= pending
     return scope & secrecy_q(user, f"{prefix}secrecy", own=own if user.is_authenticated else None)
 

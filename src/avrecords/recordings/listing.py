@@ -23,6 +23,7 @@ anything outside it (X2).
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import json
 import math
 from contextlib import contextmanager
@@ -31,8 +32,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
 from avrecords.org.models import Unit
@@ -203,21 +204,48 @@ def _sample_share() -> float:
     return 1.0 if pages <= SAMPLE_PAGES else SAMPLE_PAGES / pages
 
 
+# SQLite: each row's month is grouped on from the stored UTC text, not with TruncMonth, which
+# there is a Python function called per row (~20 µs: 2,001 rows were most of a list page's
+# CPU, issue 22 §4). Away from a month's first and last days the UTC month is the local one
+# (no time zone is a day off UTC); rows of those days are grouped by the minute, and each
+# group's local month is taken in Python (`_month`).
+_SQLITE_MONTH_KEY = (
+    "CASE WHEN substr(started_at, 9, 2) BETWEEN '02' AND '27' "
+    "THEN substr(started_at, 1, 7) ELSE substr(started_at, 1, 16) END"
+)
+
+
 def _facet_sql(qs: QuerySet[Recording]) -> tuple[str, list]:
-    window = qs.annotate(month=TruncMonth("started_at")).values(
-        "media_kind", "status", "unit_id", "month"
-    )
+    if connection.vendor == "sqlite":
+        window = qs.values("media_kind", "status", "unit_id", "started_at")
+        month = _SQLITE_MONTH_KEY
+    else:
+        window = qs.annotate(month=TruncMonth("started_at")).values(
+            "media_kind", "status", "unit_id", "month"
+        )
+        month = "month"
     sql, params = window.query.sql_with_params()
     return (
-        "SELECT media_kind, status, unit_id, month, COUNT(*) "
+        f"SELECT media_kind, status, unit_id, {month} AS month, COUNT(*) "
         f"FROM ({sql}) w GROUP BY media_kind, status, unit_id, month",
         list(params),
     )
 
 
+def _month(value, zone) -> str:
+    """'YYYY-MM' of a facet row's month: TruncMonth's local datetime, or SQLite's key (a UTC
+    month, or a UTC minute of a month's first or last days, taken to the local month)."""
+    if isinstance(value, str) and len(value) == 16:
+        at = dt.datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=dt.UTC)
+        local = at.astimezone(zone)
+        return f"{local.year:04d}-{local.month:02d}"
+    return str(value)[:7]
+
+
 def _count(sql: str, params: list) -> tuple[dict[str, dict[str, int]], int]:
     counts: dict[str, dict[str, int]] = {}
     total = 0
+    zone = timezone.get_current_timezone()  # TruncMonth's
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, status, unit_id, month, n in cursor.fetchall():
@@ -226,7 +254,7 @@ def _count(sql: str, params: list) -> tuple[dict[str, dict[str, int]], int]:
                 ("media_kind", kind),
                 ("status", status),
                 ("unit", str(unit_id or "")),
-                ("month", str(month)[:7]),
+                ("month", _month(month, zone)),
             ):
                 bucket = counts.setdefault(facet, {})
                 bucket[value] = bucket.get(value, 0) + n
@@ -326,9 +354,33 @@ def page_rows(qs: QuerySet[Recording], start: int, end: int) -> list[Recording]:
     officer, device and unit before the LIMIT would sort whole wide rows."""
     if end <= start:
         return []
-    ids = list(qs.order_by("-started_at", "-id").values_list("pk", flat=True)[start:end])
+    if connection.vendor == "sqlite":
+        ids = _sqlite_page_ids(qs, start, end)
+    else:
+        ids = list(qs.order_by("-started_at", "-id").values_list("pk", flat=True)[start:end])
     rows = qs.model.objects.select_related("officer", "device", "unit").in_bulk(ids)
     return [rows[pk] for pk in ids]
+
+
+def _sqlite_page_ids(qs: QuerySet[Recording], start: int, end: int) -> list[int]:
+    """SQLite: the ids of ORDER BY started_at DESC, id DESC [start:end], without that ORDER BY.
+    Asked for both columns, its planner reads every row of a unit head's scope through the
+    unit and uploader indexes and sorts them all, whatever the page (0.5 s at 200k rows; deep
+    pages timed out at 30 s under load at 1M, issue 22 §4); asked for started_at alone it
+    walks the time index backwards and stops at the page. So: the first `end` rows by time,
+    every row at the last of their times (only those may be out of id order), both sorted.
+    The times are read as the stored text, which SQLite's ORDER BY compares too (converting
+    each to a datetime doubled the cost of a deep page)."""
+    stored = Cast("started_at", CharField())
+    newest = list(qs.order_by("-started_at").annotate(at=stored).values_list("pk", "at")[:end])
+    if not newest:
+        return []
+    last = newest[-1][1]
+    found = dict(newest)
+    tied = qs.order_by().filter(started_at=dt.datetime.fromisoformat(last).replace(tzinfo=dt.UTC))
+    found.update(tied.annotate(at=stored).values_list("pk", "at"))
+    ordered = sorted(found.items(), key=lambda row: (row[1], row[0]), reverse=True)
+    return [pk for pk, _ in ordered[start:end]]
 
 
 def _in_order(qs: QuerySet[Recording], ids: list[int]) -> list[Recording]:
