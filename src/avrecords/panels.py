@@ -34,40 +34,13 @@ any page or rule here is read, so no command's start-up imports what the panels 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-
-# The same class is in avrecords.worklist: the two registries are siblings at the bottom of the
-# layers (pyproject.toml), and neither may import lib or the other.
-class DeferredModules:
-    """The modules named for one registry and not yet imported."""
-
-    def __init__(self) -> None:
-        self._paths: list[str] = []
-        self._lock = threading.RLock()  # a register() may name another module
-
-    def add(self, path: str) -> None:
-        """Name a module whose `register()` fills the registry, on its first read."""
-        with self._lock:
-            if path not in self._paths:
-                self._paths.append(path)
-
-    def load(self) -> None:
-        # a path leaves the list only after its register() ran, so an empty list means all
-        # are in; a thread that finds one still there waits for the thread importing it
-        if not self._paths:
-            return
-        with self._lock:
-            while self._paths:
-                import_module(self._paths[0]).register()
-                self._paths.pop(0)
-
+from avrecords.lib.deferred import DeferredModules
 
 _MODULES = DeferredModules()  # the apps' panels modules, imported on the first read
 
