@@ -39,6 +39,10 @@ def _once(answers: dict, key: tuple, decide):
 
 
 def violations_to_decide(user) -> list[worklist.Task]:
+    if not violations.can_read(user):
+        # the register's scope is empty for him (`ViolationCandidate.visible_q`); building and
+        # compiling the query only to learn so cost ~2 ms of each officer's menu (issue 22 §4)
+        return []
     answers: dict[tuple, bool] = {}
     rows = (
         ViolationCandidate.objects.visible_to(user)
@@ -57,6 +61,8 @@ def violations_to_decide(user) -> list[worklist.Task]:
 
 
 def decisions_to_approve(user) -> list[worklist.Task]:
+    if not violations.can_read(user):
+        return []  # decisions are on violations of the register, which he does not read
     answers: dict[tuple, bool] = {}
     rows = (
         Accountability.objects.filter(
