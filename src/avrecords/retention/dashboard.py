@@ -112,12 +112,24 @@ def awaiting(user) -> dict[str, list]:
         ],
         "changes": [
             c
-            for c in RetentionChange.objects.visible_to(user)
-            .filter(status=ChangeStatus.PENDING)
-            .select_related("recording__unit", "requested_by")
+            for c in _pending_changes(user, ChangeStatus.PENDING)
             if may_decide(user, c.recording.unit, "approved_by", c.requested_by_id)
         ],
     }
+
+
+def _pending_changes(user, pending: str):
+    """The shortening requests of his scope. Asked only when some request is pending at all:
+    scoped by the recording's unit, SQLite reads every recording of a squad for its head or
+    administrator (~25 ms at 200k rows on each page's 待办 count, issue 22 §4), while the
+    requests themselves are few."""
+    if not RetentionChange.objects.filter(status=pending).exists():
+        return []
+    return (
+        RetentionChange.objects.visible_to(user)
+        .filter(status=pending)
+        .select_related("recording__unit", "requested_by")
+    )
 
 
 def awaiting_count(user) -> int:
