@@ -13,11 +13,24 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from avrecords import worklist
+from avrecords.compliance.models import Activity, Exemption, Explanation, Finding, FindingKind
+from avrecords.org.models import Role
+from avrecords.policies import services as policies
+from avrecords.policies.models import PolicyProfile
 from avrecords.retention import dashboard
 from avrecords.retention.models import RetentionChange
 from avrecords.supervision import worklist_sources as supervision_sources
 from avrecords.supervision.models import ViolationCandidate
 from tests.rows import make
+from tests.scope_world import VIEWERS, World
+
+COMPLIANCE = (
+    "compliance.answer",
+    "compliance.acknowledge",
+    "compliance.exemptions",
+    "compliance.notice_review",
+)
 
 
 @pytest.mark.parametrize("who", ["officer", "admin"])
@@ -47,3 +60,43 @@ def test_it_scopes_the_shortening_requests_only_when_one_is_pending(org):
         recording=make(org, "shorten.mp4"), reason="撤回", requested_by=org.officer
     )
     assert _scopes_changes_by_recording(org.admin)
+
+
+def _compliance_counts(user) -> dict[str, tuple[int, int]]:
+    """Each compliance source's menu count beside the length of its 待办 list."""
+    counts = worklist.counts_for(user)
+    listed = {s.name: len(s.tasks(user)) for s in worklist.sources() if s.name in COMPLIANCE}
+    return {name: (counts[name], listed[name]) for name in COMPLIANCE}
+
+
+def test_it_counts_the_compliance_work_as_the_inbox_lists_it(org):
+    world = World(org)
+    policies.assign(None, org.bureau, PolicyProfile.objects.get(code="tongbai"))
+    n1, n2 = world.rows[Finding]["n1"], world.rows[Finding]["n2"]
+    # in different squads, so that a viewer of one squad sees one kind and not the other
+    Finding.objects.filter(pk=n1.pk).update(status="explained", kind=FindingKind.NO_NOTICE)
+    Finding.objects.filter(pk=n2.pk).update(status="explained")
+    Explanation.objects.create(
+        finding=n2,
+        reason="battery",
+        reason_name="电量不足",
+        text="没电",
+        explained_by=org.other_officer,
+    )
+    world.finding("open", org.squad1, org.officer, make(org, "open.mp4"))
+    Exemption.objects.create(
+        activity=world.rows[Activity]["a1"],
+        ground="emergency",
+        ground_name="紧急情况",
+        reason="现场突发",
+        legal_basis="第十条",
+        submitted_by=org.officer,
+    )
+    archivist = org._user("dangan", "刘洋", Role.ARCHIVIST, org.bureau)
+    head1 = org._user("zhongdui1", "周明", Role.UNIT_HEAD, org.squad1)
+    nonzero = set()
+    for user in [world.viewer(name) for name in VIEWERS] + [archivist, head1]:
+        counted = _compliance_counts(type(user).objects.get(pk=user.pk))
+        assert all(count == listed for count, listed in counted.values()), (user, counted)
+        nonzero |= {name for name, (count, _) in counted.items() if count}
+    assert nonzero == set(COMPLIANCE)  # each source counted some work for someone
