@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from avrecords import worklist
 from avrecords.compliance.models import Activity, Exemption, Explanation, Finding, FindingKind
 from avrecords.org.models import Role
+from avrecords.policies import approvals
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from avrecords.retention import dashboard
@@ -100,3 +101,20 @@ def test_it_counts_the_compliance_work_as_the_inbox_lists_it(org):
         assert all(count == listed for count, listed in counted.values()), (user, counted)
         nonzero |= {name for name, (count, _) in counted.items() if count}
     assert nonzero == set(COMPLIANCE)  # each source counted some work for someone
+
+
+def test_it_answers_each_distinct_step_once_within_many_steps():
+    asked = []
+
+    def decide() -> bool:
+        asked.append(1)
+        return True
+
+    with approvals.many_steps():
+        assert approvals.answer_once(("violation.decide", 1, 2, 3), decide)
+        assert approvals.answer_once(("violation.decide", 1, 2, 3), decide)
+        assert approvals.answer_once(("violation.decide", 1, 2, 4), decide)
+    assert len(asked) == 2
+    approvals.answer_once(("violation.decide", 1, 2, 3), decide)  # outside: asked each time
+    approvals.answer_once(("violation.decide", 1, 2, 3), decide)
+    assert len(asked) == 4

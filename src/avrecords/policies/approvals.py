@@ -358,6 +358,14 @@ def _once(key: tuple, read: Callable[[], object]):
     return memo[key]
 
 
+def answer_once(key: tuple, decide: Callable[[], bool]) -> bool:
+    """Within `many_steps`, one answer per distinct step of a list (issue 22 §4): the rows
+    that are the same step for the engine (the violations of one unit about one person)
+    cost its rules once, not once per row. `key` names the decision, the person asking and
+    what the step depends on; outside `many_steps` the question is asked each time."""
+    return _once(("answer", *key), decide)
+
+
 def office_unit(unit: Unit, name: str) -> Unit | None:
     """The unit with this code or name under the unit the profile is assigned to (the one
     nearest that unit when several match); a retired unit is no office (issue 18 §1)."""

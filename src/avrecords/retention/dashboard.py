@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from avrecords.lib import quantities
 from avrecords.org.scope import recording_q, scope_unit_ids, sees_everything
+from avrecords.policies import approvals
 from avrecords.retention.models import (
     DisposalList,
     HoldStatus,
@@ -83,39 +84,43 @@ def awaiting(user) -> dict[str, list]:
     if not can_read(user):
         return {"review": [], "approve": [], "release": [], "changes": []}
     lists = DisposalList.objects.visible_to(user).select_related("unit")
-    answers: dict[tuple, bool] = {}
-
-    def may_decide(user, unit, field, other_id) -> bool:
-        # one answer per distinct step, not per row (issue 22 §4: the 待办 count asks this)
-        key = (unit.pk, field, other_id)
-        if key not in answers:
-            answers[key] = decides(user, unit, field, other_id)
-        return answers[key]
-
-    return {
-        "review": [
-            d
-            for d in lists.filter(status=DisposalStatus.REVIEW)
-            if may_decide(user, d.unit, "reviewed_by", None)
-        ],
-        "approve": [
-            d
-            for d in lists.filter(status=DisposalStatus.SUBMITTED)
-            if may_decide(user, d.unit, "approved_by", d.reviewed_by_id)
-        ],
-        "release": [
-            h
-            for h in LegalHold.objects.visible_to(user)
+    rows = {
+        "review": list(lists.filter(status=DisposalStatus.REVIEW)),
+        "approve": list(lists.filter(status=DisposalStatus.SUBMITTED)),
+        "release": list(
+            LegalHold.objects.visible_to(user)
             .filter(status=HoldStatus.RELEASE_PENDING)
             .select_related("unit", "release_requested_by")
-            if may_decide(user, h.unit, "approved_by", h.release_requested_by_id)
-        ],
-        "changes": [
-            c
-            for c in _pending_changes(user, ChangeStatus.PENDING)
-            if may_decide(user, c.recording.unit, "approved_by", c.requested_by_id)
-        ],
+        ),
+        "changes": list(_pending_changes(user, ChangeStatus.PENDING)),
     }
+    units = [row.unit for key in ("review", "approve", "release") for row in rows[key]]
+    units += [c.recording.unit for c in rows["changes"]]
+
+    def may_decide(unit, field, other_id) -> bool:
+        # one answer per distinct step, not per row (issue 22 §4: the 待办 count asks this)
+        return approvals.answer_once(
+            ("retention", user.pk, unit.pk, field, other_id),
+            lambda: decides(user, unit, field, other_id),
+        )
+
+    with approvals.many_steps(units):
+        return {
+            "review": [d for d in rows["review"] if may_decide(d.unit, "reviewed_by", None)],
+            "approve": [
+                d for d in rows["approve"] if may_decide(d.unit, "approved_by", d.reviewed_by_id)
+            ],
+            "release": [
+                h
+                for h in rows["release"]
+                if may_decide(h.unit, "approved_by", h.release_requested_by_id)
+            ],
+            "changes": [
+                c
+                for c in rows["changes"]
+                if may_decide(c.recording.unit, "approved_by", c.requested_by_id)
+            ],
+        }
 
 
 def _pending_changes(user, pending: str):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from avrecords import worklist
+from avrecords.policies import approvals
 from avrecords.supervision import accountability, campaigns, violations
 from avrecords.supervision.models import (
     Accountability,
@@ -29,42 +30,35 @@ def _who(person) -> str:
     return person.display_name if person else "责任人未确定"
 
 
-def _once(answers: dict, key: tuple, decide):
-    """The engine's answer for one step, asked once per distinct step (issue 22 §4): the
-    candidates or decisions of one unit about one person are the same step, so a list of them
-    costs the engine's queries once per unit and person, not once per row."""
-    if key not in answers:
-        answers[key] = decide()
-    return answers[key]
-
-
 def violations_to_decide(user) -> list[worklist.Task]:
     if not violations.can_read(user):
         # the register's scope is empty for him (`ViolationCandidate.visible_q`); building and
         # compiling the query only to learn so cost ~2 ms of each officer's menu (issue 22 §4)
         return []
-    answers: dict[tuple, bool] = {}
-    rows = (
+    rows = list(
         ViolationCandidate.objects.visible_to(user)
         .filter(status=ViolationStatus.OPEN)
         .select_related("unit", "person")
     )
-    return [
-        worklist.Task(
-            title=f"违规线索：{c.kind_name}（{_who(c.person)}，{_when(c.created_at)}）",
-            url=reverse("supervision:violation", args=[c.pk]),
-            obj=c,
-        )
-        for c in rows
-        if _once(answers, (c.unit_id, c.person_id), lambda c=c: violations.may_decide(user, c))
-    ]
+    with approvals.many_steps(c.unit for c in rows):
+        return [
+            worklist.Task(
+                title=f"违规线索：{c.kind_name}（{_who(c.person)}，{_when(c.created_at)}）",
+                url=reverse("supervision:violation", args=[c.pk]),
+                obj=c,
+            )
+            for c in rows
+            if approvals.answer_once(
+                ("violation.decide", user.pk, c.unit_id, c.person_id),
+                lambda c=c: violations.may_decide(user, c),
+            )
+        ]
 
 
 def decisions_to_approve(user) -> list[worklist.Task]:
     if not violations.can_read(user):
         return []  # decisions are on violations of the register, which he does not read
-    answers: dict[tuple, bool] = {}
-    rows = (
+    rows = list(
         Accountability.objects.filter(
             status=DecisionStatus.PENDING,
             violation__in=ViolationCandidate.objects.visible_to(user).values("pk"),
@@ -72,20 +66,26 @@ def decisions_to_approve(user) -> list[worklist.Task]:
         .select_related("violation", "violation__unit", "person", "proposed_by")
         .order_by("pk")
     )
-    return [
-        worklist.Task(
-            title=f"处理意见待批准：{d.person.display_name} {d.decision_name}",
-            url=reverse("supervision:violation", args=[d.violation_id]),
-            detail=f"{d.proposed_by.display_name} 提出：{d.reason}",
-            obj=d,
-        )
-        for d in rows
-        if _once(
-            answers,
-            (d.violation.unit_id, d.proposed_by_id, d.person_id),
-            lambda d=d: not accountability.approver_refusal(user, d),
-        )
-    ]
+    with approvals.many_steps(d.violation.unit for d in rows):
+        return [
+            worklist.Task(
+                title=f"处理意见待批准：{d.person.display_name} {d.decision_name}",
+                url=reverse("supervision:violation", args=[d.violation_id]),
+                detail=f"{d.proposed_by.display_name} 提出：{d.reason}",
+                obj=d,
+            )
+            for d in rows
+            if approvals.answer_once(
+                (
+                    "accountability.approve",
+                    user.pk,
+                    d.violation.unit_id,
+                    d.proposed_by_id,
+                    d.person_id,
+                ),
+                lambda d=d: not accountability.approver_refusal(user, d),
+            )
+        ]
 
 
 def campaigns_to_work(user) -> list[worklist.Task]:
