@@ -20,7 +20,7 @@ from avrecords.policies import approvals
 from avrecords.policies import services as policies
 from avrecords.policies.models import PolicyProfile
 from avrecords.retention import dashboard
-from avrecords.retention.models import RetentionChange
+from avrecords.retention.models import DisposalList, HoldStatus, LegalHold, RetentionChange
 from avrecords.supervision import worklist_sources as supervision_sources
 from avrecords.supervision.models import ViolationCandidate
 from tests.rows import make
@@ -118,3 +118,25 @@ def test_it_answers_each_distinct_step_once_within_many_steps():
     approvals.answer_once(("violation.decide", 1, 2, 3), decide)  # outside: asked each time
     approvals.answer_once(("violation.decide", 1, 2, 3), decide)
     assert len(asked) == 4
+
+
+def _scoped_reads(user) -> set[str]:
+    """The retention tables awaiting reads within the user's scope (a join to the units)."""
+    with CaptureQueriesContext(connection) as queries:
+        dashboard.awaiting(user)
+    return {
+        table
+        for q in queries.captured_queries
+        for table in ("retention_disposallist", "retention_legalhold")
+        if f'FROM "{table}"' in q["sql"] and "org_unit" in q["sql"]
+    }
+
+
+def test_it_scopes_disposal_lists_and_release_requests_only_when_one_waits(org):
+    assert _scoped_reads(org.admin) == set()
+    DisposalList.objects.create(number="L9", unit=org.squad1, profile_code="test")
+    assert _scoped_reads(org.admin) == {"retention_disposallist"}
+    LegalHold.objects.filter(pk=World(org).rows[LegalHold]["h1"].pk).update(
+        status=HoldStatus.RELEASE_PENDING
+    )
+    assert _scoped_reads(org.admin) == {"retention_disposallist", "retention_legalhold"}

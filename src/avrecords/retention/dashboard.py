@@ -83,7 +83,13 @@ def awaiting(user) -> dict[str, list]:
 
     if not can_read(user):
         return {"review": [], "approve": [], "release": [], "changes": []}
-    lists = DisposalList.objects.visible_to(user).select_related("unit")
+    # Each scoped read only when something of its kind waits at all (issue 22 §4): every page's
+    # 待办 count asks this, and a probe costs less to build and run than a scoped list.
+    lists = DisposalList.objects.none()
+    if DisposalList.objects.filter(
+        status__in=[DisposalStatus.REVIEW, DisposalStatus.SUBMITTED]
+    ).exists():
+        lists = DisposalList.objects.visible_to(user).select_related("unit")
     rows = {
         "review": list(lists.filter(status=DisposalStatus.REVIEW)),
         "approve": list(lists.filter(status=DisposalStatus.SUBMITTED)),
@@ -91,7 +97,9 @@ def awaiting(user) -> dict[str, list]:
             LegalHold.objects.visible_to(user)
             .filter(status=HoldStatus.RELEASE_PENDING)
             .select_related("unit", "release_requested_by")
-        ),
+        )
+        if LegalHold.objects.filter(status=HoldStatus.RELEASE_PENDING).exists()
+        else [],
         "changes": list(_pending_changes(user, ChangeStatus.PENDING)),
     }
     units = [row.unit for key in ("review", "approve", "release") for row in rows[key]]
