@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from avrecords.lib.workdays import Calendar, Override
-from avrecords.policies.deadlines import apply_rule, ingest_due
+from avrecords.policies.deadlines import apply_rule, extension_warning, ingest_due
 from avrecords.policies.models import PolicyProfile
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -140,3 +140,22 @@ def test_a_year_entered_without_any_working_day_stops_the_search_with_a_reason()
     every_day_off = {start + dt.timedelta(days=i): Override(workday=False) for i in range(800)}
     with pytest.raises(ValueError, match="^no 2 working days within 400 days of 2040-01-01$"):
         Calendar(overrides=every_day_off).nth_working_day_after(start, 2)
+
+
+@pytest.mark.django_db
+def test_the_extension_warning_is_given_only_for_an_activity_type_prone_to_disputes():
+    """004§17 (fuzhou): the unit head is warned before consenting for an activity type prone
+    to disputes, and only then; an agency without the extension, or a request naming no
+    activity, gives no warning and no error (mutants: the guard's `or` made `and`, the empty
+    answer replaced)."""
+    fuzhou = profile("fuzhou")
+    prone = next(a for a in fuzhou.activities if a.dispute_prone)
+    calm = next(a for a in fuzhou.activities if not a.dispute_prone)
+    assert (
+        extension_warning(fuzhou, prone) == f"“{prone.name}”属于容易引发争议的执法活动，请审慎决定"
+    )
+    assert extension_warning(fuzhou, calm) == ""
+    assert extension_warning(fuzhou, None) == ""
+    tongbai = profile("tongbai")
+    assert tongbai.ingest.extension is None
+    assert extension_warning(tongbai, prone) == ""
