@@ -72,15 +72,20 @@ def small_chunks(settings):
     get_store.cache_clear()
 
 
-def test_it_hashes_every_chunk_of_a_camera_file_copied_into_the_local_store(
-    org, small_chunks, tmp_path
-):
+def _ingest_camera_dump_and_check(org, tmp_path) -> None:
+    """A station copies a camera's directory in; the recording's hash is the whole file's."""
     dump = _dump(tmp_path)
     source = dump / "DCIM" / "100MEDIA" / NAME
     whole_sha = hashlib.sha256(source.read_bytes()).hexdigest()
     summary = ingest_directory(dump, source=IngestSource.STATION, station=org.station)
     assert summary.counts()["imported"] == 1, summary.files
     _check(Recording.objects.get(), source, whole_sha)
+
+
+def test_it_hashes_every_chunk_of_a_camera_file_copied_into_the_local_store(
+    org, small_chunks, tmp_path
+):
+    _ingest_camera_dump_and_check(org, tmp_path)
 
 
 def test_it_hashes_every_chunk_of_an_uploaded_file_the_local_store_adopts(
@@ -104,11 +109,6 @@ def test_it_hashes_every_chunk_of_a_camera_file_put_into_s3(
 ):
     configure_store(settings, s3_server, s3_bucket, AVRECORDS_COPY_CHUNK_BYTES=CHUNK_BYTES)
     try:
-        dump = _dump(tmp_path)
-        source = dump / "DCIM" / "100MEDIA" / NAME
-        whole_sha = hashlib.sha256(source.read_bytes()).hexdigest()
-        summary = ingest_directory(dump, source=IngestSource.STATION, station=org.station)
-        assert summary.counts()["imported"] == 1, summary.files
-        _check(Recording.objects.get(), source, whole_sha)
+        _ingest_camera_dump_and_check(org, tmp_path)
     finally:
         get_store.cache_clear()
