@@ -87,7 +87,34 @@ class SeaweedServer:
         self.proc: subprocess.Popen | None = None
         self.log = self.dir / "weed.log"
         self.tests: set[str] = set()  # node ids of the tests that used this server
+        self.buckets: list[str] = []  # made by this process
         self._log_tail_at_destroy = ""
+
+    # A server started once outside pytest (scripts/mutate: one per mutation run, not one per
+    # mutant's pytest session) is named by a file in this variable; the session fixture then
+    # uses it and leaves it running.
+    SHARED_ENV = "AVRECORDS_TEST_S3_SERVER"
+
+    def save(self, path: Path) -> None:
+        """Writes where this server listens, for `shared()` in another process."""
+        ports = {k: getattr(self, k) for k in ("master", "volume", "filer", "s3", "admin")}
+        path.write_text(json.dumps({"dir": str(self.dir), **ports}))
+
+    @classmethod
+    def shared(cls, path: str) -> SeaweedServer:
+        """The running server another process saved to `path` (not started, never stopped)."""
+        info = json.loads(Path(path).read_text())
+        server = cls.__new__(cls)
+        server.dir = Path(info["dir"])
+        server.config = server.dir / "s3.json"
+        for k in ("master", "volume", "filer", "s3", "admin"):
+            setattr(server, k, info[k])
+        server.proc = None
+        server.log = server.dir / "weed.log"
+        server.tests = set()
+        server.buckets = []
+        server._log_tail_at_destroy = ""
+        return server
 
     def _used(self) -> None:
         # pytest sets PYTEST_CURRENT_TEST to "<node id> (<phase>)" while a test runs.
@@ -209,7 +236,20 @@ class SeaweedServer:
     def make_bucket(self, lock: bool = True) -> str:
         name = f"t{uuid.uuid4().hex[:20]}"
         self.client().create_bucket(Bucket=name, ObjectLockEnabledForBucket=lock)
+        self.buckets.append(name)
         return name
+
+    def drop_collections(self) -> None:
+        """Frees the volumes of the buckets this process made, locked objects and all, through
+        the master's collection API: a shared server outlives thousands of pytest sessions,
+        each bucket takes a volume, and the server has VOLUME_SLOTS of them."""
+        import urllib.request
+
+        for name in self.buckets:
+            url = f"http://127.0.0.1:{self.master}/col/delete?collection={name}"
+            with urllib.request.urlopen(url):
+                pass
+        self.buckets.clear()
 
     def tamper_replace(self, bucket: str, key: str, version: str, data: bytes) -> int:
         """Rewrite a stored version behind S3's back, through the filer's own HTTP API."""
@@ -271,6 +311,12 @@ class SeaweedServer:
 
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
+    if shared := os.environ.get(SeaweedServer.SHARED_ENV):
+        server = SeaweedServer.shared(shared)
+        _servers.append(server)
+        yield server
+        server.drop_collections()
+        return
     server = SeaweedServer(tmp_path_factory.mktemp("weed")).start()
     yield server
     server.destroy(keep_log=True)  # pytest keeps the last few sessions' temporary directories
