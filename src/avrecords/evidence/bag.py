@@ -39,11 +39,9 @@ from avrecords.evidence.items import (
 )
 from avrecords.lib import signing
 from avrecords.lib.copying import copy_to_new_file
-from avrecords.lib.storage.base import StoreError
 
 logger = logging.getLogger(__name__)
 
-COPY_CHUNK_BYTES = 1024 * 1024
 PAYLOAD_DIR = "data"
 MANIFEST = "manifest-sha256.txt"
 TAG_MANIFEST = "tagmanifest-sha256.txt"
@@ -297,44 +295,3 @@ def _detail_problem(detail: bagit.BagError) -> str:
     if isinstance(detail, bagit.UnexpectedFile):
         return f"多出清单中没有的文件 {_display(detail.path)}"
     return f"证据包校验失败（{detail}）"
-
-
-def verify_against_store(items: Iterable[Item], progress: Progress | None = None) -> list[str]:
-    """Re-hash every original through item.open(); each one that no longer matches its
-    ingest record (or cannot be read) is reported in Chinese by name."""
-    items = list(items)
-    total = sum(item.size for item in items)
-    done = 0
-    problems = []
-    for item in items:
-        digest = hashlib.sha256()
-        size = 0
-        try:
-            with item.open() as src:
-                while chunk := src.read(COPY_CHUNK_BYTES):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    done += len(chunk)
-                    if progress is not None:
-                        progress(done, total)
-        except (OSError, StoreError) as exc:
-            logger.error("Evidence check: cannot read original %r: %s", item.name, exc)
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            problems.append(f"原始文件“{item.name}”无法读取（{reason}）")
-            continue
-        actual = digest.hexdigest()
-        if size != item.size or actual != item.sha256.lower():
-            logger.error(
-                "Evidence check: original %r differs from its ingest record "
-                "(sha256 %s, %d bytes recorded; sha256 %s, %d bytes read)",
-                item.name,
-                item.sha256,
-                item.size,
-                actual,
-                size,
-            )
-            mismatch = TamperedOriginal(
-                item.name, item.sha256, actual, expected_size=item.size, actual_size=size
-            )
-            problems.append(mismatch.problem())
-    return problems
