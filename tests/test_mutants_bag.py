@@ -32,3 +32,25 @@ def test_a_public_key_file_that_is_not_ascii_is_not_trusted(tmp_path, info):  # 
     assert bags.seal_problems(dest) == [
         "证据包签名无法核验：缺少或无法读取 signing-key.pub、tagmanifest-sha256.txt"
     ]
+
+
+def test_a_bag_is_written_hidden_beside_its_destination_until_it_is_whole(tmp_path, info):  # noqa: F811
+    """M7: while the originals are copied, nothing is at the destination and the half-written
+    bag is one hidden `.<name>.…part` directory beside it — on the same file system, so the
+    finished bag appears whole, by one rename, and a reader of the exports folder never takes
+    a half-written one for a package."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    dest = exports / "ZJ-2026-0007"
+    seen = []
+
+    def watch(done, total):
+        seen.append(sorted(p.name for p in exports.iterdir()))
+
+    clip = item_for(_file(tmp_path, "执法记录.mp4", 500))
+    assert bags.build_bag(dest, [clip], info, b"%PDF statement", progress=watch) == dest
+
+    assert seen and all(len(names) == 1 for names in seen)
+    [hidden] = seen[0]
+    assert hidden.startswith(".ZJ-2026-0007.") and hidden.endswith(".part")
+    assert sorted(p.name for p in exports.iterdir()) == ["ZJ-2026-0007"]
