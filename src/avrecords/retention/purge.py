@@ -170,7 +170,7 @@ def _begin(item: DisposalItem, recording: Recording) -> DestructionRecord:
     return record
 
 
-def _purge_item(item: DisposalItem, *, actor=None, path: str = "job", store=None) -> str:
+def _purge_item(item: DisposalItem, *, actor=None, path: str, store=None) -> str:
     """Purge one approved item (or finish one a crash interrupted); returns its outcome."""
     store = store or get_store()
     with transaction.atomic():
