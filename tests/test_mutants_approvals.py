@@ -605,3 +605,16 @@ def test_the_platform_rules_are_the_schemas_defaults(org):
     assert getattr(approvals, "NOT_A_RULE", "absent") == "absent"
     with pytest.raises(AttributeError, match="has no attribute 'NOT_A_RULE'"):
         approvals.NOT_A_RULE  # noqa: B018
+
+
+def test_a_profile_may_name_only_the_offices_head_for_its_step():
+    """chengde 001§22 报经办公室主任审核: the office's head (its 单位负责人) takes the step; only
+    unit heads are shown the office's requests, so a profile naming another role of the office
+    would make a step nobody sees. The profile is refused with the reason."""
+    from pydantic import ValidationError
+
+    from avrecords.policies.schema import Office
+
+    assert Office(unit="办公室", cite="001§22").role == "unit_head"
+    with pytest.raises(ValidationError, match="office.role 只能为 unit_head（由办公室负责人审核）"):
+        Office(unit="办公室", cite="001§22", role="leader")

@@ -367,6 +367,17 @@ class Office(Cited):
     unit: Name = Field(description="单位代码或名称，如 办公室")
     role: str = "unit_head"  # the step (the role the chain names) its head takes
 
+    @model_validator(mode="after")
+    def _taken_by_the_head(self):
+        # The office's head (its 单位负责人) takes the step: the engine lets a person of the
+        # step's role in the office decide, and only unit heads see the office's requests
+        # (approvals.decided_by_office). Another role would be a step nobody is shown.
+        if self.role != "unit_head":
+            raise ValueError(
+                f"office.role 只能为 unit_head（由{self.unit}负责人审核），不能为 {self.role}"
+            )
+        return self
+
 
 class Rules(Cited):
     """How the steps of one decision are decided besides the role each names (issue 16).
