@@ -75,7 +75,6 @@ class _LocalPendingPut(PendingPut):
         self._size = 0
         self._writeback_from = 0
         self._writeback_pool: ThreadPoolExecutor | None = None
-        self._done = False
 
     def local_path(self) -> str:
         return str(self._tmp_path)
@@ -179,7 +178,6 @@ class _LocalPendingPut(PendingPut):
             raise
         finally:
             self._hasher.close()
-        self._done = True
         # The original is committed; a failure to record its lock is reported (the put
         # fails, a rerun finds the bytes and records it) and leaves it unpurgeable.
         held = self._store._record_commit(key, until, new_file=True)
