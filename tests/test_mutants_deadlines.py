@@ -159,3 +159,30 @@ def test_the_extension_warning_is_given_only_for_an_activity_type_prone_to_dispu
     tongbai = profile("tongbai")
     assert tongbai.ingest.extension is None
     assert extension_warning(tongbai, prone) == ""
+
+
+@pytest.mark.django_db
+def test_an_agency_may_drop_the_warning_for_activity_types_prone_to_disputes():
+    """The warning comes from the profile (`extension.warn_for`), not from the activity type
+    alone: an agency whose extension names no such warning gives none (mutant: the second
+    empty answer replaced)."""
+    fuzhou = profile("fuzhou")
+    prone = next(a for a in fuzhou.activities if a.dispute_prone)
+    extension = fuzhou.ingest.extension.model_copy(update={"warn_for": []})
+    quiet = fuzhou.model_copy(
+        update={"ingest": fuzhou.ingest.model_copy(update={"extension": extension})}
+    )
+    assert extension_warning(quiet, prone) == ""
+
+
+@pytest.mark.django_db
+def test_the_return_rule_is_named_only_when_it_gives_more_time():
+    """lingchuan 002§15: a trip that ends on the officer's return has both deadlines at the same
+    moment; the page names the ordinary rule, and the return rule only when it is later
+    (mutant: `>` made `>=`)."""
+    lingchuan = profile("lingchuan")
+    ended = at("2026-10-12T10:00:00")
+    same = ingest_due(lingchuan, ended, Calendar(), returned_at=ended)
+    assert (same.at, same.rule) == (at("2026-10-13T10:00:00"), "执法活动结束后24小时内")
+    later = ingest_due(lingchuan, ended, Calendar(), returned_at=at("2026-10-12T18:00:00"))
+    assert (later.at, later.rule) == (at("2026-10-13T18:00:00"), "返回单位后24小时内")
