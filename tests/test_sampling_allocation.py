@@ -50,6 +50,9 @@ CASES = {
         0.2,
         {1: 4, 2: 3, 3: 1, 4: 1, 5: 1, 6: 1},
     ),
+    # 22 at 10%: 3 drawn. Shares 2 and two of 0.1 → 2 + 1 + 1 = 4: officer 1 gives one back
+    # from his two, the only stratum with more than one.
+    "a stratum of two gives one back": ({1: 20, 2: 1, 3: 1}, 0.1, {1: 1, 2: 1, 3: 1}),
     # 12 at 90%: 11 drawn. Shares 1.8 and 9 → 1 and 9; the one left goes to officer 1 (0.8).
     "a top-up never passes a stratum's size": ({1: 2, 2: 10}, 0.9, {1: 2, 2: 9}),
     # 10 at 95%: 10 drawn, everything: officer 1's one activity, all nine of officer 2's.
