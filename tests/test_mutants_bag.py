@@ -1,14 +1,20 @@
-"""X1 a sealed evidence bag (issue 23 §2, `make mutate` on evidence/bag.py): the bag's public
+"""M7/X1 the evidence bag where `make mutate` found it loose (issue 23 §2): a sealed bag's public
 key is read only as the ASCII PEM the package writes, so a key file carrying anything else is
-reported as unreadable rather than trusted. The export's own hash check (M7: an original that
-no longer matches its ingest record stops the export) is pinned in test_evidence_package.py.
+reported as unreadable rather than trusted; a bag is written hidden beside its destination until
+it is whole; and a cleanup that fails never hides why an export stopped. The export's own hash
+check (an original that no longer matches its ingest record) is pinned in
+test_evidence_package.py.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
 from avrecords.evidence import bag as bags
+from avrecords.evidence.items import Item, TamperedOriginal
 from avrecords.lib import signing
 from tests.test_evidence_package import info, item_for  # noqa: F401 (info: fixture)
 
@@ -54,3 +60,19 @@ def test_a_bag_is_written_hidden_beside_its_destination_until_it_is_whole(tmp_pa
     [hidden] = seen[0]
     assert hidden.startswith(".ZJ-2026-0007.") and hidden.endswith(".part")
     assert sorted(p.name for p in exports.iterdir()) == ["ZJ-2026-0007"]
+
+
+def test_a_cleanup_that_fails_never_hides_why_the_export_stopped(tmp_path, info, monkeypatch):  # noqa: F811
+    """M7: an export stopped by an altered original says so, even when its half-written bag
+    cannot be removed (a full or read-only disk): the reason the user sees is the original's,
+    not the cleanup's."""
+    clip = _file(tmp_path, "执法记录.mp4", 500)
+    altered = Item("执法记录.mp4", 500, "0" * 64, lambda: open(clip, "rb"))
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "unlink", refused)
+    monkeypatch.setattr(os, "rmdir", refused)
+    with pytest.raises(TamperedOriginal, match="与入库时记录的哈希值不一致"):
+        bags.build_bag(tmp_path / "bag", [altered], info, None)
