@@ -133,3 +133,27 @@ def test_an_entry_hash_covers_the_documented_payload_byte_for_byte():
     assert entry_payload(**fields) == payload
     assert hash_entry(**fields) == hashlib.sha256(payload).hexdigest()
     assert GENESIS_HASH == "0" * 64
+
+
+def test_an_entry_relinked_elsewhere_is_reported_as_not_following_the_one_before(chain):
+    """`avrecords audit verify` prints the entry that no longer links to the one before it,
+    naming both: the operator looks at those two rows (mutant: the wrong neighbour named)."""
+    triggers.remove(connection)
+    bad = chain[3]
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE audit_auditentry SET prev_hash = %s WHERE seq = %s",
+            [chain[0].entry_hash, bad.seq],
+        )
+    result = audit.verify_chain()
+    assert (result.ok, result.first_bad_seq, result.checked) == (False, bad.seq, 3)
+    assert result.problem == f"entry {bad.seq} does not link to entry {bad.seq - 1}"
+
+
+def test_a_chain_with_nothing_written_yet_verifies(db):
+    """A new installation's head (no entry yet, its defaults: 0 and the genesis hash) is a
+    whole chain: no alarm before the first entry (mutant: the walk starting after entry 1)."""
+    assert not AuditEntry.objects.exists()
+    AuditHead.objects.get_or_create(id=1)
+    result = audit.verify_chain()
+    assert (result.ok, result.checked) == (True, 0)
