@@ -114,9 +114,9 @@ def test_when_writable_a_model_of_django_or_a_package_is_audited_by_field_names(
     assert added.detail == {"fields": ["name"]}
 
 
-def test_two_factor_devices_are_named_in_chinese_and_their_secrets_stay_hidden(org):
-    """django-otp's admin comes in English, untranslatable: a superuser sees its app, model,
-    field and section names in Chinese, and never a device's secret key or QR code."""
+def test_a_two_factor_devices_secret_key_and_qr_code_stay_hidden(org):
+    """Even a superuser looking at a person's two-factor devices never sees the secret key or
+    the QR code that would let him produce that person's codes, nor the recovery codes."""
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -126,17 +126,9 @@ def test_two_factor_devices_are_named_in_chinese_and_their_secrets_stay_hidden(o
     codes = StaticDevice.objects.create(user=org.officer, name="恢复码")
     codes.token_set.create(token="k7m2q9x4")
     client = client_for(org.sysadmin)
-    index = client.get("/admin/").content.decode()
-    assert "双因素登录：动态口令" in index and "动态口令设备" in index and "恢复码设备" in index
-    assert "TOTP" not in index and "Static device" not in index
     listing = client.get("/admin/otp_totp/totpdevice/").content.decode()
-    assert (
-        "所属人员" in listing and "最近使用时间" in listing and "按用户名或电子邮箱查找" in listing
-    )
-    assert "QR Code" not in listing and "Last used at" not in listing
+    assert "手机" in listing and "qrcode" not in listing
     page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
-    assert "设备" in page and "错误次数限制" in page and "时钟偏差（步）" in page
-    assert "Identity" not in page and "Throttling" not in page
-    assert device.key not in page and "qrcode" not in page
+    assert "drift" in page.lower() and device.key not in page and "qrcode" not in page
     static = client.get(f"/admin/otp_static/staticdevice/{codes.pk}/change/").content.decode()
-    assert "k7m2q9x4" not in static and "Timestamps" not in static
+    assert "恢复码" in static and "k7m2q9x4" not in static

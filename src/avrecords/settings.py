@@ -175,7 +175,7 @@ AXES_VERBOSE = False
 _ROLE_CODES = ("officer", "admin", "unit_head", "leader", "supervisor", "archivist", "sysadmin")
 AVRECORDS_TWO_FACTOR_ROLES = two_factor_roles(AVRECORDS_HOME, ["sysadmin", "leader"], _ROLE_CODES)
 # The emergency admin never shows a two-factor device's secret key or QR code: whoever read
-# them could produce that person's codes (web/admin_package_names.py).
+# them could produce that person's codes.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Wrong codes are bounded by agency/two_factor.py (the sign-in limit and lock time above), not
 # by django-otp's doubling delays, which would also refuse a right code typed a second later.

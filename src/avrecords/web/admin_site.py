@@ -16,8 +16,8 @@ rule (the recordings', retention's: never) keeps it; Django's default rule (mode
 permissions, which nobody here assigns) gives way to the role. Models of Django and of
 packages (groups, two-factor devices) keep Django's rule: superusers only. Admin actions
 other than deleting (retention's 按保存期限清除, which goes through the guarded service) stay
-available. A package's models are shown under Chinese names (`admin_package_names`), never a
-two-factor device's secret.
+available. A two-factor device's secret key and QR code are never shown
+(settings.OTP_ADMIN_HIDE_SENSITIVE_DATA).
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from django.contrib import admin
 from django.contrib.admin.apps import SimpleAdminConfig
 from django.contrib.admin.checks import check_admin_app, check_dependencies
 from django.core import checks
-
-from avrecords.web import admin_package_names
 
 PERMISSIONS = ("has_add_permission", "has_change_permission", "has_delete_permission")
 
@@ -119,11 +117,6 @@ class EmergencyAdminSite(admin.AdminSite):
         from avrecords.audit.admin_mixins import AuditedAdminMixin
 
         admin_class = admin_class or admin.ModelAdmin
-        if not isinstance(model_or_iterable, type):  # a list of models: one at a time
-            for model in model_or_iterable:
-                self.register(model, admin_class, **options)
-            return
-        admin_class = admin_package_names.translate(model_or_iterable, admin_class)
         if not issubclass(admin_class, EmergencyOnly):
             audited = () if issubclass(admin_class, AuditedAdminMixin) else (AuditedFieldNames,)
             admin_class = type(
